@@ -24,14 +24,18 @@ impl Mac {
     /// Parses the IOS dotted form `HHHH.HHHH.HHHH` (case-insensitive; each group 1–4 hex digits).
     pub fn parse_dotted(s: &str) -> Result<Mac, BadMac> {
         let mut out = [0u8; 6];
-        let mut pos = 0;
+        let mut pos: usize = 0;
         let groups: Vec<&str> = s.split('.').collect();
         for (g, part) in groups.iter().enumerate() {
             if g >= 3 {
-                return Err(BadMac { at: pos.saturating_sub(1) });
+                return Err(BadMac {
+                    at: pos.saturating_sub(1),
+                });
             }
             if part.is_empty() || part.len() > 4 {
-                return Err(BadMac { at: pos + part.len().min(4) });
+                return Err(BadMac {
+                    at: pos + part.len().min(4),
+                });
             }
             if let Some(bad) = part.find(|c: char| !c.is_ascii_hexdigit()) {
                 return Err(BadMac { at: pos + bad });
@@ -193,14 +197,20 @@ mod tests {
 
     #[test]
     fn short_groups_are_zero_padded_as_ios_does() {
-        assert_eq!(Mac::parse_dotted("1.2.3").unwrap().to_string(), "0001.0002.0003");
+        assert_eq!(
+            Mac::parse_dotted("1.2.3").unwrap().to_string(),
+            "0001.0002.0003"
+        );
     }
 
     #[test]
     fn bad_macs_point_at_the_first_bad_character() {
         assert_eq!(Mac::parse_dotted("000D.EXAB.3566"), Err(BadMac { at: 6 }));
         assert_eq!(Mac::parse_dotted("000D.EDAB"), Err(BadMac { at: 9 }));
-        assert_eq!(Mac::parse_dotted("000D.EDAB.3566.1"), Err(BadMac { at: 14 }));
+        assert_eq!(
+            Mac::parse_dotted("000D.EDAB.3566.1"),
+            Err(BadMac { at: 14 })
+        );
         assert!(DeviceName::parse("SEP00112233445").is_none());
     }
 }

@@ -1,0 +1,508 @@
+//! Runs command lines: the IOS session (mode, privilege, pending question) and the handlers of
+//! EXEC commands, configuration changes and actions.
+//!
+//! Pure: the caller passes the running configuration in and performs the returned effects
+//! (writing the startup-config, restarting phones). A configuration change is tried on a copy
+//! and rebuilt; if the model refuses it, the running configuration is left as it was.
+
+use regex::Regex;
+
+use super::graph::{Grammar, Kind, ModeId};
+use super::handler::Handler;
+use super::matcher::{self, Ctx, Help, Matched, Outcome};
+use super::render;
+use crate::config::build::{BuildError, build};
+use crate::config::model::Model;
+use crate::config::tree::{ConfigTree, KeyPart, Line, SectionPath, key_of};
+
+/// The running configuration as the lines typed and the model built from them.
+#[derive(Clone, Debug, Default)]
+pub struct Running {
+    /// The stored lines.
+    pub tree: ConfigTree,
+    /// The model built from them.
+    pub model: Model,
+    /// The startup-config file's text, if there is one.
+    pub startup: Option<String>,
+}
+
+impl Running {
+    /// A running configuration from a tree that already built cleanly.
+    pub fn new(g: &Grammar, tree: ConfigTree, startup: Option<String>) -> Running {
+        let (model, _) = build(g, &tree);
+        Running {
+            tree,
+            model,
+            startup,
+        }
+    }
+}
+
+/// A question the session is waiting to have answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pending {
+    /// `copy running-config startup-config`: `Destination filename [startup-config]?`
+    CopyDestination,
+}
+
+/// One CLI session: the console or a control-socket client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    /// 1 for `Router>`, 15 for `Router#`.
+    pub level: u8,
+    /// The current mode.
+    pub mode: ModeId,
+    /// The section being configured, in sub-modes.
+    pub path: SectionPath,
+    /// A question waiting for the next line.
+    pub pending: Option<Pending>,
+    /// Who is configuring, for `%SYS-5-CONFIG_I` (`console`, `vty0`).
+    pub from: String,
+    /// The session has ended (`exit` from EXEC).
+    pub closed: bool,
+}
+
+impl Session {
+    /// A session in EXEC at `level`.
+    pub fn new(g: &Grammar, level: u8, from: &str) -> Session {
+        Session {
+            level,
+            mode: g.mode_id("exec").expect("grammar has an exec mode"),
+            path: Vec::new(),
+            pending: None,
+            from: from.to_string(),
+            closed: false,
+        }
+    }
+
+    /// The matcher context of this session.
+    pub fn ctx(&self) -> Ctx {
+        Ctx {
+            mode: self.mode,
+            level: self.level,
+        }
+    }
+
+    /// The prompt, e.g. `Router>`, `Router#`, `Router(config-ephone)#`.
+    pub fn prompt(&self, g: &Grammar, hostname: &str) -> String {
+        let m = &g.modes[self.mode];
+        if m.prompt.is_empty() {
+            format!("{hostname}{}", if self.level >= 15 { '#' } else { '>' })
+        } else {
+            format!("{hostname}({})#", m.prompt)
+        }
+    }
+}
+
+/// What a phone-facing action or change asks of the rest of the daemon.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Write this text to the startup-config file, then print `[OK]` (or the error).
+    WriteStartup(String),
+    /// Restart (re-register) the phones in scope.
+    Restart(Scope),
+    /// Reset (reboot) the phones in scope.
+    Reset(Scope),
+    /// The configuration changed; publish it.
+    ConfigChanged,
+}
+
+/// Which phones an action is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Every SCCP phone, staggered by this many seconds.
+    AllSccp(u32),
+    /// Every SIP phone.
+    AllSip,
+    /// One ephone.
+    Ephone(u32),
+    /// One voice register pool.
+    Pool(u32),
+    /// Every phone that carries this profile (`voice logout-profile` / `voice user-profile`).
+    Profile {
+        /// Whether it is a user profile.
+        user: bool,
+        /// Its tag.
+        tag: u32,
+    },
+}
+
+/// The result of one line.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reply {
+    /// Text to print.
+    pub output: String,
+    /// Effects to perform, in order.
+    pub effects: Vec<Effect>,
+    /// The line was refused (an IOS `%` error).
+    pub error: bool,
+}
+
+impl Reply {
+    fn text(s: impl Into<String>) -> Reply {
+        Reply {
+            output: s.into(),
+            ..Reply::default()
+        }
+    }
+
+    fn err(s: impl Into<String>) -> Reply {
+        Reply {
+            output: s.into(),
+            error: true,
+            ..Reply::default()
+        }
+    }
+}
+
+/// The IOS text for a line that did not match; `prompt_len` aligns the caret.
+pub fn outcome_error(outcome: &Outcome, line: &str, prompt_len: usize) -> String {
+    match outcome {
+        Outcome::Invalid { at } => format!(
+            "{}^\n% Invalid input detected at '^' marker.\n\n",
+            " ".repeat(prompt_len + line[..*at].chars().count())
+        ),
+        Outcome::Incomplete => "% Incomplete command.\n\n".into(),
+        Outcome::Ambiguous => format!("% Ambiguous command:  \"{}\"\n", line.trim()),
+        Outcome::Empty | Outcome::Matched(_) => String::new(),
+    }
+}
+
+/// Matches `line` in the session's mode, falling back to enclosing configuration modes as
+/// IOS does when a line does not parse in a sub-mode (`ephone-dn 2` typed in
+/// `(config-ephone-dn)#`). Returns the outcome and the mode it matched in; when no mode
+/// matches, the sub-mode's own error is reported.
+pub fn match_with_fallback(g: &Grammar, s: &Session, line: &str) -> (Outcome, ModeId) {
+    let first = matcher::match_line(g, s.ctx(), line);
+    if matches!(
+        first,
+        Outcome::Invalid { .. } | Outcome::Incomplete | Outcome::Ambiguous
+    ) {
+        let mut mode = s.mode;
+        while let Some(parent) = g.modes[mode]
+            .parent
+            .filter(|p| !g.modes[*p].prompt.is_empty())
+        {
+            let o = matcher::match_line(
+                g,
+                Ctx {
+                    mode: parent,
+                    level: s.level,
+                },
+                line,
+            );
+            if matches!(o, Outcome::Matched(_)) {
+                return (o, parent);
+            }
+            mode = parent;
+        }
+    }
+    (first, s.mode)
+}
+
+/// Runs one line typed in session `s`.
+pub fn execute(g: &Grammar, run: &mut Running, s: &mut Session, line: &str) -> Reply {
+    let prompt_len = s.prompt(g, &run.model.hostname).chars().count();
+    if let Some(p) = s.pending.take() {
+        return answer(g, run, p, line);
+    }
+    let (outcome, mode) = match_with_fallback(g, s, line);
+    let m = match outcome {
+        Outcome::Matched(m) => m,
+        Outcome::Empty => return Reply::default(),
+        other => return Reply::err(outcome_error(&other, line, prompt_len)),
+    };
+    if mode != s.mode {
+        // A parent mode's command: IOS leaves the sub-mode for it.
+        s.mode = mode;
+        s.path.truncate(0);
+    }
+    dispatch(g, run, s, m)
+}
+
+fn dispatch(g: &Grammar, run: &mut Running, s: &mut Session, m: Matched) -> Reply {
+    let cmd = g.cmd(m.cmd);
+    match m.prefix.map(|p| g.cmd(p).kind) {
+        Some(Kind::Do) => {
+            let mut exec = Session {
+                level: 15,
+                mode: g.mode_id("exec").expect("exec mode"),
+                path: Vec::new(),
+                ..s.clone()
+            };
+            let r = dispatch(g, run, &mut exec, Matched { prefix: None, ..m });
+            s.pending = exec.pending;
+            return r;
+        }
+        Some(_) => return negate(g, run, s, &m),
+        None => {}
+    }
+    match cmd.kind {
+        Kind::Exec => exec_command(g, run, s, &m),
+        Kind::Config => configure(g, run, s, &m),
+        Kind::Action => action(g, s, &m),
+        Kind::Exit => {
+            let parent = g.modes[s.mode].parent.unwrap_or(s.mode);
+            if g.modes[parent].prompt.is_empty() {
+                return leave_config(g, s);
+            }
+            s.mode = parent;
+            s.path.pop();
+            Reply::default()
+        }
+        Kind::End => leave_config(g, s),
+        Kind::Negate | Kind::Do => Reply::err("% Incomplete command.\n\n"),
+    }
+}
+
+fn leave_config(g: &Grammar, s: &mut Session) -> Reply {
+    s.mode = g.mode_id("exec").expect("exec mode");
+    s.path.clear();
+    Reply::text(format!(
+        "%SYS-5-CONFIG_I: Configured from console by {}\n",
+        s.from
+    ))
+}
+
+fn exec_command(g: &Grammar, run: &mut Running, s: &mut Session, m: &Matched) -> Reply {
+    let line = Line {
+        cmd: m.cmd,
+        args: m.args.clone(),
+        origin: None,
+    };
+    match g.cmd(m.cmd).handler {
+        Handler::Enable => {
+            s.level = 15;
+            Reply::default()
+        }
+        Handler::Disable => {
+            s.level = 1;
+            Reply::default()
+        }
+        Handler::ExitSession => {
+            s.closed = true;
+            Reply::default()
+        }
+        Handler::ConfigureTerminal => {
+            s.mode = g.mode_id("config").expect("config mode");
+            s.path.clear();
+            Reply::text("Enter configuration commands, one per line.  End with CNTL/Z.\n")
+        }
+        Handler::ShowRunningConfig => {
+            let text = render::show_running_config(&render::running_config(g, &run.tree));
+            filtered(g, &line, text)
+        }
+        Handler::ShowStartupConfig => match &run.startup {
+            Some(body) => {
+                let text = format!("Using {} out of 262144 bytes\n{body}", body.len());
+                filtered(g, &line, text)
+            }
+            None => Reply::text("startup-config is not present\n"),
+        },
+        Handler::WriteMemory => write_memory(g, run),
+        Handler::CopyRunStart => {
+            s.pending = Some(Pending::CopyDestination);
+            Reply::text("Destination filename [startup-config]? ")
+        }
+        other => Reply::err(format!("% {} is not an EXEC command\n", other.id())),
+    }
+}
+
+fn write_memory(g: &Grammar, run: &Running) -> Reply {
+    Reply {
+        output: "Building configuration...\n".into(),
+        effects: vec![Effect::WriteStartup(render::running_config(g, &run.tree))],
+        error: false,
+    }
+}
+
+fn answer(g: &Grammar, run: &Running, p: Pending, line: &str) -> Reply {
+    match p {
+        Pending::CopyDestination => {
+            let dest = line.trim();
+            if dest.is_empty() || dest.eq_ignore_ascii_case("startup-config") {
+                write_memory(g, run)
+            } else {
+                Reply::err(format!("%Error opening {dest} (Permission denied)\n"))
+            }
+        }
+    }
+}
+
+/// Applies an output filter (`| include REGEX` …) to `text`.
+fn filtered(g: &Grammar, line: &Line, text: String) -> Reply {
+    let (Some(filter), Some(pattern)) = (line.get(g, "filter"), line.get(g, "regex")) else {
+        return Reply::text(text);
+    };
+    let re = match Regex::new(pattern) {
+        Ok(re) => re,
+        Err(_) => return Reply::err(format!("% Invalid regular expression \"{pattern}\"\n")),
+    };
+    let mut out = String::new();
+    match filter {
+        "include" => text
+            .lines()
+            .filter(|l| re.is_match(l))
+            .for_each(|l| push_line(&mut out, l)),
+        "exclude" => text
+            .lines()
+            .filter(|l| !re.is_match(l))
+            .for_each(|l| push_line(&mut out, l)),
+        "begin" => text
+            .lines()
+            .skip_while(|l| !re.is_match(l))
+            .for_each(|l| push_line(&mut out, l)),
+        _ => {
+            // section: a matching top-level line with its indented lines.
+            let mut inside = false;
+            for l in text.lines() {
+                if !l.starts_with(' ') {
+                    inside = re.is_match(l);
+                }
+                if inside {
+                    push_line(&mut out, l);
+                }
+            }
+        }
+    }
+    Reply::text(out)
+}
+
+fn push_line(out: &mut String, l: &str) {
+    out.push_str(l);
+    out.push('\n');
+}
+
+/// The first build error a changed tree has, if any.
+fn first_error(errors: &[BuildError]) -> Option<String> {
+    errors.first().map(|e| format!("{}\n", e.message))
+}
+
+fn configure(g: &Grammar, run: &mut Running, s: &mut Session, m: &Matched) -> Reply {
+    let line = Line {
+        cmd: m.cmd,
+        args: m.args.clone(),
+        origin: None,
+    };
+    let mut tree = run.tree.clone();
+    if tree.section(&s.path).is_none() {
+        // The section was removed by another session; configure from the global level.
+        s.path.clear();
+        s.mode = g.mode_id("config").expect("config mode");
+    }
+    let Some(key) = tree.set(g, &s.path, s.mode, line) else {
+        return Reply::err("% The section being configured no longer exists\n");
+    };
+    let (model, errors) = build(g, &tree);
+    if let Some(msg) = first_error(&errors) {
+        return Reply::err(msg);
+    }
+    run.tree = tree;
+    run.model = model;
+    if let Some(sub) = g.cmd(m.cmd).enters {
+        s.path.push(key);
+        s.mode = sub;
+    }
+    Reply {
+        effects: vec![Effect::ConfigChanged],
+        ..Reply::default()
+    }
+}
+
+fn negate(g: &Grammar, run: &mut Running, s: &mut Session, m: &Matched) -> Reply {
+    if g.cmd(m.cmd).kind == Kind::Action {
+        // `no reset`, `no restart`: accepted, no effect (as CME does).
+        return Reply::default();
+    }
+    let line = Line {
+        cmd: m.cmd,
+        args: m.args.clone(),
+        origin: None,
+    };
+    let key = key_of(g, s.mode, &line);
+    let mut tree = run.tree.clone();
+    if tree.remove(&s.path, &key).is_none() {
+        return Reply::default();
+    }
+    let (model, errors) = build(g, &tree);
+    if let Some(msg) = first_error(&errors) {
+        return Reply::err(msg);
+    }
+    run.tree = tree;
+    run.model = model;
+    Reply {
+        effects: vec![Effect::ConfigChanged],
+        ..Reply::default()
+    }
+}
+
+/// The tag of the section being configured (`ephone 3` -> 3).
+fn section_tag(s: &Session) -> u32 {
+    match s.path.first().and_then(|k| k.parts.first()) {
+        Some(KeyPart::Num(n)) => *n as u32,
+        _ => 0,
+    }
+}
+
+fn action(g: &Grammar, s: &Session, m: &Matched) -> Reply {
+    let line = Line {
+        cmd: m.cmd,
+        args: m.args.clone(),
+        origin: None,
+    };
+    let interval = || {
+        line.get(g, "interval")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(15)
+    };
+    let effect = match g.cmd(m.cmd).handler {
+        Handler::TelResetAll => Effect::Reset(Scope::AllSccp(interval())),
+        Handler::TelRestartAll => Effect::Restart(Scope::AllSccp(interval())),
+        Handler::EphoneReset => Effect::Reset(Scope::Ephone(section_tag(s))),
+        Handler::EphoneRestart => Effect::Restart(Scope::Ephone(section_tag(s))),
+        Handler::RegReset => Effect::Reset(Scope::AllSip),
+        Handler::RegRestart => Effect::Restart(Scope::AllSip),
+        Handler::PoolReset => Effect::Reset(Scope::Pool(section_tag(s))),
+        Handler::PoolRestart => Effect::Restart(Scope::Pool(section_tag(s))),
+        Handler::ProfReset => Effect::Reset(Scope::Profile {
+            user: g.modes[s.mode].name == "user-profile",
+            tag: section_tag(s),
+        }),
+        other => return Reply::err(format!("% {} is not an action\n", other.id())),
+    };
+    Reply {
+        effects: vec![effect],
+        ..Reply::default()
+    }
+}
+
+/// What `?` prints for the line typed so far (without the `?`).
+pub fn help_text(g: &Grammar, s: &Session, line: &str) -> String {
+    match matcher::describe(g, s.ctx(), line) {
+        Help::Next(items) => {
+            let width = items
+                .iter()
+                .map(|(d, _)| d.chars().count())
+                .max()
+                .unwrap_or(0);
+            let mut out = String::new();
+            if line.trim().is_empty() {
+                out.push_str(&format!("{}:\n", g.modes[s.mode].title));
+            }
+            for (d, h) in items {
+                if h.is_empty() {
+                    out.push_str(&format!("  {d}\n"));
+                } else {
+                    out.push_str(&format!("  {d:<width$}  {h}\n"));
+                }
+            }
+            out.push('\n');
+            out
+        }
+        Help::Words(ws) => format!("{}\n\n", ws.join("  ")),
+        Help::Unrecognized | Help::Error(Outcome::Invalid { .. }) => {
+            "% Unrecognized command\n".into()
+        }
+        Help::Error(o) => outcome_error(&o, line, 0),
+    }
+}

@@ -1,0 +1,142 @@
+//! The closed set of handler ids a grammar file may name.
+//!
+//! A grammar `id` that is not listed here is a load error, and every arm here must be used by
+//! some grammar command (a test checks both ways). Configuration commands are handled by
+//! `config::build` (which turns stored lines into the model); the other kinds by
+//! `cli::exec`. Both `match` on this enum, so a new id without a handler does not compile.
+
+macro_rules! handlers {
+    ($($variant:ident = $id:literal,)*) => {
+        /// A command's handler.
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+        pub enum Handler { $(
+            #[doc = concat!("`", $id, "`")]
+            $variant,
+        )* }
+
+        impl Handler {
+            /// Every handler, in declaration order.
+            pub const ALL: &'static [Handler] = &[$(Handler::$variant,)*];
+
+            /// The id grammar files use.
+            pub fn id(self) -> &'static str {
+                match self { $(Handler::$variant => $id,)* }
+            }
+
+            /// Looks an id up.
+            pub fn from_id(id: &str) -> Option<Handler> {
+                match id { $($id => Some(Handler::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+handlers! {
+    // EXEC
+    Enable = "enable",
+    Disable = "disable",
+    ExitSession = "exit-session",
+    ConfigureTerminal = "configure-terminal",
+    ShowRunningConfig = "show-running-config",
+    ShowStartupConfig = "show-startup-config",
+    WriteMemory = "write-memory",
+    CopyRunStart = "copy-run-start",
+    // in every configuration mode
+    Exit = "exit",
+    End = "end",
+    Do = "do",
+    No = "no",
+    Default = "default",
+    // global configuration
+    Hostname = "hostname",
+    IpHttpServer = "ip-http-server",
+    IpHttpPort = "ip-http-port",
+    TelephonyService = "telephony-service",
+    EphoneDn = "ephone-dn",
+    Ephone = "ephone",
+    VoiceRegisterGlobal = "voice-register-global",
+    VoiceRegisterDn = "voice-register-dn",
+    VoiceRegisterPool = "voice-register-pool",
+    VoiceLogoutProfile = "voice-logout-profile",
+    VoiceUserProfile = "voice-user-profile",
+    DialPeerVoice = "dial-peer-voice",
+    // telephony-service
+    TelMaxEphones = "tel-max-ephones",
+    TelMaxDn = "tel-max-dn",
+    TelIpSourceAddress = "tel-ip-source-address",
+    TelKeepalive = "tel-keepalive",
+    TelVoicemail = "tel-voicemail",
+    TelUrl = "tel-url",
+    TelUrlAuthentication = "tel-url-authentication",
+    TelAuthCredential = "tel-auth-credential",
+    TelLoad = "tel-load",
+    TelEmLogout = "tel-em-logout",
+    TelEmKeepHistory = "tel-em-keep-history",
+    TelEmExternal = "tel-em-external",
+    TelEmMultipleLogin = "tel-em-multiple-login",
+    TelEmMaxLoginTime = "tel-em-max-login-time",
+    TelEmMaxConcurrent = "tel-em-max-concurrent-requests",
+    TelEmValidateIp = "tel-em-validate-ip",
+    TelEmTrustedIp = "tel-em-trusted-ip",
+    TelEmRememberLastUser = "tel-em-remember-last-user",
+    TelEmLoginType = "tel-em-login-type",
+    TelEmLockout = "tel-em-lockout",
+    TelCreateCnfFiles = "tel-create-cnf-files",
+    TelResetAll = "tel-reset-all",
+    TelRestartAll = "tel-restart-all",
+    // ephone-dn
+    DnNumber = "dn-number",
+    DnName = "dn-name",
+    DnLabel = "dn-label",
+    DnDescription = "dn-description",
+    DnCallForward = "dn-call-forward",
+    DnCallForwardNoan = "dn-call-forward-noan",
+    DnHuntstop = "dn-huntstop",
+    // ephone
+    EphoneMac = "ephone-mac",
+    EphoneSpeedDial = "ephone-speed-dial",
+    EphoneType = "ephone-type",
+    EphoneButton = "ephone-button",
+    EphoneLogoutProfile = "ephone-logout-profile",
+    EphoneDescription = "ephone-description",
+    EphoneRestart = "ephone-restart",
+    EphoneReset = "ephone-reset",
+    // voice logout-profile / voice user-profile
+    ProfUser = "prof-user",
+    ProfPin = "prof-pin",
+    ProfNumber = "prof-number",
+    ProfSpeedDial = "prof-speed-dial",
+    ProfFeatureButton = "prof-feature-button",
+    ProfMaxIdleTime = "prof-max-idle-time",
+    ProfReset = "prof-reset",
+    // voice register global
+    RegModeCme = "reg-mode-cme",
+    RegSourceAddress = "reg-source-address",
+    RegMaxDn = "reg-max-dn",
+    RegMaxPool = "reg-max-pool",
+    RegUrlAuthentication = "reg-url-authentication",
+    RegVoicemail = "reg-voicemail",
+    RegCreateProfile = "reg-create-profile",
+    RegReset = "reg-reset",
+    RegRestart = "reg-restart",
+    // voice register dn
+    RdnNumber = "rdn-number",
+    RdnName = "rdn-name",
+    RdnLabel = "rdn-label",
+    RdnCallForward = "rdn-call-forward",
+    RdnCallForwardNoan = "rdn-call-forward-noan",
+    // voice register pool
+    PoolLogoutProfile = "pool-logout-profile",
+    PoolIdMac = "pool-id-mac",
+    PoolType = "pool-type",
+    PoolNumber = "pool-number",
+    PoolUsername = "pool-username",
+    PoolDescription = "pool-description",
+    PoolReset = "pool-reset",
+    PoolRestart = "pool-restart",
+    // dial-peer voice
+    DpDescription = "dp-description",
+    DpDestinationPattern = "dp-destination-pattern",
+    DpSessionProtocol = "dp-session-protocol",
+    DpSessionTarget = "dp-session-target",
+}

@@ -1,0 +1,363 @@
+//! One matcher, three uses: execute a line, describe what may come next (`?`), and complete
+//! a word (Tab).
+//!
+//! All commands offered in a mode run in parallel over the words of the line. At each word
+//! only the best-fitting readings survive (see `token` for the scores); two different
+//! abbreviated keywords at the best score make the line ambiguous, as in IOS. `no`/`default`
+//! and `do` hand the rest of the line to the mode's configuration commands or to EXEC.
+
+use super::graph::{CmdId, Grammar, Kind, ModeId};
+use super::token::{Fit, PARTIAL, TokenKind};
+use super::words::{Word, split};
+
+/// Who is asking: the mode and the privilege level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ctx {
+    /// The current mode.
+    pub mode: ModeId,
+    /// 1 for `Router>`, 15 for `Router#` and configuration modes.
+    pub level: u8,
+}
+
+/// One argument of a matched line: the token and its canonical text.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Arg {
+    /// Token index in the command.
+    pub tok: u16,
+    /// Canonical value (keywords in declared spelling).
+    pub value: String,
+}
+
+/// A line that matched a command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Matched {
+    /// The command.
+    pub cmd: CmdId,
+    /// The tokens taken, in order.
+    pub args: Vec<Arg>,
+    /// The `no`/`default`/`do` that preceded it, if any.
+    pub prefix: Option<CmdId>,
+}
+
+/// The result of matching a line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing but blanks.
+    Empty,
+    /// Exactly one command.
+    Matched(Matched),
+    /// A valid start that needs more words.
+    Incomplete,
+    /// A word that abbreviates two or more keywords.
+    Ambiguous,
+    /// A word that fits nothing; `at` is the byte offset of the first bad character.
+    Invalid {
+        /// Offset of the caret.
+        at: usize,
+    },
+}
+
+#[derive(Clone, Debug)]
+struct Thread {
+    cmd: CmdId,
+    state: u16,
+    args: Vec<Arg>,
+    /// A `LINE` took the rest of the line.
+    done: bool,
+}
+
+/// Threads alive after some words, or why there are none.
+struct Walk {
+    threads: Vec<Thread>,
+    negate: bool,
+    prefix: Option<CmdId>,
+}
+
+fn start_threads(g: &Grammar, cmds: &[CmdId], level: u8, negate: bool) -> Vec<Thread> {
+    let mut out = Vec::new();
+    for &cmd in cmds {
+        let c = g.cmd(cmd);
+        if c.level > level || (negate && !matches!(c.kind, Kind::Config | Kind::Action)) {
+            continue;
+        }
+        push_closure(
+            g,
+            &mut out,
+            Thread {
+                cmd,
+                state: 0,
+                args: Vec::new(),
+                done: false,
+            },
+        );
+    }
+    out
+}
+
+/// Adds `t` and every thread reachable from it over epsilon edges.
+fn push_closure(g: &Grammar, out: &mut Vec<Thread>, t: Thread) {
+    let mut stack = vec![t];
+    while let Some(t) = stack.pop() {
+        if out
+            .iter()
+            .any(|o| o.cmd == t.cmd && o.state == t.state && o.done == t.done)
+        {
+            continue;
+        }
+        for &(tok, to) in &g.cmd(t.cmd).edges[t.state as usize] {
+            if tok.is_none() {
+                stack.push(Thread {
+                    state: to,
+                    ..t.clone()
+                });
+            }
+        }
+        out.push(t);
+    }
+}
+
+fn is_complete(g: &Grammar, t: &Thread, negate: bool) -> bool {
+    let c = g.cmd(t.cmd);
+    if t.done || t.state == c.accept {
+        return true;
+    }
+    if !negate {
+        return false;
+    }
+    if c.key.is_empty() {
+        t.args.len() >= c.lead as usize && c.lead > 0
+    } else {
+        c.key.iter().all(|k| t.args.iter().any(|a| a.tok == *k))
+    }
+}
+
+/// Advances all threads over `words`; `Err` is the outcome that stops the line.
+fn walk(
+    g: &Grammar,
+    ctx: Ctx,
+    cmds: &[CmdId],
+    words: &[Word<'_>],
+    line: &str,
+    negate: bool,
+) -> Result<Walk, Outcome> {
+    let mut threads = start_threads(g, cmds, ctx.level, negate);
+    for (i, w) in words.iter().enumerate() {
+        let mut cands = Vec::new();
+        let mut best = 0;
+        let mut good = 0;
+        for (ti, t) in threads.iter().enumerate() {
+            if t.done {
+                continue;
+            }
+            for &(tok, to) in &g.cmd(t.cmd).edges[t.state as usize] {
+                let Some(tok) = tok else { continue };
+                match g.cmd(t.cmd).tokens[tok as usize].kind.fit(w.text) {
+                    Fit::Yes(score) => {
+                        best = best.max(score);
+                        cands.push((ti, tok, to, score));
+                    }
+                    Fit::No { good: g2 } => good = good.max(g2),
+                }
+            }
+        }
+        let carried: Vec<Thread> = threads.iter().filter(|t| t.done).cloned().collect();
+        if cands.is_empty() {
+            if carried.is_empty() {
+                return Err(Outcome::Invalid {
+                    at: w.start + good.min(w.text.len()),
+                });
+            }
+            threads = carried;
+            continue;
+        }
+        cands.retain(|c| c.3 == best);
+        if best == PARTIAL {
+            let mut kws: Vec<String> = cands
+                .iter()
+                .filter_map(|&(ti, tok, _, _)| {
+                    g.cmd(threads[ti].cmd).tokens[tok as usize]
+                        .kind
+                        .keyword()
+                        .map(str::to_ascii_lowercase)
+                })
+                .collect();
+            kws.sort();
+            kws.dedup();
+            if kws.len() > 1 {
+                return Err(Outcome::Ambiguous);
+            }
+        }
+        let mut next = carried;
+        for (ti, tok, to, _) in cands {
+            let t = &threads[ti];
+            let kind = &g.cmd(t.cmd).tokens[tok as usize].kind;
+            let (value, done) = if *kind == TokenKind::Line {
+                (line[w.start..].trim_end().to_string(), true)
+            } else {
+                (kind.canonical(w.text), false)
+            };
+            let mut args = t.args.clone();
+            args.push(Arg { tok, value });
+            push_closure(
+                g,
+                &mut next,
+                Thread {
+                    cmd: t.cmd,
+                    state: to,
+                    args,
+                    done,
+                },
+            );
+        }
+        threads = next;
+        // `no`, `default` and `do` hand the rest of the line to other commands.
+        if i == 0 && !negate {
+            let prefix = threads.first().map(|t| t.cmd).filter(|&c| {
+                matches!(g.cmd(c).kind, Kind::Negate | Kind::Do)
+                    && threads.iter().all(|t| t.cmd == c)
+            });
+            if let Some(p) = prefix {
+                let (sub_ctx, sub_cmds, sub_negate) = if g.cmd(p).kind == Kind::Do {
+                    let exec = g.mode_id("exec").expect("grammar has an exec mode");
+                    let c = Ctx {
+                        mode: exec,
+                        level: 15,
+                    };
+                    (c, g.modes[exec].offered.clone(), false)
+                } else {
+                    (ctx, g.modes[ctx.mode].offered.clone(), true)
+                };
+                let mut sub = walk(g, sub_ctx, &sub_cmds, &words[1..], line, sub_negate)?;
+                sub.prefix = Some(p);
+                return Ok(sub);
+            }
+        }
+    }
+    Ok(Walk {
+        threads,
+        negate,
+        prefix: None,
+    })
+}
+
+/// Matches a whole line in `ctx`.
+pub fn match_line(g: &Grammar, ctx: Ctx, line: &str) -> Outcome {
+    let words = split(line);
+    if words.is_empty() {
+        return Outcome::Empty;
+    }
+    let cmds = g.modes[ctx.mode].offered.clone();
+    let w = match walk(g, ctx, &cmds, &words, line, false) {
+        Ok(w) => w,
+        Err(o) => return o,
+    };
+    match w.threads.iter().find(|t| is_complete(g, t, w.negate)) {
+        Some(t) => Outcome::Matched(Matched {
+            cmd: t.cmd,
+            args: t.args.clone(),
+            prefix: w.prefix,
+        }),
+        None if w.prefix.is_some() && words.len() == 1 => Outcome::Incomplete,
+        None => Outcome::Incomplete,
+    }
+}
+
+/// What `?` shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Help {
+    /// After a space: the tokens that may come next with their help; `<cr>` when complete.
+    Next(Vec<(String, String)>),
+    /// Directly after letters: the keywords that the partial word abbreviates.
+    Words(Vec<String>),
+    /// The line before `?` is already wrong.
+    Error(Outcome),
+    /// The partial word fits nothing.
+    Unrecognized,
+}
+
+/// Help for the line typed so far (without the `?`).
+pub fn describe(g: &Grammar, ctx: Ctx, line: &str) -> Help {
+    let words = split(line);
+    let partial = !line.is_empty() && !line.ends_with([' ', '\t']);
+    let (done_words, last) = match (partial, words.split_last()) {
+        (true, Some((last, rest))) => (rest, Some(last)),
+        _ => (&words[..], None),
+    };
+    let cmds = g.modes[ctx.mode].offered.clone();
+    let w = match walk(g, ctx, &cmds, done_words, line, false) {
+        Ok(w) => w,
+        Err(o) => return Help::Error(o),
+    };
+    if let Some(last) = last {
+        let mut kws = keywords_after(g, &w, last.text);
+        if kws.is_empty() {
+            // A partial argument (`max-ephones 2?`) is described like a finished word.
+            return match walk(g, ctx, &cmds, &words, line, false) {
+                Ok(_) => Help::Words(vec![last.text.to_string()]),
+                Err(_) => Help::Unrecognized,
+            };
+        }
+        kws.sort_by_key(|k| k.to_ascii_lowercase());
+        kws.dedup();
+        return Help::Words(kws);
+    }
+    let mut args = Vec::new();
+    let mut kws = Vec::new();
+    for t in w.threads.iter().filter(|t| !t.done) {
+        let c = g.cmd(t.cmd);
+        for &(tok, _) in &c.edges[t.state as usize] {
+            let Some(tok) = tok else { continue };
+            let token = &c.tokens[tok as usize];
+            let entry = (token.kind.display(), token.help.clone());
+            let list = if token.kind.keyword().is_some() {
+                &mut kws
+            } else {
+                &mut args
+            };
+            if !list.iter().any(|(d, _)| *d == entry.0) {
+                list.push(entry);
+            }
+        }
+    }
+    kws.sort_by_key(|(k, _)| k.to_ascii_lowercase());
+    args.extend(kws);
+    if w.threads.iter().any(|t| is_complete(g, t, w.negate)) {
+        args.push(("<cr>".into(), String::new()));
+    }
+    Help::Next(args)
+}
+
+fn keywords_after(g: &Grammar, w: &Walk, prefix: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in w.threads.iter().filter(|t| !t.done) {
+        let c = g.cmd(t.cmd);
+        for &(tok, _) in &c.edges[t.state as usize] {
+            let Some(tok) = tok else { continue };
+            if let Some(k) = c.tokens[tok as usize].kind.keyword() {
+                if super::token::common_prefix(prefix, k) == prefix.len()
+                    && !out.iter().any(|o| o == k)
+                {
+                    out.push(k.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Tab completion: the byte offset where the partial word starts and the keywords it may
+/// become. One candidate means the word can be completed (a space is appended).
+pub fn complete(g: &Grammar, ctx: Ctx, line: &str) -> (usize, Vec<String>) {
+    let words = split(line);
+    let partial = !line.is_empty() && !line.ends_with([' ', '\t']);
+    let Some((last, rest)) = words.split_last().filter(|_| partial) else {
+        return (line.len(), Vec::new());
+    };
+    let cmds = g.modes[ctx.mode].offered.clone();
+    let Ok(w) = walk(g, ctx, &cmds, rest, line, false) else {
+        return (last.start, Vec::new());
+    };
+    let mut kws = keywords_after(g, &w, last.text);
+    kws.sort_by_key(|k| k.to_ascii_lowercase());
+    (last.start, kws)
+}

@@ -1,0 +1,415 @@
+//! The validated configuration model: what the rest of the daemon reads.
+//!
+//! Plain data, built from the stored lines by `config::build`; every cross-reference in it
+//! (a button's DN, an ephone's logout profile, a profile's numbers) is known to exist.
+
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+use crate::ids::{
+    DialPeerTag, DnTag, EphoneTag, Extension, Mac, PoolTag, ProfileTag, RegDnTag, UserName,
+};
+
+/// The whole configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Model {
+    /// `hostname`, default `Router`.
+    pub hostname: String,
+    /// `ip http server`.
+    pub http_server: bool,
+    /// `ip http port`, default 80.
+    pub http_port: u16,
+    /// `telephony-service`.
+    pub telephony: Telephony,
+    /// `ephone-dn N`.
+    pub dns: BTreeMap<DnTag, EphoneDn>,
+    /// `ephone N`.
+    pub ephones: BTreeMap<EphoneTag, Ephone>,
+    /// `voice register global`.
+    pub register: RegisterGlobal,
+    /// `voice register dn N`.
+    pub reg_dns: BTreeMap<RegDnTag, RegisterDn>,
+    /// `voice register pool N`.
+    pub pools: BTreeMap<PoolTag, Pool>,
+    /// `voice logout-profile N`.
+    pub logout_profiles: BTreeMap<ProfileTag, Profile>,
+    /// `voice user-profile N`.
+    pub user_profiles: BTreeMap<ProfileTag, Profile>,
+    /// `dial-peer voice N voip`.
+    pub dial_peers: BTreeMap<DialPeerTag, DialPeer>,
+}
+
+impl Default for Model {
+    fn default() -> Self {
+        Model {
+            hostname: "Router".into(),
+            http_server: false,
+            http_port: 80,
+            telephony: Telephony::default(),
+            dns: BTreeMap::new(),
+            ephones: BTreeMap::new(),
+            register: RegisterGlobal::default(),
+            reg_dns: BTreeMap::new(),
+            pools: BTreeMap::new(),
+            logout_profiles: BTreeMap::new(),
+            user_profiles: BTreeMap::new(),
+            dial_peers: BTreeMap::new(),
+        }
+    }
+}
+
+/// A password as configured: type 0 (clear) or 6 (encrypted form, kept as given).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Secret {
+    /// 0 or 6.
+    pub kind: u8,
+    /// The text after the type.
+    pub text: String,
+}
+
+/// A user name with its password.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credential {
+    /// The name.
+    pub user: UserName,
+    /// The password.
+    pub secret: Secret,
+}
+
+/// `telephony-service`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Telephony {
+    /// Whether the block exists at all.
+    pub present: bool,
+    /// `max-ephones`, default 0.
+    pub max_ephones: u32,
+    /// `max-dn`, default 0.
+    pub max_dn: u32,
+    /// `ip source-address A [port P]` (port default 2000).
+    pub source: Option<(Ipv4Addr, u16)>,
+    /// `keepalive`, default 30 s.
+    pub keepalive: u32,
+    /// `voicemail`.
+    pub voicemail: Option<String>,
+    /// `url services`.
+    pub url_services: Option<String>,
+    /// `url directories`.
+    pub url_directories: Option<String>,
+    /// `url idle`.
+    pub url_idle: Option<String>,
+    /// `url information`.
+    pub url_information: Option<String>,
+    /// `url authentication URL [APP password PW]`.
+    pub url_authentication: Option<(String, Option<(String, Secret)>)>,
+    /// `authentication credential APP PW`, by application name.
+    pub credentials: BTreeMap<String, Secret>,
+    /// `load MODEL FILE`, by model.
+    pub loads: BTreeMap<String, String>,
+    /// Extension Mobility settings.
+    pub em: EmPolicy,
+    /// `create cnf-files`.
+    pub create_cnf_files: bool,
+}
+
+impl Default for Telephony {
+    fn default() -> Self {
+        Telephony {
+            present: false,
+            max_ephones: 0,
+            max_dn: 0,
+            source: None,
+            keepalive: 30,
+            voicemail: None,
+            url_services: None,
+            url_directories: None,
+            url_idle: None,
+            url_information: None,
+            url_authentication: None,
+            credentials: BTreeMap::new(),
+            loads: BTreeMap::new(),
+            em: EmPolicy::default(),
+            create_cnf_files: false,
+        }
+    }
+}
+
+/// What a login does when the user is already logged in on another phone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum MultipleLogin {
+    /// Log the user out of the other phone (CME's behaviour).
+    #[default]
+    AutoLogout,
+    /// Refuse the login with error 25.
+    NotAllowed,
+    /// Allow logins on several phones.
+    Allowed,
+}
+
+/// What users type on the login page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum LoginType {
+    /// User id and password.
+    #[default]
+    Uid,
+    /// Primary extension and password.
+    Dn,
+}
+
+/// Extension Mobility policies (`em …` under telephony-service).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmPolicy {
+    /// `em logout`: times of day as minutes after midnight (up to three).
+    pub logout_times: Vec<u16>,
+    /// `em keep-history`.
+    pub keep_history: bool,
+    /// `em external`.
+    pub external: bool,
+    /// `em multiple-login`.
+    pub multiple_login: MultipleLogin,
+    /// `em max-login-time`, in minutes.
+    pub max_login_minutes: Option<u32>,
+    /// `em max-concurrent-requests`, default 5.
+    pub max_concurrent: u32,
+    /// `em validate-ip`.
+    pub validate_ip: bool,
+    /// `em trusted-ip`.
+    pub trusted_ips: Vec<Ipv4Addr>,
+    /// `em remember-last-user`.
+    pub remember_last_user: bool,
+    /// `em login-type`.
+    pub login_type: LoginType,
+    /// `em lockout attempts N minutes M`.
+    pub lockout: Option<(u32, u32)>,
+}
+
+impl Default for EmPolicy {
+    fn default() -> Self {
+        EmPolicy {
+            logout_times: Vec::new(),
+            keep_history: false,
+            external: false,
+            multiple_login: MultipleLogin::AutoLogout,
+            max_login_minutes: None,
+            max_concurrent: 5,
+            validate_ip: false,
+            trusted_ips: Vec::new(),
+            remember_last_user: false,
+            login_type: LoginType::Uid,
+            lockout: None,
+        }
+    }
+}
+
+/// Calls a DN carries at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum LineMode {
+    /// One call.
+    #[default]
+    Single,
+    /// Two calls (`dual-line`).
+    Dual,
+    /// Eight calls (`octo-line`).
+    Octo,
+}
+
+/// `ephone-dn N`.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct EphoneDn {
+    /// Line mode.
+    pub mode: LineMode,
+    /// `number`.
+    pub number: Option<Extension>,
+    /// `number … secondary`.
+    pub secondary: Option<Extension>,
+    /// `name`.
+    pub name: Option<String>,
+    /// `label`.
+    pub label: Option<String>,
+    /// `description`.
+    pub description: Option<String>,
+    /// `call-forward all`.
+    pub cfwd_all: Option<String>,
+    /// `call-forward busy`.
+    pub cfwd_busy: Option<String>,
+    /// `call-forward noan TARGET [timeout S]`.
+    pub cfwd_noan: Option<(String, Option<u32>)>,
+    /// `huntstop`.
+    pub huntstop: bool,
+}
+
+/// How a button presents its DNs (`button` separators).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ButtonKind {
+    /// `:` normal.
+    Normal,
+    /// `s` silent ring.
+    Silent,
+    /// `b` beep, no ring.
+    Beep,
+    /// `f` feature ring.
+    FeatureRing,
+    /// `m` monitor.
+    Monitor,
+    /// `o` overlay.
+    Overlay,
+    /// `c` overlay with call waiting.
+    CwOverlay,
+    /// `w` watch.
+    Watch,
+    /// `x` overlay expansion of another button.
+    Expansion,
+}
+
+/// One `button` assignment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Button {
+    /// Button number on the phone.
+    pub index: u8,
+    /// Presentation.
+    pub kind: ButtonKind,
+    /// DN tags (several for overlays); for `x`, the overlay button it expands.
+    pub dns: Vec<DnTag>,
+}
+
+/// A speed dial.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpeedDial {
+    /// Number dialled.
+    pub number: String,
+    /// Label, if any.
+    pub label: Option<String>,
+    /// Busy-lamp field.
+    pub blf: bool,
+}
+
+/// `ephone N`.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Ephone {
+    /// `mac-address`.
+    pub mac: Option<Mac>,
+    /// `type` model keyword.
+    pub model: Option<String>,
+    /// `type … addon` modules.
+    pub addons: Vec<String>,
+    /// `button` assignments, by button number.
+    pub buttons: Vec<Button>,
+    /// `speed-dial`, by tag.
+    pub speed_dials: BTreeMap<u8, SpeedDial>,
+    /// `logout-profile`: the phone is EM-enabled.
+    pub logout_profile: Option<ProfileTag>,
+    /// `description`.
+    pub description: Option<String>,
+}
+
+/// Line types of profile numbers, in the order CME assigns them to buttons.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LineType {
+    /// `normal`.
+    Normal,
+    /// `silent-ring`.
+    SilentRing,
+    /// `beep-ring`.
+    BeepRing,
+    /// `feature-ring`.
+    FeatureRing,
+    /// `monitor-ring`.
+    MonitorRing,
+    /// `overlay`.
+    Overlay,
+    /// `cw-overlay` (ordered with overlays).
+    CwOverlay,
+}
+
+/// A profile's `number … type …` line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProfileLine {
+    /// The extensions (several only for overlays).
+    pub numbers: Vec<Extension>,
+    /// The line type.
+    pub kind: LineType,
+}
+
+/// `voice logout-profile N` or `voice user-profile N`.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Profile {
+    /// `user NAME password PW`.
+    pub user: Option<Credential>,
+    /// `pin`.
+    pub pin: Option<Secret>,
+    /// `number` lines in configuration order.
+    pub lines: Vec<ProfileLine>,
+    /// `speed-dial`, by tag.
+    pub speed_dials: BTreeMap<u8, SpeedDial>,
+    /// `feature-button`, by index: feature and label.
+    pub feature_buttons: BTreeMap<u8, (String, Option<String>)>,
+    /// `max-idle-time` in minutes (user profiles).
+    pub max_idle_minutes: Option<u32>,
+}
+
+/// `voice register global`.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct RegisterGlobal {
+    /// Whether the block exists.
+    pub present: bool,
+    /// `mode cme`.
+    pub mode_cme: bool,
+    /// `source-address A [port P]` (port default 5060).
+    pub source: Option<(Ipv4Addr, u16)>,
+    /// `max-dn`.
+    pub max_dn: u32,
+    /// `max-pool`.
+    pub max_pool: u32,
+    /// `url authentication`.
+    pub url_authentication: Option<String>,
+    /// `voicemail`.
+    pub voicemail: Option<String>,
+    /// `create profile`.
+    pub create_profile: bool,
+}
+
+/// `voice register dn N`.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct RegisterDn {
+    /// `number`.
+    pub number: Option<Extension>,
+    /// `name`.
+    pub name: Option<String>,
+    /// `label`.
+    pub label: Option<String>,
+    /// `call-forward b2bua all`.
+    pub cfwd_all: Option<String>,
+    /// `call-forward b2bua busy`.
+    pub cfwd_busy: Option<String>,
+    /// `call-forward b2bua noan TARGET [timeout S]`.
+    pub cfwd_noan: Option<(String, Option<u32>)>,
+}
+
+/// `voice register pool N`.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Pool {
+    /// `id mac`.
+    pub mac: Option<Mac>,
+    /// `type`.
+    pub model: Option<String>,
+    /// `number L dn T`, by line.
+    pub lines: BTreeMap<u8, RegDnTag>,
+    /// `username … password …`.
+    pub username: Option<Credential>,
+    /// `logout-profile`.
+    pub logout_profile: Option<ProfileTag>,
+    /// `description`.
+    pub description: Option<String>,
+}
+
+/// `dial-peer voice N voip`.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct DialPeer {
+    /// `description`.
+    pub description: Option<String>,
+    /// `destination-pattern`.
+    pub pattern: Option<String>,
+    /// `session protocol sipv2`.
+    pub sipv2: bool,
+    /// `session target ipv4:A[:P]` (port default 5060).
+    pub target: Option<(Ipv4Addr, u16)>,
+}
