@@ -1,12 +1,17 @@
 //! The `cmed` command: `run` the daemon, talk to it with `cli`, or `check` a startup-config.
 
+use std::io::{Read, Write};
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use cmed::cli::control::{self, Client};
 use cmed::cli::graph::Grammar;
 use cmed::cli::startup;
+use cmed::daemon;
+use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
 #[command(
@@ -21,6 +26,45 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the daemon.
+    Run {
+        /// The startup-config file (IOS text); `write memory` rewrites it.
+        #[arg(long)]
+        config: PathBuf,
+        /// Data directory: the session store and the control socket.
+        #[arg(long, default_value = "./cmed-data")]
+        data: PathBuf,
+        /// Listen on this address instead of the configured source addresses.
+        #[arg(long)]
+        bind: Option<IpAddr>,
+        /// SCCP port (default: `ip source-address … port`, else 2000).
+        #[arg(long)]
+        sccp_port: Option<u16>,
+        /// SIP port (default: `voice register global` source-address port, else 5060).
+        #[arg(long)]
+        sip_port: Option<u16>,
+        /// TFTP port (default 69, which needs root or CAP_NET_BIND_SERVICE).
+        #[arg(long)]
+        tftp_port: Option<u16>,
+        /// HTTP port for phone services (default: `ip http port`, else 80).
+        #[arg(long)]
+        http_port: Option<u16>,
+        /// Directory of static files served over TFTP (firmware, ring lists).
+        #[arg(long)]
+        tftp_root: Option<PathBuf>,
+        /// Do not attach the interactive console even when stdin is a terminal.
+        #[arg(long)]
+        no_console: bool,
+    },
+    /// Run commands on the running daemon, as on its console (privileged EXEC).
+    Cli {
+        /// Data directory of the daemon.
+        #[arg(long, default_value = "./cmed-data")]
+        data: PathBuf,
+        /// A command to run; repeat for several. Without -c, commands are read from stdin.
+        #[arg(short = 'c', long = "command")]
+        commands: Vec<String>,
+    },
     /// Validate a startup-config; exit 1 if any line is bad.
     Check {
         /// The startup-config file.
@@ -32,6 +76,118 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check { file } => check(&file),
+        Command::Run {
+            config,
+            data,
+            bind,
+            sccp_port,
+            sip_port,
+            tftp_port,
+            http_port,
+            tftp_root,
+            no_console,
+        } => {
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+                )
+                .with_writer(std::io::stderr)
+                .init();
+            let opts = daemon::Options {
+                config,
+                data,
+                bind,
+                sccp_port,
+                sip_port,
+                tftp_port,
+                http_port,
+                tftp_root,
+                no_console,
+            };
+            match runtime().block_on(daemon::run(opts)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("cmed: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Cli { data, commands } => runtime().block_on(cli_client(&data, commands)),
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("cannot start the tokio runtime")
+}
+
+/// `cmed cli`: prints a transcript (prompt, command, output) exactly as the console shows it.
+/// Exits 1 if any command was refused, 2 if the daemon cannot be reached.
+async fn cli_client(data: &std::path::Path, commands: Vec<String>) -> ExitCode {
+    let commands = if commands.is_empty() {
+        let mut input = String::new();
+        if let Err(e) = std::io::stdin().read_to_string(&mut input) {
+            eprintln!("cmed cli: cannot read stdin: {e}");
+            return ExitCode::from(2);
+        }
+        input.lines().map(String::from).collect()
+    } else {
+        commands
+    };
+    let (mut client, greeting) = match Client::connect(data).await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!(
+                "cmed cli: cannot reach the daemon at {}: {e} (is `cmed run --data {}` running?)",
+                control::socket_path(data).display(),
+                data.display()
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let mut prompt = greeting.prompt;
+    let mut failed = false;
+    let mut it = commands.into_iter();
+    let mut out = std::io::stdout().lock();
+    while let Some(cmd) = it.next() {
+        let _ = write!(out, "{prompt}{cmd}\n");
+        let answer = match cmd.strip_suffix('?') {
+            Some(before) => client.request('H', before).await,
+            None => client.request('E', &cmd).await,
+        };
+        let mut answer = match answer {
+            Ok(a) => a,
+            Err(e) => {
+                eprintln!("cmed cli: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        while answer.flag == 'a' {
+            // A question: the next command is its answer (Enter when there is none).
+            let reply = it.next().unwrap_or_default();
+            let _ = write!(out, "{}{reply}\n", answer.output);
+            answer = match client.request('E', &reply).await {
+                Ok(a) => a,
+                Err(e) => {
+                    eprintln!("cmed cli: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+        }
+        let _ = write!(out, "{}", answer.output);
+        failed |= answer.flag == 'e';
+        prompt = answer.prompt;
+        if answer.flag == 'q' {
+            break;
+        }
+    }
+    let _ = out.flush();
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

@@ -309,9 +309,8 @@ fn compile_cmd(
     c: &dsl::CmdDecl,
 ) -> Result<Command, String> {
     let handler = Handler::from_id(&c.id).ok_or_else(|| format!("unknown handler id {}", c.id))?;
-    let is_exec_mode = d.prompt.is_empty();
     let kind = match c.kind.as_deref() {
-        None if is_exec_mode => Kind::Exec,
+        None if d.mode == "exec" => Kind::Exec,
         None | Some("config") => Kind::Config,
         Some("action") => Kind::Action,
         Some("exec") => Kind::Exec,

@@ -184,7 +184,22 @@ fn walk(
             kws.sort();
             kws.dedup();
             if kws.len() > 1 {
-                return Err(Outcome::Ambiguous);
+                // `eph` means `ephone` rather than `ephone-dn`: a keyword that begins every
+                // other candidate wins (IOS-style shorthand the administrators rely on).
+                let shortest = kws
+                    .iter()
+                    .min_by_key(|k| k.len())
+                    .cloned()
+                    .unwrap_or_default();
+                if !kws.iter().all(|k| k.starts_with(&shortest)) {
+                    return Err(Outcome::Ambiguous);
+                }
+                cands.retain(|&(ti, tok, _, _)| {
+                    g.cmd(threads[ti].cmd).tokens[tok as usize]
+                        .kind
+                        .keyword()
+                        .is_some_and(|k| k.eq_ignore_ascii_case(&shortest))
+                });
             }
         }
         let mut next = carried;

@@ -1,0 +1,173 @@
+//! The engine actor: one task owns the [`Engine`]; everything else holds an [`EngineHandle`].
+//!
+//! ```text
+//!  console thread ──┐                         ┌─> startup-config file (write memory)
+//!  control socket ──┼─ mpsc<Request> ─> actor ┤
+//!  (listeners, later)┘                        └─> watch<Snapshot> ─> TFTP/HTTP readers
+//! ```
+//!
+//! Effects run in order after the handler returns; the file is written before `[OK]` is
+//! printed (persist before you announce).
+
+use std::path::PathBuf;
+
+use tokio::sync::{mpsc, oneshot, watch};
+
+use super::startup_file;
+use crate::cli::exec::{Effect, Reply, Session};
+use crate::engine::{Engine, Snapshot};
+
+/// The result of one CLI line.
+#[derive(Clone, Debug)]
+pub struct CliResult {
+    /// What to print, effects' results included.
+    pub reply: Reply,
+    /// The session after the line.
+    pub session: Session,
+    /// The prompt to show next.
+    pub prompt: String,
+}
+
+enum Request {
+    Cli {
+        session: Session,
+        line: String,
+        reply: oneshot::Sender<CliResult>,
+    },
+    Prompt {
+        session: Session,
+        reply: oneshot::Sender<String>,
+    },
+}
+
+/// A clonable handle to the engine actor.
+#[derive(Clone)]
+pub struct EngineHandle {
+    tx: mpsc::Sender<Request>,
+    snapshot: watch::Receiver<Snapshot>,
+}
+
+/// The engine actor stopped (the daemon is shutting down).
+#[derive(Debug, thiserror::Error)]
+#[error("the engine has stopped")]
+pub struct Stopped;
+
+impl EngineHandle {
+    /// Runs one CLI line.
+    pub async fn cli(&self, session: Session, line: String) -> Result<CliResult, Stopped> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Request::Cli {
+                session,
+                line,
+                reply,
+            })
+            .await
+            .map_err(|_| Stopped)?;
+        rx.await.map_err(|_| Stopped)
+    }
+
+    /// Runs one CLI line from a thread outside the runtime (the console).
+    pub fn cli_blocking(&self, session: Session, line: String) -> Result<CliResult, Stopped> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .blocking_send(Request::Cli {
+                session,
+                line,
+                reply,
+            })
+            .map_err(|_| Stopped)?;
+        rx.blocking_recv().map_err(|_| Stopped)
+    }
+
+    /// The prompt for a session.
+    pub async fn prompt(&self, session: Session) -> Result<String, Stopped> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Request::Prompt { session, reply })
+            .await
+            .map_err(|_| Stopped)?;
+        rx.await.map_err(|_| Stopped)
+    }
+
+    /// The prompt for a session, from outside the runtime.
+    pub fn prompt_blocking(&self, session: Session) -> Result<String, Stopped> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .blocking_send(Request::Prompt { session, reply })
+            .map_err(|_| Stopped)?;
+        rx.blocking_recv().map_err(|_| Stopped)
+    }
+
+    /// The latest published snapshot.
+    pub fn snapshot(&self) -> Snapshot {
+        self.snapshot.borrow().clone()
+    }
+}
+
+/// Starts the actor on the current runtime.
+pub fn spawn(engine: Engine, startup_path: PathBuf) -> EngineHandle {
+    let (tx, mut rx) = mpsc::channel::<Request>(64);
+    let (snap_tx, snap_rx) = watch::channel(engine.snapshot());
+    let mut engine = engine;
+    tokio::spawn(async move {
+        while let Some(req) = rx.recv().await {
+            match req {
+                Request::Cli {
+                    mut session,
+                    line,
+                    reply,
+                } => {
+                    let mut r = engine.cli(&mut session, &line);
+                    let mut changed = false;
+                    for effect in std::mem::take(&mut r.effects) {
+                        match effect {
+                            Effect::WriteStartup(text) => {
+                                // Blocking file I/O in the actor is deliberate: nothing may change
+                                // the configuration while it is being saved.
+                                match startup_file::write_atomic(&startup_path, &text) {
+                                    Ok(()) => {
+                                        tracing::info!(file = %startup_path.display(), "startup-config written");
+                                        engine.startup_saved(text);
+                                        r.output.push_str("[OK]\n");
+                                    }
+                                    Err(e) => {
+                                        tracing::error!(file = %startup_path.display(), error = %e, "write memory failed");
+                                        r.output.push_str(&format!(
+                                            "%Error writing {} ({e})\n",
+                                            startup_path.display()
+                                        ));
+                                        r.error = true;
+                                    }
+                                }
+                            }
+                            Effect::ConfigChanged => changed = true,
+                            Effect::Restart(scope) | Effect::Reset(scope) => {
+                                tracing::info!(
+                                    ?scope,
+                                    "phone restart/reset requested; no phone listener yet"
+                                );
+                            }
+                        }
+                    }
+                    if changed {
+                        let _ = snap_tx.send(engine.snapshot());
+                    }
+                    let prompt = engine.prompt(&session);
+                    let _ = reply.send(CliResult {
+                        reply: r,
+                        session,
+                        prompt,
+                    });
+                }
+                Request::Prompt { session, reply } => {
+                    let _ = reply.send(engine.prompt(&session));
+                }
+            }
+        }
+    });
+    EngineHandle {
+        tx,
+        snapshot: snap_rx,
+    }
+}

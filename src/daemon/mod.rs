@@ -1,0 +1,155 @@
+//! The running daemon: loads the startup-config, opens the store, starts the engine actor,
+//! the control socket and the console, and waits for a signal. Tokio lives here and in the
+//! thin adapters; the pure layers never see it.
+
+pub mod actor;
+pub mod startup_file;
+
+use std::io::IsTerminal;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::cli::exec::Running;
+use crate::cli::graph::Grammar;
+use crate::cli::{control, repl, startup};
+use crate::engine::Engine;
+use crate::store::{RedbStore, Store, StoreError};
+
+/// `cmed run` options.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The startup-config file.
+    pub config: PathBuf,
+    /// The data directory (store and control socket).
+    pub data: PathBuf,
+    /// Address to listen on instead of the configured one.
+    pub bind: Option<IpAddr>,
+    /// Port overrides; used by the phone listeners.
+    pub sccp_port: Option<u16>,
+    /// SIP port override.
+    pub sip_port: Option<u16>,
+    /// TFTP port override.
+    pub tftp_port: Option<u16>,
+    /// HTTP port override.
+    pub http_port: Option<u16>,
+    /// Root of static TFTP files.
+    pub tftp_root: Option<PathBuf>,
+    /// Never attach the console.
+    pub no_console: bool,
+}
+
+/// Why the daemon could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    /// The startup-config cannot be read.
+    #[error("cannot read startup-config {path}: {source}")]
+    Config {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The data directory cannot be used.
+    #[error("cannot use data directory {path}: {source}")]
+    Data {
+        /// The directory.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The store cannot be opened.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The control socket cannot be bound.
+    #[error("cannot open the control socket {path}: {source}")]
+    Control {
+        /// The socket.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// Runs the daemon until SIGINT or SIGTERM.
+///
+/// # Errors
+/// If the configuration, store or control socket cannot be opened.
+pub async fn run(opts: Options) -> Result<(), DaemonError> {
+    let grammar = Arc::new(Grammar::embedded());
+    let (text, startup) = match std::fs::read_to_string(&opts.config) {
+        Ok(t) => (t.clone(), Some(t)),
+        // A missing file is a router with no startup-config: start empty, `write memory` creates it.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            tracing::warn!(file = %opts.config.display(), "startup-config not found; starting with an empty configuration");
+            (String::new(), None)
+        }
+        Err(source) => {
+            return Err(DaemonError::Config {
+                path: opts.config.clone(),
+                source,
+            });
+        }
+    };
+    let loaded = startup::load(&grammar, &text);
+    let name = opts.config.display().to_string();
+    for d in &loaded.diagnostics {
+        eprint!("{}", d.render(&name));
+    }
+    tracing::info!(
+        file = %name,
+        ephones = loaded.model.ephones.len(),
+        dns = loaded.model.dns.len(),
+        user_profiles = loaded.model.user_profiles.len(),
+        bad_lines = loaded.diagnostics.len(),
+        "startup-config loaded"
+    );
+    std::fs::create_dir_all(&opts.data).map_err(|source| DaemonError::Data {
+        path: opts.data.clone(),
+        source,
+    })?;
+    let store = RedbStore::open(&opts.data)?;
+    let persisted = store.load()?;
+    tracing::info!(sessions = persisted.sessions.len(), store = %store.path().display(), "store opened");
+    let listener = control::bind(&opts.data)
+        .await
+        .map_err(|source| DaemonError::Control {
+            path: control::socket_path(&opts.data),
+            source,
+        })?;
+    let running = Running {
+        tree: loaded.tree,
+        model: loaded.model,
+        startup,
+    };
+    let engine = actor::spawn(Engine::new(grammar.clone(), running), opts.config.clone());
+    tokio::spawn(control::serve(listener, engine.clone(), grammar.clone()));
+    tracing::info!(socket = %control::socket_path(&opts.data).display(), "control socket ready");
+    if !opts.no_console && std::io::stdin().is_terminal() {
+        let (e, g) = (engine.clone(), grammar.clone());
+        std::thread::Builder::new()
+            .name("console".into())
+            .spawn(move || repl::run(e, g))
+            .map_err(|source| DaemonError::Data {
+                path: opts.data.clone(),
+                source,
+            })?;
+    }
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    let _ = std::fs::remove_file(control::socket_path(&opts.data));
+    drop(store);
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}

@@ -1,0 +1,71 @@
+//! Writes the startup-config file the way `write memory` must: atomically and durably.
+//!
+//! The new text goes to `FILE.tmp`, is fsynced, the previous file is copied to `FILE.bak`,
+//! and the temporary file is renamed over `FILE`; the directory is fsynced so the rename
+//! survives a power cut. At no moment is there no `FILE`.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// Replaces `path` with `text`, keeping the previous content as `path.bak`.
+///
+/// # Errors
+/// Any I/O error; `path` is then unchanged.
+pub fn write_atomic(path: &Path, text: &str) -> io::Result<()> {
+    let tmp = with_suffix(path, ".tmp");
+    {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+    }
+    if path.exists() {
+        let bak = with_suffix(path, ".bak");
+        fs::copy(path, &bak)?;
+        File::open(&bak)?.sync_all()?;
+    }
+    fs::rename(&tmp, path)?;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_previous_file_is_kept_as_bak() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("startup.cfg");
+        fs::write(&p, "hostname A\n").unwrap();
+        write_atomic(&p, "hostname B\n").unwrap();
+        assert_eq!(fs::read_to_string(&p).unwrap(), "hostname B\n");
+        assert_eq!(
+            fs::read_to_string(with_suffix(&p, ".bak")).unwrap(),
+            "hostname A\n"
+        );
+        assert!(!with_suffix(&p, ".tmp").exists());
+    }
+
+    #[test]
+    fn a_missing_file_is_created_without_bak() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("new.cfg");
+        write_atomic(&p, "end\n").unwrap();
+        assert_eq!(fs::read_to_string(&p).unwrap(), "end\n");
+        assert!(!with_suffix(&p, ".bak").exists());
+    }
+}
