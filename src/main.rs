@@ -152,7 +152,7 @@ async fn cli_client(data: &std::path::Path, commands: Vec<String>) -> ExitCode {
     let mut it = commands.into_iter();
     let mut out = std::io::stdout().lock();
     while let Some(cmd) = it.next() {
-        let _ = write!(out, "{prompt}{cmd}\n");
+        let _ = writeln!(out, "{prompt}{cmd}");
         let answer = match cmd.strip_suffix('?') {
             Some(before) => client.request('H', before).await,
             None => client.request('E', &cmd).await,
@@ -167,7 +167,7 @@ async fn cli_client(data: &std::path::Path, commands: Vec<String>) -> ExitCode {
         while answer.flag == 'a' {
             // A question: the next command is its answer (Enter when there is none).
             let reply = it.next().unwrap_or_default();
-            let _ = write!(out, "{}{reply}\n", answer.output);
+            let _ = writeln!(out, "{}{reply}", answer.output);
             answer = match client.request('E', &reply).await {
                 Ok(a) => a,
                 Err(e) => {

@@ -6,9 +6,10 @@
 //! Flags: `-` done, `e` the line was refused, `a` a question awaits the next line, `q` the
 //! session ended. The daemon greets each connection with an empty answer carrying the prompt.
 
+use std::collections::BTreeSet;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
@@ -44,19 +45,28 @@ pub async fn bind(data: &Path) -> io::Result<UnixListener> {
 }
 
 /// Serves control connections until the listener fails.
+/// Each connection takes the lowest free vty number, as IOS assigns its vty lines.
 pub async fn serve(listener: UnixListener, engine: EngineHandle, grammar: Arc<Grammar>) {
-    let mut n = 0u32;
+    let in_use: Arc<Mutex<BTreeSet<u32>>> = Arc::default();
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             return;
         };
-        let (engine, grammar) = (engine.clone(), grammar.clone());
-        let vty = format!("vty{n}");
-        n = n.wrapping_add(1);
+        let (engine, grammar, in_use) = (engine.clone(), grammar.clone(), in_use.clone());
+        let n = {
+            let mut used = in_use.lock().unwrap_or_else(PoisonError::into_inner);
+            let n = (0..).find(|n| !used.contains(n)).unwrap_or(0);
+            used.insert(n);
+            n
+        };
         tokio::spawn(async move {
-            if let Err(e) = connection(stream, engine, grammar, vty).await {
+            if let Err(e) = connection(stream, engine, grammar, format!("vty{n}")).await {
                 tracing::debug!(error = %e, "control connection ended");
             }
+            in_use
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&n);
         });
     }
 }

@@ -348,12 +348,11 @@ fn keywords_after(g: &Grammar, w: &Walk, prefix: &str) -> Vec<String> {
         let c = g.cmd(t.cmd);
         for &(tok, _) in &c.edges[t.state as usize] {
             let Some(tok) = tok else { continue };
-            if let Some(k) = c.tokens[tok as usize].kind.keyword() {
-                if super::token::common_prefix(prefix, k) == prefix.len()
-                    && !out.iter().any(|o| o == k)
-                {
-                    out.push(k.to_string());
-                }
+            if let Some(k) = c.tokens[tok as usize].kind.keyword()
+                && super::token::common_prefix(prefix, k) == prefix.len()
+                && !out.iter().any(|o| o == k)
+            {
+                out.push(k.to_string());
             }
         }
     }

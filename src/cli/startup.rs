@@ -128,11 +128,11 @@ pub fn load(g: &Grammar, text: &str) -> Loaded {
                     args: m.args,
                     origin,
                 };
-                if let Some(key) = tree.set(g, &s.path, s.mode, l) {
-                    if let Some(sub) = cmd.enters {
-                        s.path.push(key);
-                        s.mode = sub;
-                    }
+                if let Some(key) = tree.set(g, &s.path, s.mode, l)
+                    && let Some(sub) = cmd.enters
+                {
+                    s.path.push(key);
+                    s.mode = sub;
                 }
             }
             _ => {}

@@ -75,10 +75,9 @@ impl TokenKind {
                     .strip_prefix('<')
                     .and_then(|t| t.strip_suffix('>'))
                     .and_then(|t| t.split_once('-'))
+                    && let (Ok(lo), Ok(hi)) = (lo.parse(), hi.parse())
                 {
-                    if let (Ok(lo), Ok(hi)) = (lo.parse(), hi.parse()) {
-                        return TokenKind::Range(lo, hi);
-                    }
+                    return TokenKind::Range(lo, hi);
                 }
                 TokenKind::Keyword(text.to_string())
             }
@@ -276,8 +275,12 @@ fn fit_button(word: &str) -> Fit {
     }
     let mut pos = n1 + 1;
     for (i, part) in rest.split(',').enumerate() {
+        if i > 0 && !b"oc".contains(&sep.to_ascii_lowercase()) {
+            // Only overlay buttons take a list: the comma is the bad character.
+            return Fit::No { good: pos - 1 };
+        }
         let d = part.bytes().take_while(u8::is_ascii_digit).count();
-        if d == 0 || d < part.len() || (i > 0 && !b"oc".contains(&sep.to_ascii_lowercase())) {
+        if d == 0 || d < part.len() {
             return Fit::No { good: pos + d };
         }
         pos += part.len() + 1;
@@ -317,7 +320,7 @@ mod tests {
         assert_eq!(TokenKind::Duration.fit("168:00"), Fit::Yes(TYPED));
         assert_eq!(TokenKind::Button.fit("1:5"), Fit::Yes(TYPED));
         assert_eq!(TokenKind::Button.fit("3o7,8,9"), Fit::Yes(TYPED));
-        assert_eq!(TokenKind::Button.fit("3:7,8"), Fit::No { good: 4 });
+        assert_eq!(TokenKind::Button.fit("3:7,8"), Fit::No { good: 3 });
         assert_eq!(TokenKind::Button.fit("1q5"), Fit::No { good: 1 });
         assert_eq!(
             TokenKind::Target.fit("ipv4:127.0.0.1:5070"),

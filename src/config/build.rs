@@ -57,10 +57,7 @@ struct Builder<'g> {
 
 type Check<T> = Result<T, String>;
 
-fn num<T: std::str::FromStr>(v: Option<&str>) -> T
-where
-    T: Default,
-{
+fn num<T: std::str::FromStr + Default>(v: Option<&str>) -> T {
     v.and_then(|s| s.parse().ok()).unwrap_or_default()
 }
 
@@ -737,8 +734,10 @@ fn parse_buttons<'a>(
                     .map_err(|_| format!("% Invalid button {spec}"))
             })
             .collect::<Check<_>>()?;
-        if kind != ButtonKind::Expansion {
-            if let Some(missing) = tags.iter().find(|t| !dns.contains_key(t)) {
+        if kind != ButtonKind::Expansion
+            && let Some(missing) = tags.iter().find(|t| !dns.contains_key(t))
+        {
+            {
                 return Err(format!(
                     "% ephone-dn {missing} does not exist (button {spec})"
                 ));

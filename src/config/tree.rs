@@ -152,6 +152,16 @@ impl ConfigTree {
         let key = key_of(g, mode, &line);
         let opens = g.cmd(line.cmd).enters.is_some();
         let section = self.section_mut(path)?;
+        if opens {
+            // Re-entering a section (`ephone 1` again) keeps the stored header and its origin.
+            if section
+                .entries
+                .get(&key)
+                .is_some_and(|e| e.line.args == line.args)
+            {
+                return Some(key);
+            }
+        }
         let body = section.entries.remove(&key).and_then(|e| e.body);
         let body = if opens {
             Some(body.unwrap_or_default())

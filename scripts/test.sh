@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs the whole cmed test suite. Meant for a fresh Debian machine, as root (or via sudo):
+# installs the test tools it needs with apt-get when they are missing, then runs
+# `cargo test --all-targets` (dev profile). Safe to run again: apt is skipped when
+# everything is already installed.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+# Test dependencies, one "debian-package:command" pair per entry. A package is installed
+# only when its command is not on PATH. Later issues add, for the loopback end-to-end tests:
+#   tshark:tshark  tftp-hpa:tftp  atftp:atftp  sip-tester:sipp  curl:curl
+TEST_PACKAGES=(
+    tmux:tmux
+)
+
+missing=()
+for entry in "${TEST_PACKAGES[@]}"; do
+    pkg=${entry%%:*}
+    cmd=${entry#*:}
+    if ! command -v "$cmd" >/dev/null 2>&1; then
+        missing+=("$pkg")
+    fi
+done
+
+if ((${#missing[@]} > 0)); then
+    if [[ $(id -u) -ne 0 ]]; then
+        echo "scripts/test.sh: missing test dependencies: ${missing[*]}" >&2
+        echo "Install them (apt-get install ${missing[*]}) or run this script as root / with sudo." >&2
+        exit 1
+    fi
+    echo "==> installing test dependencies: ${missing[*]}"
+    for pkg in "${missing[@]}"; do
+        if [[ $pkg == tshark ]]; then
+            # Answer wireshark-common's "allow non-superusers to capture?" question up front,
+            # otherwise the install stops at a debconf prompt.
+            echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+        fi
+    done
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+echo "==> cargo test --all-targets --no-fail-fast"
+if [[ $(id -u) -eq 0 && -n ${SUDO_USER:-} && $SUDO_USER != root && $(stat -c %U .) == "$SUDO_USER" ]]; then
+    # Started with sudo in a user's checkout: root was needed for apt only. Build and test as
+    # that user, so target/ stays theirs and their own toolchain (~/.cargo/bin) is found.
+    user_home=$(getent passwd "$SUDO_USER" | cut -d: -f6)
+    exec sudo -u "$SUDO_USER" -H -- env "PATH=$user_home/.cargo/bin:$PATH" cargo test --all-targets --no-fail-fast
+fi
+exec cargo test --all-targets --no-fail-fast

@@ -1,0 +1,175 @@
+//! The binary end to end: `cmed check` exit codes, and `cmed cli` against a running daemon,
+//! including `configure terminal` … `end`, `write memory`, and a restart that shows the change.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use support::wait_until;
+
+const CMED: &str = env!("CARGO_BIN_EXE_cmed");
+
+fn cli(data: &Path, cmds: &[&str]) -> Output {
+    let mut c = Command::new(CMED);
+    c.arg("cli").arg("--data").arg(data);
+    for cmd in cmds {
+        c.arg("-c").arg(cmd);
+    }
+    c.output().unwrap()
+}
+
+struct Daemon(Child);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(config: &Path, data: &Path) -> Daemon {
+    let child = Command::new(CMED)
+        .args(["run", "--no-console", "--config"])
+        .arg(config)
+        .arg("--data")
+        .arg(data)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let d = Daemon(child);
+    let sock = data.join("cmed.sock");
+    assert!(
+        wait_until(Duration::from_secs(20), || sock.exists()
+            && cli(data, &["show startup-config | include ^end"])
+                .status
+                .success()),
+        "daemon did not come up"
+    );
+    d
+}
+
+/// Stops the daemon with SIGTERM and waits for it, as an administrator would.
+fn stop(mut d: Daemon) {
+    let pid = d.0.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let status = d.0.wait().unwrap();
+    assert!(status.success(), "daemon exited with {status}");
+}
+
+#[test]
+fn check_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/sample-configs/small-office.cfg"
+    );
+    let out = Command::new(CMED).args(["check", good]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bad = dir.path().join("bad.cfg");
+    std::fs::write(
+        &bad,
+        "hostname R1\nhostnam\ntelephony-service\n max-ephones 99999\n",
+    )
+    .unwrap();
+    let out = Command::new(CMED).arg("check").arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.cfg:2:1: % Incomplete command."), "{err}");
+    assert!(err.contains("bad.cfg:4:14: % Invalid input detected at '^' marker.\n max-ephones 99999\n             ^\n"), "{err}");
+    let out = Command::new(CMED)
+        .arg("check")
+        .arg(dir.path().join("missing.cfg"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn cli_configures_the_running_daemon_and_write_memory_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("startup.cfg");
+    let data = dir.path().join("data");
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/sample-configs/small-office.cfg"
+        ),
+        &config,
+    )
+    .unwrap();
+    let d = start(&config, &data);
+
+    let out = cli(
+        &data,
+        &[
+            "conf t",
+            "ephone 8",
+            "description Renamed by the test",
+            "end",
+            "write memory",
+        ],
+    );
+    // The vty number depends on whether the readiness probe's connection has closed yet.
+    let text = String::from_utf8_lossy(&out.stdout).replace("by vty1", "by vty0");
+    assert!(out.status.success(), "{text}");
+    assert_eq!(
+        text,
+        "CME-Office#conf t\nEnter configuration commands, one per line.  End with CNTL/Z.\n\
+CME-Office(config)#ephone 8\nCME-Office(config-ephone)#description Renamed by the test\n\
+CME-Office(config-ephone)#end\n%SYS-5-CONFIG_I: Configured from console by vty0\n\
+CME-Office#write memory\nBuilding configuration...\n[OK]\n"
+    );
+    let bak = std::fs::read_to_string(dir.path().join("startup.cfg.bak")).unwrap();
+    assert!(bak.contains(" description Sales office\n"));
+
+    // A refused command is reported with exit status 1 and changes nothing.
+    let out = cli(&data, &["conf t", "ephone 99", "end"]);
+    assert_eq!(out.status.code(), Some(1));
+
+    stop(d);
+    let d = start(&config, &data);
+    let out = cli(&data, &["show running-config | section ^ephone  8"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(" description Renamed by the test\n"),
+        "{text}"
+    );
+    stop(d);
+}
+
+#[test]
+fn cli_reports_an_unreachable_daemon() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cli(dir.path(), &["show running-config"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach the daemon"));
+}
+
+#[test]
+fn a_second_daemon_on_the_same_data_directory_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("startup.cfg");
+    std::fs::write(&config, "hostname R1\n").unwrap();
+    let data = dir.path().join("data");
+    let d = start(&config, &data);
+    let out = Command::new(CMED)
+        .args(["run", "--no-console", "--config"])
+        .arg(&config)
+        .arg("--data")
+        .arg(&data)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("in use by another cmed process"));
+    stop(d);
+}
