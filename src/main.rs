@@ -1,7 +1,6 @@
 //! The `cmed` command: `run` the daemon, talk to it with `cli`, or `check` a startup-config.
 
 use std::io::{Read, Write};
-use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -27,35 +26,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the daemon.
-    Run {
-        /// The startup-config file (IOS text); `write memory` rewrites it.
-        #[arg(long)]
-        config: PathBuf,
-        /// Data directory: the session store and the control socket.
-        #[arg(long, default_value = "./cmed-data")]
-        data: PathBuf,
-        /// Listen on this address instead of the configured source addresses.
-        #[arg(long)]
-        bind: Option<IpAddr>,
-        /// SCCP port (default: `ip source-address … port`, else 2000).
-        #[arg(long)]
-        sccp_port: Option<u16>,
-        /// SIP port (default: `voice register global` source-address port, else 5060).
-        #[arg(long)]
-        sip_port: Option<u16>,
-        /// TFTP port (default 69, which needs root or CAP_NET_BIND_SERVICE).
-        #[arg(long)]
-        tftp_port: Option<u16>,
-        /// HTTP port for phone services (default: `ip http port`, else 80).
-        #[arg(long)]
-        http_port: Option<u16>,
-        /// Directory of static files served over TFTP (firmware, ring lists).
-        #[arg(long)]
-        tftp_root: Option<PathBuf>,
-        /// Do not attach the interactive console even when stdin is a terminal.
-        #[arg(long)]
-        no_console: bool,
-    },
+    Run(daemon::Options),
     /// Run commands on the running daemon, as on its console (privileged EXEC).
     Cli {
         /// Data directory of the daemon.
@@ -76,34 +47,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check { file } => check(&file),
-        Command::Run {
-            config,
-            data,
-            bind,
-            sccp_port,
-            sip_port,
-            tftp_port,
-            http_port,
-            tftp_root,
-            no_console,
-        } => {
+        Command::Run(opts) => {
             tracing_subscriber::fmt()
                 .with_env_filter(
                     EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
                 )
                 .with_writer(std::io::stderr)
                 .init();
-            let opts = daemon::Options {
-                config,
-                data,
-                bind,
-                sccp_port,
-                sip_port,
-                tftp_port,
-                http_port,
-                tftp_root,
-                no_console,
-            };
             match runtime().block_on(daemon::run(opts)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {

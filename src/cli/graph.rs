@@ -361,24 +361,22 @@ fn compile_cmd(
             help,
         });
     }
-    let mut wide = Vec::new();
-    for w in &c.wide {
-        let name = w.trim_start_matches('$');
-        let idx = tokens
+    // `key $a` and `wide $a` name bound tokens; resolve them to token indexes.
+    let bound = |names: &[String], what: &str| -> Result<Vec<u16>, String> {
+        names
             .iter()
-            .position(|t| t.bind.as_deref() == Some(name))
-            .ok_or_else(|| format!("wide {w} is not bound in \"{}\"", c.syntax))?;
-        wide.push(idx as u16);
-    }
-    let mut key = Vec::new();
-    for k in &c.key {
-        let name = k.trim_start_matches('$');
-        let idx = tokens
-            .iter()
-            .position(|t| t.bind.as_deref() == Some(name))
-            .ok_or_else(|| format!("key {k} is not bound in \"{}\"", c.syntax))?;
-        key.push(idx as u16);
-    }
+            .map(|n| {
+                let name = n.trim_start_matches('$');
+                tokens
+                    .iter()
+                    .position(|t| t.bind.as_deref() == Some(name))
+                    .map(|i| i as u16)
+                    .ok_or_else(|| format!("{what} {n} is not bound in \"{}\"", c.syntax))
+            })
+            .collect()
+    };
+    let wide = bound(&c.wide, "wide")?;
+    let key = bound(&c.key, "key")?;
     Ok(Command {
         handler,
         kind,

@@ -16,26 +16,35 @@ use crate::cli::{control, repl, startup};
 use crate::engine::Engine;
 use crate::store::{RedbStore, Store, StoreError};
 
-/// `cmed run` options.
-#[derive(Clone, Debug)]
+/// `cmed run` options (the doc comments are the `--help` text).
+#[derive(Clone, Debug, clap::Args)]
 pub struct Options {
-    /// The startup-config file.
+    /// The startup-config file (IOS text); `write memory` rewrites it.
+    #[arg(long)]
     pub config: PathBuf,
-    /// The data directory (store and control socket).
+    /// Data directory: the session store and the control socket.
+    #[arg(long, default_value = "./cmed-data")]
     pub data: PathBuf,
-    /// Address to listen on instead of the configured one.
+    /// Listen on this address instead of the configured source addresses.
+    #[arg(long)]
     pub bind: Option<IpAddr>,
-    /// Port overrides; used by the phone listeners.
+    /// SCCP port (default: `ip source-address … port`, else 2000).
+    #[arg(long)]
     pub sccp_port: Option<u16>,
-    /// SIP port override.
+    /// SIP port (default: `voice register global` source-address port, else 5060).
+    #[arg(long)]
     pub sip_port: Option<u16>,
-    /// TFTP port override.
+    /// TFTP port (default 69, which needs root or CAP_NET_BIND_SERVICE).
+    #[arg(long)]
     pub tftp_port: Option<u16>,
-    /// HTTP port override.
+    /// HTTP port for phone services (default: `ip http port`, else 80).
+    #[arg(long)]
     pub http_port: Option<u16>,
-    /// Root of static TFTP files.
+    /// Directory of static files served over TFTP (firmware, ring lists).
+    #[arg(long)]
     pub tftp_root: Option<PathBuf>,
-    /// Never attach the console.
+    /// Do not attach the interactive console even when stdin is a terminal.
+    #[arg(long)]
     pub no_console: bool,
 }
 
