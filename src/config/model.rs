@@ -212,6 +212,17 @@ pub enum LineMode {
     Octo,
 }
 
+/// Where calls to a DN go when it cannot take them (`call-forward …`).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct CallForward {
+    /// `all`: every call.
+    pub all: Option<String>,
+    /// `busy`: when the line is busy.
+    pub busy: Option<String>,
+    /// `noan TARGET [timeout S]`: when nobody answers.
+    pub noan: Option<(String, Option<u32>)>,
+}
+
 /// `ephone-dn N`.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct EphoneDn {
@@ -227,12 +238,8 @@ pub struct EphoneDn {
     pub label: Option<String>,
     /// `description`.
     pub description: Option<String>,
-    /// `call-forward all`.
-    pub cfwd_all: Option<String>,
-    /// `call-forward busy`.
-    pub cfwd_busy: Option<String>,
-    /// `call-forward noan TARGET [timeout S]`.
-    pub cfwd_noan: Option<(String, Option<u32>)>,
+    /// `call-forward …`.
+    pub forward: CallForward,
     /// `huntstop`.
     pub huntstop: bool,
 }
@@ -376,12 +383,8 @@ pub struct RegisterDn {
     pub name: Option<String>,
     /// `label`.
     pub label: Option<String>,
-    /// `call-forward b2bua all`.
-    pub cfwd_all: Option<String>,
-    /// `call-forward b2bua busy`.
-    pub cfwd_busy: Option<String>,
-    /// `call-forward b2bua noan TARGET [timeout S]`.
-    pub cfwd_noan: Option<(String, Option<u32>)>,
+    /// `call-forward …`.
+    pub forward: CallForward,
 }
 
 /// `voice register pool N`.

@@ -1,0 +1,178 @@
+//! telephony-service, voice register global and dial-peers: system-wide settings.
+
+use super::{Builder, Check, check_number, ipv4, minutes_of, num, secret, tag_of};
+use crate::cli::handler::Handler;
+use crate::config::model::*;
+use crate::config::tree::{Line, LineKey, Section};
+use crate::ids::DialPeerTag;
+
+impl Builder<'_> {
+    pub(super) fn telephony(&mut self, path: &[LineKey], body: &Section) {
+        self.m.telephony.present = true;
+        let g = self.g;
+        // Limits first: they bound the tags of everything built later.
+        self.lines(path, body, |b, h, l| {
+            let t = &mut b.m.telephony;
+            match h {
+                Handler::TelMaxEphones => t.max_ephones = num(l.get(g, "n")),
+                Handler::TelMaxDn => t.max_dn = num(l.get(g, "n")),
+                Handler::TelIpSourceAddress => {
+                    t.source = Some((
+                        ipv4(l.get(g, "addr")),
+                        l.get(g, "port").map_or(2000, |p| num(Some(p))),
+                    ))
+                }
+                Handler::TelKeepalive => t.keepalive = num(l.get(g, "secs")),
+                Handler::TelVoicemail => {
+                    t.voicemail = Some(check_number(l.get(g, "number").unwrap_or(""))?.0)
+                }
+                Handler::TelUrl => {
+                    let url = l.get(g, "url").map(String::from);
+                    match l.get(g, "which") {
+                        Some("services") => t.url_services = url,
+                        Some("directories") => t.url_directories = url,
+                        Some("idle") => t.url_idle = url,
+                        _ => t.url_information = url,
+                    }
+                }
+                Handler::TelUrlAuthentication => {
+                    let app = l.get(g, "app").map(|a| (a.to_string(), secret(l, g)));
+                    if let Some((name, _)) = &app {
+                        b.claim_user(name, "url authentication".into())?;
+                    }
+                    b.m.telephony.url_authentication =
+                        Some((l.get(g, "url").unwrap_or("").into(), app));
+                }
+                Handler::TelAuthCredential => {
+                    let app = l.get(g, "app").unwrap_or("").to_string();
+                    if b.m
+                        .telephony
+                        .url_authentication
+                        .as_ref()
+                        .and_then(|u| u.1.as_ref())
+                        .map(|a| &a.0)
+                        != Some(&app)
+                    {
+                        b.claim_user(&app, "authentication credential".into())?;
+                    }
+                    b.m.telephony.credentials.insert(app, secret(l, g));
+                }
+                Handler::TelLoad => {
+                    t.loads.insert(
+                        l.get(g, "model").unwrap_or("").into(),
+                        l.get(g, "file").unwrap_or("").into(),
+                    );
+                }
+                Handler::TelEmLogout => {
+                    t.em.logout_times = ["t1", "t2", "t3"]
+                        .iter()
+                        .filter_map(|n| l.get(g, n))
+                        .map(|v| minutes_of(v) as u16)
+                        .collect();
+                }
+                Handler::TelEmKeepHistory => t.em.keep_history = true,
+                Handler::TelEmExternal => t.em.external = true,
+                Handler::TelEmMultipleLogin => {
+                    t.em.multiple_login = match l.get(g, "policy") {
+                        Some("not-allowed") => MultipleLogin::NotAllowed,
+                        Some("allowed") => MultipleLogin::Allowed,
+                        _ => MultipleLogin::AutoLogout,
+                    }
+                }
+                Handler::TelEmMaxLoginTime => {
+                    let m = minutes_of(l.get(g, "limit").unwrap_or("0"));
+                    if m == 0 {
+                        return Err("% em max-login-time must be at least 0:01".into());
+                    }
+                    t.em.max_login_minutes = Some(m);
+                }
+                Handler::TelEmMaxConcurrent => t.em.max_concurrent = num(l.get(g, "n")),
+                Handler::TelEmValidateIp => t.em.validate_ip = true,
+                Handler::TelEmTrustedIp => {
+                    t.em.trusted_ips = l.all(g, "addrs").map(|a| ipv4(Some(a))).collect()
+                }
+                Handler::TelEmRememberLastUser => t.em.remember_last_user = true,
+                Handler::TelEmLoginType => {
+                    t.em.login_type = if l.get(g, "type") == Some("dn") {
+                        LoginType::Dn
+                    } else {
+                        LoginType::Uid
+                    }
+                }
+                Handler::TelEmLockout => {
+                    t.em.lockout = Some((num(l.get(g, "attempts")), num(l.get(g, "minutes"))))
+                }
+                Handler::TelCreateCnfFiles => t.create_cnf_files = true,
+                other => {
+                    return Err(format!(
+                        "% {} is not a telephony-service command",
+                        other.id()
+                    ));
+                }
+            }
+            Ok(())
+        });
+    }
+
+    pub(super) fn register_global(&mut self, path: &[LineKey], body: &Section) {
+        self.m.register.present = true;
+        let g = self.g;
+        self.lines(path, body, |b, h, l| {
+            let r = &mut b.m.register;
+            match h {
+                Handler::RegModeCme => r.mode_cme = true,
+                Handler::RegSourceAddress => {
+                    r.source = Some((
+                        ipv4(l.get(g, "addr")),
+                        l.get(g, "port").map_or(5060, |p| num(Some(p))),
+                    ))
+                }
+                Handler::RegMaxDn => r.max_dn = num(l.get(g, "n")),
+                Handler::RegMaxPool => r.max_pool = num(l.get(g, "n")),
+                Handler::RegUrlAuthentication => {
+                    r.url_authentication = l.get(g, "url").map(String::from)
+                }
+                Handler::RegVoicemail => {
+                    r.voicemail = Some(check_number(l.get(g, "number").unwrap_or(""))?.0)
+                }
+                Handler::RegCreateProfile => r.create_profile = true,
+                other => {
+                    return Err(format!(
+                        "% {} is not a voice register global command",
+                        other.id()
+                    ));
+                }
+            }
+            Ok(())
+        });
+    }
+
+    pub(super) fn dial_peer(
+        &mut self,
+        path: &[LineKey],
+        header: &Line,
+        body: &Section,
+    ) -> Check<()> {
+        let g = self.g;
+        let tag = tag_of(header, g);
+        let mut d = DialPeer::default();
+        self.lines(path, body, |_, h, l| {
+            match h {
+                Handler::DpDescription => d.description = l.get(g, "text").map(String::from),
+                Handler::DpDestinationPattern => {
+                    d.pattern = Some(check_number(l.get(g, "pattern").unwrap_or(""))?.0)
+                }
+                Handler::DpSessionProtocol => d.sipv2 = true,
+                Handler::DpSessionTarget => {
+                    let t = l.get(g, "target").unwrap_or("").trim_start_matches("ipv4:");
+                    let (ip, port) = t.split_once(':').unwrap_or((t, "5060"));
+                    d.target = Some((ipv4(Some(ip)), num(Some(port))));
+                }
+                other => return Err(format!("% {} is not a dial-peer command", other.id())),
+            }
+            Ok(())
+        });
+        self.m.dial_peers.insert(DialPeerTag(tag), d);
+        Ok(())
+    }
+}
