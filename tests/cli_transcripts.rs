@@ -254,3 +254,15 @@ ephone-dn  1\n number 1001\n!\n!\nephone  1\n mac-address 000D.EDAB.3566\n type 
         "{t}"
     );
 }
+
+/// Regression: `ephone` alone in `(config-ephone)#` was reported as invalid input in the
+/// sub-mode although it is an incomplete command of the parent mode.
+#[test]
+fn incomplete_parent_command_in_a_sub_mode_says_incomplete_not_invalid() {
+    let mut c = Console::new(MINI);
+    let t = c.type_lines(&["conf t", "ephone 1", "ephone", "typo"]);
+    assert!(
+        t.ends_with("R1(config-ephone)#ephone\n% Incomplete command.\n\nR1(config-ephone)#typo\n                     ^\n% Invalid input detected at '^' marker.\n\n"),
+        "{t}"
+    );
+}

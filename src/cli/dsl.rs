@@ -10,6 +10,7 @@
 //! prompt config-ephone-dn
 //! parent config
 //! include config-common               # also offer that mode's commands here
+//! gap 2                               # `!` lines after each section in the running-config
 //! title "Ephone DN configuration commands"
 //! help number "Define E.164 telephone number"     # file-wide help for a token
 //!
@@ -98,6 +99,8 @@ pub struct FileDecl {
     pub parent: Option<String>,
     /// `include`: modes whose commands are offered here too.
     pub include: Vec<String>,
+    /// `gap`: `!` lines printed after a section of this mode (default 1).
+    pub gap: Option<usize>,
     /// `title`, the heading of `?` alone.
     pub title: String,
     /// File-wide help, by token text or binding.
@@ -123,6 +126,7 @@ enum Directive {
     Prompt(String),
     Parent(String),
     Include(String),
+    Gap(usize),
     Title(String),
     Help(String, String),
     Cmd(String),
@@ -154,6 +158,10 @@ fn directive(i: &str) -> IResult<&str, Directive> {
         map(word("prompt"), |s| Directive::Prompt(s.into())),
         map(word("parent"), |s| Directive::Parent(s.into())),
         map(word("include"), |s| Directive::Include(s.into())),
+        map(
+            preceded((tag("gap"), space1), map_res(digit1, str::parse::<usize>)),
+            Directive::Gap,
+        ),
         map(preceded((tag("title"), space1), quoted), Directive::Title),
         map(
             (
@@ -207,6 +215,7 @@ pub fn parse_file(file: &str, text: &str) -> Result<FileDecl, DslError> {
             Directive::Prompt(p) => out.prompt = p,
             Directive::Parent(p) => out.parent = Some(p),
             Directive::Include(m) => out.include.push(m),
+            Directive::Gap(n) => out.gap = Some(n),
             Directive::Title(t) => out.title = t,
             Directive::Help(t, h) => match cmd {
                 Some(c) => c.help.push((t, h)),

@@ -11,17 +11,19 @@ use super::graph::{Grammar, Kind, ModeId};
 use super::handler::Handler;
 use super::matcher::{self, Ctx, Help, Matched, Outcome};
 use super::render;
-use crate::config::build::{BuildError, build};
+use std::sync::Arc;
+
+use crate::config::build::build;
 use crate::config::model::Model;
-use crate::config::tree::{ConfigTree, KeyPart, Line, SectionPath, key_of};
+use crate::config::tree::{ConfigTree, Entry, KeyPart, Line, LineKey, SectionPath, key_of};
 
 /// The running configuration as the lines typed and the model built from them.
 #[derive(Clone, Debug, Default)]
 pub struct Running {
     /// The stored lines.
     pub tree: ConfigTree,
-    /// The model built from them.
-    pub model: Model,
+    /// The model built from them, shared with the published snapshots.
+    pub model: Arc<Model>,
     /// The startup-config file's text, if there is one.
     pub startup: Option<String>,
 }
@@ -32,7 +34,7 @@ impl Running {
         let (model, _) = build(g, &tree);
         Running {
             tree,
-            model,
+            model: Arc::new(model),
             startup,
         }
     }
@@ -170,34 +172,43 @@ pub fn outcome_error(outcome: &Outcome, line: &str, prompt_len: usize) -> String
 
 /// Matches `line` in the session's mode, falling back to enclosing configuration modes as
 /// IOS does when a line does not parse in a sub-mode (`ephone-dn 2` typed in
-/// `(config-ephone-dn)#`). Returns the outcome and the mode it matched in; when no mode
-/// matches, the sub-mode's own error is reported.
+/// `(config-ephone-dn)#`). Returns the outcome and the mode it matched in. When no mode
+/// matches, the error of the mode that read furthest into the line is reported (`ephone`
+/// alone in `(config-ephone)#` is incomplete in the parent, not invalid here).
 pub fn match_with_fallback(g: &Grammar, s: &Session, line: &str) -> (Outcome, ModeId) {
-    let first = matcher::match_line(g, s.ctx(), line);
-    if matches!(
-        first,
-        Outcome::Invalid { .. } | Outcome::Incomplete | Outcome::Ambiguous
-    ) {
-        let mut mode = s.mode;
-        while let Some(parent) = g.modes[mode]
+    let progress = |o: &Outcome| match o {
+        Outcome::Incomplete => (2, 0),
+        Outcome::Ambiguous => (1, 0),
+        Outcome::Invalid { at } => (0, *at),
+        Outcome::Empty | Outcome::Matched(_) => (3, 0),
+    };
+    let mut best = (matcher::match_line(g, s.ctx(), line), s.mode);
+    let mut mode = s.mode;
+    while !matches!(best.0, Outcome::Matched(_) | Outcome::Empty) {
+        let Some(parent) = g.modes[mode]
             .parent
             .filter(|p| !g.modes[*p].prompt.is_empty())
-        {
-            let o = matcher::match_line(
-                g,
-                Ctx {
-                    mode: parent,
-                    level: s.level,
-                },
-                line,
-            );
-            if matches!(o, Outcome::Matched(_)) {
-                return (o, parent);
-            }
-            mode = parent;
+        else {
+            break;
+        };
+        let o = matcher::match_line(
+            g,
+            Ctx {
+                mode: parent,
+                level: s.level,
+            },
+            line,
+        );
+        if progress(&o) > progress(&best.0) {
+            best = (o, parent);
         }
+        mode = parent;
     }
-    (first, s.mode)
+    if !matches!(best.0, Outcome::Matched(_)) {
+        // A refused line does not move the session.
+        best.1 = s.mode;
+    }
+    best
 }
 
 /// Runs one line typed in session `s`.
@@ -265,11 +276,7 @@ fn leave_config(g: &Grammar, s: &mut Session) -> Reply {
 }
 
 fn exec_command(g: &Grammar, run: &mut Running, s: &mut Session, m: &Matched) -> Reply {
-    let line = Line {
-        cmd: m.cmd,
-        args: m.args.clone(),
-        origin: None,
-    };
+    let line = Line::matched(m, None);
     match g.cmd(m.cmd).handler {
         Handler::Enable => {
             s.level = 15;
@@ -373,36 +380,50 @@ fn push_line(out: &mut String, l: &str) {
     out.push('\n');
 }
 
-/// The first build error a changed tree has, if any.
-fn first_error(errors: &[BuildError]) -> Option<String> {
-    errors.first().map(|e| format!("{}\n", e.message))
-}
-
 fn configure(g: &Grammar, run: &mut Running, s: &mut Session, m: &Matched) -> Reply {
-    let line = Line {
-        cmd: m.cmd,
-        args: m.args.clone(),
-        origin: None,
-    };
-    let mut tree = run.tree.clone();
-    if tree.section(&s.path).is_none() {
+    let line = Line::matched(m, None);
+    if run.tree.section(&s.path).is_none() {
         // The section was removed by another session; configure from the global level.
         s.path.clear();
         s.mode = g.mode_id("config").expect("config mode");
     }
-    let Some(key) = tree.set(g, &s.path, s.mode, line) else {
+    let Some((key, previous)) = run.tree.set(g, &s.path, s.mode, line) else {
         return Reply::err("% The section being configured no longer exists\n");
     };
-    let (model, errors) = build(g, &tree);
-    if let Some(msg) = first_error(&errors) {
-        return Reply::err(msg);
+    if let Err(r) = rebuild(g, run, &s.path, key.clone(), previous) {
+        return r;
     }
-    run.tree = tree;
-    run.model = model;
     if let Some(sub) = g.cmd(m.cmd).enters {
         s.path.push(key);
         s.mode = sub;
     }
+    changed()
+}
+
+/// Rebuilds the model after one change at `path`/`key`; if the model refuses the change, puts
+/// `previous` back so the running configuration is as it was, and returns the refusal.
+fn rebuild(
+    g: &Grammar,
+    run: &mut Running,
+    path: &[LineKey],
+    key: LineKey,
+    previous: Option<Entry>,
+) -> Result<(), Reply> {
+    let (model, errors) = build(g, &run.tree);
+    match errors.first() {
+        Some(e) => {
+            let msg = format!("{}\n", e.message);
+            run.tree.restore(path, key, previous);
+            Err(Reply::err(msg))
+        }
+        None => {
+            run.model = Arc::new(model);
+            Ok(())
+        }
+    }
+}
+
+fn changed() -> Reply {
     Reply {
         effects: vec![Effect::ConfigChanged],
         ..Reply::default()
@@ -414,25 +435,14 @@ fn negate(g: &Grammar, run: &mut Running, s: &mut Session, m: &Matched) -> Reply
         // `no reset`, `no restart`: accepted, no effect (as CME does).
         return Reply::default();
     }
-    let line = Line {
-        cmd: m.cmd,
-        args: m.args.clone(),
-        origin: None,
-    };
+    let line = Line::matched(m, None);
     let key = key_of(g, s.mode, &line);
-    let mut tree = run.tree.clone();
-    if tree.remove(&s.path, &key).is_none() {
+    let Some(removed) = run.tree.remove(&s.path, &key) else {
         return Reply::default();
-    }
-    let (model, errors) = build(g, &tree);
-    if let Some(msg) = first_error(&errors) {
-        return Reply::err(msg);
-    }
-    run.tree = tree;
-    run.model = model;
-    Reply {
-        effects: vec![Effect::ConfigChanged],
-        ..Reply::default()
+    };
+    match rebuild(g, run, &s.path, key, Some(removed)) {
+        Ok(()) => changed(),
+        Err(r) => r,
     }
 }
 
@@ -445,11 +455,7 @@ fn section_tag(s: &Session) -> u32 {
 }
 
 fn action(g: &Grammar, s: &Session, m: &Matched) -> Reply {
-    let line = Line {
-        cmd: m.cmd,
-        args: m.args.clone(),
-        origin: None,
-    };
+    let line = Line::matched(m, None);
     let interval = || {
         line.get(g, "interval")
             .and_then(|v| v.parse().ok())

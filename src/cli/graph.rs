@@ -152,8 +152,10 @@ pub struct Mode {
     pub title: String,
     /// The commands it declares, in order.
     pub own: Vec<CmdId>,
-    /// The commands offered here: its own, then included ones.
+    /// The commands offered here: included ones, then its own.
     pub offered: Vec<CmdId>,
+    /// `!` lines after each section of this mode in the running-config.
+    pub gap: usize,
 }
 
 /// The whole compiled grammar.
@@ -259,6 +261,7 @@ impl Grammar {
                 title: d.title.clone(),
                 own: own.clone(),
                 offered: own,
+                gap: d.gap.unwrap_or(1),
             });
         }
         // Included commands come first so that a mode's own lines render after the shared ones.
@@ -288,15 +291,6 @@ impl Grammar {
     /// A command.
     pub fn cmd(&self, id: CmdId) -> &Command {
         &self.cmds[id.0 as usize]
-    }
-
-    /// Every command with this handler (a handler may serve several modes' declarations).
-    pub fn cmds_with(&self, h: Handler) -> impl Iterator<Item = CmdId> + '_ {
-        self.cmds
-            .iter()
-            .enumerate()
-            .filter(move |(_, c)| c.handler == h)
-            .map(|(i, _)| CmdId(i as u16))
     }
 }
 

@@ -272,7 +272,6 @@ pub fn match_line(g: &Grammar, ctx: Ctx, line: &str) -> Outcome {
             args: t.args.clone(),
             prefix: w.prefix,
         }),
-        None if w.prefix.is_some() && words.len() == 1 => Outcome::Incomplete,
         None => Outcome::Incomplete,
     }
 }

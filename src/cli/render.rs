@@ -1,21 +1,12 @@
 //! Renders the running configuration in IOS form, from the stored lines and the grammar.
 //!
 //! The order is the grammar's: global commands in `config.cli` order, each section's lines in
-//! its mode's order. Separators follow what real CME routers print: `!` between blocks, two
+//! its mode's order. Separators are the grammar's too (`gap`): real CME routers print two `!`
 //! after `telephony-service` and each `ephone-dn`, three after each `ephone`.
 
 use super::graph::{Grammar, Kind};
 use super::token::TokenKind;
 use crate::config::tree::{ConfigTree, Line, Section};
-
-/// `!` lines printed after a section of this mode.
-fn gap(mode: &str) -> usize {
-    match mode {
-        "telephony-service" | "ephone-dn" => 2,
-        "ephone" => 3,
-        _ => 1,
-    }
-}
 
 /// One command line in canonical form (no indentation, no newline).
 pub fn line(g: &Grammar, l: &Line) -> String {
@@ -61,7 +52,7 @@ pub fn running_config(g: &Grammar, tree: &ConfigTree) -> String {
                 out.push_str(&line(g, &entry.line));
                 out.push('\n');
                 section(g, body, &mut out);
-                for _ in 0..gap(&g.modes[mode].name) {
+                for _ in 0..g.modes[mode].gap {
                     out.push_str("!\n");
                 }
             }

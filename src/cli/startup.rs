@@ -114,21 +114,13 @@ pub fn load(g: &Grammar, text: &str) -> Loaded {
             }
             (_, Kind::End) => break,
             (_, Kind::Config) if negated => {
-                let l = Line {
-                    cmd: m.cmd,
-                    args: m.args,
-                    origin,
-                };
+                let l = Line::matched(&m, origin);
                 let key = key_of(g, s.mode, &l);
                 tree.remove(&s.path, &key);
             }
             (_, Kind::Config) => {
-                let l = Line {
-                    cmd: m.cmd,
-                    args: m.args,
-                    origin,
-                };
-                if let Some(key) = tree.set(g, &s.path, s.mode, l)
+                let l = Line::matched(&m, origin);
+                if let Some((key, _)) = tree.set(g, &s.path, s.mode, l)
                     && let Some(sub) = cmd.enters
                 {
                     s.path.push(key);
@@ -149,7 +141,7 @@ pub fn load(g: &Grammar, text: &str) -> Loaded {
                 diagnostics,
             };
         }
-        let before = tree.clone();
+        let mut dropped = 0;
         for e in errors {
             let origin = e.origin.unwrap_or(Origin { line: 0, col: 1 });
             diagnostics.push(Diagnostic {
@@ -163,9 +155,9 @@ pub fn load(g: &Grammar, text: &str) -> Loaded {
                     .trim_end()
                     .to_string(),
             });
-            tree.remove(&e.section, &e.key);
+            dropped += usize::from(tree.remove(&e.section, &e.key).is_some());
         }
-        if tree == before {
+        if dropped == 0 {
             // Nothing left to drop (cannot happen for errors tied to lines); stop rather than spin.
             let (model, _) = build(g, &tree);
             return Loaded {

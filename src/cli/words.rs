@@ -13,13 +13,6 @@ pub struct Word<'a> {
     pub start: usize,
 }
 
-impl Word<'_> {
-    /// Byte offset just past the word.
-    pub fn end(&self) -> usize {
-        self.start + self.text.len()
-    }
-}
-
 /// Splits `line` into words. An unterminated quote runs to the end of the line.
 pub fn split(line: &str) -> Vec<Word<'_>> {
     let bytes = line.as_bytes();

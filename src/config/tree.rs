@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use crate::cli::graph::{CmdId, Grammar, ModeId};
-use crate::cli::matcher::Arg;
+use crate::cli::matcher::{Arg, Matched};
 
 /// Where a line came from in a startup-config: 1-based line and column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +32,15 @@ pub struct Line {
 }
 
 impl Line {
+    /// The line a match produced.
+    pub fn matched(m: &Matched, origin: Option<Origin>) -> Line {
+        Line {
+            cmd: m.cmd,
+            args: m.args.clone(),
+            origin,
+        }
+    }
+
     /// The value bound to `$name`, if the line has it (the first one for repeated tokens).
     pub fn get<'a>(&'a self, g: &Grammar, name: &str) -> Option<&'a str> {
         let c = g.cmd(self.cmd);
@@ -141,35 +150,43 @@ impl ConfigTree {
 
     /// Stores `line` in the section at `path` (a mode `mode` section), replacing the line
     /// with the same key. A line that enters a mode keeps the body it already had. Returns
-    /// the line's key.
+    /// the line's key and the entry it replaced, which [`ConfigTree::restore`] puts back.
     pub fn set(
         &mut self,
         g: &Grammar,
         path: &[LineKey],
         mode: ModeId,
         line: Line,
-    ) -> Option<LineKey> {
+    ) -> Option<(LineKey, Option<Entry>)> {
         let key = key_of(g, mode, &line);
         let opens = g.cmd(line.cmd).enters.is_some();
         let section = self.section_mut(path)?;
-        if opens {
+        let previous = section.entries.remove(&key);
+        let entry = match &previous {
             // Re-entering a section (`ephone 1` again) keeps the stored header and its origin.
-            if section
-                .entries
-                .get(&key)
-                .is_some_and(|e| e.line.args == line.args)
-            {
-                return Some(key);
-            }
-        }
-        let body = section.entries.remove(&key).and_then(|e| e.body);
-        let body = if opens {
-            Some(body.unwrap_or_default())
-        } else {
-            None
+            Some(p) if opens && p.line.args == line.args => p.clone(),
+            Some(p) if opens => Entry {
+                line,
+                body: p.body.clone(),
+            },
+            _ => Entry {
+                line,
+                body: opens.then(Section::default),
+            },
         };
-        section.entries.insert(key.clone(), Entry { line, body });
-        Some(key)
+        section.entries.insert(key.clone(), entry);
+        Some((key, previous))
+    }
+
+    /// Undoes a [`ConfigTree::set`] or [`ConfigTree::remove`]: `key` holds `previous` again
+    /// (or nothing).
+    pub fn restore(&mut self, path: &[LineKey], key: LineKey, previous: Option<Entry>) {
+        if let Some(section) = self.section_mut(path) {
+            match previous {
+                Some(e) => section.entries.insert(key, e),
+                None => section.entries.remove(&key),
+            };
+        }
     }
 
     /// Removes the line with `key` (and its section) from the section at `path`.

@@ -171,3 +171,57 @@ pub fn spawn(engine: Engine, startup_path: PathBuf) -> EngineHandle {
         snapshot: snap_rx,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::cli::exec::Running;
+    use crate::cli::graph::Grammar;
+
+    #[tokio::test]
+    async fn a_config_change_is_published_and_write_memory_persists_before_ok() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("startup.cfg");
+        let g = Arc::new(Grammar::embedded());
+        let engine = Engine::new(g.clone(), Running::new(&g, Default::default(), None));
+        let h = spawn(engine, file.clone());
+        let s = Session::new(&g, 15, "test");
+        let r = h.cli(s, "configure terminal".into()).await.unwrap();
+        let r = h.cli(r.session, "hostname Edge".into()).await.unwrap();
+        assert_eq!(r.prompt, "Edge(config)#");
+        assert_eq!(h.snapshot().model.hostname, "Edge");
+        let r = h.cli(r.session, "do write memory".into()).await.unwrap();
+        assert_eq!(r.reply.output, "Building configuration...\n[OK]\n");
+        assert!(
+            std::fs::read_to_string(&file)
+                .unwrap()
+                .contains("hostname Edge\n")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_memory_says_so_instead_of_ok() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("missing-dir").join("startup.cfg");
+        let g = Arc::new(Grammar::embedded());
+        let h = spawn(
+            Engine::new(g.clone(), Running::new(&g, Default::default(), None)),
+            file,
+        );
+        let r = h
+            .cli(Session::new(&g, 15, "test"), "write memory".into())
+            .await
+            .unwrap();
+        assert!(r.reply.error);
+        assert!(
+            r.reply
+                .output
+                .starts_with("Building configuration...\n%Error writing "),
+            "{}",
+            r.reply.output
+        );
+        assert!(!r.reply.output.contains("[OK]"));
+    }
+}

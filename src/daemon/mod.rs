@@ -59,14 +59,9 @@ pub enum DaemonError {
         /// The error.
         source: std::io::Error,
     },
-    /// The data directory cannot be used.
-    #[error("cannot use data directory {path}: {source}")]
-    Data {
-        /// The directory.
-        path: PathBuf,
-        /// The error.
-        source: std::io::Error,
-    },
+    /// The console thread cannot be started.
+    #[error("cannot start the console: {0}")]
+    Console(std::io::Error),
     /// The store cannot be opened.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -86,12 +81,12 @@ pub enum DaemonError {
 /// If the configuration, store or control socket cannot be opened.
 pub async fn run(opts: Options) -> Result<(), DaemonError> {
     let grammar = Arc::new(Grammar::embedded());
-    let (text, startup) = match std::fs::read_to_string(&opts.config) {
-        Ok(t) => (t.clone(), Some(t)),
+    let (text, file_exists) = match std::fs::read_to_string(&opts.config) {
+        Ok(t) => (t, true),
         // A missing file is a router with no startup-config: start empty, `write memory` creates it.
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             tracing::warn!(file = %opts.config.display(), "startup-config not found; starting with an empty configuration");
-            (String::new(), None)
+            (String::new(), false)
         }
         Err(source) => {
             return Err(DaemonError::Config {
@@ -113,10 +108,6 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
         bad_lines = loaded.diagnostics.len(),
         "startup-config loaded"
     );
-    std::fs::create_dir_all(&opts.data).map_err(|source| DaemonError::Data {
-        path: opts.data.clone(),
-        source,
-    })?;
     let store = RedbStore::open(&opts.data)?;
     let persisted = store.load()?;
     tracing::info!(sessions = persisted.sessions.len(), store = %store.path().display(), "store opened");
@@ -128,8 +119,8 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
         })?;
     let running = Running {
         tree: loaded.tree,
-        model: loaded.model,
-        startup,
+        model: Arc::new(loaded.model),
+        startup: file_exists.then_some(text),
     };
     let engine = actor::spawn(Engine::new(grammar.clone(), running), opts.config.clone());
     tokio::spawn(control::serve(listener, engine.clone(), grammar.clone()));
@@ -139,10 +130,7 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
         std::thread::Builder::new()
             .name("console".into())
             .spawn(move || repl::run(e, g))
-            .map_err(|source| DaemonError::Data {
-                path: opts.data.clone(),
-                source,
-            })?;
+            .map_err(DaemonError::Console)?;
     }
     shutdown_signal().await;
     tracing::info!("shutting down");

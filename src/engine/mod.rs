@@ -11,8 +11,7 @@ use crate::cli::exec::{self, Reply, Running, Session};
 use crate::cli::graph::Grammar;
 use crate::config::model::Model;
 
-/// What readers that must not queue behind the engine see: the last published model and
-/// running-config text.
+/// What readers that must not queue behind the engine see: the last published model.
 #[derive(Clone, Debug)]
 pub struct Snapshot {
     /// The configuration model.
@@ -29,11 +28,6 @@ impl Engine {
     /// An engine over a loaded configuration.
     pub fn new(grammar: Arc<Grammar>, running: Running) -> Engine {
         Engine { grammar, running }
-    }
-
-    /// The grammar.
-    pub fn grammar(&self) -> &Arc<Grammar> {
-        &self.grammar
     }
 
     /// Runs one CLI line for `session`.
@@ -54,7 +48,7 @@ impl Engine {
     /// The snapshot readers get.
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
-            model: Arc::new(self.running.model.clone()),
+            model: self.running.model.clone(),
         }
     }
 }

@@ -60,9 +60,8 @@ pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
         if Instant::now() >= deadline {
             return false;
         }
-        std::thread::yield_now();
-        // A short park keeps the poll from spinning a core; it is not a wait for the condition.
-        std::thread::park_timeout(Duration::from_millis(20));
+        // The poll interval only keeps this loop off the CPU; what is waited for is `cond`.
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
