@@ -73,11 +73,23 @@ struct Walk {
     prefix: Option<CmdId>,
 }
 
-fn start_threads(g: &Grammar, cmds: &[CmdId], level: u8, negate: bool) -> Vec<Thread> {
+/// Threads at the start of every command that may run here. With the first word known,
+/// only commands whose opening keyword it fits are started: every command opens with a
+/// keyword (a grammar invariant), and this keeps a startup-config line to a few threads.
+fn start_threads(
+    g: &Grammar,
+    cmds: &[CmdId],
+    level: u8,
+    negate: bool,
+    first: Option<&str>,
+) -> Vec<Thread> {
     let mut out = Vec::new();
     for &cmd in cmds {
         let c = g.cmd(cmd);
         if c.level > level || (negate && !matches!(c.kind, Kind::Config | Kind::Action)) {
+            continue;
+        }
+        if first.is_some_and(|w| matches!(c.tokens[0].kind.fit(w), Fit::No { .. })) {
             continue;
         }
         push_closure(
@@ -96,12 +108,21 @@ fn start_threads(g: &Grammar, cmds: &[CmdId], level: u8, negate: bool) -> Vec<Th
 
 /// Adds `t` and every thread reachable from it over epsilon edges.
 fn push_closure(g: &Grammar, out: &mut Vec<Thread>, t: Thread) {
+    let seen = |out: &[Thread], t: &Thread| {
+        out.iter()
+            .any(|o| o.cmd == t.cmd && o.state == t.state && o.done == t.done)
+    };
+    let edges = &g.cmd(t.cmd).edges[t.state as usize];
+    if edges.iter().all(|(tok, _)| tok.is_some()) {
+        // The common case (a plain token follows): no copies of the thread needed.
+        if !seen(out, &t) {
+            out.push(t);
+        }
+        return;
+    }
     let mut stack = vec![t];
     while let Some(t) = stack.pop() {
-        if out
-            .iter()
-            .any(|o| o.cmd == t.cmd && o.state == t.state && o.done == t.done)
-        {
+        if seen(out, &t) {
             continue;
         }
         for &(tok, to) in &g.cmd(t.cmd).edges[t.state as usize] {
@@ -140,7 +161,12 @@ fn walk(
     line: &str,
     negate: bool,
 ) -> Result<Walk, Outcome> {
-    let mut threads = start_threads(g, cmds, ctx.level, negate);
+    let mut threads = start_threads(g, cmds, ctx.level, negate, words.first().map(|w| w.text));
+    if threads.is_empty() {
+        // No command fits the first word: start them all so the caret lands where the
+        // best one failed.
+        threads = start_threads(g, cmds, ctx.level, negate, None);
+    }
     for (i, w) in words.iter().enumerate() {
         let mut cands = Vec::new();
         let mut best = 0;
@@ -238,11 +264,11 @@ fn walk(
                         mode: exec,
                         level: 15,
                     };
-                    (c, g.modes[exec].offered.clone(), false)
+                    (c, &g.modes[exec].offered[..], false)
                 } else {
-                    (ctx, g.modes[ctx.mode].offered.clone(), true)
+                    (ctx, &g.modes[ctx.mode].offered[..], true)
                 };
-                let mut sub = walk(g, sub_ctx, &sub_cmds, &words[1..], line, sub_negate)?;
+                let mut sub = walk(g, sub_ctx, sub_cmds, &words[1..], line, sub_negate)?;
                 sub.prefix = Some(p);
                 return Ok(sub);
             }
@@ -261,8 +287,8 @@ pub fn match_line(g: &Grammar, ctx: Ctx, line: &str) -> Outcome {
     if words.is_empty() {
         return Outcome::Empty;
     }
-    let cmds = g.modes[ctx.mode].offered.clone();
-    let w = match walk(g, ctx, &cmds, &words, line, false) {
+    let cmds = &g.modes[ctx.mode].offered;
+    let w = match walk(g, ctx, cmds, &words, line, false) {
         Ok(w) => w,
         Err(o) => return o,
     };
@@ -297,8 +323,8 @@ pub fn describe(g: &Grammar, ctx: Ctx, line: &str) -> Help {
         (true, Some((last, rest))) => (rest, Some(last)),
         _ => (&words[..], None),
     };
-    let cmds = g.modes[ctx.mode].offered.clone();
-    let w = match walk(g, ctx, &cmds, done_words, line, false) {
+    let cmds = &g.modes[ctx.mode].offered;
+    let w = match walk(g, ctx, cmds, done_words, line, false) {
         Ok(w) => w,
         Err(o) => return Help::Error(o),
     };
@@ -306,7 +332,7 @@ pub fn describe(g: &Grammar, ctx: Ctx, line: &str) -> Help {
         let mut kws = keywords_after(g, &w, last.text);
         if kws.is_empty() {
             // A partial argument (`max-ephones 2?`) is described like a finished word.
-            return match walk(g, ctx, &cmds, &words, line, false) {
+            return match walk(g, ctx, cmds, &words, line, false) {
                 Ok(_) => Help::Words(vec![last.text.to_string()]),
                 Err(_) => Help::Unrecognized,
             };
@@ -366,8 +392,8 @@ pub fn complete(g: &Grammar, ctx: Ctx, line: &str) -> (usize, Vec<String>) {
     let Some((last, rest)) = words.split_last().filter(|_| partial) else {
         return (line.len(), Vec::new());
     };
-    let cmds = g.modes[ctx.mode].offered.clone();
-    let Ok(w) = walk(g, ctx, &cmds, rest, line, false) else {
+    let cmds = &g.modes[ctx.mode].offered;
+    let Ok(w) = walk(g, ctx, cmds, rest, line, false) else {
         return (last.start, Vec::new());
     };
     let mut kws = keywords_after(g, &w, last.text);
