@@ -8,5 +8,6 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod engine;
+pub mod files;
 pub mod ids;
 pub mod store;

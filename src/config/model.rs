@@ -37,6 +37,51 @@ pub struct Model {
     pub user_profiles: BTreeMap<ProfileTag, Profile>,
     /// `dial-peer voice N voip`.
     pub dial_peers: BTreeMap<DialPeerTag, DialPeer>,
+    /// Which directory number carries each extension (derived from `dns` and `reg_dns`, so
+    /// profiles and phone files can find a line's name and label without a scan).
+    pub numbers: BTreeMap<Extension, NumberOwner>,
+}
+
+/// The directory number an extension belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NumberOwner {
+    /// An `ephone-dn` (primary or secondary number).
+    Ephone(DnTag),
+    /// A `voice register dn`.
+    Register(RegDnTag),
+}
+
+impl Model {
+    /// Rebuilds [`Model::numbers`]; an extension on both kinds of DN belongs to the ephone-dn.
+    pub fn index_numbers(&mut self) {
+        let mut index = BTreeMap::new();
+        for (tag, dn) in &self.dns {
+            for e in dn.number.iter().chain(dn.secondary.iter()) {
+                index.entry(e.clone()).or_insert(NumberOwner::Ephone(*tag));
+            }
+        }
+        for (tag, dn) in &self.reg_dns {
+            if let Some(e) = &dn.number {
+                index.entry(e.clone()).or_insert(NumberOwner::Register(*tag));
+            }
+        }
+        self.numbers = index;
+    }
+
+    /// Name and label of the line that carries `number`, as `(name, label)`.
+    pub fn line_text(&self, number: &Extension) -> (Option<&str>, Option<&str>) {
+        match self.numbers.get(number) {
+            Some(NumberOwner::Ephone(t)) => self
+                .dns
+                .get(t)
+                .map_or((None, None), |d| (d.name.as_deref(), d.label.as_deref())),
+            Some(NumberOwner::Register(t)) => self
+                .reg_dns
+                .get(t)
+                .map_or((None, None), |d| (d.name.as_deref(), d.label.as_deref())),
+            None => (None, None),
+        }
+    }
 }
 
 impl Default for Model {
@@ -54,6 +99,7 @@ impl Default for Model {
             logout_profiles: BTreeMap::new(),
             user_profiles: BTreeMap::new(),
             dial_peers: BTreeMap::new(),
+            numbers: BTreeMap::new(),
         }
     }
 }

@@ -5,6 +5,8 @@
 //! the effects to perform. The actor in `daemon::actor` runs them one at a time, performs the
 //! effects (persist first, then announce) and publishes a read-only [`Snapshot`].
 
+pub mod profile;
+
 use std::sync::Arc;
 
 use crate::cli::exec::{self, Reply, Running, Session};

@@ -227,6 +227,7 @@ impl Builder<'_> {
                 }
             }
         }
+        self.m.index_numbers();
     }
 
     /// Runs `f` on every line of a section, recording the lines it refuses.
