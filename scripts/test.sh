@@ -8,10 +8,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Test dependencies, one "debian-package:command" pair per entry. A package is installed
-# only when its command is not on PATH. Later issues add, for the loopback end-to-end tests:
-#   tshark:tshark  tftp-hpa:tftp  atftp:atftp  sip-tester:sipp  curl:curl
+# only when its command is not on PATH. tmux drives the console test; tftp-hpa, atftp and
+# curl are the real TFTP/HTTP clients of the provisioning tests. Later issues add
+# tshark:tshark (SCCP decoding) and sip-tester:sipp.
 TEST_PACKAGES=(
     tmux:tmux
+    tftp-hpa:tftp
+    atftp:atftp
+    curl:curl
 )
 
 missing=()

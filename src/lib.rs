@@ -10,4 +10,6 @@ pub mod daemon;
 pub mod engine;
 pub mod files;
 pub mod ids;
+pub mod net;
+pub mod proto;
 pub mod store;

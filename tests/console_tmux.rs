@@ -65,7 +65,7 @@ fn console_help_tab_and_ctrl_z_in_a_real_terminal() {
     .unwrap();
     let name = format!("cmed-test-{}", std::process::id());
     let cmd = format!(
-        "{CMED} run --config {} --data {} 2>/dev/null",
+        "{CMED} run --tftp-port 0 --http-prov-port 0 --config {} --data {} 2>/dev/null",
         config.display(),
         dir.path().join("data").display()
     );

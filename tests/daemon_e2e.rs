@@ -4,60 +4,12 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::Duration;
+use std::process::{Command, Stdio};
 
-use support::wait_until;
-
-const CMED: &str = env!("CARGO_BIN_EXE_cmed");
-
-fn cli(data: &Path, cmds: &[&str]) -> Output {
-    let mut c = Command::new(CMED);
-    c.arg("cli").arg("--data").arg(data);
-    for cmd in cmds {
-        c.arg("-c").arg(cmd);
-    }
-    c.output().unwrap()
-}
-
-struct Daemon(Child);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use support::daemon::{CMED, Daemon, cli, stop};
 
 fn start(config: &Path, data: &Path) -> Daemon {
-    let child = Command::new(CMED)
-        .args(["run", "--no-console", "--config"])
-        .arg(config)
-        .arg("--data")
-        .arg(data)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let d = Daemon(child);
-    let sock = data.join("cmed.sock");
-    assert!(
-        wait_until(Duration::from_secs(20), || sock.exists()
-            && cli(data, &["show startup-config | include ^end"])
-                .status
-                .success()),
-        "daemon did not come up"
-    );
-    d
-}
-
-/// Stops the daemon with SIGTERM and waits for it, as an administrator would.
-fn stop(mut d: Daemon) {
-    let pid = d.0.id().to_string();
-    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    let status = d.0.wait().unwrap();
-    assert!(status.success(), "daemon exited with {status}");
+    support::daemon::start(config, data, &[])
 }
 
 #[test]
@@ -162,7 +114,15 @@ fn a_second_daemon_on_the_same_data_directory_is_refused() {
     let data = dir.path().join("data");
     let d = start(&config, &data);
     let out = Command::new(CMED)
-        .args(["run", "--no-console", "--config"])
+        .args([
+            "run",
+            "--no-console",
+            "--tftp-port",
+            "0",
+            "--http-prov-port",
+            "0",
+            "--config",
+        ])
         .arg(&config)
         .arg("--data")
         .arg(&data)

@@ -40,7 +40,10 @@ fn paths(xml: &str) -> Vec<(String, String)> {
     let mut stack: Vec<String> = Vec::new();
     let mut out = Vec::new();
     loop {
-        match r.read_event().unwrap_or_else(|e| panic!("malformed XML: {e}\n{xml}")) {
+        match r
+            .read_event()
+            .unwrap_or_else(|e| panic!("malformed XML: {e}\n{xml}"))
+        {
             Event::Start(s) => {
                 stack.push(String::from_utf8(s.name().as_ref().to_vec()).unwrap());
                 out.push((stack.join("/"), String::new()));
@@ -124,7 +127,10 @@ fn sccp_file_of_an_em_phone_logged_out_has_what_the_phone_needs() {
     let p = paths(&fetch(&m, &BTreeMap::new(), "sep0022905b11c2.cnf.xml"));
     let cm = "device/devicePool/callManagerGroup/members/member/callManager";
     assert_eq!(text_of(&p, "device/deviceProtocol"), ["SCCP"]);
-    assert_eq!(text_of(&p, &format!("{cm}/ports/ethernetPhonePort")), ["2000"]);
+    assert_eq!(
+        text_of(&p, &format!("{cm}/ports/ethernetPhonePort")),
+        ["2000"]
+    );
     assert_eq!(text_of(&p, &format!("{cm}/processNodeName")), ["127.0.0.1"]);
     assert_eq!(
         text_of(&p, "device/loadInformation"),
@@ -142,7 +148,10 @@ fn sccp_file_of_an_em_phone_logged_out_has_what_the_phone_needs() {
         text_of(&p, "device/directoryURL"),
         ["http://127.0.0.1:8080/directory"]
     );
-    assert_eq!(text_of(&p, "device/userLocale/name"), ["English_United_States"]);
+    assert_eq!(
+        text_of(&p, "device/userLocale/name"),
+        ["English_United_States"]
+    );
     assert_eq!(text_of(&p, "device/networkLocale"), ["United_States"]);
     assert_eq!(text_of(&p, "device/versionStamp").len(), 1);
     // SCCP phones get their lines over SCCP, never in the file.
@@ -167,7 +176,10 @@ fn sip_file_carries_the_lines_of_the_effective_profile() {
     let line = "device/sipProfile/sipLines/line";
     assert_eq!(text_of(&own, "device/deviceProtocol"), ["SIP"]);
     assert_eq!(
-        text_of(&own, "device/devicePool/callManagerGroup/members/member/callManager/ports/sipPort"),
+        text_of(
+            &own,
+            "device/devicePool/callManagerGroup/members/member/callManager/ports/sipPort"
+        ),
         ["5060"]
     );
     assert_eq!(text_of(&own, &format!("{line}/featureID")), ["9", "9"]);
@@ -176,17 +188,26 @@ fn sip_file_carries_the_lines_of_the_effective_profile() {
         text_of(&own, &format!("{line}/displayName")),
         ["Marta Lopez", "Lab Line"]
     );
-    assert_eq!(text_of(&own, &format!("{line}/authName")), ["mlopez", "mlopez"]);
+    assert_eq!(
+        text_of(&own, &format!("{line}/authName")),
+        ["mlopez", "mlopez"]
+    );
     assert_eq!(
         text_of(&own, &format!("{line}/authPassword")),
         ["Lab2001x", "Lab2001x"]
     );
-    assert_eq!(text_of(&own, "device/sipProfile/dialTemplate"), ["dialplan.xml"]);
+    assert_eq!(
+        text_of(&own, "device/sipProfile/dialTemplate"),
+        ["dialplan.xml"]
+    );
 
     // Pool 2 is EM-enabled: logged out it carries logout profile 2 (1901 and a speed dial) ...
     let out = paths(&fetch(&m, &none, "SEP2C3124376B12.cnf.xml"));
     assert_eq!(text_of(&out, &format!("{line}/name")), ["1901"]);
-    assert_eq!(text_of(&out, &format!("{line}/featureLabel")), ["Meeting Room 1901", "Front Desk"]);
+    assert_eq!(
+        text_of(&out, &format!("{line}/featureLabel")),
+        ["Meeting Room 1901", "Front Desk"]
+    );
     assert_eq!(text_of(&out, &format!("{line}/speedDialNumber")), ["1099"]);
     // ... and with cdubois logged in, only her normal line (no overlay) plus her speed dial.
     let mut logins = BTreeMap::new();
@@ -219,7 +240,11 @@ fn version_stamp_changes_with_the_profile_and_the_settings_only() {
     assert_ne!(in_stamp, first, "a login changes the stamp");
     // `ephone 2` / `type 7965`: a different load and more line buttons.
     m.ephones.get_mut(&EphoneTag(2)).unwrap().model = Some("7965".into());
-    assert_ne!(stamp(&m, &none), first, "a settings change changes the stamp");
+    assert_ne!(
+        stamp(&m, &none),
+        first,
+        "a settings change changes the stamp"
+    );
     // An edit of the logout profile the phone carries.
     let mut m = office();
     m.logout_profiles
@@ -246,10 +271,19 @@ fn config_values_are_escaped() {
 fn xml_default_names_each_loaded_model_by_device_type() {
     let m = office();
     let p = paths(&fetch(&m, &BTreeMap::new(), "XMLDefault.cnf.xml"));
-    assert_eq!(text_of(&p, "Default/loadInformation435"), ["SCCP45.9-4-2SR3-1S"]);
-    assert_eq!(text_of(&p, "Default/loadInformation436"), ["SCCP45.9-4-2SR3-1S"]);
     assert_eq!(
-        text_of(&p, "Default/callManagerGroup/members/member/callManager/processNodeName"),
+        text_of(&p, "Default/loadInformation435"),
+        ["SCCP45.9-4-2SR3-1S"]
+    );
+    assert_eq!(
+        text_of(&p, "Default/loadInformation436"),
+        ["SCCP45.9-4-2SR3-1S"]
+    );
+    assert_eq!(
+        text_of(
+            &p,
+            "Default/callManagerGroup/members/member/callManager/processNodeName"
+        ),
         ["127.0.0.1"]
     );
 }

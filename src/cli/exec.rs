@@ -211,8 +211,37 @@ pub fn match_with_fallback(g: &Grammar, s: &Session, line: &str) -> (Outcome, Mo
     best
 }
 
+/// Live state that `show` and `debug` commands read or switch but the configuration does not
+/// hold (provisioning counters now; phones and logins as they arrive). The engine implements
+/// it; the CLI stays free of the state itself.
+pub trait Live {
+    /// The text of a `show` of live state, or `None` when this build has no such state.
+    fn show(&self, g: &Grammar, handler: Handler, line: &Line) -> Option<String>;
+    /// Switches a `debug` on or off (`undebug all` switches all off) and returns the IOS
+    /// confirmation, or `None` when there is nothing to switch.
+    fn debug(&self, handler: Handler, on: bool) -> Option<String>;
+}
+
+/// No live state: the configuration alone (CLI tests, `cmed check`).
+pub struct Offline;
+
+impl Live for Offline {
+    fn show(&self, _: &Grammar, _: Handler, _: &Line) -> Option<String> {
+        None
+    }
+    fn debug(&self, _: Handler, _: bool) -> Option<String> {
+        None
+    }
+}
+
 /// Runs one line typed in session `s`.
-pub fn execute(g: &Grammar, run: &mut Running, s: &mut Session, line: &str) -> Reply {
+pub fn execute(
+    g: &Grammar,
+    run: &mut Running,
+    live: &dyn Live,
+    s: &mut Session,
+    line: &str,
+) -> Reply {
     let prompt_len = s.prompt(g, &run.model.hostname).chars().count();
     if let Some(p) = s.pending.take() {
         return answer(g, run, p, line);
@@ -228,10 +257,10 @@ pub fn execute(g: &Grammar, run: &mut Running, s: &mut Session, line: &str) -> R
         s.mode = mode;
         s.path.truncate(0);
     }
-    dispatch(g, run, s, m)
+    dispatch(g, run, live, s, m)
 }
 
-fn dispatch(g: &Grammar, run: &mut Running, s: &mut Session, m: Matched) -> Reply {
+fn dispatch(g: &Grammar, run: &mut Running, live: &dyn Live, s: &mut Session, m: Matched) -> Reply {
     let cmd = g.cmd(m.cmd);
     match m.prefix.map(|p| g.cmd(p).kind) {
         Some(Kind::Do) => {
@@ -241,15 +270,22 @@ fn dispatch(g: &Grammar, run: &mut Running, s: &mut Session, m: Matched) -> Repl
                 path: Vec::new(),
                 ..s.clone()
             };
-            let r = dispatch(g, run, &mut exec, Matched { prefix: None, ..m });
+            let r = dispatch(g, run, live, &mut exec, Matched { prefix: None, ..m });
             s.pending = exec.pending;
             return r;
+        }
+        // `no debug …` in EXEC.
+        Some(_) if cmd.kind == Kind::Exec => {
+            return match live.debug(cmd.handler, false) {
+                Some(text) => Reply::text(text),
+                None => Reply::err("% The provisioning servers are not running\n"),
+            };
         }
         Some(_) => return negate(g, run, s, &m),
         None => {}
     }
     match cmd.kind {
-        Kind::Exec => exec_command(g, run, s, &m),
+        Kind::Exec => exec_command(g, run, live, s, &m),
         Kind::Config => configure(g, run, s, &m),
         Kind::Action => action(g, s, &m),
         Kind::Exit => {
@@ -275,7 +311,13 @@ fn leave_config(g: &Grammar, s: &mut Session) -> Reply {
     ))
 }
 
-fn exec_command(g: &Grammar, run: &mut Running, s: &mut Session, m: &Matched) -> Reply {
+fn exec_command(
+    g: &Grammar,
+    run: &mut Running,
+    live: &dyn Live,
+    s: &mut Session,
+    m: &Matched,
+) -> Reply {
     let line = Line::matched(m, None);
     match g.cmd(m.cmd).handler {
         Handler::Enable => {
@@ -311,6 +353,16 @@ fn exec_command(g: &Grammar, run: &mut Running, s: &mut Session, m: &Matched) ->
             s.pending = Some(Pending::CopyDestination);
             Reply::text("Destination filename [startup-config]? ")
         }
+        h @ (Handler::ShowTftpBindings | Handler::ShowTftpStatistics) => {
+            match live.show(g, h, &line) {
+                Some(text) => filtered(g, &line, text),
+                None => Reply::err("% The provisioning servers are not running\n"),
+            }
+        }
+        h @ (Handler::DebugTftpEvents | Handler::UndebugAll) => match live.debug(h, true) {
+            Some(text) => Reply::text(text),
+            None => Reply::err("% The provisioning servers are not running\n"),
+        },
         other => Reply::err(format!("% {} is not an EXEC command\n", other.id())),
     }
 }

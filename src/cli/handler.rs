@@ -39,6 +39,10 @@ handlers! {
     ConfigureTerminal = "configure-terminal",
     ShowRunningConfig = "show-running-config",
     ShowStartupConfig = "show-startup-config",
+    ShowTftpBindings = "show-tftp-bindings",
+    ShowTftpStatistics = "show-tftp-statistics",
+    DebugTftpEvents = "debug-tftp-events",
+    UndebugAll = "undebug-all",
     WriteMemory = "write-memory",
     CopyRunStart = "copy-run-start",
     // in every configuration mode

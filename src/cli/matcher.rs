@@ -86,7 +86,13 @@ fn start_threads(
     let mut out = Vec::new();
     for &cmd in cmds {
         let c = g.cmd(cmd);
-        if c.level > level || (negate && !matches!(c.kind, Kind::Config | Kind::Action)) {
+        // In EXEC, `no` applies only to `debug` commands, as in IOS.
+        let negatable = match c.kind {
+            Kind::Config | Kind::Action => true,
+            Kind::Exec => c.handler.id().starts_with("debug-"),
+            _ => false,
+        };
+        if c.level > level || (negate && !negatable) {
             continue;
         }
         if first.is_some_and(|w| matches!(c.tokens[0].kind.fit(w), Fit::No { .. })) {

@@ -62,7 +62,9 @@ impl Model {
         }
         for (tag, dn) in &self.reg_dns {
             if let Some(e) = &dn.number {
-                index.entry(e.clone()).or_insert(NumberOwner::Register(*tag));
+                index
+                    .entry(e.clone())
+                    .or_insert(NumberOwner::Register(*tag));
             }
         }
         self.numbers = index;

@@ -103,6 +103,12 @@ impl EngineHandle {
     pub fn snapshot(&self) -> Snapshot {
         self.snapshot.borrow().clone()
     }
+
+    /// A receiver of every published snapshot, for readers that must not queue behind the
+    /// engine (TFTP, HTTP pages).
+    pub fn subscribe(&self) -> watch::Receiver<Snapshot> {
+        self.snapshot.clone()
+    }
 }
 
 /// Starts the actor on the current runtime.

@@ -6,14 +6,18 @@ pub mod actor;
 pub mod startup_file;
 
 use std::io::IsTerminal;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::cli::exec::Running;
 use crate::cli::graph::Grammar;
 use crate::cli::{control, repl, startup};
-use crate::engine::Engine;
+use crate::engine::{Engine, ProvisionView};
+use crate::files::stats::ProvisionStats;
+use crate::files::{Overrides, Site};
+use crate::net::{self, provision::Provision};
+use crate::proto::tftp::options::Limits;
 use crate::store::{RedbStore, Store, StoreError};
 
 /// `cmed run` options (the doc comments are the `--help` text).
@@ -40,7 +44,12 @@ pub struct Options {
     /// HTTP port for phone services (default: `ip http port`, else 80).
     #[arg(long)]
     pub http_port: Option<u16>,
-    /// Directory of static files served over TFTP (firmware, ring lists).
+    /// HTTP provisioning port: the TFTP files over HTTP, which newer phones try first; 0 turns
+    /// it off.
+    #[arg(long, default_value_t = 6970)]
+    pub http_prov_port: u16,
+    /// Directory of static files served over TFTP and HTTP provisioning (firmware, ring lists,
+    /// locales).
     #[arg(long)]
     pub tftp_root: Option<PathBuf>,
     /// Do not attach the interactive console even when stdin is a terminal.
@@ -65,6 +74,26 @@ pub enum DaemonError {
     /// The store cannot be opened.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The TFTP root is not a readable directory.
+    #[error("--tftp-root {path}: {source}")]
+    TftpRoot {
+        /// The directory.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// A phone listener cannot be opened.
+    #[error("cannot listen for {what} on {addr}: {source} (choose another port with {flag})")]
+    Listen {
+        /// Which server.
+        what: &'static str,
+        /// The address.
+        addr: SocketAddr,
+        /// The flag that sets its port.
+        flag: &'static str,
+        /// The error.
+        source: std::io::Error,
+    },
     /// The control socket cannot be bound.
     #[error("cannot open the control socket {path}: {source}")]
     Control {
@@ -122,7 +151,38 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
         model: Arc::new(loaded.model),
         startup: file_exists.then_some(text),
     };
-    let engine = actor::spawn(Engine::new(grammar.clone(), running), opts.config.clone());
+    let root = match &opts.tftp_root {
+        Some(r) => {
+            Some(
+                net::provision::canonical_root(r).map_err(|source| DaemonError::TftpRoot {
+                    path: r.clone(),
+                    source,
+                })?,
+            )
+        }
+        None => None,
+    };
+    let stats = Arc::new(ProvisionStats::default());
+    let mut engine = Engine::new(grammar.clone(), running);
+    let listed_root = root.clone();
+    engine.attach_provision(ProvisionView {
+        stats: stats.clone(),
+        statics: Box::new(move |n| net::provision::static_names(listed_root.as_deref(), n)),
+    });
+    let engine = actor::spawn(engine, opts.config.clone());
+    let overrides = Overrides {
+        bind: opts.bind,
+        sccp_port: opts.sccp_port,
+        sip_port: opts.sip_port,
+        http_port: opts.http_port,
+    };
+    let provision = Arc::new(Provision::new(
+        engine.subscribe(),
+        overrides.clone(),
+        root,
+        stats.clone(),
+    ));
+    open_provisioning(&opts, &engine.snapshot().model, &overrides, provision).await?;
     tokio::spawn(control::serve(listener, engine.clone(), grammar.clone()));
     tracing::info!(socket = %control::socket_path(&opts.data).display(), "control socket ready");
     if !opts.no_console && std::io::stdin().is_terminal() {
@@ -136,6 +196,58 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
     tracing::info!("shutting down");
     let _ = std::fs::remove_file(control::socket_path(&opts.data));
     drop(store);
+    Ok(())
+}
+
+/// The address our listeners bind: `--bind`, else the configured source address (phones are
+/// told that address, so listening there is enough), else every address.
+fn listen_ip(opts: &Options, model: &crate::config::model::Model) -> IpAddr {
+    opts.bind
+        .or(model.telephony.source.map(|(a, _)| IpAddr::V4(a)))
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+/// Opens TFTP and HTTP provisioning; a port that cannot be bound stops the start with the flag
+/// to change.
+async fn open_provisioning(
+    opts: &Options,
+    model: &crate::config::model::Model,
+    overrides: &Overrides,
+    provision: Arc<Provision>,
+) -> Result<(), DaemonError> {
+    let ip = listen_ip(opts, model);
+    let site = Site::of(model, overrides);
+    if model.telephony.source.is_none() && opts.bind.is_none_or(|b| b.is_unspecified()) {
+        tracing::warn!(address = %site.address, "no `ip source-address` in telephony-service and no --bind: phone files name {}", site.address);
+    }
+    let tftp_addr = SocketAddr::new(ip, opts.tftp_port.unwrap_or(69));
+    let udp = tokio::net::UdpSocket::bind(tftp_addr)
+        .await
+        .map_err(|source| DaemonError::Listen {
+            what: "TFTP",
+            addr: tftp_addr,
+            flag: "--tftp-port",
+            source,
+        })?;
+    let tftp_at = udp.local_addr().unwrap_or(tftp_addr);
+    let _ = provision.stats.tftp_at.set(tftp_at.to_string());
+    tracing::info!(addr = %tftp_at, "TFTP server listening");
+    tokio::spawn(net::tftp::serve(udp, provision.clone(), Limits::default()));
+    if opts.http_prov_port != 0 {
+        let addr = SocketAddr::new(ip, opts.http_prov_port);
+        let tcp = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| DaemonError::Listen {
+                what: "HTTP provisioning",
+                addr,
+                flag: "--http-prov-port",
+                source,
+            })?;
+        let at = tcp.local_addr().unwrap_or(addr);
+        let _ = provision.stats.http_at.set(at.to_string());
+        tracing::info!(addr = %at, "HTTP provisioning server listening");
+        tokio::spawn(net::http_prov::serve(tcp, provision));
+    }
     Ok(())
 }
 

@@ -195,12 +195,7 @@ fn own<'m>(model: &'m Model, phone: PhoneRef<'m>, capacity: usize) -> Effective<
     }
 }
 
-fn profile_lines(
-    model: &Model,
-    lines: &[ProfileLine],
-    capacity: usize,
-    sip: bool,
-) -> Vec<LineKey> {
+fn profile_lines(model: &Model, lines: &[ProfileLine], capacity: usize, sip: bool) -> Vec<LineKey> {
     let rank = |k: LineType| match k {
         LineType::CwOverlay => LineType::Overlay,
         other => other,

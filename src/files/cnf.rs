@@ -25,12 +25,16 @@ const STAMP: &str = "@@versionStamp@@";
 fn call_manager(x: &mut Xml, site: &Site, sip: bool) {
     let address = site.address.to_string();
     x.open("callManagerGroup", &[]).open("members", &[]);
-    x.open("member", &[("priority", "0")]).open("callManager", &[]);
+    x.open("member", &[("priority", "0")])
+        .open("callManager", &[]);
     x.open("ports", &[]);
     x.leaf("ethernetPhonePort", &site.sccp_port.to_string());
     if sip {
         x.leaf("sipPort", &site.sip_port.to_string());
-        x.leaf("securedSipPort", &(site.sip_port.saturating_add(1)).to_string());
+        x.leaf(
+            "securedSipPort",
+            &(site.sip_port.saturating_add(1)).to_string(),
+        );
     }
     x.close();
     x.leaf("processNodeName", &address);

@@ -130,7 +130,11 @@ mod tests {
             "/SEP0022905B11C2.cnf.xml",
             "./SEP0022905B11C2.cnf.xml",
         ] {
-            assert_eq!(classify(n.as_bytes()), Ok(Wanted::DeviceConfig(mac())), "{n}");
+            assert_eq!(
+                classify(n.as_bytes()),
+                Ok(Wanted::DeviceConfig(mac())),
+                "{n}"
+            );
         }
         assert_eq!(classify(b"XMLDefault.cnf.xml"), Ok(Wanted::Default));
     }
@@ -156,7 +160,10 @@ mod tests {
         assert_eq!(classify(b"/"), Err(BadName::Empty));
         assert_eq!(classify(&[b'a'; 300]), Err(BadName::TooLong));
         assert_eq!(classify(&[0xff, 0xfe]), Err(BadName::NotUtf8));
-        assert_eq!(classify(&percent_decode("%2e%2E/x")), Err(BadName::Traversal));
+        assert_eq!(
+            classify(&percent_decode("%2e%2E/x")),
+            Err(BadName::Traversal)
+        );
     }
 
     #[test]

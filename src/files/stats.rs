@@ -32,6 +32,9 @@ impl Counters {
     }
 }
 
+/// Picks one counter out of [`Counters`], for the rows of `show tftp statistics`.
+type Field = fn(&Counters) -> &AtomicU64;
+
 /// Everything the provisioning servers count, plus their `debug` switch.
 #[derive(Debug, Default)]
 pub struct ProvisionStats {
@@ -55,7 +58,7 @@ impl ProvisionStats {
         let _ = writeln!(s, "TFTP server: {}", at(&self.tftp_at));
         let _ = writeln!(s, "HTTP provisioning server: {}", at(&self.http_at));
         let _ = writeln!(s, "{:<24}{:>12}{:>12}", "", "TFTP", "HTTP");
-        let rows: [(&str, fn(&Counters) -> &AtomicU64); 8] = [
+        let rows: [(&str, Field); 8] = [
             ("Requests", |c| &c.requests),
             ("  Generated files", |c| &c.generated),
             ("  Static files", |c| &c.static_files),
@@ -77,7 +80,11 @@ impl ProvisionStats {
         let _ = writeln!(
             s,
             "TFTP event debugging is {}",
-            if self.debug_events.load(Relaxed) { "on" } else { "off" }
+            if self.debug_events.load(Relaxed) {
+                "on"
+            } else {
+                "off"
+            }
         );
         s
     }

@@ -2,6 +2,8 @@
 //! waiting on a condition with a deadline (tests never sleep to wait).
 #![allow(dead_code)]
 
+pub mod daemon;
+
 use std::time::{Duration, Instant};
 
 use cmed::cli::exec::{self, Effect, Running, Session};
@@ -37,7 +39,7 @@ impl Console {
                 out.push_str(&exec::help_text(&self.g, &self.s, before));
                 continue;
             }
-            let r = exec::execute(&self.g, &mut self.run, &mut self.s, line);
+            let r = exec::execute(&self.g, &mut self.run, &exec::Offline, &mut self.s, line);
             out.push_str(&r.output);
             for e in r.effects {
                 if let Effect::WriteStartup(text) = e {

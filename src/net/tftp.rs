@@ -1,0 +1,222 @@
+//! The TFTP server: a tokio adapter around `proto::tftp`.
+//!
+//! The listening socket only reads requests. Each request is answered from a socket of its
+//! own on an ephemeral port (RFC 1350 §4: the server's transfer identifier), which also
+//! carries the error for a refused request, as tftpd-hpa does. A datagram on a transfer
+//! socket from anyone but the client gets ERROR 5 and is otherwise ignored (RFC 1350 §4).
+//! A request repeated by the same client while its transfer runs is ignored rather than
+//! answered twice; concurrent transfers are bounded, and a request beyond the bound is
+//! refused with a "busy" error the phone retries.
+//!
+//! Source reads are synchronous on the worker: generated files are in memory and firmware
+//! comes from the page cache in chunks of at most one window, so a read is short.
+
+use std::collections::HashSet;
+use std::io::Read;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use tokio::net::UdpSocket;
+use tokio::sync::Semaphore;
+
+use super::provision::{Provision, Served, Via};
+use crate::files::stats::Counters;
+use crate::proto::tftp::options::{self, Limits};
+use crate::proto::tftp::packet::{self, ErrorCode, Mode, Packet, Request};
+use crate::proto::tftp::transfer::{Failure, Sender, State};
+
+/// Most transfers at once; a phone-boot storm of a few hundred phones fits.
+pub const MAX_TRANSFERS: usize = 1024;
+
+/// Largest datagram we read: a request is at most 512 bytes (RFC 2347), an ACK 4.
+const RECV_BUF: usize = 2048;
+
+/// Time since the first call, as the sans-IO code wants it.
+fn now() -> Duration {
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed()
+}
+
+/// Serves read requests arriving on `socket` until the task is dropped.
+pub async fn serve(socket: UdpSocket, provision: Arc<Provision>, limits: Limits) {
+    let local = socket.local_addr().map(|a| a.ip());
+    let slots = Arc::new(Semaphore::new(MAX_TRANSFERS));
+    let running: Arc<Mutex<HashSet<SocketAddr>>> = Arc::default();
+    let mut buf = vec![0u8; RECV_BUF];
+    loop {
+        let (n, peer) = match socket.recv_from(&mut buf).await {
+            Ok(x) => x,
+            Err(e) => {
+                // ICMP port unreachable from an earlier send surfaces here on Linux; keep serving.
+                tracing::debug!(error = %e, "tftp receive error");
+                continue;
+            }
+        };
+        let answer_from = local.as_ref().map_or(peer.ip(), |ip| *ip);
+        match packet::parse(&buf[..n]) {
+            Ok(Packet::Rrq(req)) => {
+                if !running.lock().expect("tftp table").insert(peer) {
+                    continue; // the client repeated its request; the transfer already answers it
+                }
+                let Ok(permit) = slots.clone().try_acquire_owned() else {
+                    running.lock().expect("tftp table").remove(&peer);
+                    Counters::bump(&provision.stats.tftp.errors);
+                    tracing::warn!(%peer, "tftp: too many transfers, request refused");
+                    reply_error(
+                        answer_from,
+                        peer,
+                        ErrorCode::NotDefined,
+                        "Server busy, try again",
+                    );
+                    continue;
+                };
+                let (p, l, r) = (provision.clone(), limits.clone(), running.clone());
+                tokio::spawn(async move {
+                    transfer(answer_from, peer, req, &p, &l).await;
+                    r.lock().expect("tftp table").remove(&peer);
+                    drop(permit);
+                });
+            }
+            Ok(Packet::Wrq(req)) => {
+                Counters::bump(&provision.stats.tftp.refused);
+                tracing::warn!(%peer, file = %String::from_utf8_lossy(&req.filename), "tftp write request refused");
+                reply_error(
+                    answer_from,
+                    peer,
+                    ErrorCode::AccessViolation,
+                    "Read-only server",
+                );
+            }
+            Ok(_) => {} // a stray DATA/ACK/ERROR on the request port
+            Err(e) => {
+                Counters::bump(&provision.stats.tftp.errors);
+                tracing::debug!(%peer, error = %e, "malformed tftp request");
+                reply_error(
+                    answer_from,
+                    peer,
+                    ErrorCode::IllegalOperation,
+                    "Malformed request",
+                );
+            }
+        }
+    }
+}
+
+/// Sends one ERROR from a fresh transfer socket, in the background.
+fn reply_error(local: IpAddr, peer: SocketAddr, code: ErrorCode, message: &'static str) {
+    tokio::spawn(async move {
+        if let Ok(s) = UdpSocket::bind((local, 0)).await {
+            send_error(&s, peer, code, message).await;
+        }
+    });
+}
+
+async fn send_error(s: &UdpSocket, peer: SocketAddr, code: ErrorCode, message: &str) {
+    let mut out = Vec::new();
+    packet::encode_error(code, message, &mut out);
+    let _ = s.send_to(&out, peer).await;
+}
+
+/// Runs one read request to its end.
+async fn transfer(local: IpAddr, peer: SocketAddr, req: Request, p: &Provision, limits: &Limits) {
+    let counters = &p.stats.tftp;
+    let sock = match UdpSocket::bind((local, 0)).await {
+        Ok(s) => s,
+        Err(e) => {
+            Counters::bump(&counters.errors);
+            tracing::warn!(%peer, error = %e, "tftp: cannot open a transfer socket");
+            return;
+        }
+    };
+    if req.mode == Mode::Mail {
+        Counters::bump(&counters.refused);
+        send_error(
+            &sock,
+            peer,
+            ErrorCode::IllegalOperation,
+            "Mail mode not supported",
+        )
+        .await;
+        return;
+    }
+    let mut content = match p.open(&req.filename, peer, Via::Tftp) {
+        Served::Content(c) => c,
+        Served::NotFound => {
+            send_error(&sock, peer, ErrorCode::FileNotFound, "File not found").await;
+            return;
+        }
+        Served::Refused => {
+            send_error(&sock, peer, ErrorCode::AccessViolation, "Access violation").await;
+            return;
+        }
+    };
+    let size = content.len().ok();
+    let neg = options::negotiate(&req, size, limits);
+    let chunk_len = neg.blksize * neg.windowsize;
+    let mut sender = Sender::new(neg, req.mode, now());
+    counters.active.fetch_add(1, Relaxed);
+    let mut chunk = vec![0u8; chunk_len.max(512)];
+    let mut out = Vec::with_capacity(chunk.len() + 4);
+    let mut inbuf = vec![0u8; RECV_BUF];
+    let outcome = 'run: loop {
+        while sender.wants_data() {
+            match content.read(&mut chunk) {
+                Ok(0) => sender.finish(),
+                Ok(n) => sender.push(&chunk[..n]),
+                Err(e) => {
+                    tracing::warn!(%peer, error = %e, "tftp: file read failed");
+                    send_error(&sock, peer, ErrorCode::NotDefined, "Read error").await;
+                    counters.active.fetch_sub(1, Relaxed);
+                    Counters::bump(&counters.errors);
+                    return;
+                }
+            }
+        }
+        while sender.poll_transmit(&mut out) {
+            if let Err(e) = sock.send_to(&out, peer).await {
+                tracing::debug!(%peer, error = %e, "tftp send failed");
+            }
+        }
+        match sender.state() {
+            State::Active => {}
+            other => break 'run other,
+        }
+        let Some(deadline) = sender.deadline() else {
+            break 'run sender.state();
+        };
+        let wait = deadline.saturating_sub(now());
+        match tokio::time::timeout(wait, sock.recv_from(&mut inbuf)).await {
+            Ok(Ok((n, from))) if from == peer => sender.on_datagram(&inbuf[..n], now()),
+            Ok(Ok((_, from))) => {
+                send_error(&sock, from, ErrorCode::UnknownTid, "Unknown transfer ID").await;
+            }
+            Ok(Err(e)) => {
+                // ICMP port unreachable: the client has gone. Let the timeout decide.
+                tracing::debug!(%peer, error = %e, "tftp receive error");
+            }
+            Err(_) => sender.on_timeout(now()),
+        }
+    };
+    counters.active.fetch_sub(1, Relaxed);
+    counters.bytes.fetch_add(sender.bytes_sent(), Relaxed);
+    let file = String::from_utf8_lossy(&req.filename);
+    match outcome {
+        State::Done { .. } => {
+            if p.debugging() {
+                tracing::info!(target: "cmed::debug::tftp", %peer, %file, bytes = sender.bytes_sent(), "tftp transfer complete");
+            }
+        }
+        State::Failed(f) => {
+            Counters::bump(&counters.errors);
+            match f {
+                Failure::TimedOut => tracing::info!(%peer, %file, "tftp transfer timed out"),
+                Failure::Peer { code, message } => {
+                    tracing::info!(%peer, %file, code, %message, "tftp transfer ended by the client")
+                }
+            }
+        }
+        State::Active => {}
+    }
+}

@@ -1,0 +1,106 @@
+//! The `cmed` binary as a child process: start it on a config, run `cmed cli` against it,
+//! stop it. Listener ports are chosen by the OS (`--tftp-port 0`) and read back from
+//! `show tftp statistics`, so tests can run in parallel. HTTP provisioning, where 0 means
+//! off, gets a port the OS just handed out and released.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use super::wait_until;
+
+/// The binary under test.
+pub const CMED: &str = env!("CARGO_BIN_EXE_cmed");
+
+/// Runs `cmed cli` with these commands.
+pub fn cli(data: &Path, cmds: &[&str]) -> Output {
+    let mut c = Command::new(CMED);
+    c.arg("cli").arg("--data").arg(data);
+    for cmd in cmds {
+        c.arg("-c").arg(cmd);
+    }
+    c.output().unwrap()
+}
+
+/// `cmed cli` output as text.
+pub fn cli_text(data: &Path, cmds: &[&str]) -> String {
+    String::from_utf8(cli(data, cmds).stdout).unwrap()
+}
+
+/// A running daemon, killed when dropped.
+pub struct Daemon {
+    /// The child process.
+    pub child: Child,
+    /// Its data directory.
+    pub data: PathBuf,
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `cmed run` on `config` with `data` and `extra` flags, and waits until its control
+/// socket answers.
+pub fn start(config: &Path, data: &Path, extra: &[&str]) -> Daemon {
+    let http_prov = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port()
+        .to_string();
+    let child = Command::new(CMED)
+        .args([
+            "run",
+            "--no-console",
+            "--tftp-port",
+            "0",
+            "--http-prov-port",
+            &http_prov,
+        ])
+        .args(extra)
+        .arg("--config")
+        .arg(config)
+        .arg("--data")
+        .arg(data)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let d = Daemon {
+        child,
+        data: data.to_path_buf(),
+    };
+    let sock = data.join("cmed.sock");
+    assert!(
+        wait_until(Duration::from_secs(20), || sock.exists()
+            && cli(data, &["show startup-config | include ^end"])
+                .status
+                .success()),
+        "daemon did not come up"
+    );
+    d
+}
+
+/// Stops the daemon with SIGTERM and waits for it, as an administrator would.
+pub fn stop(mut d: Daemon) {
+    let pid = d.child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let status = d.child.wait().unwrap();
+    assert!(status.success(), "daemon exited with {status}");
+}
+
+impl Daemon {
+    /// The port a provisioning server listens on, from `show tftp statistics`
+    /// (`"TFTP server"` or `"HTTP provisioning server"`).
+    pub fn port(&self, server: &str) -> u16 {
+        let text = cli_text(&self.data, &["show tftp statistics"]);
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("{server}: ")))
+            .unwrap_or_else(|| panic!("no {server} line in:\n{text}"));
+        line.rsplit(':').next().unwrap().trim().parse().unwrap()
+    }
+}
