@@ -9,13 +9,14 @@ cd "$(dirname "$0")/.."
 
 # Test dependencies, one "debian-package:command" pair per entry. A package is installed
 # only when its command is not on PATH. tmux drives the console test; tftp-hpa, atftp and
-# curl are the real TFTP/HTTP clients of the provisioning tests. Later issues add
-# tshark:tshark (SCCP decoding) and sip-tester:sipp.
+# curl are the real TFTP/HTTP clients of the provisioning tests; tshark decodes what our
+# SCCP server sends (text2pcap comes with it). sip-tester:sipp comes with SIP.
 TEST_PACKAGES=(
     tmux:tmux
     tftp-hpa:tftp
     atftp:atftp
     curl:curl
+    tshark:tshark
 )
 
 missing=()

@@ -161,6 +161,16 @@ tag_newtype!(
     DialPeerTag
 );
 
+/// One phone connection (SCCP TCP connection), numbered by the daemon from 1.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct ConnId(pub u64);
+
+impl fmt::Display for ConnId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 /// A dialable number as configured (`number 1001`); may hold `.` wildcards.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub struct Extension(pub String);

@@ -4,12 +4,15 @@
 //! (the single owner of mutable state), `store` (durable state), `daemon` (tokio glue: the
 //! engine actor, control socket, console, signals). Only `daemon`, `cli::control` and
 //! `cli::repl` touch tokio or terminals.
+pub mod civil;
 pub mod cli;
 pub mod config;
 pub mod daemon;
+pub mod debug;
 pub mod engine;
 pub mod files;
 pub mod ids;
 pub mod net;
 pub mod proto;
+pub mod sim;
 pub mod store;

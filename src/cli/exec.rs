@@ -278,7 +278,7 @@ fn dispatch(g: &Grammar, run: &mut Running, live: &dyn Live, s: &mut Session, m:
         Some(_) if cmd.kind == Kind::Exec => {
             return match live.debug(cmd.handler, false) {
                 Some(text) => Reply::text(text),
-                None => Reply::err("% The provisioning servers are not running\n"),
+                None => Reply::err("% The phone servers are not running\n"),
             };
         }
         Some(_) => return negate(g, run, s, &m),
@@ -353,15 +353,21 @@ fn exec_command(
             s.pending = Some(Pending::CopyDestination);
             Reply::text("Destination filename [startup-config]? ")
         }
-        h @ (Handler::ShowTftpBindings | Handler::ShowTftpStatistics) => {
-            match live.show(g, h, &line) {
-                Some(text) => filtered(g, &line, text),
-                None => Reply::err("% The provisioning servers are not running\n"),
-            }
-        }
-        h @ (Handler::DebugTftpEvents | Handler::UndebugAll) => match live.debug(h, true) {
+        h @ (Handler::ShowTftpBindings
+        | Handler::ShowTftpStatistics
+        | Handler::ShowEphone
+        | Handler::ShowEphoneSummary
+        | Handler::ShowEphoneAttempted
+        | Handler::ShowEphoneDn) => match live.show(g, h, &line) {
+            Some(text) => filtered(g, &line, text),
+            None => Reply::err("% The phone servers are not running\n"),
+        },
+        h @ (Handler::DebugTftpEvents
+        | Handler::DebugEphoneRegister
+        | Handler::DebugEphoneDetail
+        | Handler::UndebugAll) => match live.debug(h, true) {
             Some(text) => Reply::text(text),
-            None => Reply::err("% The provisioning servers are not running\n"),
+            None => Reply::err("% The phone servers are not running\n"),
         },
         other => Reply::err(format!("% {} is not an EXEC command\n", other.id())),
     }

@@ -86,6 +86,11 @@ pub fn model(keyword: &str) -> Option<&'static PhoneModel> {
         .find(|m| m.keyword.eq_ignore_ascii_case(keyword))
 }
 
+/// The model that reports `code` as its device type in `Register`.
+pub fn by_device_type(code: u32) -> Option<&'static PhoneModel> {
+    MODELS.iter().find(|m| m.device_type == Some(code))
+}
+
 /// Buttons an add-on module contributes (`7915-24` -> 24, `7914` -> 14).
 pub fn addon_keys(keyword: &str) -> u8 {
     match keyword {

@@ -9,13 +9,20 @@
 //! Effects run in order after the handler returns; the file is written before `[OK]` is
 //! printed (persist before you announce).
 
+use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::startup_file;
-use crate::cli::exec::{Effect, Reply, Session};
+use crate::cli::exec::{Effect, Reply, Scope, Session};
+use crate::engine::phones::PhoneCmd;
 use crate::engine::{Engine, Snapshot};
+use crate::ids::ConnId;
+use crate::proto::sccp::msg::{Register, ResetType};
+use crate::proto::sccp::session::Event;
 
 /// The result of one CLI line.
 #[derive(Clone, Debug)]
@@ -37,6 +44,47 @@ enum Request {
     Prompt {
         session: Session,
         reply: oneshot::Sender<String>,
+    },
+    Sccp(SccpRequest),
+}
+
+/// What an SCCP connection task tells the engine.
+#[derive(Debug)]
+pub enum SccpRequest {
+    /// A connection opened; the engine answers it on `tx`.
+    Open {
+        /// The connection.
+        conn: ConnId,
+        /// Its command channel.
+        tx: mpsc::Sender<PhoneCmd>,
+    },
+    /// The phone sent `Register`.
+    Register {
+        /// The connection.
+        conn: ConnId,
+        /// Where it came from.
+        peer: SocketAddr,
+        /// What it sent.
+        reg: Register,
+        /// Wall clock, unix seconds.
+        unix: u64,
+    },
+    /// A keepalive from a registered phone.
+    KeepAlive {
+        /// The connection.
+        conn: ConnId,
+    },
+    /// Another session event.
+    Event {
+        /// The connection.
+        conn: ConnId,
+        /// The event.
+        event: Event,
+    },
+    /// The connection ended.
+    Closed {
+        /// The connection.
+        conn: ConnId,
     },
 }
 
@@ -99,6 +147,11 @@ impl EngineHandle {
         rx.blocking_recv().map_err(|_| Stopped)
     }
 
+    /// Tells the engine about an SCCP connection (fire and forget).
+    pub async fn sccp(&self, req: SccpRequest) {
+        let _ = self.tx.send(Request::Sccp(req)).await;
+    }
+
     /// The latest published snapshot.
     pub fn snapshot(&self) -> Snapshot {
         self.snapshot.borrow().clone()
@@ -116,6 +169,7 @@ pub fn spawn(engine: Engine, startup_path: PathBuf) -> EngineHandle {
     let (tx, mut rx) = mpsc::channel::<Request>(64);
     let (snap_tx, snap_rx) = watch::channel(engine.snapshot());
     let mut engine = engine;
+    let mut conns: HashMap<ConnId, mpsc::Sender<PhoneCmd>> = HashMap::new();
     tokio::spawn(async move {
         while let Some(req) = rx.recv().await {
             match req {
@@ -148,11 +202,11 @@ pub fn spawn(engine: Engine, startup_path: PathBuf) -> EngineHandle {
                                 }
                             }
                             Effect::ConfigChanged => changed = true,
-                            Effect::Restart(scope) | Effect::Reset(scope) => {
-                                tracing::info!(
-                                    ?scope,
-                                    "phone restart/reset requested; no phone listener yet"
-                                );
+                            Effect::Restart(scope) => {
+                                restart(&engine, &conns, &scope, ResetType::Restart)
+                            }
+                            Effect::Reset(scope) => {
+                                restart(&engine, &conns, &scope, ResetType::Reset)
                             }
                         }
                     }
@@ -169,6 +223,7 @@ pub fn spawn(engine: Engine, startup_path: PathBuf) -> EngineHandle {
                 Request::Prompt { session, reply } => {
                     let _ = reply.send(engine.prompt(&session));
                 }
+                Request::Sccp(req) => sccp(&mut engine, &mut conns, req),
             }
         }
     });
@@ -176,6 +231,87 @@ pub fn spawn(engine: Engine, startup_path: PathBuf) -> EngineHandle {
         tx,
         snapshot: snap_rx,
     }
+}
+
+fn sccp(
+    engine: &mut Engine,
+    conns: &mut HashMap<ConnId, mpsc::Sender<PhoneCmd>>,
+    req: SccpRequest,
+) {
+    match req {
+        SccpRequest::Open { conn, tx } => {
+            conns.insert(conn, tx);
+        }
+        SccpRequest::Register {
+            conn,
+            peer,
+            reg,
+            unix,
+        } => {
+            for cmd in engine.sccp_register(conn, peer, reg, unix) {
+                deliver(conns, cmd);
+            }
+        }
+        SccpRequest::KeepAlive { conn } => engine.sccp_keepalive(conn),
+        SccpRequest::Event { conn, event } => engine.sccp_event(conn, &event),
+        SccpRequest::Closed { conn } => {
+            conns.remove(&conn);
+            engine.sccp_closed(conn);
+        }
+    }
+}
+
+fn target(cmd: &PhoneCmd) -> ConnId {
+    match cmd {
+        PhoneCmd::Accept { conn, .. }
+        | PhoneCmd::Reject { conn, .. }
+        | PhoneCmd::Reset { conn, .. }
+        | PhoneCmd::Replaced { conn } => *conn,
+    }
+}
+
+fn deliver(conns: &HashMap<ConnId, mpsc::Sender<PhoneCmd>>, cmd: PhoneCmd) {
+    let conn = target(&cmd);
+    if let Some(tx) = conns.get(&conn)
+        && tx.try_send(cmd).is_err()
+    {
+        tracing::warn!(%conn, "SCCP connection not taking commands; dropped one");
+    }
+}
+
+/// Restarts or resets the phones of `scope`. `restart all N` / `reset all N` space the
+/// phones N seconds apart, as CME does, so a building does not reboot at once; that runs in
+/// its own task and the CLI answers at once.
+fn restart(
+    engine: &Engine,
+    conns: &HashMap<ConnId, mpsc::Sender<PhoneCmd>>,
+    scope: &Scope,
+    kind: ResetType,
+) {
+    let cmds = engine.phones_in(scope, kind);
+    tracing::info!(?scope, ?kind, phones = cmds.len(), "restart/reset");
+    let spacing = match scope {
+        Scope::AllSccp(s) => Duration::from_secs(u64::from(*s)),
+        _ => Duration::ZERO,
+    };
+    if spacing.is_zero() {
+        for cmd in cmds {
+            deliver(conns, cmd);
+        }
+        return;
+    }
+    let targets: Vec<_> = cmds
+        .into_iter()
+        .filter_map(|c| conns.get(&target(&c)).map(|tx| (tx.clone(), c)))
+        .collect();
+    tokio::spawn(async move {
+        for (i, (tx, cmd)) in targets.into_iter().enumerate() {
+            if i > 0 {
+                tokio::time::sleep(spacing).await;
+            }
+            let _ = tx.send(cmd).await;
+        }
+    });
 }
 
 #[cfg(test)]

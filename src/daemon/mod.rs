@@ -164,6 +164,7 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
     };
     let stats = Arc::new(ProvisionStats::default());
     let mut engine = Engine::new(grammar.clone(), running);
+    let debug = engine.debug_flags();
     let listed_root = root.clone();
     engine.attach_provision(ProvisionView {
         stats: stats.clone(),
@@ -181,8 +182,11 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
         overrides.clone(),
         root,
         stats.clone(),
+        debug.clone(),
     ));
-    open_provisioning(&opts, &engine.snapshot().model, &overrides, provision).await?;
+    let model = engine.snapshot().model;
+    open_provisioning(&opts, &model, &overrides, provision).await?;
+    open_sccp(&opts, &model, &overrides, engine.clone(), debug).await?;
     tokio::spawn(control::serve(listener, engine.clone(), grammar.clone()));
     tracing::info!(socket = %control::socket_path(&opts.data).display(), "control socket ready");
     if !opts.no_console && std::io::stdin().is_terminal() {
@@ -248,6 +252,29 @@ async fn open_provisioning(
         tracing::info!(addr = %at, "HTTP provisioning server listening");
         tokio::spawn(net::http_prov::serve(tcp, provision));
     }
+    Ok(())
+}
+
+/// Opens the SCCP listener on the configured `ip source-address … port` (or the flags).
+async fn open_sccp(
+    opts: &Options,
+    model: &crate::config::model::Model,
+    overrides: &Overrides,
+    engine: actor::EngineHandle,
+    debug: Arc<crate::debug::Flags>,
+) -> Result<(), DaemonError> {
+    let addr = SocketAddr::new(listen_ip(opts, model), Site::of(model, overrides).sccp_port);
+    let tcp = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| DaemonError::Listen {
+            what: "SCCP",
+            addr,
+            flag: "--sccp-port",
+            source,
+        })?;
+    let at = tcp.local_addr().unwrap_or(addr);
+    tracing::info!(addr = %at, "SCCP listening");
+    tokio::spawn(net::sccp::serve(tcp, engine, debug));
     Ok(())
 }
 

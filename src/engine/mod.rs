@@ -1,24 +1,32 @@
-//! The single owner of mutable domain state: the running configuration (and, in later
-//! issues, devices, EM sessions and calls).
+//! The single owner of mutable domain state: the running configuration, the SCCP phones and
+//! (next) the EM sessions and calls.
 //!
 //! Handlers are synchronous functions of the state and their input; they return the reply and
 //! the effects to perform. The actor in `daemon::actor` runs them one at a time, performs the
 //! effects (persist first, then announce) and publishes a read-only [`Snapshot`].
 
+mod live;
+pub mod phone_shows;
+pub mod phones;
 pub mod profile;
+pub mod station;
+
+pub use live::ProvisionView;
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::Ordering::Relaxed;
 
-use crate::cli::exec::{self, Live, Reply, Running, Session};
+use crate::cli::exec::{self, Reply, Running, Scope, Session};
 use crate::cli::graph::Grammar;
-use crate::cli::handler::Handler;
 use crate::config::model::Model;
-use crate::config::tree::Line;
-use crate::files::{self, stats::ProvisionStats};
-use crate::ids::{DeviceName, UserName};
+use crate::debug::Flags;
+use crate::ids::{ConnId, DeviceName, EphoneTag, ProfileTag, UserName};
+use crate::proto::sccp::msg::{Register, ResetType};
+use crate::proto::sccp::session::Event;
+use live::EngineLive;
+use phones::{PhoneCmd, Phones};
+use profile::{PhoneRef, Source};
 
 /// What readers that must not queue behind the engine see: the last published state.
 #[derive(Clone, Debug)]
@@ -29,73 +37,14 @@ pub struct Snapshot {
     pub logins: Arc<BTreeMap<DeviceName, UserName>>,
 }
 
-/// What the engine can tell about the provisioning servers, which the daemon runs.
-pub struct ProvisionView {
-    /// Their counters and debug switch.
-    pub stats: Arc<ProvisionStats>,
-    /// Lists the static files under the TFTP root (at most N; true if there were more).
-    pub statics: Box<dyn Fn(usize) -> (Vec<String>, bool) + Send>,
-}
-
 /// The engine state.
 pub struct Engine {
     grammar: Arc<Grammar>,
     running: Running,
     logins: Arc<BTreeMap<DeviceName, UserName>>,
     provision: Option<ProvisionView>,
-}
-
-/// Most static files `show telephony-service tftp-bindings` lists.
-const MAX_LISTED: usize = 1000;
-
-struct EngineLive<'a> {
-    model: Arc<Model>,
-    provision: Option<&'a ProvisionView>,
-}
-
-impl Live for EngineLive<'_> {
-    fn show(&self, _: &Grammar, handler: Handler, _: &Line) -> Option<String> {
-        let p = self.provision?;
-        match handler {
-            Handler::ShowTftpBindings => {
-                let mut out = String::new();
-                for b in files::bindings(&self.model) {
-                    let _ = writeln!(out, "tftp-server {} alias {}", b.location, b.name);
-                }
-                let (names, more) = (p.statics)(MAX_LISTED);
-                for n in names {
-                    let _ = writeln!(out, "tftp-server root:/{n} alias {n}");
-                }
-                if more {
-                    let _ = writeln!(
-                        out,
-                        "(only the first {MAX_LISTED} files of the TFTP root are listed)"
-                    );
-                }
-                Some(out)
-            }
-            Handler::ShowTftpStatistics => Some(p.stats.render()),
-            _ => None,
-        }
-    }
-
-    fn debug(&self, handler: Handler, on: bool) -> Option<String> {
-        let p = self.provision?;
-        match handler {
-            Handler::DebugTftpEvents => {
-                p.stats.debug_events.store(on, Relaxed);
-                Some(format!(
-                    "TFTP Event debugging is {}\n",
-                    if on { "on" } else { "off" }
-                ))
-            }
-            Handler::UndebugAll => {
-                p.stats.debug_events.store(false, Relaxed);
-                Some("All possible debugging has been turned off\n".into())
-            }
-            _ => None,
-        }
-    }
+    phones: Phones,
+    debug: Arc<Flags>,
 }
 
 impl Engine {
@@ -106,7 +55,14 @@ impl Engine {
             running,
             logins: Arc::new(BTreeMap::new()),
             provision: None,
+            phones: Phones::default(),
+            debug: Arc::new(Flags::default()),
         }
+    }
+
+    /// The debug switches, shared with the adapters that log.
+    pub fn debug_flags(&self) -> Arc<Flags> {
+        self.debug.clone()
     }
 
     /// Lets `show` and `debug` reach the provisioning servers.
@@ -118,7 +74,9 @@ impl Engine {
     pub fn cli(&mut self, session: &mut Session, line: &str) -> Reply {
         let live = EngineLive {
             model: self.running.model.clone(),
+            phones: &self.phones,
             provision: self.provision.as_ref(),
+            debug: &self.debug,
         };
         exec::execute(&self.grammar, &mut self.running, &live, session, line)
     }
@@ -139,5 +97,63 @@ impl Engine {
             model: self.running.model.clone(),
             logins: self.logins.clone(),
         }
+    }
+
+    /// An SCCP `Register` on `conn`; `now` is unix seconds.
+    pub fn sccp_register(
+        &mut self,
+        conn: ConnId,
+        peer: SocketAddr,
+        reg: Register,
+        now: u64,
+    ) -> Vec<PhoneCmd> {
+        let model = self.running.model.clone();
+        self.phones
+            .register(&model, &self.logins, conn, peer, reg, now)
+    }
+
+    /// Any other event of an SCCP connection.
+    pub fn sccp_event(&mut self, conn: ConnId, event: &Event) {
+        self.phones.event(conn, event);
+    }
+
+    /// A keepalive on `conn` (counted for `show ephone`).
+    pub fn sccp_keepalive(&mut self, conn: ConnId) {
+        self.phones.keepalive(conn);
+    }
+
+    /// An SCCP connection ended.
+    pub fn sccp_closed(&mut self, conn: ConnId) {
+        self.phones.closed(conn);
+    }
+
+    /// The registered SCCP phones a restart or reset of `scope` reaches, in order, with
+    /// the command for each. SIP scopes reach none yet.
+    pub fn phones_in(&self, scope: &Scope, kind: ResetType) -> Vec<PhoneCmd> {
+        let m = &self.running.model;
+        let tags: Vec<EphoneTag> = match scope {
+            Scope::AllSccp(_) => self.phones.registered(),
+            Scope::Ephone(t) => vec![EphoneTag(*t)],
+            Scope::Profile { user, tag } => self
+                .phones
+                .registered()
+                .into_iter()
+                .filter(|t| {
+                    let Some(e) = m.ephones.get(t) else {
+                        return false;
+                    };
+                    let device = e.mac.map(DeviceName::from_mac);
+                    let who = device.as_ref().and_then(|d| self.logins.get(d));
+                    let eff = profile::effective(m, PhoneRef::Ephone(*t, e), who);
+                    match eff.source {
+                        Source::User(p) => *user && p == ProfileTag(*tag),
+                        Source::Logout(p) => !*user && p == ProfileTag(*tag),
+                        Source::Own => false,
+                    }
+                })
+                .collect(),
+            Scope::AllSip | Scope::Pool(_) => Vec::new(),
+        };
+        self.phones.reset(&tags, kind)
     }
 }

@@ -2,7 +2,7 @@
 //! that count and the `show` commands that print them. Plain atomics: no lock, no clock.
 
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// Counters of one server.
 #[derive(Debug, Default)]
@@ -35,15 +35,13 @@ impl Counters {
 /// Picks one counter out of [`Counters`], for the rows of `show tftp statistics`.
 type Field = fn(&Counters) -> &AtomicU64;
 
-/// Everything the provisioning servers count, plus their `debug` switch.
+/// Everything the provisioning servers count.
 #[derive(Debug, Default)]
 pub struct ProvisionStats {
     /// The TFTP server.
     pub tftp: Counters,
     /// HTTP provisioning (port 6970).
     pub http: Counters,
-    /// `debug tftp events`: log every request and its outcome.
-    pub debug_events: AtomicBool,
     /// Where the servers listen, as `address:port` (empty when off), for `show`.
     pub tftp_at: std::sync::OnceLock<String>,
     /// Where HTTP provisioning listens.
@@ -77,15 +75,6 @@ impl ProvisionStats {
                 f(&self.http).load(Relaxed)
             );
         }
-        let _ = writeln!(
-            s,
-            "TFTP event debugging is {}",
-            if self.debug_events.load(Relaxed) {
-                "on"
-            } else {
-                "off"
-            }
-        );
         s
     }
 }

@@ -3,4 +3,5 @@
 
 pub mod http_prov;
 pub mod provision;
+pub mod sccp;
 pub mod tftp;

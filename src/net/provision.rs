@@ -11,10 +11,10 @@ use std::io::{self, Read};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::Ordering::Relaxed;
 
 use tokio::sync::watch;
 
+use crate::debug::Flags;
 use crate::engine::Snapshot;
 use crate::files::stats::{Counters, ProvisionStats};
 use crate::files::{self, Lookup, Overrides, Site};
@@ -24,8 +24,9 @@ pub struct Provision {
     snapshot: watch::Receiver<Snapshot>,
     overrides: Overrides,
     root: Option<PathBuf>,
-    /// Counters and the debug switch.
+    /// Counters.
     pub stats: Arc<ProvisionStats>,
+    debug: Arc<Flags>,
 }
 
 /// The bytes to send.
@@ -87,12 +88,14 @@ impl Provision {
         overrides: Overrides,
         root: Option<PathBuf>,
         stats: Arc<ProvisionStats>,
+        debug: Arc<Flags>,
     ) -> Provision {
         Provision {
             snapshot,
             overrides,
             root,
             stats,
+            debug,
         }
     }
 
@@ -106,7 +109,7 @@ impl Provision {
 
     /// Whether `debug tftp events` is on.
     pub fn debugging(&self) -> bool {
-        self.stats.debug_events.load(Relaxed)
+        Flags::on(&self.debug.tftp_events)
     }
 
     /// Resolves and opens a requested name.

@@ -1,7 +1,7 @@
 //! The `cmed` binary as a child process: start it on a config, run `cmed cli` against it,
-//! stop it. Listener ports are chosen by the OS (`--tftp-port 0`) and read back from
-//! `show tftp statistics`, so tests can run in parallel. HTTP provisioning, where 0 means
-//! off, gets a port the OS just handed out and released.
+//! stop it. Ports are chosen by the OS, so tests can run in parallel: TFTP with
+//! `--tftp-port 0`, read back from `show tftp statistics`; SCCP and HTTP provisioning (where
+//! 0 means off) with a port the OS just handed out and released.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -33,6 +33,8 @@ pub struct Daemon {
     pub child: Child,
     /// Its data directory.
     pub data: PathBuf,
+    /// Its SCCP port.
+    pub sccp: u16,
 }
 
 impl Drop for Daemon {
@@ -42,23 +44,23 @@ impl Drop for Daemon {
     }
 }
 
-/// Starts `cmed run` on `config` with `data` and `extra` flags, and waits until its control
-/// socket answers.
-pub fn start(config: &Path, data: &Path, extra: &[&str]) -> Daemon {
-    let http_prov = std::net::TcpListener::bind("127.0.0.1:0")
+/// A TCP port the OS just handed out and released (for flags where 0 does not mean "any").
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .unwrap()
         .port()
-        .to_string();
+}
+
+/// Starts `cmed run` on `config` with `data` and `extra` flags, and waits until its control
+/// socket answers.
+pub fn start(config: &Path, data: &Path, extra: &[&str]) -> Daemon {
+    let http_prov = free_port().to_string();
+    let sccp = free_port();
     let child = Command::new(CMED)
-        .args([
-            "run",
-            "--no-console",
-            "--tftp-port",
-            "0",
-            "--http-prov-port",
-            &http_prov,
-        ])
+        .args(["run", "--no-console", "--tftp-port", "0"])
+        .args(["--http-prov-port", &http_prov])
+        .args(["--sccp-port", &sccp.to_string()])
         .args(extra)
         .arg("--config")
         .arg(config)
@@ -72,6 +74,7 @@ pub fn start(config: &Path, data: &Path, extra: &[&str]) -> Daemon {
     let d = Daemon {
         child,
         data: data.to_path_buf(),
+        sccp,
     };
     let sock = data.join("cmed.sock");
     assert!(

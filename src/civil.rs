@@ -1,0 +1,90 @@
+//! Civil (calendar) time from unix seconds, in UTC: for `DefineTimeDate` and the times
+//! `show` commands print. Pure arithmetic; the caller supplies the instant.
+
+/// A UTC date and time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Civil {
+    /// Year.
+    pub year: u32,
+    /// Month, 1–12.
+    pub month: u32,
+    /// Day of the month, 1–31.
+    pub day: u32,
+    /// Day of the week, 0 = Sunday.
+    pub weekday: u32,
+    /// Hour, 0–23.
+    pub hour: u32,
+    /// Minute.
+    pub minute: u32,
+    /// Second.
+    pub second: u32,
+}
+
+/// The civil time of `unix` seconds (H. Hinnant's days-to-civil algorithm).
+pub fn civil(unix: u64) -> Civil {
+    let days = unix / 86_400;
+    let secs = unix % 86_400;
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    Civil {
+        year: year as u32,
+        month: month as u32,
+        day: day as u32,
+        // 1970-01-01 was a Thursday.
+        weekday: ((days + 4) % 7) as u32,
+        hour: (secs / 3600) as u32,
+        minute: (secs / 60 % 60) as u32,
+        second: (secs % 60) as u32,
+    }
+}
+
+/// IOS style: `22:26:32 UTC Thu Apr 28 2005`.
+pub fn ios(unix: u64) -> String {
+    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let c = civil(unix);
+    format!(
+        "{:02}:{:02}:{:02} UTC {} {} {} {}",
+        c.hour,
+        c.minute,
+        c.second,
+        DAYS[c.weekday as usize],
+        MONTHS[(c.month - 1) as usize],
+        c.day,
+        c.year
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_instants() {
+        // 2026-11-23 15:30:00 UTC, a Monday.
+        assert_eq!(
+            civil(1_795_447_800),
+            Civil {
+                year: 2026,
+                month: 11,
+                day: 23,
+                weekday: 1,
+                hour: 15,
+                minute: 30,
+                second: 0
+            }
+        );
+        assert_eq!(ios(0), "00:00:00 UTC Thu Jan 1 1970");
+        // 2024-02-29, a leap day.
+        assert_eq!(civil(1_709_164_800).day, 29);
+    }
+}

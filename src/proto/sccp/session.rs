@@ -1,0 +1,625 @@
+//! One SCCP phone connection as a state machine: messages and time in, messages to send,
+//! events for the engine and the next deadline out (sans-IO).
+//!
+//! The flow is the reference's §4.1: `Register` goes to the engine, which answers with
+//! [`Session::accept`] (the phone's [`Station`]: its buttons, lines and speed dials, computed
+//! once from its effective profile) or [`Session::reject`]. After `RegisterAck` +
+//! `CapabilitiesReq`, the session answers every template request itself from the station, so
+//! a registration storm costs the engine one round trip per phone. A phone silent for two
+//! keepalive intervals is declared dead (DECEASED in `show ephone`). A restart or reset from
+//! the engine sends `Reset` and closes: the phone registers again and gets its new template.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use super::msg::{ButtonDef, FromPhone, Proto, Register, ResetType, SoftKey, ToPhone};
+use super::softkeys;
+
+/// Highest protocol version we negotiate: the classic fixed layouts with header version 0,
+/// as chan_skinny and wazo-libsccp do (reference §1.4); phones that speak more accept it.
+pub const MAX_PROTOCOL: u8 = 11;
+
+/// Everything the session needs to answer a registered phone, computed by the engine from
+/// the phone's effective profile when it registers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Station {
+    /// Keepalive interval to announce, in seconds.
+    pub keepalive: u32,
+    /// `RegisterAck` date template (`M/D/Y`).
+    pub date_template: String,
+    /// The button template, in button order.
+    pub buttons: Vec<ButtonDef>,
+    /// Line appearances by line instance (index 0 = line 1).
+    pub lines: Vec<StationLine>,
+    /// Speed dials by speed-dial instance (index 0 = speed dial 1).
+    pub speed_dials: Vec<StationSpeedDial>,
+    /// Service URLs by index (index 0 = 1): URL and name.
+    pub services: Vec<(String, String)>,
+    /// `ConfigStat` user name (the logged-in user, else empty).
+    pub user_name: String,
+    /// Our name (`hostname`), for `ConfigStat` and the connected notice.
+    pub server_name: String,
+    /// Text shown in the prompt line once registered: the primary extension.
+    pub banner: String,
+    /// `Version` answer: the phone's configured load.
+    pub version: String,
+}
+
+/// A line appearance.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StationLine {
+    /// The extension.
+    pub number: String,
+    /// Display name (`name` of the DN).
+    pub name: String,
+    /// Button label (`label` of the DN, else the number).
+    pub label: String,
+    /// Call forward all / busy / no answer targets.
+    pub forward: (Option<String>, Option<String>, Option<String>),
+}
+
+/// A speed dial.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StationSpeedDial {
+    /// Number dialled.
+    pub number: String,
+    /// Label.
+    pub name: String,
+}
+
+/// Where the connection stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Connected, nothing registered yet.
+    Connected,
+    /// `Register` sent to the engine; waiting for its decision.
+    Deciding,
+    /// Registered.
+    Registered,
+    /// The session is over; the adapter closes the connection after sending what is queued.
+    Closed,
+}
+
+/// What the engine learns from a session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The phone asks to register; answer with `accept` or `reject`.
+    Register(Register),
+    /// The phone finished its registration requests (`TimeDateReq`, reference §4.1 step 3).
+    Ready,
+    /// Off hook (handset lifted, speaker, or a line key).
+    OffHook,
+    /// On hook.
+    OnHook,
+    /// The phone unregistered (`Unregister`).
+    Unregistered,
+    /// No keepalive for two intervals.
+    Deceased,
+    /// A message we do not handle, for `debug ephone detail`.
+    Unhandled(u32),
+}
+
+/// Why the session closed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CloseReason {
+    /// Rejected at registration.
+    Rejected,
+    /// The phone unregistered.
+    Unregistered,
+    /// Keepalive loss.
+    Deceased,
+    /// We sent Reset or Restart.
+    Reset(ResetType),
+    /// Another connection registered the same device.
+    Replaced,
+    /// The phone sent something out of order (a second `Register`).
+    Protocol,
+}
+
+/// One connection's state machine.
+#[derive(Debug)]
+pub struct Session {
+    phase: Phase,
+    station: Station,
+    proto: Proto,
+    last_heard: Duration,
+    out: VecDeque<ToPhone>,
+    events: VecDeque<Event>,
+    closed: Option<CloseReason>,
+    off_hook: bool,
+}
+
+impl Session {
+    /// A new connection at `now` (monotonic time chosen by the adapter).
+    pub fn new(now: Duration) -> Session {
+        Session {
+            phase: Phase::Connected,
+            station: Station::default(),
+            proto: Proto(0),
+            last_heard: now,
+            out: VecDeque::new(),
+            events: VecDeque::new(),
+            closed: None,
+            off_hook: false,
+        }
+    }
+
+    /// Where the session stands.
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// The negotiated protocol version (0 before registration).
+    pub fn proto(&self) -> Proto {
+        self.proto
+    }
+
+    /// Why it closed, once it has.
+    pub fn close_reason(&self) -> Option<&CloseReason> {
+        self.closed.as_ref()
+    }
+
+    /// The next message to send.
+    pub fn poll_transmit(&mut self) -> Option<ToPhone> {
+        self.out.pop_front()
+    }
+
+    /// The next event for the engine.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When [`Session::on_tick`] must run next: the keepalive watchdog. Before registration
+    /// the same window applies with the default interval, so an idle socket is not kept.
+    pub fn deadline(&self) -> Option<Duration> {
+        if self.phase == Phase::Closed {
+            return None;
+        }
+        let keepalive = if self.station.keepalive == 0 {
+            30
+        } else {
+            self.station.keepalive
+        };
+        Some(self.last_heard + Duration::from_secs(2 * u64::from(keepalive)))
+    }
+
+    /// Time passes.
+    pub fn on_tick(&mut self, now: Duration) {
+        if self.deadline().is_some_and(|d| now >= d) {
+            if self.phase == Phase::Registered {
+                self.events.push_back(Event::Deceased);
+            }
+            self.close(CloseReason::Deceased);
+        }
+    }
+
+    /// The engine accepted the registration.
+    pub fn accept(&mut self, station: Station, phone_protocol: u8, now: Duration) {
+        if self.phase != Phase::Deciding {
+            return;
+        }
+        self.proto = Proto(phone_protocol.min(MAX_PROTOCOL));
+        self.last_heard = now;
+        self.out.push_back(ToPhone::RegisterAck {
+            keepalive: station.keepalive,
+            date_template: station.date_template.clone(),
+            secondary_keepalive: station.keepalive,
+            protocol: self.proto.0,
+        });
+        // Reference §4.1 step 2: RegisterAck is followed at once by CapabilitiesReq.
+        self.out.push_back(ToPhone::CapabilitiesReq);
+        self.station = station;
+        self.phase = Phase::Registered;
+    }
+
+    /// The engine refused the registration.
+    pub fn reject(&mut self, text: &str) {
+        self.out
+            .push_back(ToPhone::RegisterReject { text: text.into() });
+        self.close(CloseReason::Rejected);
+    }
+
+    /// The engine restarts or resets the phone: it closes its side and registers again.
+    pub fn reset(&mut self, kind: ResetType) {
+        if self.phase == Phase::Closed {
+            return;
+        }
+        self.out.push_back(ToPhone::Reset(kind));
+        self.close(CloseReason::Reset(kind));
+    }
+
+    /// Another connection registered the same device; this one ends quietly.
+    pub fn replaced(&mut self) {
+        self.close(CloseReason::Replaced);
+    }
+
+    fn close(&mut self, why: CloseReason) {
+        if self.closed.is_none() {
+            self.closed = Some(why);
+        }
+        self.phase = Phase::Closed;
+    }
+
+    /// A message from the phone at `now`; `unix` is the wall clock in seconds, for
+    /// `DefineTimeDate`.
+    pub fn handle(&mut self, msg: FromPhone, now: Duration, unix: u64) {
+        if self.phase == Phase::Closed {
+            return;
+        }
+        self.last_heard = now;
+        if self.phase != Phase::Registered {
+            match msg {
+                FromPhone::Register(r) if self.phase == Phase::Connected => {
+                    self.phase = Phase::Deciding;
+                    self.events.push_back(Event::Register(r));
+                }
+                FromPhone::Register(_) => self.close(CloseReason::Protocol),
+                // chan-sccp answers keepalives before registration too.
+                FromPhone::KeepAlive => self.out.push_back(ToPhone::KeepAliveAck),
+                FromPhone::RegisterTokenReq { .. } => self.out.push_back(ToPhone::RegisterTokenAck),
+                _ => {}
+            }
+            return;
+        }
+        let s = &self.station;
+        let reply = match msg {
+            FromPhone::KeepAlive => Some(ToPhone::KeepAliveAck),
+            FromPhone::Register(_) => {
+                self.close(CloseReason::Protocol);
+                None
+            }
+            FromPhone::ButtonTemplateReq => Some(ToPhone::ButtonTemplate {
+                offset: 0,
+                total: s.buttons.len() as u32,
+                buttons: s.buttons.clone(),
+            }),
+            FromPhone::SoftKeyTemplateReq => Some(ToPhone::SoftKeyTemplate {
+                keys: softkeys::template()
+                    .iter()
+                    .map(|(label, event)| SoftKey {
+                        label: label.to_vec(),
+                        event: *event,
+                    })
+                    .collect(),
+            }),
+            FromPhone::SoftKeySetReq => {
+                self.out.push_back(ToPhone::SoftKeySet {
+                    sets: softkeys::sets(),
+                });
+                Some(select_keys(0, 0, softkeys::SET_ON_HOOK))
+            }
+            FromPhone::LineStatReq(n) => {
+                let l = index(&s.lines, n).cloned().unwrap_or_default();
+                Some(ToPhone::LineStat {
+                    line: n,
+                    number: l.number,
+                    display_name: l.name,
+                    label: l.label,
+                    // 1 original dialled, 2 redirected dialled, 4 calling line id, 8 calling name.
+                    options: 15,
+                })
+            }
+            FromPhone::ForwardStatReq(n) => {
+                let f = index(&s.lines, n)
+                    .map(|l| l.forward.clone())
+                    .unwrap_or_default();
+                Some(ToPhone::ForwardStat {
+                    line: n,
+                    all: f.0,
+                    busy: f.1,
+                    no_answer: f.2,
+                })
+            }
+            FromPhone::SpeedDialStatReq(n) => {
+                let d = index(&s.speed_dials, n).cloned().unwrap_or_default();
+                Some(ToPhone::SpeedDialStat {
+                    index: n,
+                    number: d.number,
+                    name: d.name,
+                })
+            }
+            FromPhone::ServiceUrlStatReq(n) => {
+                let (url, name) = index(&s.services, n).cloned().unwrap_or_default();
+                Some(ToPhone::ServiceUrlStat {
+                    index: n,
+                    url,
+                    name,
+                })
+            }
+            FromPhone::FeatureStatReq(n) => Some(ToPhone::FeatureStat {
+                index: n,
+                id: 0,
+                label: String::new(),
+                status: 0,
+            }),
+            FromPhone::ConfigStatReq => Some(ToPhone::ConfigStat {
+                device_name: String::new(),
+                user_id: 0,
+                instance: 1,
+                user_name: s.user_name.clone(),
+                server_name: s.server_name.clone(),
+                lines: s.lines.len() as u32,
+                speed_dials: s.speed_dials.len() as u32,
+            }),
+            FromPhone::VersionReq => Some(ToPhone::Version(s.version.clone())),
+            FromPhone::TimeDateReq => {
+                self.out.push_back(time_date(unix));
+                // Registration is complete (reference §4.1): show the primary extension.
+                self.out.push_back(ToPhone::DisplayPromptStatus {
+                    timeout: 0,
+                    text: s.banner.clone().into_bytes(),
+                    line: 0,
+                    call_ref: 0,
+                });
+                self.events.push_back(Event::Ready);
+                None
+            }
+            FromPhone::OffHook { .. } if !self.off_hook => {
+                self.off_hook = true;
+                self.events.push_back(Event::OffHook);
+                self.out.push_back(ToPhone::CallState {
+                    state: 1,
+                    line: 1,
+                    call_ref: 0,
+                    privacy: 0,
+                    precedence: 4,
+                });
+                self.out
+                    .push_back(select_keys(1, 0, softkeys::SET_OFF_HOOK));
+                // Inside dial tone (0x21); no calls are routed yet.
+                Some(ToPhone::StartTone {
+                    tone: 0x21,
+                    direction: 0,
+                    line: 1,
+                    call_ref: 0,
+                })
+            }
+            FromPhone::OnHook { .. } if self.off_hook => {
+                self.off_hook = false;
+                self.events.push_back(Event::OnHook);
+                self.out.push_back(ToPhone::StopTone {
+                    line: 1,
+                    call_ref: 0,
+                });
+                self.out.push_back(ToPhone::CallState {
+                    state: 2,
+                    line: 1,
+                    call_ref: 0,
+                    privacy: 0,
+                    precedence: 4,
+                });
+                Some(select_keys(0, 0, softkeys::SET_ON_HOOK))
+            }
+            FromPhone::Unregister => {
+                self.events.push_back(Event::Unregistered);
+                self.out.push_back(ToPhone::UnregisterAck(0));
+                self.close(CloseReason::Unregistered);
+                None
+            }
+            FromPhone::ServerReq => Some(ToPhone::ServerRes {
+                servers: Vec::new(),
+            }),
+            // Informational messages: no reply (reference §4.1 step 3).
+            FromPhone::CapabilitiesRes(_)
+            | FromPhone::RegisterAvailableLines(_)
+            | FromPhone::HeadsetStatus(_)
+            | FromPhone::IpPort(_)
+            | FromPhone::MediaPathEvent { .. }
+            | FromPhone::MediaPathCapability { .. }
+            | FromPhone::Alarm { .. }
+            | FromPhone::OffHook { .. }
+            | FromPhone::OnHook { .. } => None,
+            other => {
+                self.events.push_back(Event::Unhandled(other.id()));
+                None
+            }
+        };
+        if let Some(r) = reply {
+            self.out.push_back(r);
+        }
+    }
+}
+
+fn index<T>(v: &[T], n: u32) -> Option<&T> {
+    v.get((n as usize).checked_sub(1)?)
+}
+
+fn select_keys(line: u32, call_ref: u32, set: u32) -> ToPhone {
+    ToPhone::SelectSoftKeys {
+        line,
+        call_ref,
+        set,
+        mask: 0xFFFF_FFFF,
+    }
+}
+
+/// `DefineTimeDate` for a unix time, in UTC (the daemon has no time-zone setting yet).
+pub fn time_date(unix: u64) -> ToPhone {
+    let c = crate::civil::civil(unix);
+    ToPhone::DefineTimeDate {
+        year: c.year,
+        month: c.month,
+        day_of_week: c.weekday,
+        day: c.day,
+        hour: c.hour,
+        minute: c.minute,
+        second: c.second,
+        millis: 0,
+        system_time: unix as u32,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::Ipv4Addr;
+
+    use super::*;
+
+    fn register() -> Register {
+        Register {
+            device_name: "SEP001E7A345A01".into(),
+            user_id: 0,
+            instance: 1,
+            ip: Ipv4Addr::LOCALHOST,
+            device_type: 436,
+            max_streams: 1,
+            active_streams: 0,
+            protocol: 17,
+            features: 0,
+            max_conferences: 0,
+            max_lines: 6,
+            load: String::new(),
+        }
+    }
+
+    fn station() -> Station {
+        Station {
+            keepalive: 30,
+            date_template: "M/D/Y".into(),
+            buttons: vec![
+                ButtonDef {
+                    instance: 1,
+                    kind: 0x09,
+                },
+                ButtonDef {
+                    instance: 1,
+                    kind: 0x02,
+                },
+            ],
+            lines: vec![StationLine {
+                number: "1001".into(),
+                name: "Alice".into(),
+                label: "Alice 1001".into(),
+                forward: (None, Some("8000".into()), None),
+            }],
+            speed_dials: vec![StationSpeedDial {
+                number: "8000".into(),
+                name: "Voicemail".into(),
+            }],
+            banner: "1001".into(),
+            ..Station::default()
+        }
+    }
+
+    fn drain(s: &mut Session) -> Vec<ToPhone> {
+        std::iter::from_fn(|| s.poll_transmit()).collect()
+    }
+
+    fn t(secs: u64) -> Duration {
+        Duration::from_secs(secs)
+    }
+
+    #[test]
+    fn registration_asks_the_engine_then_answers_from_the_station() {
+        let mut s = Session::new(t(0));
+        s.handle(FromPhone::Register(register()), t(0), 0);
+        assert_eq!(s.poll_event(), Some(Event::Register(register())));
+        assert_eq!(s.phase(), Phase::Deciding);
+        s.accept(station(), 17, t(0));
+        let out = drain(&mut s);
+        assert!(matches!(
+            out[0],
+            ToPhone::RegisterAck {
+                keepalive: 30,
+                protocol: 11,
+                ..
+            }
+        ));
+        assert_eq!(out[1], ToPhone::CapabilitiesReq);
+        s.handle(FromPhone::LineStatReq(1), t(1), 0);
+        s.handle(FromPhone::SpeedDialStatReq(1), t(1), 0);
+        s.handle(FromPhone::ForwardStatReq(1), t(1), 0);
+        let out = drain(&mut s);
+        assert!(
+            matches!(&out[0], ToPhone::LineStat { number, label, .. } if number == "1001" && label == "Alice 1001")
+        );
+        assert!(matches!(&out[1], ToPhone::SpeedDialStat { number, .. } if number == "8000"));
+        assert!(
+            matches!(&out[2], ToPhone::ForwardStat { busy: Some(b), all: None, .. } if b == "8000")
+        );
+        s.handle(FromPhone::TimeDateReq, t(2), 86_400 * 365);
+        let out = drain(&mut s);
+        assert!(matches!(
+            out[0],
+            ToPhone::DefineTimeDate {
+                year: 1971,
+                month: 1,
+                day: 1,
+                ..
+            }
+        ));
+        assert_eq!(s.poll_event(), Some(Event::Ready));
+    }
+
+    #[test]
+    fn rejection_and_unknown_lines_and_second_register() {
+        let mut s = Session::new(t(0));
+        s.handle(FromPhone::Register(register()), t(0), 0);
+        s.reject("Device Unknown");
+        assert!(
+            matches!(&drain(&mut s)[0], ToPhone::RegisterReject { text } if text == "Device Unknown")
+        );
+        assert_eq!(s.close_reason(), Some(&CloseReason::Rejected));
+        let mut s = Session::new(t(0));
+        s.handle(FromPhone::Register(register()), t(0), 0);
+        s.accept(station(), 11, t(0));
+        drain(&mut s);
+        // A line the station does not have is answered with empty strings, not a hang-up.
+        s.handle(FromPhone::LineStatReq(9), t(0), 0);
+        assert!(
+            matches!(&drain(&mut s)[0], ToPhone::LineStat { line: 9, number, .. } if number.is_empty())
+        );
+        s.handle(FromPhone::Register(register()), t(0), 0);
+        assert_eq!(s.close_reason(), Some(&CloseReason::Protocol));
+    }
+
+    #[test]
+    fn keepalive_loss_is_deceased_after_two_intervals() {
+        let mut s = Session::new(t(0));
+        s.handle(FromPhone::Register(register()), t(0), 0);
+        s.poll_event();
+        s.accept(station(), 11, t(0));
+        s.handle(FromPhone::KeepAlive, t(30), 0);
+        assert_eq!(s.deadline(), Some(t(90)));
+        s.on_tick(t(89));
+        assert_eq!(s.phase(), Phase::Registered);
+        s.on_tick(t(90));
+        assert_eq!(s.poll_event(), Some(Event::Deceased));
+        assert_eq!(s.close_reason(), Some(&CloseReason::Deceased));
+    }
+
+    #[test]
+    fn restart_sends_reset_type_2_and_closes() {
+        let mut s = Session::new(t(0));
+        s.handle(FromPhone::Register(register()), t(0), 0);
+        s.accept(station(), 11, t(0));
+        drain(&mut s);
+        s.reset(ResetType::Restart);
+        assert_eq!(drain(&mut s), vec![ToPhone::Reset(ResetType::Restart)]);
+        assert_eq!(s.phase(), Phase::Closed);
+    }
+
+    #[test]
+    fn hook_changes_are_events_once_each() {
+        let mut s = Session::new(t(0));
+        s.handle(FromPhone::Register(register()), t(0), 0);
+        s.accept(station(), 11, t(0));
+        s.poll_event();
+        let off = FromPhone::OffHook {
+            line: 0,
+            call_ref: 0,
+        };
+        s.handle(off.clone(), t(1), 0);
+        s.handle(off, t(1), 0);
+        s.handle(
+            FromPhone::OnHook {
+                line: 0,
+                call_ref: 0,
+            },
+            t(2),
+            0,
+        );
+        let ev: Vec<_> = std::iter::from_fn(|| s.poll_event()).collect();
+        assert_eq!(ev, vec![Event::OffHook, Event::OnHook]);
+    }
+}

@@ -1,0 +1,354 @@
+//! A simulated SCCP phone, for tests, benchmarks and the `cmed-phone` tool: it registers as a
+//! given MAC and model, asks for its templates as a real station does (SCCP reference §4.1),
+//! answers keepalives when told to, goes off and on hook, presses keys, and records every
+//! message it receives.
+//!
+//! This is a client of the daemon, not part of it: it uses the same codec in the other
+//! direction (`encode_from_phone`, `decode_to_phone`), so a disagreement between the two
+//! sides is caught by the tshark tests rather than hidden.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::proto::sccp::decode::decode_to_phone;
+use crate::proto::sccp::encode::encode_from_phone;
+use crate::proto::sccp::frame;
+use crate::proto::sccp::msg::{ButtonDef, FromPhone, Register, ToPhone};
+
+/// What went wrong talking to the server.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// A socket error.
+    #[error("socket: {0}")]
+    Io(#[from] std::io::Error),
+    /// Nothing arrived in time.
+    #[error("timed out waiting for {0}")]
+    Timeout(&'static str),
+    /// The server closed the connection.
+    #[error("server closed the connection")]
+    Closed,
+    /// The server sent something we cannot decode.
+    #[error("bad message from the server: {0}")]
+    Bad(String),
+    /// Registration refused.
+    #[error("registration rejected: {0}")]
+    Rejected(String),
+}
+
+/// What a registration delivered.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Registration {
+    /// Keepalive interval from `RegisterAck`.
+    pub keepalive: u32,
+    /// Negotiated protocol from `RegisterAck`.
+    pub protocol: u8,
+    /// The button template.
+    pub buttons: Vec<ButtonDef>,
+    /// `LineStat` per line: (number, display name, label).
+    pub lines: Vec<(String, String, String)>,
+    /// `SpeedDialStat` per speed dial: (number, name).
+    pub speed_dials: Vec<(String, String)>,
+    /// `ForwardStat` per line: (all, busy, no answer).
+    pub forwards: Vec<(Option<String>, Option<String>, Option<String>)>,
+    /// The text of the first `DisplayPromptStatus` after registration.
+    pub prompt: String,
+}
+
+/// One simulated phone.
+pub struct Phone {
+    server: SocketAddr,
+    /// Device name (`SEP` + MAC).
+    pub name: String,
+    /// Device type code (e.g. 436 for a 7965).
+    pub device_type: u32,
+    /// Highest protocol version it claims.
+    pub protocol: u8,
+    stream: Option<TcpStream>,
+    inbuf: Vec<u8>,
+    /// Every message received, in order, across reconnections.
+    pub log: Vec<ToPhone>,
+    /// How long to wait for each answer.
+    pub timeout: Duration,
+}
+
+impl Phone {
+    /// A phone that will talk to `server` as `SEP<mac>` (twelve hex digits).
+    pub fn new(server: SocketAddr, mac: &str, device_type: u32) -> Phone {
+        Phone {
+            server,
+            name: format!("SEP{}", mac.to_ascii_uppercase()),
+            device_type,
+            protocol: 17,
+            stream: None,
+            inbuf: Vec::new(),
+            log: Vec::new(),
+            timeout: Duration::from_secs(10),
+        }
+    }
+
+    /// Opens the TCP connection (as a phone does after its TFTP fetch).
+    pub async fn connect(&mut self) -> Result<(), SimError> {
+        let s = TcpStream::connect(self.server).await?;
+        s.set_nodelay(true)?;
+        self.stream = Some(s);
+        self.inbuf.clear();
+        Ok(())
+    }
+
+    /// Sends one message.
+    pub async fn send(&mut self, msg: &FromPhone) -> Result<(), SimError> {
+        let mut out = Vec::new();
+        encode_from_phone(msg, 0, &mut out);
+        self.send_raw(&out).await
+    }
+
+    /// Sends raw bytes (for malformed-frame tests).
+    pub async fn send_raw(&mut self, bytes: &[u8]) -> Result<(), SimError> {
+        let s = self.stream.as_mut().ok_or(SimError::Closed)?;
+        s.write_all(bytes).await?;
+        Ok(())
+    }
+
+    /// The next message from the server, or `None` once the server has closed.
+    pub async fn recv(&mut self) -> Result<Option<ToPhone>, SimError> {
+        loop {
+            match frame::split(&self.inbuf) {
+                Ok(Some((f, n))) => {
+                    let msg = decode_to_phone(&f).map_err(|e| SimError::Bad(e.to_string()))?;
+                    self.inbuf.drain(..n);
+                    self.log.push(msg.clone());
+                    return Ok(Some(msg));
+                }
+                Ok(None) => {}
+                Err(e) => return Err(SimError::Bad(e.to_string())),
+            }
+            let s = self.stream.as_mut().ok_or(SimError::Closed)?;
+            let n = tokio::time::timeout(self.timeout, s.read_buf(&mut self.inbuf))
+                .await
+                .map_err(|_| SimError::Timeout("a message"))??;
+            if n == 0 {
+                self.stream = None;
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Receives until `pick` accepts a message; `what` names it in the timeout error.
+    pub async fn wait_for<T>(
+        &mut self,
+        what: &'static str,
+        mut pick: impl FnMut(&ToPhone) -> Option<T>,
+    ) -> Result<T, SimError> {
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let m = tokio::time::timeout(left, self.recv())
+                .await
+                .map_err(|_| SimError::Timeout(what))??;
+            match m {
+                Some(m) => {
+                    if let Some(t) = pick(&m) {
+                        return Ok(t);
+                    }
+                }
+                None => return Err(SimError::Closed),
+            }
+        }
+    }
+
+    fn register_msg(&self) -> FromPhone {
+        FromPhone::Register(Register {
+            device_name: self.name.clone(),
+            user_id: 0,
+            instance: 1,
+            ip: Ipv4Addr::LOCALHOST,
+            device_type: self.device_type,
+            max_streams: 1,
+            active_streams: 0,
+            protocol: self.protocol,
+            features: 0,
+            max_conferences: 0,
+            max_lines: 0,
+            load: String::new(),
+        })
+    }
+
+    /// Connects if needed, registers, and asks for everything a station asks for: button
+    /// template, soft keys, each line, forward and speed dial, config, then the time (which
+    /// ends a registration). Returns what it was given.
+    pub async fn register(&mut self) -> Result<Registration, SimError> {
+        if self.stream.is_none() {
+            self.connect().await?;
+        }
+        let reg = self.register_msg();
+        self.send(&reg).await?;
+        let mut r = Registration::default();
+        let ack = self
+            .wait_for("RegisterAck", |m| match m {
+                ToPhone::RegisterAck {
+                    keepalive,
+                    protocol,
+                    ..
+                } => Some(Ok((*keepalive, *protocol))),
+                ToPhone::RegisterReject { text } => Some(Err(text.clone())),
+                _ => None,
+            })
+            .await?;
+        (r.keepalive, r.protocol) = ack.map_err(SimError::Rejected)?;
+        self.send(&FromPhone::ButtonTemplateReq).await?;
+        r.buttons = self
+            .wait_for("ButtonTemplate", |m| match m {
+                ToPhone::ButtonTemplate { buttons, .. } => Some(buttons.clone()),
+                _ => None,
+            })
+            .await?;
+        self.send(&FromPhone::SoftKeyTemplateReq).await?;
+        self.wait_for("SoftKeyTemplate", |m| {
+            matches!(m, ToPhone::SoftKeyTemplate { .. }).then_some(())
+        })
+        .await?;
+        self.send(&FromPhone::SoftKeySetReq).await?;
+        self.wait_for("SoftKeySet", |m| {
+            matches!(m, ToPhone::SoftKeySet { .. }).then_some(())
+        })
+        .await?;
+        let lines = r.buttons.iter().filter(|b| b.kind == 0x09).count() as u32;
+        let speeds = r.buttons.iter().filter(|b| b.kind == 0x02).count() as u32;
+        for n in 1..=lines {
+            self.send(&FromPhone::LineStatReq(n)).await?;
+            let l = self
+                .wait_for("LineStat", |m| match m {
+                    ToPhone::LineStat {
+                        line,
+                        number,
+                        display_name,
+                        label,
+                        ..
+                    } if *line == n => Some((number.clone(), display_name.clone(), label.clone())),
+                    _ => None,
+                })
+                .await?;
+            r.lines.push(l);
+            self.send(&FromPhone::ForwardStatReq(n)).await?;
+            let f = self
+                .wait_for("ForwardStat", |m| match m {
+                    ToPhone::ForwardStat {
+                        all,
+                        busy,
+                        no_answer,
+                        ..
+                    } => Some((all.clone(), busy.clone(), no_answer.clone())),
+                    _ => None,
+                })
+                .await?;
+            r.forwards.push(f);
+        }
+        for n in 1..=speeds {
+            self.send(&FromPhone::SpeedDialStatReq(n)).await?;
+            let s = self
+                .wait_for("SpeedDialStat", |m| match m {
+                    ToPhone::SpeedDialStat {
+                        index,
+                        number,
+                        name,
+                    } if *index == n => Some((number.clone(), name.clone())),
+                    _ => None,
+                })
+                .await?;
+            r.speed_dials.push(s);
+        }
+        self.send(&FromPhone::RegisterAvailableLines(lines)).await?;
+        self.send(&FromPhone::ConfigStatReq).await?;
+        self.wait_for("ConfigStat", |m| {
+            matches!(m, ToPhone::ConfigStat { .. }).then_some(())
+        })
+        .await?;
+        self.send(&FromPhone::TimeDateReq).await?;
+        self.wait_for("DefineTimeDate", |m| {
+            matches!(m, ToPhone::DefineTimeDate { .. }).then_some(())
+        })
+        .await?;
+        r.prompt = self
+            .wait_for("DisplayPromptStatus", |m| match m {
+                ToPhone::DisplayPromptStatus { text, .. } => {
+                    Some(String::from_utf8_lossy(text).into_owned())
+                }
+                _ => None,
+            })
+            .await?;
+        Ok(r)
+    }
+
+    /// Sends a keepalive and waits for its acknowledgement.
+    pub async fn keepalive(&mut self) -> Result<(), SimError> {
+        self.send(&FromPhone::KeepAlive).await?;
+        self.wait_for("KeepAliveAck", |m| {
+            matches!(m, ToPhone::KeepAliveAck).then_some(())
+        })
+        .await
+    }
+
+    /// Lifts the handset.
+    pub async fn off_hook(&mut self) -> Result<(), SimError> {
+        self.send(&FromPhone::OffHook {
+            line: 0,
+            call_ref: 0,
+        })
+        .await
+    }
+
+    /// Hangs up.
+    pub async fn on_hook(&mut self) -> Result<(), SimError> {
+        self.send(&FromPhone::OnHook {
+            line: 0,
+            call_ref: 0,
+        })
+        .await
+    }
+
+    /// Presses a keypad key (0–9, 14 = `*`, 15 = `#`).
+    pub async fn press(&mut self, button: u32) -> Result<(), SimError> {
+        self.send(&FromPhone::KeypadButton {
+            button,
+            line: 1,
+            call_ref: 0,
+        })
+        .await
+    }
+
+    /// Waits for the server's `Reset`, as a phone does, and returns its type; the server
+    /// closes the connection after it.
+    pub async fn wait_reset(&mut self) -> Result<u32, SimError> {
+        self.wait_for("Reset", |m| match m {
+            ToPhone::Reset(kind) => Some(*kind as u32),
+            _ => None,
+        })
+        .await
+    }
+
+    /// What a phone does after a `Reset`: drop the connection and register again.
+    pub async fn restart(&mut self) -> Result<Registration, SimError> {
+        self.stream = None;
+        self.register().await
+    }
+
+    /// Closes the connection without unregistering (a pulled cable).
+    pub fn drop_connection(&mut self) {
+        self.stream = None;
+    }
+
+    /// Whether the server has closed the connection: reads until end of stream or timeout.
+    pub async fn closed_by_server(&mut self) -> bool {
+        loop {
+            match self.recv().await {
+                Ok(Some(_)) => continue,
+                Ok(None) => return true,
+                Err(SimError::Io(_)) => return true,
+                Err(_) => return false,
+            }
+        }
+    }
+}
