@@ -12,6 +12,8 @@ pub struct Flags {
     pub ephone_register: AtomicBool,
     /// `debug ephone detail`: every SCCP message in and out.
     pub ephone_detail: AtomicBool,
+    /// `debug ephone extension-mobility`: logins, logouts, refusals.
+    pub ephone_em: AtomicBool,
 }
 
 impl Flags {

@@ -107,6 +107,25 @@ pub enum Effect {
     Reset(Scope),
     /// The configuration changed; publish it.
     ConfigChanged,
+    /// `emadmin …`: an EM login or logout by the administrator.
+    EmAdmin(EmAdmin),
+}
+
+/// `emadmin login USER EPHONE-TAG` and `emadmin logout USER`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EmAdmin {
+    /// Log `user` in on ephone `ephone`.
+    Login {
+        /// The user.
+        user: String,
+        /// The ephone tag.
+        ephone: u32,
+    },
+    /// Log `user` out everywhere.
+    Logout {
+        /// The user.
+        user: String,
+    },
 }
 
 /// Which phones an action is for.
@@ -358,17 +377,33 @@ fn exec_command(
         | Handler::ShowEphone
         | Handler::ShowEphoneSummary
         | Handler::ShowEphoneAttempted
-        | Handler::ShowEphoneDn) => match live.show(g, h, &line) {
+        | Handler::ShowEphoneDn
+        | Handler::ShowEm
+        | Handler::ShowEmUser
+        | Handler::ShowUserProfile
+        | Handler::ShowLogoutProfile) => match live.show(g, h, &line) {
             Some(text) => filtered(g, &line, text),
             None => Reply::err("% The phone servers are not running\n"),
         },
         h @ (Handler::DebugTftpEvents
         | Handler::DebugEphoneRegister
         | Handler::DebugEphoneDetail
+        | Handler::DebugEphoneEm
         | Handler::UndebugAll) => match live.debug(h, true) {
             Some(text) => Reply::text(text),
             None => Reply::err("% The phone servers are not running\n"),
         },
+        Handler::EmadminLogin | Handler::EmadminLogout => {
+            let user = line.get(g, "user").unwrap_or("").to_string();
+            let cmd = match line.get(g, "ephone").and_then(|t| t.parse().ok()) {
+                Some(ephone) => EmAdmin::Login { user, ephone },
+                None => EmAdmin::Logout { user },
+            };
+            Reply {
+                effects: vec![Effect::EmAdmin(cmd)],
+                ..Reply::default()
+            }
+        }
         other => Reply::err(format!("% {} is not an EXEC command\n", other.id())),
     }
 }

@@ -40,6 +40,8 @@ pub struct Model {
     /// Which directory number carries each extension (derived from `dns` and `reg_dns`, so
     /// profiles and phone files can find a line's name and label without a scan).
     pub numbers: BTreeMap<Extension, NumberOwner>,
+    /// Which user profile each credential name logs in to (derived from `user_profiles`).
+    pub users: BTreeMap<UserName, ProfileTag>,
 }
 
 /// The directory number an extension belongs to.
@@ -52,8 +54,14 @@ pub enum NumberOwner {
 }
 
 impl Model {
-    /// Rebuilds [`Model::numbers`]; an extension on both kinds of DN belongs to the ephone-dn.
-    pub fn index_numbers(&mut self) {
+    /// Rebuilds the derived indexes [`Model::numbers`] and [`Model::users`]; an extension
+    /// on both kinds of DN belongs to the ephone-dn.
+    pub fn index(&mut self) {
+        self.users = self
+            .user_profiles
+            .iter()
+            .filter_map(|(t, p)| Some((p.user.as_ref()?.user.clone(), *t)))
+            .collect();
         let mut index = BTreeMap::new();
         for (tag, dn) in &self.dns {
             for e in dn.number.iter().chain(dn.secondary.iter()) {
@@ -102,6 +110,7 @@ impl Default for Model {
             user_profiles: BTreeMap::new(),
             dial_peers: BTreeMap::new(),
             numbers: BTreeMap::new(),
+            users: BTreeMap::new(),
         }
     }
 }

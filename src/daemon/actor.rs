@@ -10,19 +10,21 @@
 //! printed (persist before you announce).
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::startup_file;
-use crate::cli::exec::{Effect, Reply, Scope, Session};
+use crate::cli::exec::{Effect, EmAdmin, Reply, Scope, Session};
+use crate::engine::em::{EmError, Plan};
 use crate::engine::phones::PhoneCmd;
 use crate::engine::{Engine, Snapshot};
 use crate::ids::ConnId;
 use crate::proto::sccp::msg::{Register, ResetType};
 use crate::proto::sccp::session::Event;
+use crate::store::Store;
 
 /// The result of one CLI line.
 #[derive(Clone, Debug)]
@@ -46,6 +48,52 @@ enum Request {
         reply: oneshot::Sender<String>,
     },
     Sccp(SccpRequest),
+    Em {
+        req: EmRequest,
+        reply: oneshot::Sender<Result<(), EmError>>,
+    },
+}
+
+/// An Extension Mobility request from the phone service pages.
+#[derive(Debug)]
+pub enum EmRequest {
+    /// Log `user` in on `device`.
+    Login {
+        /// Device name as the page received it.
+        device: String,
+        /// User id (or extension with `em login-type dn`).
+        user: String,
+        /// Password.
+        secret: String,
+        /// The HTTP client's address.
+        source: IpAddr,
+    },
+    /// Log out whoever is on `device`.
+    Logout {
+        /// Device name.
+        device: String,
+        /// The HTTP client's address.
+        source: IpAddr,
+    },
+    /// Checks a user name and password (the phone's authentication URL): `authentication
+    /// credential` applications and profile users.
+    Authenticate {
+        /// `UserID`.
+        user: String,
+        /// `Password`.
+        secret: String,
+    },
+    /// The logged-in user changes their password.
+    ChangePassword {
+        /// Device name.
+        device: String,
+        /// Current password.
+        old: String,
+        /// New password.
+        new: String,
+        /// The HTTP client's address.
+        source: IpAddr,
+    },
 }
 
 /// What an SCCP connection task tells the engine.
@@ -147,6 +195,16 @@ impl EngineHandle {
         rx.blocking_recv().map_err(|_| Stopped)
     }
 
+    /// Runs an EM request; the answer comes after the change is durable.
+    pub async fn em(&self, req: EmRequest) -> Result<Result<(), EmError>, Stopped> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Request::Em { req, reply })
+            .await
+            .map_err(|_| Stopped)?;
+        rx.await.map_err(|_| Stopped)
+    }
+
     /// Tells the engine about an SCCP connection (fire and forget).
     pub async fn sccp(&self, req: SccpRequest) {
         let _ = self.tx.send(Request::Sccp(req)).await;
@@ -164,66 +222,29 @@ impl EngineHandle {
     }
 }
 
-/// Starts the actor on the current runtime.
-pub fn spawn(engine: Engine, startup_path: PathBuf) -> EngineHandle {
-    let (tx, mut rx) = mpsc::channel::<Request>(64);
+/// Starts the actor on the current runtime. The actor owns the engine and the store: every
+/// EM change is committed to the store before it is applied, answered or announced.
+pub fn spawn(engine: Engine, startup_path: PathBuf, store: Box<dyn Store>) -> EngineHandle {
+    let (tx, mut rx) = mpsc::channel::<Request>(256);
     let (snap_tx, snap_rx) = watch::channel(engine.snapshot());
-    let mut engine = engine;
-    let mut conns: HashMap<ConnId, mpsc::Sender<PhoneCmd>> = HashMap::new();
+    let mut actor = Actor {
+        engine,
+        store,
+        conns: HashMap::new(),
+        snap_tx,
+        startup_path,
+    };
     tokio::spawn(async move {
-        while let Some(req) = rx.recv().await {
-            match req {
-                Request::Cli {
-                    mut session,
-                    line,
-                    reply,
-                } => {
-                    let mut r = engine.cli(&mut session, &line);
-                    let mut changed = false;
-                    for effect in std::mem::take(&mut r.effects) {
-                        match effect {
-                            Effect::WriteStartup(text) => {
-                                // Blocking file I/O in the actor is deliberate: nothing may change
-                                // the configuration while it is being saved.
-                                match startup_file::write_atomic(&startup_path, &text) {
-                                    Ok(()) => {
-                                        tracing::info!(file = %startup_path.display(), "startup-config written");
-                                        engine.startup_saved(text);
-                                        r.output.push_str("[OK]\n");
-                                    }
-                                    Err(e) => {
-                                        tracing::error!(file = %startup_path.display(), error = %e, "write memory failed");
-                                        r.output.push_str(&format!(
-                                            "%Error writing {} ({e})\n",
-                                            startup_path.display()
-                                        ));
-                                        r.error = true;
-                                    }
-                                }
-                            }
-                            Effect::ConfigChanged => changed = true,
-                            Effect::Restart(scope) => {
-                                restart(&engine, &conns, &scope, ResetType::Restart)
-                            }
-                            Effect::Reset(scope) => {
-                                restart(&engine, &conns, &scope, ResetType::Reset)
-                            }
-                        }
-                    }
-                    if changed {
-                        let _ = snap_tx.send(engine.snapshot());
-                    }
-                    let prompt = engine.prompt(&session);
-                    let _ = reply.send(CliResult {
-                        reply: r,
-                        session,
-                        prompt,
-                    });
-                }
-                Request::Prompt { session, reply } => {
-                    let _ = reply.send(engine.prompt(&session));
-                }
-                Request::Sccp(req) => sccp(&mut engine, &mut conns, req),
+        // Automatic logouts are checked every second (time of day, idle, maximum login time).
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tokio::select! {
+                req = rx.recv() => match req {
+                    Some(req) => actor.handle(req),
+                    None => break,
+                },
+                _ = tick.tick() => actor.tick(),
             }
         }
     });
@@ -233,30 +254,208 @@ pub fn spawn(engine: Engine, startup_path: PathBuf) -> EngineHandle {
     }
 }
 
-fn sccp(
-    engine: &mut Engine,
-    conns: &mut HashMap<ConnId, mpsc::Sender<PhoneCmd>>,
-    req: SccpRequest,
-) {
-    match req {
-        SccpRequest::Open { conn, tx } => {
-            conns.insert(conn, tx);
-        }
-        SccpRequest::Register {
-            conn,
-            peer,
-            reg,
-            unix,
-        } => {
-            for cmd in engine.sccp_register(conn, peer, reg, unix) {
-                deliver(conns, cmd);
+/// Unix time now, in seconds.
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+struct Actor {
+    engine: Engine,
+    store: Box<dyn Store>,
+    conns: HashMap<ConnId, mpsc::Sender<PhoneCmd>>,
+    snap_tx: watch::Sender<Snapshot>,
+    startup_path: PathBuf,
+}
+
+impl Actor {
+    fn handle(&mut self, req: Request) {
+        match req {
+            Request::Cli {
+                mut session,
+                line,
+                reply,
+            } => {
+                let r = self.cli(&mut session, &line);
+                let prompt = self.engine.prompt(&session);
+                let _ = reply.send(CliResult {
+                    reply: r,
+                    session,
+                    prompt,
+                });
+            }
+            Request::Prompt { session, reply } => {
+                let _ = reply.send(self.engine.prompt(&session));
+            }
+            Request::Sccp(req) => self.sccp(req),
+            Request::Em { req, reply } => {
+                let now = unix_now();
+                let planned = match req {
+                    EmRequest::Login {
+                        device,
+                        user,
+                        secret,
+                        source,
+                    } => self
+                        .engine
+                        .em_login(&device, &user, &secret, source, true, now),
+                    EmRequest::Logout { device, source } => {
+                        self.engine.em_logout(&device, source, true, now)
+                    }
+                    EmRequest::ChangePassword {
+                        device,
+                        old,
+                        new,
+                        source,
+                    } => self.engine.em_change_password(&device, source, &old, &new),
+                    EmRequest::Authenticate { user, secret } => {
+                        let ok = self.engine.em_authenticate(&user, &secret);
+                        let _ = reply.send(if ok {
+                            Ok(())
+                        } else {
+                            Err(EmError::Authentication)
+                        });
+                        return;
+                    }
+                };
+                let result = planned.and_then(|plan| self.commit(&plan, now));
+                // Answer first, then restart: the phone shows the result, then re-registers.
+                let (answer, restarts) = match result {
+                    Ok(cmds) => (Ok(()), cmds),
+                    Err(e) => (Err(e), Vec::new()),
+                };
+                let _ = reply.send(answer);
+                for cmd in restarts {
+                    deliver(&self.conns, cmd);
+                }
             }
         }
-        SccpRequest::KeepAlive { conn } => engine.sccp_keepalive(conn),
-        SccpRequest::Event { conn, event } => engine.sccp_event(conn, &event),
-        SccpRequest::Closed { conn } => {
-            conns.remove(&conn);
-            engine.sccp_closed(conn);
+    }
+
+    /// Commits a plan, applies it and publishes the new state; returns the restarts to send.
+    fn commit(&mut self, plan: &Plan, now: u64) -> Result<Vec<PhoneCmd>, EmError> {
+        if plan.changes.is_empty() {
+            return Ok(Vec::new());
+        }
+        if let Err(e) = self.store.commit(&plan.changes) {
+            tracing::error!(error = %e, "EM change not committed; refused");
+            return Err(EmError::Database);
+        }
+        let cmds = self.engine.em_apply(plan, now);
+        let _ = self.snap_tx.send(self.engine.snapshot());
+        Ok(cmds)
+    }
+
+    fn commit_and_restart(&mut self, plan: &Plan, now: u64) {
+        if let Ok(cmds) = self.commit(plan, now) {
+            for cmd in cmds {
+                deliver(&self.conns, cmd);
+            }
+        }
+    }
+
+    fn tick(&mut self) {
+        let now = unix_now();
+        let plan = self.engine.em_tick(now);
+        self.commit_and_restart(&plan, now);
+    }
+
+    fn cli(&mut self, session: &mut Session, line: &str) -> Reply {
+        self.engine.set_clock(unix_now());
+        let mut r = self.engine.cli(session, line);
+        let mut changed = false;
+        for effect in std::mem::take(&mut r.effects) {
+            match effect {
+                Effect::WriteStartup(text) => {
+                    // Blocking file I/O in the actor is deliberate: nothing may change the
+                    // configuration while it is being saved.
+                    let path = &self.startup_path;
+                    match startup_file::write_atomic(path, &text) {
+                        Ok(()) => {
+                            tracing::info!(file = %path.display(), "startup-config written");
+                            self.engine.startup_saved(text);
+                            r.output.push_str("[OK]\n");
+                        }
+                        Err(e) => {
+                            tracing::error!(file = %path.display(), error = %e, "write memory failed");
+                            r.output
+                                .push_str(&format!("%Error writing {} ({e})\n", path.display()));
+                            r.error = true;
+                        }
+                    }
+                }
+                Effect::ConfigChanged => changed = true,
+                Effect::Restart(scope) => {
+                    restart(&self.engine, &self.conns, &scope, ResetType::Restart)
+                }
+                Effect::Reset(scope) => {
+                    restart(&self.engine, &self.conns, &scope, ResetType::Reset)
+                }
+                Effect::EmAdmin(cmd) => {
+                    if let Err(e) = self.em_admin(&cmd) {
+                        r.output
+                            .push_str(&format!("% Extension Mobility: {e} ({})\n", e.code()));
+                        r.error = true;
+                    }
+                }
+            }
+        }
+        if changed {
+            let _ = self.snap_tx.send(self.engine.snapshot());
+        }
+        r
+    }
+
+    /// `emadmin login USER EPHONE-TAG` / `emadmin logout USER`: no password, no IP check.
+    fn em_admin(&mut self, cmd: &EmAdmin) -> Result<(), EmError> {
+        let now = unix_now();
+        let plan = match cmd {
+            EmAdmin::Login { user, ephone } => {
+                let device = self
+                    .engine
+                    .device_of_ephone(*ephone)
+                    .ok_or(EmError::UnknownDevice)?;
+                let local = std::net::Ipv4Addr::LOCALHOST.into();
+                self.engine
+                    .em_login(device.as_str(), user, "", local, false, now)?
+            }
+            EmAdmin::Logout { user } => self
+                .engine
+                .em_logout_user(&crate::ids::UserName(user.clone()), now),
+        };
+        for cmd in self.commit(&plan, now)? {
+            deliver(&self.conns, cmd);
+        }
+        Ok(())
+    }
+
+    fn sccp(&mut self, req: SccpRequest) {
+        match req {
+            SccpRequest::Open { conn, tx } => {
+                self.conns.insert(conn, tx);
+            }
+            SccpRequest::Register {
+                conn,
+                peer,
+                reg,
+                unix,
+            } => {
+                for cmd in self.engine.sccp_register(conn, peer, reg, unix) {
+                    deliver(&self.conns, cmd);
+                }
+            }
+            SccpRequest::KeepAlive { conn } => self.engine.sccp_keepalive(conn),
+            SccpRequest::Event { conn, event } => {
+                let now = unix_now();
+                if let Some(plan) = self.engine.sccp_event(conn, &event, now) {
+                    self.commit_and_restart(&plan, now);
+                }
+            }
+            SccpRequest::Closed { conn } => {
+                self.conns.remove(&conn);
+                self.engine.sccp_closed(conn);
+            }
         }
     }
 }
@@ -328,7 +527,11 @@ mod tests {
         let file = dir.path().join("startup.cfg");
         let g = Arc::new(Grammar::embedded());
         let engine = Engine::new(g.clone(), Running::new(&g, Default::default(), None));
-        let h = spawn(engine, file.clone());
+        let h = spawn(
+            engine,
+            file.clone(),
+            Box::new(crate::store::MemStore::default()),
+        );
         let s = Session::new(&g, 15, "test");
         let r = h.cli(s, "configure terminal".into()).await.unwrap();
         let r = h.cli(r.session, "hostname Edge".into()).await.unwrap();
@@ -351,6 +554,7 @@ mod tests {
         let h = spawn(
             Engine::new(g.clone(), Running::new(&g, Default::default(), None)),
             file,
+            Box::new(crate::store::MemStore::default()),
         );
         let r = h
             .cli(Session::new(&g, 15, "test"), "write memory".into())

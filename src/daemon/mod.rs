@@ -137,7 +137,7 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
         bad_lines = loaded.diagnostics.len(),
         "startup-config loaded"
     );
-    let store = RedbStore::open(&opts.data)?;
+    let mut store = RedbStore::open(&opts.data)?;
     let persisted = store.load()?;
     tracing::info!(sessions = persisted.sessions.len(), store = %store.path().display(), "store opened");
     let listener = control::bind(&opts.data)
@@ -165,12 +165,23 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
     let stats = Arc::new(ProvisionStats::default());
     let mut engine = Engine::new(grammar.clone(), running);
     let debug = engine.debug_flags();
+    // Sessions are recovered before any listener opens; those whose phone or profile is gone
+    // are dropped from the store too.
+    let dropped = engine.recover(persisted);
+    if !dropped.is_empty() {
+        store.commit(&dropped)?;
+    }
+    tracing::info!(
+        sessions = engine.em().sessions.len(),
+        dropped = dropped.len(),
+        "EM sessions recovered"
+    );
     let listed_root = root.clone();
     engine.attach_provision(ProvisionView {
         stats: stats.clone(),
         statics: Box::new(move |n| net::provision::static_names(listed_root.as_deref(), n)),
     });
-    let engine = actor::spawn(engine, opts.config.clone());
+    let engine = actor::spawn(engine, opts.config.clone(), Box::new(store));
     let overrides = Overrides {
         bind: opts.bind,
         sccp_port: opts.sccp_port,
@@ -186,7 +197,8 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
     ));
     let model = engine.snapshot().model;
     open_provisioning(&opts, &model, &overrides, provision).await?;
-    open_sccp(&opts, &model, &overrides, engine.clone(), debug).await?;
+    open_sccp(&opts, &model, &overrides, engine.clone(), debug.clone()).await?;
+    open_services(&opts, &model, &overrides, engine.clone(), debug).await?;
     tokio::spawn(control::serve(listener, engine.clone(), grammar.clone()));
     tracing::info!(socket = %control::socket_path(&opts.data).display(), "control socket ready");
     if !opts.no_console && std::io::stdin().is_terminal() {
@@ -199,7 +211,6 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
     shutdown_signal().await;
     tracing::info!("shutting down");
     let _ = std::fs::remove_file(control::socket_path(&opts.data));
-    drop(store);
     Ok(())
 }
 
@@ -275,6 +286,34 @@ async fn open_sccp(
     let at = tcp.local_addr().unwrap_or(addr);
     tracing::info!(addr = %at, "SCCP listening");
     tokio::spawn(net::sccp::serve(tcp, engine, debug));
+    Ok(())
+}
+
+/// Opens the phone service pages (Extension Mobility) on `ip http port` when `ip http
+/// server` is configured or `--http-port` is given.
+async fn open_services(
+    opts: &Options,
+    model: &crate::config::model::Model,
+    overrides: &Overrides,
+    engine: actor::EngineHandle,
+    debug: Arc<crate::debug::Flags>,
+) -> Result<(), DaemonError> {
+    if !model.http_server && opts.http_port.is_none() {
+        tracing::warn!("no `ip http server`: the Extension Mobility pages are not served");
+        return Ok(());
+    }
+    let addr = SocketAddr::new(listen_ip(opts, model), Site::of(model, overrides).http_port);
+    let tcp = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| DaemonError::Listen {
+            what: "phone services (HTTP)",
+            addr,
+            flag: "--http-port",
+            source,
+        })?;
+    let at = tcp.local_addr().unwrap_or(addr);
+    tracing::info!(addr = %at, "phone services (HTTP) listening");
+    tokio::spawn(net::http_em::serve(tcp, engine, overrides.clone(), debug));
     Ok(())
 }
 

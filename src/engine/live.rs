@@ -5,6 +5,8 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
+use super::em::Em;
+use super::em_shows;
 use super::phone_shows;
 use super::phones::Phones;
 use crate::cli::exec::Live;
@@ -14,7 +16,7 @@ use crate::config::model::Model;
 use crate::config::tree::Line;
 use crate::debug::Flags;
 use crate::files::{self, stats::ProvisionStats};
-use crate::ids::DnTag;
+use crate::ids::{DnTag, ProfileTag, UserName};
 
 /// What the engine can tell about the provisioning servers, which the daemon runs.
 pub struct ProvisionView {
@@ -37,6 +39,16 @@ pub struct EngineLive<'a> {
     pub provision: Option<&'a ProvisionView>,
     /// Debug switches.
     pub debug: &'a Flags,
+    /// Extension Mobility state.
+    pub em: &'a Em,
+    /// Unix time now.
+    pub now: u64,
+}
+
+fn tag(g: &Grammar, line: &Line) -> Option<ProfileTag> {
+    line.get(g, "tag")
+        .and_then(|t| t.parse().ok())
+        .map(ProfileTag)
 }
 
 impl EngineLive<'_> {
@@ -77,6 +89,12 @@ impl Live for EngineLive<'_> {
             Handler::ShowEphone => phone_shows::ephones(m, p, line.has("registered")),
             Handler::ShowEphoneSummary => phone_shows::summary(m, p, line.has("registered")),
             Handler::ShowEphoneAttempted => phone_shows::attempts(p),
+            Handler::ShowEm => em_shows::sessions(m, self.em, self.now),
+            Handler::ShowEmUser => {
+                em_shows::user(m, self.em, &UserName(line.get(g, "user")?.into()), self.now)
+            }
+            Handler::ShowUserProfile => em_shows::profiles(m, self.em, true, tag(g, line)),
+            Handler::ShowLogoutProfile => em_shows::profiles(m, self.em, false, tag(g, line)),
             Handler::ShowEphoneDn => {
                 let tag = line.get(g, "tag").and_then(|t| t.parse().ok())?;
                 phone_shows::dn(m, p, DnTag(tag))
@@ -96,6 +114,7 @@ impl Live for EngineLive<'_> {
             Handler::DebugTftpEvents => set(&d.tftp_events, "TFTP Event"),
             Handler::DebugEphoneRegister => set(&d.ephone_register, "EPHONE registration"),
             Handler::DebugEphoneDetail => set(&d.ephone_detail, "EPHONE detail"),
+            Handler::DebugEphoneEm => set(&d.ephone_em, "EPHONE extension mobility"),
             Handler::UndebugAll => {
                 d.all_off();
                 "All possible debugging has been turned off\n".into()

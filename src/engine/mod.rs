@@ -5,6 +5,8 @@
 //! the effects to perform. The actor in `daemon::actor` runs them one at a time, performs the
 //! effects (persist first, then announce) and publishes a read-only [`Snapshot`].
 
+pub mod em;
+mod em_shows;
 mod live;
 pub mod phone_shows;
 pub mod phones;
@@ -24,6 +26,8 @@ use crate::debug::Flags;
 use crate::ids::{ConnId, DeviceName, EphoneTag, ProfileTag, UserName};
 use crate::proto::sccp::msg::{Register, ResetType};
 use crate::proto::sccp::session::Event;
+use crate::store::{Change, Persisted};
+use em::{Em, EmError, Origin, Plan, Reason};
 use live::EngineLive;
 use phones::{PhoneCmd, Phones};
 use profile::{PhoneRef, Source};
@@ -35,6 +39,8 @@ pub struct Snapshot {
     pub model: Arc<Model>,
     /// Extension Mobility logins: phone -> user.
     pub logins: Arc<BTreeMap<DeviceName, UserName>>,
+    /// The last user of each phone (`em remember-last-user`).
+    pub last_users: Arc<BTreeMap<DeviceName, UserName>>,
 }
 
 /// The engine state.
@@ -44,7 +50,10 @@ pub struct Engine {
     logins: Arc<BTreeMap<DeviceName, UserName>>,
     provision: Option<ProvisionView>,
     phones: Phones,
+    em: Em,
     debug: Arc<Flags>,
+    /// The latest unix time the actor told us (for `show` ages).
+    clock: u64,
 }
 
 impl Engine {
@@ -56,7 +65,9 @@ impl Engine {
             logins: Arc::new(BTreeMap::new()),
             provision: None,
             phones: Phones::default(),
+            em: Em::default(),
             debug: Arc::new(Flags::default()),
+            clock: 0,
         }
     }
 
@@ -70,6 +81,17 @@ impl Engine {
         self.provision = Some(view);
     }
 
+    /// The phone of `ephone N`, by its MAC.
+    pub fn device_of_ephone(&self, tag: u32) -> Option<DeviceName> {
+        let e = self.running.model.ephones.get(&EphoneTag(tag))?;
+        e.mac.map(DeviceName::from_mac)
+    }
+
+    /// Tells the engine the time, for `show` output that prints ages.
+    pub fn set_clock(&mut self, now: u64) {
+        self.clock = now;
+    }
+
     /// Runs one CLI line for `session`.
     pub fn cli(&mut self, session: &mut Session, line: &str) -> Reply {
         let live = EngineLive {
@@ -77,6 +99,8 @@ impl Engine {
             phones: &self.phones,
             provision: self.provision.as_ref(),
             debug: &self.debug,
+            em: &self.em,
+            now: self.clock,
         };
         exec::execute(&self.grammar, &mut self.running, &live, session, line)
     }
@@ -96,6 +120,7 @@ impl Engine {
         Snapshot {
             model: self.running.model.clone(),
             logins: self.logins.clone(),
+            last_users: Arc::new(self.em.last_users.clone()),
         }
     }
 
@@ -112,9 +137,145 @@ impl Engine {
             .register(&model, &self.logins, conn, peer, reg, now)
     }
 
-    /// Any other event of an SCCP connection.
-    pub fn sccp_event(&mut self, conn: ConnId, event: &Event) {
+    /// Any other event of an SCCP connection; going on hook may release an EM logout that
+    /// waited for the call to end.
+    pub fn sccp_event(&mut self, conn: ConnId, event: &Event, now: u64) -> Option<Plan> {
         self.phones.event(conn, event);
+        let device = self.phones.device_of(conn)?;
+        match event {
+            Event::OffHook => {
+                self.em.off_hook(&device, now);
+                None
+            }
+            Event::OnHook => self.em.on_hook(&device, now),
+            _ => None,
+        }
+    }
+
+    /// Takes over the EM state recovered from the store; returns the changes that drop
+    /// sessions whose phone or profile is gone (to commit before anything listens).
+    pub fn recover(&mut self, persisted: Persisted) -> Vec<Change> {
+        let (em, drop) = Em::recover(&self.running.model, persisted);
+        self.em = em;
+        self.logins = Arc::new(self.em.logins());
+        drop
+    }
+
+    /// The EM state, for shows and tests.
+    pub fn em(&self) -> &Em {
+        &self.em
+    }
+
+    fn origin<'a>(
+        &self,
+        device: &'a str,
+        source: std::net::IpAddr,
+        from_phone: bool,
+    ) -> Origin<'a> {
+        let registered = DeviceName::parse(device.trim())
+            .and_then(|d| self.phones.address_of(&self.running.model, &d));
+        Origin {
+            device,
+            source,
+            registered,
+            from_phone,
+        }
+    }
+
+    /// Plans a login; `from_phone` is false for administrators (no IP check, no password).
+    pub fn em_login(
+        &mut self,
+        device: &str,
+        user: &str,
+        secret: &str,
+        source: std::net::IpAddr,
+        from_phone: bool,
+        now: u64,
+    ) -> Result<Plan, EmError> {
+        let origin = self.origin(device, source, from_phone);
+        let model = self.running.model.clone();
+        self.em
+            .login(&model, &origin, user, secret, from_phone, now)
+    }
+
+    /// Plans a logout of a phone.
+    pub fn em_logout(
+        &self,
+        device: &str,
+        source: std::net::IpAddr,
+        from_phone: bool,
+        now: u64,
+    ) -> Result<Plan, EmError> {
+        let origin = self.origin(device, source, from_phone);
+        let reason = if from_phone {
+            Reason::Manual
+        } else {
+            Reason::Admin
+        };
+        self.em.logout(&self.running.model, &origin, reason, now)
+    }
+
+    /// Plans the logout of a user everywhere (`emadmin logout`).
+    pub fn em_logout_user(&self, user: &UserName, now: u64) -> Plan {
+        self.em.logout_user(user, Reason::Admin, now)
+    }
+
+    /// Plans a password change from the phone of a logged-in user.
+    pub fn em_change_password(
+        &self,
+        device: &str,
+        source: std::net::IpAddr,
+        old: &str,
+        new: &str,
+    ) -> Result<Plan, EmError> {
+        let origin = self.origin(device, source, true);
+        self.em
+            .change_password(&self.running.model, &origin, old, new)
+    }
+
+    /// Whether `user`/`secret` is an `authentication credential` or a profile user with that
+    /// password (changed or configured).
+    pub fn em_authenticate(&self, user: &str, secret: &str) -> bool {
+        let m = &self.running.model;
+        if m.telephony
+            .credentials
+            .get(user)
+            .is_some_and(|s| s.text == secret)
+        {
+            return true;
+        }
+        let u = UserName(user.into());
+        let profile = profile::user_profile(m, &u).map(|(_, p)| p).or_else(|| {
+            m.logout_profiles
+                .values()
+                .find(|p| p.user.as_ref().is_some_and(|c| c.user == u))
+        });
+        profile.is_some_and(|p| !secret.is_empty() && self.em.verify(p, secret))
+    }
+
+    /// Applies a committed plan; returns the restarts to send.
+    pub fn em_apply(&mut self, plan: &Plan, now: u64) -> Vec<PhoneCmd> {
+        self.em.apply(plan, now);
+        self.logins = Arc::new(self.em.logins());
+        for e in &plan.ended {
+            tracing::info!(device = %e.device, user = %e.user, reason = e.reason.text(), "EM logout");
+        }
+        self.phones
+            .restart_devices(&self.running.model, &plan.restart)
+    }
+
+    /// Automatic logouts due now.
+    pub fn em_tick(&mut self, now: u64) -> Plan {
+        let model = self.running.model.clone();
+        let phones = &self.phones;
+        let off_hook = |d: &DeviceName| {
+            model
+                .ephones
+                .iter()
+                .find(|(_, e)| e.mac == Some(d.mac()))
+                .is_some_and(|(t, _)| phones.off_hook(*t))
+        };
+        self.em.tick(&model, now, &off_hook)
     }
 
     /// A keepalive on `conn` (counted for `show ephone`).

@@ -206,6 +206,37 @@ impl Phones {
         }
     }
 
+    /// The phone on `conn`, once it registered.
+    pub fn device_of(&self, conn: ConnId) -> Option<DeviceName> {
+        let s = self.status.get(self.by_conn.get(&conn)?)?;
+        DeviceName::parse(&s.register.device_name)
+    }
+
+    /// The address a registered phone connected from.
+    pub fn address_of(&self, model: &Model, device: &DeviceName) -> Option<std::net::IpAddr> {
+        let (tag, _) = model
+            .ephones
+            .iter()
+            .find(|(_, e)| e.mac == Some(device.mac()))?;
+        let s = self.status.get(tag)?;
+        (s.state == RegState::Registered).then_some(s.peer.ip())
+    }
+
+    /// Restart commands for the registered ephones among `devices`.
+    pub fn restart_devices(&self, model: &Model, devices: &[DeviceName]) -> Vec<PhoneCmd> {
+        let tags: Vec<EphoneTag> = devices
+            .iter()
+            .filter_map(|d| {
+                model
+                    .ephones
+                    .iter()
+                    .find(|(_, e)| e.mac == Some(d.mac()))
+                    .map(|(t, _)| *t)
+            })
+            .collect();
+        self.reset(&tags, ResetType::Restart)
+    }
+
     /// A keepalive arrived on `conn`.
     pub fn keepalive(&mut self, conn: ConnId) {
         if let Some(s) = self.by_conn.get(&conn).and_then(|t| self.status.get_mut(t)) {

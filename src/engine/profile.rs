@@ -102,11 +102,8 @@ pub struct Effective<'m> {
 
 /// The user profile whose credential is `user`.
 pub fn user_profile<'m>(model: &'m Model, user: &UserName) -> Option<(ProfileTag, &'m Profile)> {
-    model
-        .user_profiles
-        .iter()
-        .find(|(_, p)| p.user.as_ref().is_some_and(|c| &c.user == user))
-        .map(|(t, p)| (*t, p))
+    let tag = *model.users.get(user)?;
+    model.user_profiles.get(&tag).map(|p| (tag, p))
 }
 
 /// The effective profile of `phone` when `user` (if any) is logged in on it. A login on a phone

@@ -8,6 +8,7 @@
 
 pub mod cnf;
 pub mod name;
+pub mod services;
 pub mod stats;
 pub mod xml;
 

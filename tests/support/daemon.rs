@@ -35,6 +35,8 @@ pub struct Daemon {
     pub data: PathBuf,
     /// Its SCCP port.
     pub sccp: u16,
+    /// Its phone services (HTTP) port.
+    pub http: u16,
 }
 
 impl Drop for Daemon {
@@ -57,10 +59,12 @@ pub fn free_port() -> u16 {
 pub fn start(config: &Path, data: &Path, extra: &[&str]) -> Daemon {
     let http_prov = free_port().to_string();
     let sccp = free_port();
+    let http = free_port();
     let child = Command::new(CMED)
         .args(["run", "--no-console", "--tftp-port", "0"])
         .args(["--http-prov-port", &http_prov])
         .args(["--sccp-port", &sccp.to_string()])
+        .args(["--http-port", &http.to_string()])
         .args(extra)
         .arg("--config")
         .arg(config)
@@ -75,6 +79,7 @@ pub fn start(config: &Path, data: &Path, extra: &[&str]) -> Daemon {
         child,
         data: data.to_path_buf(),
         sccp,
+        http,
     };
     let sock = data.join("cmed.sock");
     assert!(

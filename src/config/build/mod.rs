@@ -227,7 +227,7 @@ impl Builder<'_> {
                 }
             }
         }
-        self.m.index_numbers();
+        self.m.index();
     }
 
     /// Runs `f` on every line of a section, recording the lines it refuses.

@@ -1,0 +1,559 @@
+//! Extension Mobility: login, logout, automatic logout and the policies, as pure functions
+//! over the EM state (CME reference §1, policies of the `em …` commands).
+//!
+//! Every operation first produces a [`Plan`]: the store changes that make it durable and the
+//! phones to restart. Nothing changes in memory until the actor has committed the changes
+//! (persist before you announce); then [`Em::apply`] applies the very same changes, so the
+//! in-memory state is always what the store holds. Time is unix seconds passed in.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::net::IpAddr;
+
+use crate::config::model::{LineType, LoginType, Model, MultipleLogin, Profile, Secret};
+use crate::engine::profile::PhoneRef;
+use crate::files::phone_by_mac;
+use crate::ids::{DeviceName, ProfileTag, UserName};
+use crate::store::{Change, EmSession, Persisted};
+
+/// Recent logouts `show extension-mobility` lists.
+const RECENT: usize = 50;
+
+/// Why an EM request failed, with the numbers phones and the EM API show (CME reference
+/// §6.4, §6.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EmError {
+    /// 201: wrong user or password (also while locked out).
+    #[error("Authentication Error")]
+    Authentication,
+    /// 202: user id or password left blank.
+    #[error("Blank User ID or PIN")]
+    Blank,
+    /// 205: the user has no profile.
+    #[error("User Profile Absent")]
+    ProfileAbsent,
+    /// 207: no device name in the request.
+    #[error("Device Name Empty")]
+    DeviceNameEmpty,
+    /// 11: no configured phone by that name.
+    #[error("Device does not exist")]
+    UnknownDevice,
+    /// 22: the phone has no logout profile.
+    #[error("Dev Logon Disabled")]
+    LogonDisabled,
+    /// 19: logout of a phone nobody is logged in on.
+    #[error("No user logged in")]
+    NoUser,
+    /// 25: `em multiple-login not-allowed` and the user is logged in elsewhere.
+    #[error("User Logged in Elsewhere")]
+    Elsewhere,
+    /// 26: more requests at once than `em max-concurrent-requests`.
+    #[error("Busy Please Try Again")]
+    Busy,
+    /// 28: `em validate-ip` and the request came from neither the phone nor a trusted address.
+    #[error("Untrusted IP")]
+    UntrustedIp,
+    /// 6: the store could not commit.
+    #[error("Database Error")]
+    Database,
+}
+
+impl EmError {
+    /// The Cisco number.
+    pub fn code(self) -> u32 {
+        match self {
+            EmError::Authentication => 201,
+            EmError::Blank => 202,
+            EmError::ProfileAbsent => 205,
+            EmError::DeviceNameEmpty => 207,
+            EmError::UnknownDevice => 11,
+            EmError::LogonDisabled => 22,
+            EmError::NoUser => 19,
+            EmError::Elsewhere => 25,
+            EmError::Busy => 26,
+            EmError::UntrustedIp => 28,
+            EmError::Database => 6,
+        }
+    }
+}
+
+/// Why a session ended, for `show extension-mobility` and the logs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reason {
+    /// The user logged out.
+    Manual,
+    /// `emadmin logout` or the EM API.
+    Admin,
+    /// The user logged in on another phone.
+    LoginElsewhere,
+    /// Another user logged in on this phone.
+    Replaced,
+    /// `em logout HH:MM`.
+    TimeOfDay,
+    /// `max-idle-time`.
+    Idle,
+    /// `em max-login-time`.
+    MaxLoginTime,
+}
+
+impl Reason {
+    /// As `show extension-mobility` prints it.
+    pub fn text(self) -> &'static str {
+        match self {
+            Reason::Manual => "user logout",
+            Reason::Admin => "admin logout",
+            Reason::LoginElsewhere => "login elsewhere",
+            Reason::Replaced => "replaced by another user",
+            Reason::TimeOfDay => "em logout time",
+            Reason::Idle => "max-idle-time",
+            Reason::MaxLoginTime => "em max-login-time",
+        }
+    }
+}
+
+/// A finished session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ended {
+    /// The phone.
+    pub device: DeviceName,
+    /// Who was logged in.
+    pub user: UserName,
+    /// Since when.
+    pub since: u64,
+    /// When it ended.
+    pub at: u64,
+    /// Why.
+    pub reason: Reason,
+}
+
+/// What an operation will do once committed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// The store changes, committed in one transaction.
+    pub changes: Vec<Change>,
+    /// The sessions it ends.
+    pub ended: Vec<Ended>,
+    /// The phones to restart afterwards, so they register again with their new profile.
+    pub restart: Vec<DeviceName>,
+}
+
+/// How a login request identifies the phone and where it came from.
+#[derive(Clone, Debug)]
+pub struct Origin<'a> {
+    /// The device name as sent (`SEP…`).
+    pub device: &'a str,
+    /// The HTTP client's address.
+    pub source: IpAddr,
+    /// The address the phone registered from, if it is registered.
+    pub registered: Option<IpAddr>,
+    /// Whether the request comes from the phone itself (service pages) rather than an
+    /// administrator (`emadmin`, the EM API), which IP validation does not apply to.
+    pub from_phone: bool,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Failures {
+    count: u32,
+    locked_until: u64,
+}
+
+/// The EM state: what the store holds, plus lockout counters and recent logouts.
+#[derive(Debug, Default)]
+pub struct Em {
+    /// Logged-in users by phone.
+    pub sessions: BTreeMap<DeviceName, EmSession>,
+    /// Last user of each phone.
+    pub last_users: BTreeMap<DeviceName, UserName>,
+    /// Changed passwords (hashed) by user.
+    pub credentials: BTreeMap<UserName, String>,
+    failures: HashMap<UserName, Failures>,
+    /// Recent logouts, newest last.
+    pub recent: VecDeque<Ended>,
+    /// Phones whose automatic logout waits for them to go on hook.
+    pub deferred: BTreeMap<DeviceName, Reason>,
+    /// Idle activity kept in memory (an off-hook resets the idle timer), by phone.
+    pub activity: BTreeMap<DeviceName, u64>,
+    last_tick: Option<u64>,
+}
+
+/// The user profile a user logs in to: by user id, or by primary extension with
+/// `em login-type dn`.
+pub fn find_profile<'m>(model: &'m Model, who: &str) -> Option<(ProfileTag, &'m Profile)> {
+    match model.telephony.em.login_type {
+        LoginType::Uid => crate::engine::profile::user_profile(model, &UserName(who.into())),
+        LoginType::Dn => model
+            .user_profiles
+            .iter()
+            .map(|(t, p)| (*t, p))
+            .find(|(_, p)| {
+                p.lines
+                    .iter()
+                    .find(|l| l.kind == LineType::Normal)
+                    .and_then(|l| l.numbers.first())
+                    .is_some_and(|n| n.0 == who)
+            }),
+    }
+}
+
+/// A one-way digest of a changed password, salted with the user name, so the store never
+/// holds it in clear. FNV-1a, 128 bits over many rounds: not a memory-hard hash — the data
+/// directory is the daemon's own, and configured passwords sit in the startup-config anyway.
+pub fn hash_secret(user: &UserName, secret: &str) -> String {
+    let mut a: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut b: u64 = 0x6c62_272e_07bb_0142;
+    for _ in 0..1000 {
+        for byte in user.0.bytes().chain([0]).chain(secret.bytes()) {
+            a = (a ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+            b = (b ^ u64::from(byte) ^ (a >> 29)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("fnv1a128:{a:016x}{b:016x}")
+}
+
+fn secret_matches(configured: &Secret, given: &str) -> bool {
+    // A type 6 secret is kept as configured; it is compared as given, since the master key
+    // that would decrypt it is the router's, not ours.
+    configured.text == given
+}
+
+impl Em {
+    /// The state recovered from the store; sessions whose phone or user profile no longer
+    /// exists are dropped (and returned, to be logged and removed from the store).
+    pub fn recover(model: &Model, p: Persisted) -> (Em, Vec<Change>) {
+        let mut em = Em {
+            last_users: p.last_users,
+            credentials: p.credentials,
+            ..Em::default()
+        };
+        let mut drop = Vec::new();
+        for (device, s) in p.sessions {
+            let phone_ok =
+                phone_by_mac(model, device.mac()).is_some_and(|ph| ph.logout_profile().is_some());
+            let user_ok = crate::engine::profile::user_profile(model, &s.user).is_some();
+            if phone_ok && user_ok {
+                em.sessions.insert(device, s);
+            } else {
+                tracing::warn!(%device, user = %s.user, "EM session dropped at start: its phone or user profile is no longer configured");
+                drop.push(Change::EndSession { device });
+            }
+        }
+        (em, drop)
+    }
+
+    /// Logged-in users by phone, for the published snapshot.
+    pub fn logins(&self) -> BTreeMap<DeviceName, UserName> {
+        self.sessions
+            .iter()
+            .map(|(d, s)| (d.clone(), s.user.clone()))
+            .collect()
+    }
+
+    /// Applies committed changes and records the ended sessions.
+    pub fn apply(&mut self, plan: &Plan, now: u64) {
+        for c in &plan.changes {
+            match c {
+                Change::PutSession { device, session } => {
+                    self.sessions.insert(device.clone(), session.clone());
+                    self.activity.insert(device.clone(), now);
+                }
+                Change::EndSession { device } => {
+                    self.sessions.remove(device);
+                    self.deferred.remove(device);
+                    self.activity.remove(device);
+                }
+                Change::PutLastUser { device, user } => {
+                    self.last_users.insert(device.clone(), user.clone());
+                }
+                Change::PutCredential { user, secret } => {
+                    self.credentials.insert(user.clone(), secret.clone());
+                }
+                Change::DeleteCredential { user } => {
+                    self.credentials.remove(user);
+                }
+            }
+        }
+        for e in &plan.ended {
+            if self.recent.len() == RECENT {
+                self.recent.pop_front();
+            }
+            self.recent.push_back(e.clone());
+        }
+    }
+
+    /// The EM-enabled phone a request names, after the IP check.
+    fn phone<'m>(
+        &self,
+        model: &'m Model,
+        origin: &Origin<'_>,
+    ) -> Result<(DeviceName, PhoneRef<'m>), EmError> {
+        if origin.device.trim().is_empty() {
+            return Err(EmError::DeviceNameEmpty);
+        }
+        let device = DeviceName::parse(origin.device.trim()).ok_or(EmError::UnknownDevice)?;
+        let phone = phone_by_mac(model, device.mac()).ok_or(EmError::UnknownDevice)?;
+        if phone.logout_profile().is_none() {
+            return Err(EmError::LogonDisabled);
+        }
+        let em = &model.telephony.em;
+        if origin.from_phone
+            && em.validate_ip
+            && origin.registered != Some(origin.source)
+            && !matches!(origin.source, IpAddr::V4(a) if em.trusted_ips.contains(&a))
+        {
+            return Err(EmError::UntrustedIp);
+        }
+        Ok((device, phone))
+    }
+
+    /// Checks a user's password: a changed one from the store, else the configured one.
+    pub fn verify(&self, profile: &Profile, secret: &str) -> bool {
+        let Some(c) = &profile.user else {
+            return false;
+        };
+        match self.credentials.get(&c.user) {
+            Some(h) => *h == hash_secret(&c.user, secret),
+            None => secret_matches(&c.secret, secret),
+        }
+    }
+
+    /// Plans a login. `check_password` is false for `emadmin login` and the EM API.
+    pub fn login(
+        &mut self,
+        model: &Model,
+        origin: &Origin<'_>,
+        who: &str,
+        secret: &str,
+        check_password: bool,
+        now: u64,
+    ) -> Result<Plan, EmError> {
+        let (device, _) = self.phone(model, origin)?;
+        let who = who.trim();
+        if who.is_empty() || (check_password && secret.is_empty()) {
+            return Err(EmError::Blank);
+        }
+        let Some((_, profile)) = find_profile(model, who) else {
+            // A phone user is not told whether the name exists; an administrator is.
+            return Err(if check_password {
+                EmError::Authentication
+            } else {
+                EmError::ProfileAbsent
+            });
+        };
+        let user = profile
+            .user
+            .as_ref()
+            .map(|c| c.user.clone())
+            .ok_or(EmError::ProfileAbsent)?;
+        if check_password {
+            let f = self.failures.entry(user.clone()).or_default();
+            if f.locked_until > now {
+                tracing::warn!(%user, %device, "EM login refused: user locked out");
+                return Err(EmError::Authentication);
+            }
+            if !self.verify(profile, secret) {
+                let f = self.failures.entry(user.clone()).or_default();
+                f.count += 1;
+                if let Some((attempts, minutes)) = model.telephony.em.lockout
+                    && f.count >= attempts
+                {
+                    f.locked_until = now + u64::from(minutes) * 60;
+                    f.count = 0;
+                    tracing::warn!(%user, %device, minutes, "EM user locked out after {attempts} failed logins");
+                }
+                return Err(EmError::Authentication);
+            }
+            self.failures.remove(&user);
+        }
+        let mut plan = Plan::default();
+        if self.sessions.get(&device).is_some_and(|s| s.user == user) {
+            return Ok(plan); // already logged in here: nothing to do
+        }
+        let elsewhere: Vec<DeviceName> = self
+            .sessions
+            .iter()
+            .filter(|(d, s)| s.user == user && **d != device)
+            .map(|(d, _)| d.clone())
+            .collect();
+        match model.telephony.em.multiple_login {
+            MultipleLogin::NotAllowed if !elsewhere.is_empty() => return Err(EmError::Elsewhere),
+            MultipleLogin::AutoLogout => {
+                for d in elsewhere {
+                    self.end(&mut plan, &d, Reason::LoginElsewhere, now);
+                }
+            }
+            _ => {}
+        }
+        if self.sessions.contains_key(&device) {
+            self.end(&mut plan, &device, Reason::Replaced, now);
+            plan.restart.retain(|d| *d != device);
+        }
+        plan.changes.push(Change::PutSession {
+            device: device.clone(),
+            session: EmSession {
+                user: user.clone(),
+                since: now,
+                last_activity: now,
+            },
+        });
+        plan.changes.push(Change::PutLastUser {
+            device: device.clone(),
+            user,
+        });
+        plan.restart.push(device);
+        Ok(plan)
+    }
+
+    fn end(&self, plan: &mut Plan, device: &DeviceName, reason: Reason, now: u64) {
+        let Some(s) = self.sessions.get(device) else {
+            return;
+        };
+        plan.changes.push(Change::EndSession {
+            device: device.clone(),
+        });
+        plan.ended.push(Ended {
+            device: device.clone(),
+            user: s.user.clone(),
+            since: s.since,
+            at: now,
+            reason,
+        });
+        plan.restart.push(device.clone());
+    }
+
+    /// Plans a logout of the phone `origin` names.
+    pub fn logout(
+        &self,
+        model: &Model,
+        origin: &Origin<'_>,
+        reason: Reason,
+        now: u64,
+    ) -> Result<Plan, EmError> {
+        let (device, _) = self.phone(model, origin)?;
+        if !self.sessions.contains_key(&device) {
+            return Err(EmError::NoUser);
+        }
+        let mut plan = Plan::default();
+        self.end(&mut plan, &device, reason, now);
+        Ok(plan)
+    }
+
+    /// Plans the logout of `user` from every phone (`emadmin logout USER`).
+    pub fn logout_user(&self, user: &UserName, reason: Reason, now: u64) -> Plan {
+        let mut plan = Plan::default();
+        let devices: Vec<DeviceName> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.user == *user)
+            .map(|(d, _)| d.clone())
+            .collect();
+        for d in devices {
+            self.end(&mut plan, &d, reason, now);
+        }
+        plan
+    }
+
+    /// Plans a password change by a logged-in user.
+    pub fn change_password(
+        &self,
+        model: &Model,
+        origin: &Origin<'_>,
+        old: &str,
+        new: &str,
+    ) -> Result<Plan, EmError> {
+        let (device, _) = self.phone(model, origin)?;
+        let s = self.sessions.get(&device).ok_or(EmError::NoUser)?;
+        let (_, profile) =
+            crate::engine::profile::user_profile(model, &s.user).ok_or(EmError::ProfileAbsent)?;
+        if old.is_empty() || new.is_empty() {
+            return Err(EmError::Blank);
+        }
+        if !self.verify(profile, old) {
+            return Err(EmError::Authentication);
+        }
+        Ok(Plan {
+            changes: vec![Change::PutCredential {
+                user: s.user.clone(),
+                secret: hash_secret(&s.user, new),
+            }],
+            ..Plan::default()
+        })
+    }
+
+    /// The phone went off hook: the idle timer restarts.
+    pub fn off_hook(&mut self, device: &DeviceName, now: u64) {
+        if self.sessions.contains_key(device) {
+            self.activity.insert(device.clone(), now);
+        }
+    }
+
+    /// The phone went on hook: a logout that waited for the call to end happens now.
+    pub fn on_hook(&mut self, device: &DeviceName, now: u64) -> Option<Plan> {
+        let reason = self.deferred.remove(device)?;
+        let mut plan = Plan::default();
+        self.end(&mut plan, device, reason, now);
+        Some(plan)
+    }
+
+    /// Automatic logouts due at `now` (time of day in UTC, idle, maximum login time). A phone
+    /// that is off hook keeps its user until it goes on hook (CME reference §1.5).
+    pub fn tick(
+        &mut self,
+        model: &Model,
+        now: u64,
+        off_hook: &dyn Fn(&DeviceName) -> bool,
+    ) -> Plan {
+        let em = &model.telephony.em;
+        let last = self.last_tick.replace(now).unwrap_or(now);
+        let mut due: BTreeMap<DeviceName, Reason> = BTreeMap::new();
+        // A time of day passed since the last tick (minutes of the UTC day).
+        let crossed = em.logout_times.iter().any(|t| {
+            let at = u64::from(*t) * 60;
+            crosses(last, now, at)
+        });
+        for (device, s) in &self.sessions {
+            let reason = if crossed {
+                Some(Reason::TimeOfDay)
+            } else if em
+                .max_login_minutes
+                .is_some_and(|m| now >= s.since + u64::from(m) * 60)
+            {
+                Some(Reason::MaxLoginTime)
+            } else {
+                let idle = crate::engine::profile::user_profile(model, &s.user)
+                    .and_then(|(_, p)| p.max_idle_minutes);
+                let since = self
+                    .activity
+                    .get(device)
+                    .copied()
+                    .unwrap_or(s.last_activity);
+                idle.filter(|m| now >= since + u64::from(*m) * 60)
+                    .map(|_| Reason::Idle)
+            };
+            if let Some(r) = reason {
+                due.insert(device.clone(), r);
+            }
+        }
+        let mut plan = Plan::default();
+        for (device, reason) in due {
+            if off_hook(&device) {
+                self.deferred.entry(device).or_insert(reason);
+            } else if !self.deferred.contains_key(&device) {
+                self.end(&mut plan, &device, reason, now);
+            }
+        }
+        plan
+    }
+}
+
+/// Whether the time of day `at` (seconds after UTC midnight) falls in (last, now].
+fn crosses(last: u64, now: u64, at: u64) -> bool {
+    if now <= last {
+        return false;
+    }
+    // The first instant at or after last+1 whose time of day is `at`.
+    let day = (last + 1) / 86_400 * 86_400;
+    let mut t = day + at;
+    if t <= last {
+        t += 86_400;
+    }
+    t <= now
+}

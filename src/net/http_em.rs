@@ -1,0 +1,377 @@
+//! The phone service pages on `ip http port` (axum): the Services menu, Extension Mobility
+//! login and logout, password change, and the authentication URL phones call back.
+//!
+//! Thin: each handler reads the query, asks the engine (`EngineHandle::em`) or reads the
+//! published snapshot, and renders the answer with `files::services`. Answers are
+//! `text/xml` (phones parse nothing else) except `authenticate.asp`, whose body must be
+//! exactly `AUTHORIZED`, `UN-AUTHORIZED` or `ERROR` (CME reference §5.2). Requests beyond
+//! `em max-concurrent-requests` in flight get error 26 at once.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
+
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::net::TcpListener;
+
+use crate::daemon::actor::{EmRequest, EngineHandle};
+use crate::debug::Flags;
+use crate::engine::em::EmError;
+use crate::files::services::{self, Field, SoftKey};
+use crate::files::{Overrides, Site};
+use crate::ids::DeviceName;
+
+const TITLE: &str = "Extension Mobility";
+const EM_PATH: &str = "/emapp/EMAppServlet";
+const CHANGE_PATH: &str = "/changecredential/ChangeCredentialServlet";
+
+/// What the handlers share.
+pub struct Services {
+    engine: EngineHandle,
+    overrides: Overrides,
+    debug: Arc<Flags>,
+    in_flight: AtomicU32,
+}
+
+type Shared = State<Arc<Services>>;
+type Params = Query<HashMap<String, String>>;
+
+/// Serves the phone service pages on `listener` until the task is dropped.
+pub async fn serve(
+    listener: TcpListener,
+    engine: EngineHandle,
+    overrides: Overrides,
+    debug: Arc<Flags>,
+) {
+    let state = Arc::new(Services {
+        engine,
+        overrides,
+        debug,
+        in_flight: AtomicU32::new(0),
+    });
+    let app = axum::Router::new()
+        .route("/services", get(services_menu))
+        .route(EM_PATH, get(em_app))
+        .route(CHANGE_PATH, get(change_credential))
+        .route(
+            "/CCMCIP/authenticate.asp",
+            get(authenticate_get).post(authenticate_post),
+        )
+        .with_state(state);
+    let service = app.into_make_service_with_connect_info::<SocketAddr>();
+    if let Err(e) = axum::serve(listener, service).await {
+        tracing::error!(error = %e, "phone services server stopped");
+    }
+}
+
+fn xml(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
+}
+
+fn param<'a>(q: &'a HashMap<String, String>, name: &str) -> &'a str {
+    q.get(name).map_or("", String::as_str)
+}
+
+/// The device a page is for, as the phone wrote it (`device=SEP…`, also `name=` as in the
+/// `#DEVICENAME#` examples).
+fn device_param(q: &HashMap<String, String>) -> &str {
+    let d = param(q, "device");
+    if d.is_empty() { param(q, "name") } else { d }
+}
+
+fn error_page(action: &str, e: EmError) -> Response {
+    xml(services::text(
+        TITLE,
+        "",
+        &format!("{action} is unavailable({})\n{e}", e.code()),
+        &[SoftKey {
+            name: "Exit",
+            url: "Init:Services",
+            position: 3,
+        }],
+    ))
+}
+
+impl Services {
+    fn base(&self) -> String {
+        Site::of(&self.engine.snapshot().model, &self.overrides).http_base()
+    }
+
+    /// Runs an EM request within `em max-concurrent-requests`.
+    async fn run(&self, req: EmRequest) -> Result<(), EmError> {
+        let max = self.engine.snapshot().model.telephony.em.max_concurrent;
+        if self.in_flight.fetch_add(1, SeqCst) >= max {
+            self.in_flight.fetch_sub(1, SeqCst);
+            return Err(EmError::Busy);
+        }
+        let r = self.engine.em(req).await;
+        self.in_flight.fetch_sub(1, SeqCst);
+        r.unwrap_or(Err(EmError::Database))
+    }
+
+    fn log(&self, what: &str, device: &str, user: &str, r: &Result<(), EmError>) {
+        if Flags::on(&self.debug.ephone_em) {
+            match r {
+                Ok(()) => tracing::info!(target: "cmed::debug::em", device, user, "{what} ok"),
+                Err(e) => {
+                    tracing::info!(target: "cmed::debug::em", device, user, code = e.code(), error = %e, "{what} refused")
+                }
+            }
+        }
+    }
+}
+
+/// `GET /services?device=SEP…`: the `url services` entry, then Extension Mobility last.
+async fn services_menu(State(s): Shared, Query(q): Params) -> Response {
+    let device = device_param(&q);
+    let snap = s.engine.snapshot();
+    let mut items = Vec::new();
+    let own = format!("{}/services", s.base());
+    if let Some(url) = &snap.model.telephony.url_services
+        && !url.starts_with(&own)
+    {
+        items.push(("Services".to_string(), url.clone()));
+    }
+    if !snap.model.telephony.em.external {
+        items.push((
+            TITLE.to_string(),
+            format!("{}{EM_PATH}?device={device}", s.base()),
+        ));
+    }
+    xml(services::menu("Services", "Select a service", &items))
+}
+
+/// `GET /emapp/EMAppServlet?device=SEP…[&action=login&userid=…&password=…|&action=logout]`.
+async fn em_app(
+    State(s): Shared,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Query(q): Params,
+) -> Response {
+    let device = device_param(&q).trim().to_string();
+    let action = param(&q, "action");
+    if device.is_empty() {
+        return error_page("Login", EmError::DeviceNameEmpty);
+    }
+    let Some(name) = DeviceName::parse(&device) else {
+        return error_page("Login", EmError::UnknownDevice);
+    };
+    let base = s.base();
+    let here = format!("{base}{EM_PATH}?device={}", name.as_str());
+    match action {
+        "login" => {
+            let user = param(&q, "userid").to_string();
+            let r = s
+                .run(EmRequest::Login {
+                    device: device.clone(),
+                    user: user.clone(),
+                    secret: param(&q, "password").to_string(),
+                    source: peer.ip(),
+                })
+                .await;
+            s.log("login", &device, &user, &r);
+            match r {
+                Ok(()) => xml(services::text(
+                    TITLE,
+                    "",
+                    &format!("Login Successful\n{user}\nThe phone restarts with your profile."),
+                    &[SoftKey {
+                        name: "Exit",
+                        url: "Init:Services",
+                        position: 3,
+                    }],
+                )),
+                Err(e) => error_page("Login", e),
+            }
+        }
+        "logout" => {
+            let r = s
+                .run(EmRequest::Logout {
+                    device: device.clone(),
+                    source: peer.ip(),
+                })
+                .await;
+            s.log("logout", &device, "", &r);
+            match r {
+                Ok(()) => xml(services::text(
+                    TITLE,
+                    "",
+                    "Logout Successful",
+                    &[SoftKey {
+                        name: "Exit",
+                        url: "Init:Services",
+                        position: 3,
+                    }],
+                )),
+                Err(e) => error_page("Logout", e),
+            }
+        }
+        "" => {
+            let snap = s.engine.snapshot();
+            match crate::files::phone_by_mac(&snap.model, name.mac()) {
+                None => return error_page("Login", EmError::UnknownDevice),
+                Some(p) if p.logout_profile().is_none() => {
+                    return error_page("Login", EmError::LogonDisabled);
+                }
+                Some(_) => {}
+            }
+            if let Some(user) = snap.logins.get(&name) {
+                // Logged in: the logout prompt, whose "Logout" soft key performs it.
+                return xml(services::text(
+                    TITLE,
+                    "",
+                    &format!("{user} is logged in on this phone.\nLog out?"),
+                    &[
+                        SoftKey {
+                            name: "Logout",
+                            url: &format!("{here}&action=logout"),
+                            position: 1,
+                        },
+                        SoftKey {
+                            name: "Exit",
+                            url: "Init:Services",
+                            position: 3,
+                        },
+                    ],
+                ));
+            }
+            let em = &snap.model.telephony.em;
+            let last = if em.remember_last_user {
+                snap.last_users
+                    .get(&name)
+                    .map(|u| u.0.clone())
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            };
+            let (label, flags) = match em.login_type {
+                crate::config::model::LoginType::Uid => ("User ID", "A"),
+                crate::config::model::LoginType::Dn => ("Extension", "T"),
+            };
+            xml(services::input(
+                TITLE,
+                "Enter your user ID and password",
+                &format!("{here}&action=login"),
+                &[
+                    Field {
+                        label,
+                        param: "userid",
+                        default: &last,
+                        flags,
+                    },
+                    Field {
+                        label: "Password",
+                        param: "password",
+                        default: "",
+                        flags: "AP",
+                    },
+                ],
+            ))
+        }
+        _ => error_page("Login", EmError::Blank),
+    }
+}
+
+/// `GET /changecredential/ChangeCredentialServlet?device=SEP…[&old=…&new=…&confirm=…]`.
+async fn change_credential(
+    State(s): Shared,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Query(q): Params,
+) -> Response {
+    let device = device_param(&q).trim().to_string();
+    if device.is_empty() {
+        return error_page("Change password", EmError::DeviceNameEmpty);
+    }
+    if !q.contains_key("new") {
+        let here = format!("{}{CHANGE_PATH}?device={device}", s.base());
+        return xml(services::input(
+            "Change Password",
+            "Enter your current and new password",
+            &here,
+            &[
+                Field {
+                    label: "Current password",
+                    param: "old",
+                    default: "",
+                    flags: "AP",
+                },
+                Field {
+                    label: "New password",
+                    param: "new",
+                    default: "",
+                    flags: "AP",
+                },
+                Field {
+                    label: "Confirm",
+                    param: "confirm",
+                    default: "",
+                    flags: "AP",
+                },
+            ],
+        ));
+    }
+    let new = param(&q, "new");
+    if new != param(&q, "confirm") {
+        return xml(services::text(
+            "Change Password",
+            "",
+            "The new passwords do not match.",
+            &[],
+        ));
+    }
+    let r = s
+        .run(EmRequest::ChangePassword {
+            device: device.clone(),
+            old: param(&q, "old").to_string(),
+            new: new.to_string(),
+            source: peer.ip(),
+        })
+        .await;
+    s.log("change password", &device, "", &r);
+    match r {
+        Ok(()) => xml(services::text(
+            "Change Password",
+            "",
+            "Password changed.",
+            &[],
+        )),
+        Err(e) => error_page("Change password", e),
+    }
+}
+
+async fn authenticate(s: &Services, q: &HashMap<String, String>) -> Response {
+    let (user, secret) = (param(q, "UserID"), param(q, "Password"));
+    let body = if user.is_empty() || !q.contains_key("Password") {
+        "ERROR"
+    } else {
+        match s
+            .engine
+            .em(EmRequest::Authenticate {
+                user: user.to_string(),
+                secret: secret.to_string(),
+            })
+            .await
+        {
+            Ok(Ok(())) => "AUTHORIZED",
+            Ok(Err(_)) => "UN-AUTHORIZED",
+            Err(_) => "ERROR",
+        }
+    };
+    (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain")], body).into_response()
+}
+
+/// `GET /CCMCIP/authenticate.asp?UserID=…&Password=…&devicename=…`.
+async fn authenticate_get(State(s): Shared, Query(q): Params) -> Response {
+    authenticate(&s, &q).await
+}
+
+/// `POST /CCMCIP/authenticate.asp` with the same fields form-encoded.
+async fn authenticate_post(
+    State(s): Shared,
+    axum::extract::Form(q): axum::extract::Form<HashMap<String, String>>,
+) -> Response {
+    authenticate(&s, &q).await
+}
