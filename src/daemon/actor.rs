@@ -233,6 +233,7 @@ pub fn spawn(engine: Engine, startup_path: PathBuf, store: Box<dyn Store>) -> En
         conns: HashMap::new(),
         snap_tx,
         startup_path,
+        refresh_at: None,
     };
     tokio::spawn(async move {
         // Automatic logouts are checked every second (time of day, idle, maximum login time).
@@ -267,7 +268,13 @@ struct Actor {
     conns: HashMap<ConnId, mpsc::Sender<PhoneCmd>>,
     snap_tx: watch::Sender<Snapshot>,
     startup_path: PathBuf,
+    /// When to look for EM phones whose profile was edited: a quiet moment after the last
+    /// configuration change, so many edits make one restart.
+    refresh_at: Option<u64>,
 }
+
+/// Seconds of quiet after a configuration change before edited profiles restart phones.
+const REFRESH_QUIET: u64 = 2;
 
 impl Actor {
     fn handle(&mut self, req: Request) {
@@ -359,6 +366,19 @@ impl Actor {
         let now = unix_now();
         let plan = self.engine.em_tick(now);
         self.commit_and_restart(&plan, now);
+        if self.refresh_at.is_some_and(|t| now >= t) {
+            self.refresh_at = None;
+            let cmds = self.engine.stale_em_phones();
+            if !cmds.is_empty() {
+                tracing::info!(
+                    phones = cmds.len(),
+                    "restarting phones whose profile was edited"
+                );
+            }
+            for cmd in cmds {
+                deliver(&self.conns, cmd);
+            }
+        }
     }
 
     fn cli(&mut self, session: &mut Session, line: &str) -> Reply {
@@ -403,6 +423,7 @@ impl Actor {
         }
         if changed {
             let _ = self.snap_tx.send(self.engine.snapshot());
+            self.refresh_at = Some(unix_now() + REFRESH_QUIET);
         }
         r
     }

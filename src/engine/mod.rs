@@ -264,6 +264,27 @@ impl Engine {
             .restart_devices(&self.running.model, &plan.restart)
     }
 
+    /// Registered EM phones whose current profile no longer matches what they were given at
+    /// registration (a profile edited while in use): restart them so they pick it up.
+    pub fn stale_em_phones(&self) -> Vec<PhoneCmd> {
+        let m = &self.running.model;
+        let stale: Vec<EphoneTag> = self
+            .phones
+            .status
+            .iter()
+            .filter(|(_, s)| s.state == phones::RegState::Registered)
+            .filter_map(|(t, s)| {
+                let e = m.ephones.get(t)?;
+                e.logout_profile?;
+                let device = e.mac.map(DeviceName::from_mac)?;
+                let phone = PhoneRef::Ephone(*t, e);
+                let eff = profile::effective(m, phone, self.logins.get(&device));
+                (station::station(m, phone, &eff) != s.station).then_some(*t)
+            })
+            .collect();
+        self.phones.reset(&stale, ResetType::Restart)
+    }
+
     /// Automatic logouts due now.
     pub fn em_tick(&mut self, now: u64) -> Plan {
         let model = self.running.model.clone();
