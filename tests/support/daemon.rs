@@ -37,6 +37,8 @@ pub struct Daemon {
     pub sccp: u16,
     /// Its phone services (HTTP) port.
     pub http: u16,
+    /// Its HTTP provisioning port.
+    pub http_prov: u16,
 }
 
 impl Drop for Daemon {
@@ -57,12 +59,12 @@ pub fn free_port() -> u16 {
 /// Starts `cmed run` on `config` with `data` and `extra` flags, and waits until its control
 /// socket answers.
 pub fn start(config: &Path, data: &Path, extra: &[&str]) -> Daemon {
-    let http_prov = free_port().to_string();
+    let http_prov = free_port();
     let sccp = free_port();
     let http = free_port();
     let child = Command::new(CMED)
         .args(["run", "--no-console", "--tftp-port", "0"])
-        .args(["--http-prov-port", &http_prov])
+        .args(["--http-prov-port", &http_prov.to_string()])
         .args(["--sccp-port", &sccp.to_string()])
         .args(["--http-port", &http.to_string()])
         .args(extra)
@@ -80,6 +82,7 @@ pub fn start(config: &Path, data: &Path, extra: &[&str]) -> Daemon {
         data: data.to_path_buf(),
         sccp,
         http,
+        http_prov,
     };
     let sock = data.join("cmed.sock");
     assert!(
@@ -111,4 +114,43 @@ impl Daemon {
             .unwrap_or_else(|| panic!("no {server} line in:\n{text}"));
         line.rsplit(':').next().unwrap().trim().parse().unwrap()
     }
+}
+
+/// A plain HTTP/1.1 GET to 127.0.0.1:`port` (what a phone's browser does): status and body.
+pub fn http_get(port: u16, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    let status = raw
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = raw
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// The text of the first `<tag>…</tag>` in `xml`, entities undone.
+pub fn xml_text(xml: &str, tag: &str) -> Option<String> {
+    let open = format!("<{tag}>");
+    let a = xml.find(&open)? + open.len();
+    let b = xml[a..].find(&format!("</{tag}>"))? + a;
+    Some(
+        xml[a..b]
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&apos;", "'")
+            .replace("&amp;", "&"),
+    )
 }
