@@ -245,3 +245,69 @@ fn a_hundred_logins_survive_sigkill() {
     let shown = cli_text(&d.data, &["show extension-mobility | include Total"]);
     assert!(shown.contains("Total users logged in: 100"), "{shown}");
 }
+
+fn em_api(d: &Daemon, xml: &str) -> String {
+    let out = Command::new("curl")
+        .args(["-s", "--data-urlencode", &format!("xml={xml}")])
+        .arg(format!(
+            "http://127.0.0.1:{}/emservice/EMServiceServlet",
+            d.http
+        ))
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_em_api_logs_in_queries_and_logs_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = office(dir.path());
+    let app = "<appInfo><appID>emapp</appID><appCertificate>cisco123</appCertificate></appInfo>";
+    let login = format!(
+        "<request>{app}<login><deviceName>SEP0024C4A17E03</deviceName><userID>erossi</userID></login></request>"
+    );
+    assert!(em_api(&d, &login).contains("<success>"), "login");
+    let q = format!(
+        "<query>{app}<deviceUserQuery><deviceName>SEP0024C4A17E03</deviceName><deviceName>SEP0022905B11C2</deviceName><deviceName>SEP000000000001</deviceName></deviceUserQuery></query>"
+    );
+    let r = em_api(&d, &q);
+    assert!(r.contains("<device name=\"SEP0024C4A17E03\">"), "{r}");
+    assert!(r.contains("<userID>erossi</userID>"), "{r}");
+    assert!(
+        r.contains("<device name=\"SEP0022905B11C2\">\n      <none></none>"),
+        "{r}"
+    );
+    assert!(
+        r.contains("<device name=\"SEP000000000001\">\n      <doesNotExist></doesNotExist>"),
+        "{r}"
+    );
+    let q = format!(
+        "<query>{app}<userDevicesQuery><userID>erossi</userID><userID>ghost</userID></userDevicesQuery></query>"
+    );
+    let r = em_api(&d, &q);
+    assert!(
+        r.contains("<deviceName>SEP0024C4A17E03</deviceName>"),
+        "{r}"
+    );
+    assert!(
+        r.contains("<user id=\"ghost\">\n      <doesNotExist></doesNotExist>"),
+        "{r}"
+    );
+    // Wrong application secret, a device without logout profile, a parse error.
+    let bad = login.replace("cisco123", "nope");
+    assert!(
+        em_api(&d, &bad).contains("<error code=\"3\">"),
+        "invalid app user"
+    );
+    let desk = login.replace("SEP0024C4A17E03", "SEP001E7A345A01");
+    assert!(em_api(&d, &desk).contains("<error code=\"22\">"));
+    assert!(em_api(&d, "<request><login>").contains("<error code="));
+    let logout = format!(
+        "<request>{app}<logout><deviceName>SEP0024C4A17E03</deviceName></logout></request>"
+    );
+    assert!(em_api(&d, &logout).contains("<success>"));
+    assert!(
+        em_api(&d, &logout).contains("<error code=\"19\">"),
+        "nobody left to log out"
+    );
+}

@@ -75,6 +75,18 @@ pub enum EmRequest {
         /// The HTTP client's address.
         source: IpAddr,
     },
+    /// An EM API login (an authorised application: no password, no IP check).
+    ApiLogin {
+        /// Device name.
+        device: String,
+        /// User id.
+        user: String,
+    },
+    /// An EM API logout.
+    ApiLogout {
+        /// Device name.
+        device: String,
+    },
     /// Checks a user name and password (the phone's authentication URL): `authentication
     /// credential` applications and profile users.
     Authenticate {
@@ -309,6 +321,14 @@ impl Actor {
                         .em_login(&device, &user, &secret, source, true, now),
                     EmRequest::Logout { device, source } => {
                         self.engine.em_logout(&device, source, true, now)
+                    }
+                    EmRequest::ApiLogin { device, user } => {
+                        let local = std::net::Ipv4Addr::LOCALHOST.into();
+                        self.engine.em_login(&device, &user, "", local, false, now)
+                    }
+                    EmRequest::ApiLogout { device } => {
+                        let local = std::net::Ipv4Addr::LOCALHOST.into();
+                        self.engine.em_logout(&device, local, false, now)
                     }
                     EmRequest::ChangePassword {
                         device,

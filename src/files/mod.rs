@@ -7,6 +7,7 @@
 //! serve what it returns; static files under `--tftp-root` are theirs to open.
 
 pub mod cnf;
+pub mod emapi;
 pub mod name;
 pub mod services;
 pub mod stats;

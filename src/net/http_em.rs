@@ -61,6 +61,7 @@ pub async fn serve(
             "/CCMCIP/authenticate.asp",
             get(authenticate_get).post(authenticate_post),
         )
+        .route("/emservice/EMServiceServlet", axum::routing::post(em_api))
         .with_state(state);
     let service = app.into_make_service_with_connect_info::<SocketAddr>();
     if let Err(e) = axum::serve(listener, service).await {
@@ -374,4 +375,113 @@ async fn authenticate_post(
     axum::extract::Form(q): axum::extract::Form<HashMap<String, String>>,
 ) -> Response {
     authenticate(&s, &q).await
+}
+
+/// The EM API code for a refusal (CME reference §6.4).
+fn api_code(e: EmError) -> (u32, &'static str) {
+    match e {
+        EmError::ProfileAbsent | EmError::Authentication => (23, "User not found"),
+        EmError::Blank => (2, "Cannot authorize App user"),
+        EmError::DeviceNameEmpty | EmError::UnknownDevice => (11, "Device does not exist"),
+        EmError::LogonDisabled => (22, "Device logon disabled"),
+        EmError::NoUser => (19, "No user logged in"),
+        EmError::Elsewhere => (25, "User logged in elsewhere"),
+        EmError::Busy => (26, "Busy, please try again"),
+        EmError::UntrustedIp => (28, "Untrusted IP Error"),
+        EmError::Database => (6, "Database Error"),
+    }
+}
+
+/// `POST /emservice/EMServiceServlet` with `xml=<request or query>`: HTTP 200 always, the
+/// outcome in the XML.
+async fn em_api(
+    State(s): Shared,
+    axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>,
+) -> Response {
+    use crate::files::emapi::{self, ApiOp, Found};
+    let req = match emapi::parse(param(&form, "xml")) {
+        Ok(r) => r,
+        Err((code, text)) => return xml(emapi::failure(code, &text)),
+    };
+    let snap = s.engine.snapshot();
+    let authorised = snap
+        .model
+        .telephony
+        .credentials
+        .get(&req.app_id)
+        .is_some_and(|sec| sec.text == req.app_secret);
+    if !authorised {
+        return xml(emapi::failure(emapi::code::INVALID_APP, "Invalid App User"));
+    }
+    let done = |r: Result<(), EmError>| match r {
+        Ok(()) => xml(emapi::success()),
+        Err(e) => {
+            let (code, text) = api_code(e);
+            xml(emapi::failure(code, text))
+        }
+    };
+    match req.op {
+        ApiOp::Login { device, user } => {
+            let r = s
+                .run(EmRequest::ApiLogin {
+                    device: device.clone(),
+                    user: user.clone(),
+                })
+                .await;
+            s.log("API login", &device, &user, &r);
+            done(r)
+        }
+        ApiOp::Logout { device } => {
+            let r = s
+                .run(EmRequest::ApiLogout {
+                    device: device.clone(),
+                })
+                .await;
+            s.log("API logout", &device, "", &r);
+            done(r)
+        }
+        ApiOp::DeviceUser(devices) => {
+            let found: Vec<(String, Found)> = devices
+                .into_iter()
+                .map(|d| {
+                    let f = match DeviceName::parse(&d)
+                        .filter(|n| crate::files::phone_by_mac(&snap.model, n.mac()).is_some())
+                    {
+                        None => Found::DoesNotExist,
+                        Some(n) => match snap.logins.get(&n) {
+                            Some(u) => Found::Values(vec![u.0.clone()]),
+                            None => Found::None,
+                        },
+                    };
+                    (d, f)
+                })
+                .collect();
+            xml(emapi::results(true, &found))
+        }
+        ApiOp::UserDevices(users) => {
+            let found: Vec<(String, Found)> = users
+                .into_iter()
+                .map(|u| {
+                    let name = crate::ids::UserName(u.clone());
+                    let f = if !snap.model.users.contains_key(&name) {
+                        Found::DoesNotExist
+                    } else {
+                        let ds: Vec<String> = snap
+                            .logins
+                            .iter()
+                            .filter(|(_, who)| **who == name)
+                            .map(|(d, _)| d.as_str().to_string())
+                            .collect();
+                        if ds.is_empty() {
+                            Found::None
+                        } else {
+                            Found::Values(ds)
+                        }
+                    };
+                    (u, f)
+                })
+                .collect();
+            xml(emapi::results(false, &found))
+        }
+    }
 }
