@@ -369,6 +369,10 @@ impl Actor {
             tracing::error!(error = %e, "EM change not committed; refused");
             return Err(EmError::Database);
         }
+        // Clearing call history never holds the logout up: its own task, best effort.
+        for (ip, user, secret) in self.engine.history_pushes(plan) {
+            tokio::spawn(crate::net::phone_push::clear_history(ip, user, secret));
+        }
         let cmds = self.engine.em_apply(plan, now);
         let _ = self.snap_tx.send(self.engine.snapshot());
         Ok(cmds)

@@ -285,6 +285,24 @@ impl Engine {
         self.phones.reset(&stale, ResetType::Restart)
     }
 
+    /// Where to push `Init:CallHistory` after the logouts of `plan` (CME clears the history
+    /// unless `em keep-history`): the registered phones' addresses and the credential the
+    /// phone will check, the first `authentication credential`.
+    pub fn history_pushes(&self, plan: &Plan) -> Vec<(std::net::IpAddr, String, String)> {
+        let m = &self.running.model;
+        if m.telephony.em.keep_history {
+            return Vec::new();
+        }
+        let Some((app, secret)) = m.telephony.credentials.iter().next() else {
+            return Vec::new();
+        };
+        plan.ended
+            .iter()
+            .filter_map(|e| self.phones.address_of(m, &e.device))
+            .map(|ip| (ip, app.clone(), secret.text.clone()))
+            .collect()
+    }
+
     /// Automatic logouts due now.
     pub fn em_tick(&mut self, now: u64) -> Plan {
         let model = self.running.model.clone();
