@@ -21,7 +21,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 #[derive(Parser)]
-#[command(name = "cmed-em-storm", about = "Extension Mobility login storm over HTTP")]
+#[command(
+    name = "cmed-em-storm",
+    about = "Extension Mobility login storm over HTTP"
+)]
 struct Cli {
     /// The phone services address, `address:port` (`ip http port`).
     #[arg(long)]

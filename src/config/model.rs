@@ -78,6 +78,14 @@ impl Model {
         self.numbers = index;
     }
 
+    /// The ephone with this MAC.
+    pub fn ephone_by_mac(&self, mac: Mac) -> Option<(EphoneTag, &Ephone)> {
+        self.ephones
+            .iter()
+            .find(|(_, e)| e.mac == Some(mac))
+            .map(|(t, e)| (*t, e))
+    }
+
     /// Name and label of the line that carries `number`, as `(name, label)`.
     pub fn line_text(&self, number: &Extension) -> (Option<&str>, Option<&str>) {
         match self.numbers.get(number) {

@@ -3,6 +3,7 @@
 //! thin adapters; the pure layers never see it.
 
 pub mod actor;
+mod handle;
 pub mod startup_file;
 
 use std::io::IsTerminal;
@@ -250,20 +251,30 @@ async fn open_provisioning(
     tokio::spawn(net::tftp::serve(udp, provision.clone(), Limits::default()));
     if opts.http_prov_port != 0 {
         let addr = SocketAddr::new(ip, opts.http_prov_port);
-        let tcp = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|source| DaemonError::Listen {
-                what: "HTTP provisioning",
-                addr,
-                flag: "--http-prov-port",
-                source,
-            })?;
-        let at = tcp.local_addr().unwrap_or(addr);
+        let (tcp, at) = listen_tcp(addr, "HTTP provisioning", "--http-prov-port").await?;
         let _ = provision.stats.http_at.set(at.to_string());
-        tracing::info!(addr = %at, "HTTP provisioning server listening");
         tokio::spawn(net::http_prov::serve(tcp, provision));
     }
     Ok(())
+}
+
+/// Binds a TCP listener; the error names the flag that changes its port.
+async fn listen_tcp(
+    addr: SocketAddr,
+    what: &'static str,
+    flag: &'static str,
+) -> Result<(tokio::net::TcpListener, SocketAddr), DaemonError> {
+    let tcp = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| DaemonError::Listen {
+            what,
+            addr,
+            flag,
+            source,
+        })?;
+    let at = tcp.local_addr().unwrap_or(addr);
+    tracing::info!(addr = %at, "{what} listening");
+    Ok((tcp, at))
 }
 
 /// Opens the SCCP listener on the configured `ip source-address … port` (or the flags).
@@ -275,16 +286,7 @@ async fn open_sccp(
     debug: Arc<crate::debug::Flags>,
 ) -> Result<(), DaemonError> {
     let addr = SocketAddr::new(listen_ip(opts, model), Site::of(model, overrides).sccp_port);
-    let tcp = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|source| DaemonError::Listen {
-            what: "SCCP",
-            addr,
-            flag: "--sccp-port",
-            source,
-        })?;
-    let at = tcp.local_addr().unwrap_or(addr);
-    tracing::info!(addr = %at, "SCCP listening");
+    let (tcp, _) = listen_tcp(addr, "SCCP", "--sccp-port").await?;
     tokio::spawn(net::sccp::serve(tcp, engine, debug));
     Ok(())
 }
@@ -303,16 +305,7 @@ async fn open_services(
         return Ok(());
     }
     let addr = SocketAddr::new(listen_ip(opts, model), Site::of(model, overrides).http_port);
-    let tcp = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|source| DaemonError::Listen {
-            what: "phone services (HTTP)",
-            addr,
-            flag: "--http-port",
-            source,
-        })?;
-    let at = tcp.local_addr().unwrap_or(addr);
-    tracing::info!(addr = %at, "phone services (HTTP) listening");
+    let (tcp, _) = listen_tcp(addr, "phone services (HTTP)", "--http-port").await?;
     tokio::spawn(net::http_em::serve(tcp, engine, overrides.clone(), debug));
     Ok(())
 }

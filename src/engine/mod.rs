@@ -309,10 +309,8 @@ impl Engine {
         let phones = &self.phones;
         let off_hook = |d: &DeviceName| {
             model
-                .ephones
-                .iter()
-                .find(|(_, e)| e.mac == Some(d.mac()))
-                .is_some_and(|(t, _)| phones.off_hook(*t))
+                .ephone_by_mac(d.mac())
+                .is_some_and(|(t, _)| phones.off_hook(t))
         };
         self.em.tick(&model, now, &off_hook)
     }

@@ -119,13 +119,8 @@ impl Phones {
         reg: Register,
         now: u64,
     ) -> Vec<PhoneCmd> {
-        let found = DeviceName::parse(&reg.device_name).and_then(|d| {
-            model
-                .ephones
-                .iter()
-                .find(|(_, e)| e.mac == Some(d.mac()))
-                .map(|(t, e)| (d, *t, e))
-        });
+        let found = DeviceName::parse(&reg.device_name)
+            .and_then(|d| model.ephone_by_mac(d.mac()).map(|(t, e)| (d, t, e)));
         let Some((device, tag, ephone)) = found else {
             self.refuse(&reg, peer, now);
             return vec![PhoneCmd::Reject {
@@ -214,11 +209,8 @@ impl Phones {
 
     /// The address a registered phone connected from.
     pub fn address_of(&self, model: &Model, device: &DeviceName) -> Option<std::net::IpAddr> {
-        let (tag, _) = model
-            .ephones
-            .iter()
-            .find(|(_, e)| e.mac == Some(device.mac()))?;
-        let s = self.status.get(tag)?;
+        let (tag, _) = model.ephone_by_mac(device.mac())?;
+        let s = self.status.get(&tag)?;
         (s.state == RegState::Registered).then_some(s.peer.ip())
     }
 
@@ -226,13 +218,7 @@ impl Phones {
     pub fn restart_devices(&self, model: &Model, devices: &[DeviceName]) -> Vec<PhoneCmd> {
         let tags: Vec<EphoneTag> = devices
             .iter()
-            .filter_map(|d| {
-                model
-                    .ephones
-                    .iter()
-                    .find(|(_, e)| e.mac == Some(d.mac()))
-                    .map(|(t, _)| *t)
-            })
+            .filter_map(|d| model.ephone_by_mac(d.mac()).map(|(t, _)| t))
             .collect();
         self.reset(&tags, ResetType::Restart)
     }

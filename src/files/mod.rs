@@ -111,8 +111,8 @@ pub enum Lookup {
 
 /// The configured phone with this MAC.
 pub fn phone_by_mac(model: &Model, mac: Mac) -> Option<PhoneRef<'_>> {
-    if let Some((t, e)) = model.ephones.iter().find(|(_, e)| e.mac == Some(mac)) {
-        return Some(PhoneRef::Ephone(*t, e));
+    if let Some((t, e)) = model.ephone_by_mac(mac) {
+        return Some(PhoneRef::Ephone(t, e));
     }
     model
         .pools

@@ -23,8 +23,8 @@ impl Xml {
         }
     }
 
-    /// Opens `<name attr="v" …>`.
-    pub fn open(&mut self, name: &'static str, attrs: &[(&str, &str)]) -> &mut Xml {
+    /// Writes the indentation and `<name attr="v" …` (not closed).
+    fn start_tag(&mut self, name: &str, attrs: &[(&str, &str)]) {
         self.indent();
         self.out.push('<');
         self.out.push_str(name);
@@ -35,6 +35,11 @@ impl Xml {
             escape_into(&mut self.out, v);
             self.out.push('"');
         }
+    }
+
+    /// Opens `<name attr="v" …>`.
+    pub fn open(&mut self, name: &'static str, attrs: &[(&str, &str)]) -> &mut Xml {
+        self.start_tag(name, attrs);
         self.out.push_str(">\n");
         self.open.push(name);
         self
@@ -58,16 +63,7 @@ impl Xml {
 
     /// `<name attr="v">text</name>`.
     pub fn leaf_with(&mut self, name: &str, attrs: &[(&str, &str)], text: &str) -> &mut Xml {
-        self.indent();
-        self.out.push('<');
-        self.out.push_str(name);
-        for (k, v) in attrs {
-            self.out.push(' ');
-            self.out.push_str(k);
-            self.out.push_str("=\"");
-            escape_into(&mut self.out, v);
-            self.out.push('"');
-        }
+        self.start_tag(name, attrs);
         self.out.push('>');
         escape_into(&mut self.out, text);
         self.out.push_str("</");

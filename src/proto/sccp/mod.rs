@@ -23,6 +23,7 @@ pub mod ids;
 pub mod msg;
 pub mod session;
 pub mod softkeys;
+pub mod station;
 mod to_phone;
 mod wire;
 

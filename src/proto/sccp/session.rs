@@ -12,60 +12,13 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use super::msg::{ButtonDef, FromPhone, Proto, Register, ResetType, SoftKey, ToPhone};
+use super::msg::{FromPhone, Proto, Register, ResetType, SoftKey, ToPhone};
 use super::softkeys;
+pub use super::station::{Station, StationLine, StationSpeedDial};
 
 /// Highest protocol version we negotiate: the classic fixed layouts with header version 0,
 /// as chan_skinny and wazo-libsccp do (reference §1.4); phones that speak more accept it.
 pub const MAX_PROTOCOL: u8 = 11;
-
-/// Everything the session needs to answer a registered phone, computed by the engine from
-/// the phone's effective profile when it registers.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Station {
-    /// Keepalive interval to announce, in seconds.
-    pub keepalive: u32,
-    /// `RegisterAck` date template (`M/D/Y`).
-    pub date_template: String,
-    /// The button template, in button order.
-    pub buttons: Vec<ButtonDef>,
-    /// Line appearances by line instance (index 0 = line 1).
-    pub lines: Vec<StationLine>,
-    /// Speed dials by speed-dial instance (index 0 = speed dial 1).
-    pub speed_dials: Vec<StationSpeedDial>,
-    /// Service URLs by index (index 0 = 1): URL and name.
-    pub services: Vec<(String, String)>,
-    /// `ConfigStat` user name (the logged-in user, else empty).
-    pub user_name: String,
-    /// Our name (`hostname`), for `ConfigStat` and the connected notice.
-    pub server_name: String,
-    /// Text shown in the prompt line once registered: the primary extension.
-    pub banner: String,
-    /// `Version` answer: the phone's configured load.
-    pub version: String,
-}
-
-/// A line appearance.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct StationLine {
-    /// The extension.
-    pub number: String,
-    /// Display name (`name` of the DN).
-    pub name: String,
-    /// Button label (`label` of the DN, else the number).
-    pub label: String,
-    /// Call forward all / busy / no answer targets.
-    pub forward: (Option<String>, Option<String>, Option<String>),
-}
-
-/// A speed dial.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct StationSpeedDial {
-    /// Number dialled.
-    pub number: String,
-    /// Label.
-    pub name: String,
-}
 
 /// Where the connection stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -454,6 +407,7 @@ mod tests {
     use std::net::Ipv4Addr;
 
     use super::*;
+    use crate::proto::sccp::msg::ButtonDef;
 
     fn register() -> Register {
         Register {
