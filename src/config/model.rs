@@ -42,6 +42,17 @@ pub struct Model {
     pub numbers: BTreeMap<Extension, NumberOwner>,
     /// Which user profile each credential name logs in to (derived from `user_profiles`).
     pub users: BTreeMap<UserName, ProfileTag>,
+    /// Which phone has each MAC (derived from `ephones` and `pools`; MACs are unique).
+    pub macs: BTreeMap<Mac, PhoneTag>,
+}
+
+/// A configured phone by its kind and tag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PhoneTag {
+    /// `ephone N`.
+    Ephone(EphoneTag),
+    /// `voice register pool N`.
+    Pool(PoolTag),
 }
 
 /// The directory number an extension belongs to.
@@ -57,6 +68,16 @@ impl Model {
     /// Rebuilds the derived indexes [`Model::numbers`] and [`Model::users`]; an extension
     /// on both kinds of DN belongs to the ephone-dn.
     pub fn index(&mut self) {
+        self.macs = self
+            .ephones
+            .iter()
+            .filter_map(|(t, e)| Some((e.mac?, PhoneTag::Ephone(*t))))
+            .chain(
+                self.pools
+                    .iter()
+                    .filter_map(|(t, p)| Some((p.mac?, PhoneTag::Pool(*t)))),
+            )
+            .collect();
         self.users = self
             .user_profiles
             .iter()
@@ -80,10 +101,10 @@ impl Model {
 
     /// The ephone with this MAC.
     pub fn ephone_by_mac(&self, mac: Mac) -> Option<(EphoneTag, &Ephone)> {
-        self.ephones
-            .iter()
-            .find(|(_, e)| e.mac == Some(mac))
-            .map(|(t, e)| (*t, e))
+        match self.macs.get(&mac)? {
+            PhoneTag::Ephone(t) => self.ephones.get(t).map(|e| (*t, e)),
+            PhoneTag::Pool(_) => None,
+        }
     }
 
     /// Name and label of the line that carries `number`, as `(name, label)`.
@@ -119,6 +140,7 @@ impl Default for Model {
             dial_peers: BTreeMap::new(),
             numbers: BTreeMap::new(),
             users: BTreeMap::new(),
+            macs: BTreeMap::new(),
         }
     }
 }

@@ -20,7 +20,7 @@ pub use super::handle::{CliResult, EmRequest, EngineHandle, SccpRequest, Stopped
 use super::startup_file;
 use crate::cli::exec::{Effect, EmAdmin, Reply, Scope, Session};
 use crate::engine::em::{EmError, Plan};
-use crate::engine::phones::PhoneCmd;
+use crate::engine::phones::{ConnCmd, PhoneCmd};
 use crate::engine::{Engine, Snapshot};
 use crate::ids::ConnId;
 use crate::proto::sccp::msg::ResetType;
@@ -69,7 +69,7 @@ pub fn unix_now() -> u64 {
 struct Actor {
     engine: Engine,
     store: Box<dyn Store>,
-    conns: HashMap<ConnId, mpsc::Sender<PhoneCmd>>,
+    conns: HashMap<ConnId, mpsc::Sender<ConnCmd>>,
     snap_tx: watch::Sender<Snapshot>,
     startup_path: PathBuf,
     /// When to look for EM phones whose profile was edited: a quiet moment after the last
@@ -297,17 +297,8 @@ impl Actor {
     }
 }
 
-fn target(cmd: &PhoneCmd) -> ConnId {
-    match cmd {
-        PhoneCmd::Accept { conn, .. }
-        | PhoneCmd::Reject { conn, .. }
-        | PhoneCmd::Reset { conn, .. }
-        | PhoneCmd::Replaced { conn } => *conn,
-    }
-}
-
-fn deliver(conns: &HashMap<ConnId, mpsc::Sender<PhoneCmd>>, cmd: PhoneCmd) {
-    let conn = target(&cmd);
+fn deliver(conns: &HashMap<ConnId, mpsc::Sender<ConnCmd>>, cmd: PhoneCmd) {
+    let (conn, cmd) = cmd.split();
     if let Some(tx) = conns.get(&conn)
         && tx.try_send(cmd).is_err()
     {
@@ -320,7 +311,7 @@ fn deliver(conns: &HashMap<ConnId, mpsc::Sender<PhoneCmd>>, cmd: PhoneCmd) {
 /// its own task and the CLI answers at once.
 fn restart(
     engine: &Engine,
-    conns: &HashMap<ConnId, mpsc::Sender<PhoneCmd>>,
+    conns: &HashMap<ConnId, mpsc::Sender<ConnCmd>>,
     scope: &Scope,
     kind: ResetType,
 ) {
@@ -338,7 +329,10 @@ fn restart(
     }
     let targets: Vec<_> = cmds
         .into_iter()
-        .filter_map(|c| conns.get(&target(&c)).map(|tx| (tx.clone(), c)))
+        .filter_map(|c| {
+            let (conn, cmd) = c.split();
+            conns.get(&conn).map(|tx| (tx.clone(), cmd))
+        })
         .collect();
     tokio::spawn(async move {
         for (i, (tx, cmd)) in targets.into_iter().enumerate() {

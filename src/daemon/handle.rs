@@ -8,7 +8,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use crate::cli::exec::{Reply, Session};
 use crate::engine::Snapshot;
 use crate::engine::em::EmError;
-use crate::engine::phones::PhoneCmd;
+use crate::engine::phones::ConnCmd;
 use crate::ids::ConnId;
 use crate::proto::sccp::msg::Register;
 use crate::proto::sccp::session::Event;
@@ -103,7 +103,7 @@ pub enum SccpRequest {
         /// The connection.
         conn: ConnId,
         /// Its command channel.
-        tx: mpsc::Sender<PhoneCmd>,
+        tx: mpsc::Sender<ConnCmd>,
     },
     /// The phone sent `Register`.
     Register {

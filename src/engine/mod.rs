@@ -279,7 +279,7 @@ impl Engine {
                 let device = e.mac.map(DeviceName::from_mac)?;
                 let phone = PhoneRef::Ephone(*t, e);
                 let eff = profile::effective(m, phone, self.logins.get(&device));
-                (station::station(m, phone, &eff) != s.station).then_some(*t)
+                (station::station(m, phone, &eff) != *s.station).then_some(*t)
             })
             .collect();
         self.phones.reset(&stale, ResetType::Restart)

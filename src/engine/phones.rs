@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use crate::config::model::Model;
 use crate::engine::profile::{self, PhoneRef};
@@ -25,8 +26,8 @@ pub enum PhoneCmd {
     Accept {
         /// The connection.
         conn: ConnId,
-        /// What the phone carries.
-        station: Box<Station>,
+        /// What the phone carries (shared with the registry, not copied).
+        station: Arc<Station>,
         /// The phone's protocol version, to negotiate from.
         protocol: u8,
     },
@@ -35,7 +36,7 @@ pub enum PhoneCmd {
         /// The connection.
         conn: ConnId,
         /// `RegisterReject` text.
-        text: String,
+        text: &'static str,
     },
     /// Send Reset with this type and close.
     Reset {
@@ -82,7 +83,7 @@ pub struct Status {
     /// Off hook now.
     pub off_hook: bool,
     /// The station it was given.
-    pub station: Station,
+    pub station: Arc<Station>,
 }
 
 /// A refused registration.
@@ -106,6 +107,37 @@ pub struct Phones {
     by_conn: HashMap<ConnId, EphoneTag>,
     /// Refused registrations, oldest first.
     pub attempts: VecDeque<Attempt>,
+    registered_now: usize,
+}
+
+/// What a connection task is told; [`PhoneCmd`] without the connection, kept small because
+/// every connection's channel holds a block of them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConnCmd {
+    /// Registration accepted: the station and the phone's protocol version.
+    Accept(Arc<Station>, u8),
+    /// Registration refused with this text.
+    Reject(&'static str),
+    /// Send Reset with this type and close.
+    Reset(ResetType),
+    /// A newer connection registered the same phone.
+    Replaced,
+}
+
+impl PhoneCmd {
+    /// The connection it is for, and what to tell it.
+    pub fn split(self) -> (ConnId, ConnCmd) {
+        match self {
+            PhoneCmd::Accept {
+                conn,
+                station,
+                protocol,
+            } => (conn, ConnCmd::Accept(station, protocol)),
+            PhoneCmd::Reject { conn, text } => (conn, ConnCmd::Reject(text)),
+            PhoneCmd::Reset { conn, kind } => (conn, ConnCmd::Reset(kind)),
+            PhoneCmd::Replaced { conn } => (conn, ConnCmd::Replaced),
+        }
+    }
 }
 
 impl Phones {
@@ -125,20 +157,19 @@ impl Phones {
             self.refuse(&reg, peer, now);
             return vec![PhoneCmd::Reject {
                 conn,
-                text: "Device Unknown".into(),
+                text: "Device Unknown",
             }];
         };
-        let registered = self
+        let again = self
             .status
-            .iter()
-            .filter(|(t, s)| **t != tag && s.state == RegState::Registered)
-            .count();
+            .get(&tag)
+            .is_some_and(|s| s.state == RegState::Registered);
         let limit = model.telephony.max_ephones as usize;
-        if registered >= limit {
+        if !again && self.registered_count() >= limit {
             self.refuse(&reg, peer, now);
             return vec![PhoneCmd::Reject {
                 conn,
-                text: "Max ephones exceeded".into(),
+                text: "Max ephones exceeded",
             }];
         }
         let mut cmds = Vec::new();
@@ -151,12 +182,14 @@ impl Phones {
         let phone = PhoneRef::Ephone(tag, ephone);
         let eff = profile::effective(model, phone, logins.get(&device));
         let st = station::station(model, phone, &eff);
+        let st = Arc::new(st);
         let protocol = reg.protocol;
         self.by_conn.insert(conn, tag);
-        self.status.insert(
+        // Counted as unregistered first, so set_state counts the registration once.
+        let previous = self.status.insert(
             tag,
             Status {
-                state: RegState::Registered,
+                state: RegState::Unregistered,
                 conn: Some(conn),
                 peer,
                 protocol: protocol.min(crate::proto::sccp::session::MAX_PROTOCOL),
@@ -167,9 +200,13 @@ impl Phones {
                 station: st.clone(),
             },
         );
+        if previous.is_some_and(|p| p.state == RegState::Registered) {
+            self.registered_now -= 1;
+        }
+        self.set_state(tag, RegState::Registered);
         cmds.push(PhoneCmd::Accept {
             conn,
-            station: Box::new(st),
+            station: st,
             protocol,
         });
         cmds
@@ -189,14 +226,17 @@ impl Phones {
 
     /// An event from a registered connection.
     pub fn event(&mut self, conn: ConnId, event: &Event) {
-        let Some(s) = self.by_conn.get(&conn).and_then(|t| self.status.get_mut(t)) else {
+        let Some(&tag) = self.by_conn.get(&conn) else {
             return;
         };
         match event {
-            Event::OffHook => s.off_hook = true,
-            Event::OnHook => s.off_hook = false,
-            Event::Unregistered => s.state = RegState::Unregistered,
-            Event::Deceased => s.state = RegState::Deceased,
+            Event::OffHook | Event::OnHook => {
+                if let Some(s) = self.status.get_mut(&tag) {
+                    s.off_hook = *event == Event::OffHook;
+                }
+            }
+            Event::Unregistered => self.set_state(tag, RegState::Unregistered),
+            Event::Deceased => self.set_state(tag, RegState::Deceased),
             Event::Register(_) | Event::Ready | Event::Unhandled(_) => {}
         }
     }
@@ -234,12 +274,17 @@ impl Phones {
     /// without `Unregister` counts the same, SCCP reference §4.1 step 5); a dead one stays
     /// DECEASED. Its bindings go with the connection.
     pub fn closed(&mut self, conn: ConnId) {
-        if let Some(tag) = self.by_conn.remove(&conn)
-            && let Some(s) = self.status.get_mut(&tag)
+        let Some(tag) = self.by_conn.remove(&conn) else {
+            return;
+        };
+        if self
+            .status
+            .get(&tag)
+            .is_some_and(|s| s.state == RegState::Registered)
         {
-            if s.state == RegState::Registered {
-                s.state = RegState::Unregistered;
-            }
+            self.set_state(tag, RegState::Unregistered);
+        }
+        if let Some(s) = self.status.get_mut(&tag) {
             s.conn = None;
             s.off_hook = false;
         }
@@ -251,6 +296,24 @@ impl Phones {
             .filter_map(|t| self.status.get(t)?.conn)
             .map(|conn| PhoneCmd::Reset { conn, kind })
             .collect()
+    }
+
+    /// How many ephones are registered (kept up to date as states change, because a storm
+    /// of registrations asks for it every time).
+    pub fn registered_count(&self) -> usize {
+        self.registered_now
+    }
+
+    fn set_state(&mut self, tag: EphoneTag, state: RegState) {
+        if let Some(s) = self.status.get_mut(&tag) {
+            if s.state == RegState::Registered {
+                self.registered_now -= 1;
+            }
+            if state == RegState::Registered {
+                self.registered_now += 1;
+            }
+            s.state = state;
+        }
     }
 
     /// Registered ephones, by tag.
@@ -314,7 +377,7 @@ mod tests {
             reg("SEP000000000001"),
             7,
         );
-        assert!(matches!(&cmds[..], [PhoneCmd::Reject { text, .. }] if text == "Device Unknown"));
+        assert!(matches!(&cmds[..], [PhoneCmd::Reject { text, .. }] if *text == "Device Unknown"));
         assert_eq!(p.attempts.len(), 1);
         assert_eq!(p.attempts[0].device, "SEP000000000001");
     }

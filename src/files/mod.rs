@@ -16,7 +16,7 @@ pub mod xml;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
-use crate::config::model::Model;
+use crate::config::model::{Model, PhoneTag};
 use crate::engine::profile::PhoneRef;
 use crate::ids::{DeviceName, Mac, UserName};
 pub use name::{BadName, Wanted};
@@ -111,14 +111,10 @@ pub enum Lookup {
 
 /// The configured phone with this MAC.
 pub fn phone_by_mac(model: &Model, mac: Mac) -> Option<PhoneRef<'_>> {
-    if let Some((t, e)) = model.ephone_by_mac(mac) {
-        return Some(PhoneRef::Ephone(t, e));
+    match model.macs.get(&mac)? {
+        PhoneTag::Ephone(t) => model.ephones.get(t).map(|e| PhoneRef::Ephone(*t, e)),
+        PhoneTag::Pool(t) => model.pools.get(t).map(|p| PhoneRef::Pool(*t, p)),
     }
-    model
-        .pools
-        .iter()
-        .find(|(_, p)| p.mac == Some(mac))
-        .map(|(t, p)| PhoneRef::Pool(*t, p))
 }
 
 /// What to serve for a requested name. `logins` maps phones to their logged-in user.

@@ -18,7 +18,7 @@ use tokio::sync::{Semaphore, mpsc};
 
 use crate::daemon::actor::{EngineHandle, SccpRequest};
 use crate::debug::Flags;
-use crate::engine::phones::PhoneCmd;
+use crate::engine::phones::ConnCmd;
 use crate::ids::ConnId;
 use crate::proto::sccp::decode::decode_from_phone;
 use crate::proto::sccp::encode::encode_to_phone;
@@ -89,12 +89,14 @@ async fn connection(
     engine: &EngineHandle,
     debug: &Flags,
 ) {
-    let (tx, mut rx) = mpsc::channel::<PhoneCmd>(8);
+    let (tx, mut rx) = mpsc::channel::<ConnCmd>(8);
     engine.sccp(SccpRequest::Open { conn, tx }).await;
     let (mut rd, mut wr) = stream.into_split();
     let mut session = Session::new(mono());
-    let mut inbuf: Vec<u8> = Vec::with_capacity(4096);
-    let mut out: Vec<u8> = Vec::with_capacity(4096);
+    // Buffers grow to the largest message seen (under 1 KB for a registration): thousands of
+    // idle phones must not each hold pages of empty buffer.
+    let mut inbuf: Vec<u8> = Vec::new();
+    let mut out: Vec<u8> = Vec::new();
     let end = loop {
         // Everything the session wants said goes out before we wait again.
         while let Some(m) = session.poll_transmit() {
@@ -129,12 +131,12 @@ async fn connection(
                 Err(e) => break End::Io(e),
             },
             cmd = rx.recv() => match cmd {
-                Some(PhoneCmd::Accept { station, protocol, .. }) => {
-                    session.accept(*station, protocol, mono());
+                Some(ConnCmd::Accept(station, protocol)) => {
+                    session.accept(station, protocol, mono());
                 }
-                Some(PhoneCmd::Reject { text, .. }) => session.reject(&text),
-                Some(PhoneCmd::Reset { kind, .. }) => session.reset(kind),
-                Some(PhoneCmd::Replaced { .. }) => session.replaced(),
+                Some(ConnCmd::Reject(text)) => session.reject(text),
+                Some(ConnCmd::Reset(kind)) => session.reset(kind),
+                Some(ConnCmd::Replaced) => session.replaced(),
                 None => break End::Session,
             },
             _ = tokio::time::sleep(wait) => session.on_tick(mono()),

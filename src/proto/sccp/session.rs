@@ -10,6 +10,7 @@
 //! the engine sends `Reset` and closes: the phone registers again and gets its new template.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::msg::{FromPhone, Proto, Register, ResetType, SoftKey, ToPhone};
@@ -73,7 +74,7 @@ pub enum CloseReason {
 #[derive(Debug)]
 pub struct Session {
     phase: Phase,
-    station: Station,
+    station: Arc<Station>,
     proto: Proto,
     last_heard: Duration,
     out: VecDeque<ToPhone>,
@@ -87,7 +88,7 @@ impl Session {
     pub fn new(now: Duration) -> Session {
         Session {
             phase: Phase::Connected,
-            station: Station::default(),
+            station: Arc::default(),
             proto: Proto(0),
             last_heard: now,
             out: VecDeque::new(),
@@ -147,7 +148,7 @@ impl Session {
     }
 
     /// The engine accepted the registration.
-    pub fn accept(&mut self, station: Station, phone_protocol: u8, now: Duration) {
+    pub fn accept(&mut self, station: Arc<Station>, phone_protocol: u8, now: Duration) {
         if self.phase != Phase::Deciding {
             return;
         }
@@ -469,7 +470,7 @@ mod tests {
         s.handle(FromPhone::Register(register()), t(0), 0);
         assert_eq!(s.poll_event(), Some(Event::Register(register())));
         assert_eq!(s.phase(), Phase::Deciding);
-        s.accept(station(), 17, t(0));
+        s.accept(Arc::new(station()), 17, t(0));
         let out = drain(&mut s);
         assert!(matches!(
             out[0],
@@ -516,7 +517,7 @@ mod tests {
         assert_eq!(s.close_reason(), Some(&CloseReason::Rejected));
         let mut s = Session::new(t(0));
         s.handle(FromPhone::Register(register()), t(0), 0);
-        s.accept(station(), 11, t(0));
+        s.accept(Arc::new(station()), 11, t(0));
         drain(&mut s);
         // A line the station does not have is answered with empty strings, not a hang-up.
         s.handle(FromPhone::LineStatReq(9), t(0), 0);
@@ -532,7 +533,7 @@ mod tests {
         let mut s = Session::new(t(0));
         s.handle(FromPhone::Register(register()), t(0), 0);
         s.poll_event();
-        s.accept(station(), 11, t(0));
+        s.accept(Arc::new(station()), 11, t(0));
         s.handle(FromPhone::KeepAlive, t(30), 0);
         assert_eq!(s.deadline(), Some(t(90)));
         s.on_tick(t(89));
@@ -546,7 +547,7 @@ mod tests {
     fn restart_sends_reset_type_2_and_closes() {
         let mut s = Session::new(t(0));
         s.handle(FromPhone::Register(register()), t(0), 0);
-        s.accept(station(), 11, t(0));
+        s.accept(Arc::new(station()), 11, t(0));
         drain(&mut s);
         s.reset(ResetType::Restart);
         assert_eq!(drain(&mut s), vec![ToPhone::Reset(ResetType::Restart)]);
@@ -557,7 +558,7 @@ mod tests {
     fn hook_changes_are_events_once_each() {
         let mut s = Session::new(t(0));
         s.handle(FromPhone::Register(register()), t(0), 0);
-        s.accept(station(), 11, t(0));
+        s.accept(Arc::new(station()), 11, t(0));
         s.poll_event();
         let off = FromPhone::OffHook {
             line: 0,
