@@ -109,7 +109,8 @@ async fn connection(
             if let Err(e) = wr.write_all(&out).await {
                 break End::Io(e);
             }
-            out.clear();
+            // An idle phone keeps no buffer: it speaks once per keepalive interval.
+            out = Vec::new();
         }
         while let Some(ev) = session.poll_event() {
             report(engine, debug, conn, peer, ev).await;
@@ -196,6 +197,9 @@ async fn feed(
         }
     };
     inbuf.drain(..used);
+    if inbuf.is_empty() {
+        *inbuf = Vec::new();
+    }
     result
 }
 

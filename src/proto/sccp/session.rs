@@ -113,14 +113,23 @@ impl Session {
         self.closed.as_ref()
     }
 
-    /// The next message to send.
+    /// The next message to send. Drained queues give their memory back: thousands of idle
+    /// sessions should not each keep the capacity a registration burst needed.
     pub fn poll_transmit(&mut self) -> Option<ToPhone> {
-        self.out.pop_front()
+        let m = self.out.pop_front();
+        if m.is_none() {
+            self.out = VecDeque::new();
+        }
+        m
     }
 
     /// The next event for the engine.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        let e = self.events.pop_front();
+        if e.is_none() {
+            self.events = VecDeque::new();
+        }
+        e
     }
 
     /// When [`Session::on_tick`] must run next: the keepalive watchdog. Before registration
