@@ -237,14 +237,12 @@ async fn open_provisioning(
         tracing::warn!(address = %site.address, "no `ip source-address` in telephony-service and no --bind: phone files name {}", site.address);
     }
     let tftp_addr = SocketAddr::new(ip, opts.tftp_port.unwrap_or(69));
-    let udp = tokio::net::UdpSocket::bind(tftp_addr)
-        .await
-        .map_err(|source| DaemonError::Listen {
-            what: "TFTP",
-            addr: tftp_addr,
-            flag: "--tftp-port",
-            source,
-        })?;
+    let udp = net::tftp::bind(tftp_addr).map_err(|source| DaemonError::Listen {
+        what: "TFTP",
+        addr: tftp_addr,
+        flag: "--tftp-port",
+        source,
+    })?;
     let tftp_at = udp.local_addr().unwrap_or(tftp_addr);
     let _ = provision.stats.tftp_at.set(tftp_at.to_string());
     tracing::info!(addr = %tftp_at, "TFTP server listening");

@@ -33,17 +33,51 @@ pub const MAX_TRANSFERS: usize = 1024;
 /// Largest datagram we read: a request is at most 512 bytes (RFC 2347), an ACK 4.
 const RECV_BUF: usize = 2048;
 
+static START: OnceLock<Instant> = OnceLock::new();
+
 /// Time since the first call, as the sans-IO code wants it.
 fn now() -> Duration {
-    static START: OnceLock<Instant> = OnceLock::new();
     START.get_or_init(Instant::now).elapsed()
 }
+
+/// The tokio instant of a sans-IO deadline.
+fn instant(d: Duration) -> tokio::time::Instant {
+    (*START.get_or_init(Instant::now) + d).into()
+}
+
+/// Largest read from a file at once. A lock-step transfer at blksize 512 would otherwise read
+/// the file 512 bytes at a time, one system call per block.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// Receive buffer of the request socket. A phone-boot storm sends hundreds of requests at
+/// once; with the kernel default (about 256 small datagrams) the rest were dropped and the
+/// phones asked again a second later.
+const REQUEST_RCVBUF: usize = 4 << 20;
+
+/// Binds the request socket, with room for a storm of requests.
+///
+/// # Errors
+/// If the address cannot be bound.
+pub fn bind(addr: SocketAddr) -> std::io::Result<UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let s = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    // The kernel caps this at net.core.rmem_max; a smaller buffer is still a working socket.
+    let _ = s.set_recv_buffer_size(REQUEST_RCVBUF);
+    s.bind(&addr.into())?;
+    s.set_nonblocking(true)?;
+    UdpSocket::from_std(s.into())
+}
+
+/// A transfer in progress: the client's address and port, and the name it asked for.
+type RequestKey = (SocketAddr, Vec<u8>);
 
 /// Serves read requests arriving on `socket` until the task is dropped.
 pub async fn serve(socket: UdpSocket, provision: Arc<Provision>, limits: Limits) {
     let local = socket.local_addr().map(|a| a.ip());
     let slots = Arc::new(Semaphore::new(MAX_TRANSFERS));
-    let running: Arc<Mutex<HashSet<SocketAddr>>> = Arc::default();
+    // A request repeated by the same client port for the same name is a retransmission; the
+    // same port asking for another name (CTLSEP…tlv, then SEP….cnf.xml) is a new request.
+    let running: Arc<Mutex<HashSet<RequestKey>>> = Arc::default();
     let mut buf = vec![0u8; RECV_BUF];
     loop {
         let (n, peer) = match socket.recv_from(&mut buf).await {
@@ -57,11 +91,12 @@ pub async fn serve(socket: UdpSocket, provision: Arc<Provision>, limits: Limits)
         let answer_from = local.as_ref().map_or(peer.ip(), |ip| *ip);
         match packet::parse(&buf[..n]) {
             Ok(Packet::Rrq(req)) => {
-                if !running.lock().expect("tftp table").insert(peer) {
+                let key = (peer, req.filename.clone());
+                if !running.lock().expect("tftp table").insert(key.clone()) {
                     continue; // the client repeated its request; the transfer already answers it
                 }
                 let Ok(permit) = slots.clone().try_acquire_owned() else {
-                    running.lock().expect("tftp table").remove(&peer);
+                    running.lock().expect("tftp table").remove(&key);
                     Counters::bump(&provision.stats.tftp.errors);
                     tracing::warn!(%peer, "tftp: too many transfers, request refused");
                     reply_error(
@@ -75,7 +110,7 @@ pub async fn serve(socket: UdpSocket, provision: Arc<Provision>, limits: Limits)
                 let (p, l, r) = (provision.clone(), limits.clone(), running.clone());
                 tokio::spawn(async move {
                     transfer(answer_from, peer, req, &p, &l).await;
-                    r.lock().expect("tftp table").remove(&peer);
+                    r.lock().expect("tftp table").remove(&key);
                     drop(permit);
                 });
             }
@@ -154,12 +189,17 @@ async fn transfer(local: IpAddr, peer: SocketAddr, req: Request, p: &Provision, 
     };
     let size = content.len().ok();
     let neg = options::negotiate(&req, size, limits);
-    let chunk_len = neg.blksize * neg.windowsize;
+    let chunk_len = (neg.blksize * neg.windowsize).max(READ_CHUNK);
     let mut sender = Sender::new(neg, req.mode, now());
     counters.active.fetch_add(1, Relaxed);
-    let mut chunk = vec![0u8; chunk_len.max(512)];
+    let mut chunk = vec![0u8; chunk_len];
     let mut out = Vec::with_capacity(chunk.len() + 4);
     let mut inbuf = vec![0u8; RECV_BUF];
+    // One timer for the whole transfer, moved when the deadline moves: a new timer per block
+    // cost more than the block's system calls.
+    let timer = tokio::time::sleep(Duration::ZERO);
+    tokio::pin!(timer);
+    let mut armed: Option<Duration> = None;
     let outcome = 'run: loop {
         while sender.wants_data() {
             match content.read(&mut chunk) {
@@ -186,17 +226,25 @@ async fn transfer(local: IpAddr, peer: SocketAddr, req: Request, p: &Provision, 
         let Some(deadline) = sender.deadline() else {
             break 'run sender.state();
         };
-        let wait = deadline.saturating_sub(now());
-        match tokio::time::timeout(wait, sock.recv_from(&mut inbuf)).await {
-            Ok(Ok((n, from))) if from == peer => sender.on_datagram(&inbuf[..n], now()),
-            Ok(Ok((_, from))) => {
-                send_error(&sock, from, ErrorCode::UnknownTid, "Unknown transfer ID").await;
+        if armed != Some(deadline) {
+            timer.as_mut().reset(instant(deadline));
+            armed = Some(deadline);
+        }
+        tokio::select! {
+            r = sock.recv_from(&mut inbuf) => match r {
+                Ok((n, from)) if from == peer => sender.on_datagram(&inbuf[..n], now()),
+                Ok((_, from)) => {
+                    send_error(&sock, from, ErrorCode::UnknownTid, "Unknown transfer ID").await;
+                }
+                Err(e) => {
+                    // ICMP port unreachable: the client has gone. Let the timeout decide.
+                    tracing::debug!(%peer, error = %e, "tftp receive error");
+                }
+            },
+            () = &mut timer => {
+                armed = None;
+                sender.on_timeout(now());
             }
-            Ok(Err(e)) => {
-                // ICMP port unreachable: the client has gone. Let the timeout decide.
-                tracing::debug!(%peer, error = %e, "tftp receive error");
-            }
-            Err(_) => sender.on_timeout(now()),
         }
     };
     counters.active.fetch_sub(1, Relaxed);
