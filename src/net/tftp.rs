@@ -8,8 +8,10 @@
 //! answered twice; concurrent transfers are bounded, and a request beyond the bound is
 //! refused with a "busy" error the phone retries.
 //!
-//! Source reads are synchronous on the worker: generated files are in memory and firmware
-//! comes from the page cache in chunks of at most one window, so a read is short.
+//! Each transfer, once its file is open, runs on a blocking thread of its own (as tftpd-hpa
+//! runs a process per transfer): lock-step TFTP is one round trip per block, and a blocking
+//! receive with the deadline as its timeout is the cheapest round trip there is. The
+//! transfer bound keeps the thread count bounded; file reads happen on that thread.
 
 use std::collections::HashSet;
 use std::io::Read;
@@ -21,7 +23,7 @@ use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 use tokio::sync::Semaphore;
 
-use super::provision::{Provision, Served, Via};
+use super::provision::{Content, Provision, Served, Via};
 use crate::files::stats::Counters;
 use crate::proto::tftp::options::{self, Limits};
 use crate::proto::tftp::packet::{self, ErrorCode, Mode, Packet, Request};
@@ -38,11 +40,6 @@ static START: OnceLock<Instant> = OnceLock::new();
 /// Time since the first call, as the sans-IO code wants it.
 fn now() -> Duration {
     START.get_or_init(Instant::now).elapsed()
-}
-
-/// The tokio instant of a sans-IO deadline.
-fn instant(d: Duration) -> tokio::time::Instant {
-    (*START.get_or_init(Instant::now) + d).into()
 }
 
 /// Largest read from a file at once. A lock-step transfer at blksize 512 would otherwise read
@@ -155,6 +152,81 @@ async fn send_error(s: &UdpSocket, peer: SocketAddr, code: ErrorCode, message: &
 }
 
 /// Runs one read request to its end.
+/// Sends a whole file from a blocking thread: the sender's datagrams out, the client's ACKs
+/// in, the sender's deadline as the socket's read timeout. A read error of the file ends the
+/// transfer with ERROR 0.
+fn run_transfer(
+    sock: std::net::UdpSocket,
+    peer: SocketAddr,
+    mut sender: Sender,
+    mut content: Content,
+) -> (Sender, State) {
+    let mut chunk = vec![0u8; READ_CHUNK];
+    let mut out = Vec::with_capacity(READ_CHUNK.min(65_536) + 4);
+    let mut inbuf = vec![0u8; RECV_BUF];
+    let mut read_timeout: Option<Duration> = None;
+    loop {
+        while sender.wants_data() {
+            match content.read(&mut chunk) {
+                Ok(0) => sender.finish(),
+                Ok(n) => sender.push(&chunk[..n]),
+                Err(e) => {
+                    tracing::warn!(%peer, error = %e, "tftp: file read failed");
+                    let mut err = Vec::new();
+                    packet::encode_error(ErrorCode::NotDefined, "Read error", &mut err);
+                    let _ = sock.send_to(&err, peer);
+                    return (sender, State::Failed(Failure::TimedOut));
+                }
+            }
+        }
+        while sender.poll_transmit(&mut out) {
+            if let Err(e) = sock.send_to(&out, peer) {
+                tracing::debug!(%peer, error = %e, "tftp send failed");
+            }
+        }
+        if sender.state() != State::Active {
+            let st = sender.state();
+            return (sender, st);
+        }
+        let Some(deadline) = sender.deadline() else {
+            let st = sender.state();
+            return (sender, st);
+        };
+        let wait = deadline.saturating_sub(now());
+        if wait.is_zero() {
+            sender.on_timeout(now());
+            continue;
+        }
+        // Only touch the socket option when the wait changes by more than a little: after
+        // each ACK the wait is the same negotiated timeout again.
+        let rounded = Duration::from_millis(wait.as_millis().max(1) as u64);
+        if read_timeout.is_none_or(|t| t.abs_diff(rounded) > Duration::from_millis(50)) {
+            let _ = sock.set_read_timeout(Some(rounded));
+            read_timeout = Some(rounded);
+        }
+        match sock.recv_from(&mut inbuf) {
+            Ok((n, from)) if from == peer => sender.on_datagram(&inbuf[..n], now()),
+            Ok((_, from)) => {
+                let mut err = Vec::new();
+                packet::encode_error(ErrorCode::UnknownTid, "Unknown transfer ID", &mut err);
+                let _ = sock.send_to(&err, from);
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                if now() >= deadline {
+                    sender.on_timeout(now());
+                }
+            }
+            // ICMP port unreachable: the client has gone. The deadline decides.
+            Err(e) => tracing::debug!(%peer, error = %e, "tftp receive error"),
+        }
+    }
+}
+
 async fn transfer(local: IpAddr, peer: SocketAddr, req: Request, p: &Provision, limits: &Limits) {
     let counters = &p.stats.tftp;
     let sock = match UdpSocket::bind((local, 0)).await {
@@ -176,7 +248,7 @@ async fn transfer(local: IpAddr, peer: SocketAddr, req: Request, p: &Provision, 
         .await;
         return;
     }
-    let mut content = match p.open(&req.filename, peer, Via::Tftp) {
+    let content = match p.open(&req.filename, peer, Via::Tftp) {
         Served::Content(c) => c,
         Served::NotFound => {
             send_error(&sock, peer, ErrorCode::FileNotFound, "File not found").await;
@@ -189,62 +261,30 @@ async fn transfer(local: IpAddr, peer: SocketAddr, req: Request, p: &Provision, 
     };
     let size = content.len().ok();
     let neg = options::negotiate(&req, size, limits);
-    let chunk_len = (neg.blksize * neg.windowsize).max(READ_CHUNK);
-    let mut sender = Sender::new(neg, req.mode, now());
+    let sender = Sender::new(neg, req.mode, now());
+    // The transfer itself runs on a blocking thread of its own, as tftpd-hpa runs a process
+    // per transfer: lock-step TFTP is one round trip per block, and a blocking receive costs
+    // two system calls a block where the event loop and its timer cost twice that.
+    let std_sock = match sock
+        .into_std()
+        .and_then(|s| s.set_nonblocking(false).map(|()| s))
+    {
+        Ok(s) => s,
+        Err(e) => {
+            Counters::bump(&counters.errors);
+            tracing::warn!(%peer, error = %e, "tftp: cannot use the transfer socket");
+            return;
+        }
+    };
     counters.active.fetch_add(1, Relaxed);
-    let mut chunk = vec![0u8; chunk_len];
-    let mut out = Vec::with_capacity(chunk.len() + 4);
-    let mut inbuf = vec![0u8; RECV_BUF];
-    // One timer for the whole transfer, moved when the deadline moves: a new timer per block
-    // cost more than the block's system calls.
-    let timer = tokio::time::sleep(Duration::ZERO);
-    tokio::pin!(timer);
-    let mut armed: Option<Duration> = None;
-    let outcome = 'run: loop {
-        while sender.wants_data() {
-            match content.read(&mut chunk) {
-                Ok(0) => sender.finish(),
-                Ok(n) => sender.push(&chunk[..n]),
-                Err(e) => {
-                    tracing::warn!(%peer, error = %e, "tftp: file read failed");
-                    send_error(&sock, peer, ErrorCode::NotDefined, "Read error").await;
-                    counters.active.fetch_sub(1, Relaxed);
-                    Counters::bump(&counters.errors);
-                    return;
-                }
-            }
-        }
-        while sender.poll_transmit(&mut out) {
-            if let Err(e) = sock.send_to(&out, peer).await {
-                tracing::debug!(%peer, error = %e, "tftp send failed");
-            }
-        }
-        match sender.state() {
-            State::Active => {}
-            other => break 'run other,
-        }
-        let Some(deadline) = sender.deadline() else {
-            break 'run sender.state();
-        };
-        if armed != Some(deadline) {
-            timer.as_mut().reset(instant(deadline));
-            armed = Some(deadline);
-        }
-        tokio::select! {
-            r = sock.recv_from(&mut inbuf) => match r {
-                Ok((n, from)) if from == peer => sender.on_datagram(&inbuf[..n], now()),
-                Ok((_, from)) => {
-                    send_error(&sock, from, ErrorCode::UnknownTid, "Unknown transfer ID").await;
-                }
-                Err(e) => {
-                    // ICMP port unreachable: the client has gone. Let the timeout decide.
-                    tracing::debug!(%peer, error = %e, "tftp receive error");
-                }
-            },
-            () = &mut timer => {
-                armed = None;
-                sender.on_timeout(now());
-            }
+    let run = tokio::task::spawn_blocking(move || run_transfer(std_sock, peer, sender, content));
+    let (sender, outcome) = match run.await {
+        Ok(r) => r,
+        Err(e) => {
+            counters.active.fetch_sub(1, Relaxed);
+            Counters::bump(&counters.errors);
+            tracing::error!(%peer, error = %e, "tftp transfer thread failed");
+            return;
         }
     };
     counters.active.fetch_sub(1, Relaxed);
