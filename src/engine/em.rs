@@ -76,6 +76,39 @@ impl EmError {
     }
 }
 
+/// `em max-concurrent-requests`: how many login/logout requests may be in progress at once
+/// (CUCM's "Maximum Concurrent Requests"; beyond it the answer is error 26). A request is in
+/// progress from its arrival until its answer, which includes waiting for the engine and the
+/// durable commit, so the count lives with the pages that wait, not in the engine.
+#[derive(Debug, Default)]
+pub struct Admission {
+    in_flight: std::sync::atomic::AtomicU32,
+}
+
+/// One admitted request; leaving the scope ends it.
+#[derive(Debug)]
+pub struct Admitted<'a>(&'a Admission);
+
+impl Drop for Admitted<'_> {
+    fn drop(&mut self) {
+        self.0
+            .in_flight
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Admission {
+    /// Admits one more request if fewer than `max` are in progress, else error 26.
+    pub fn enter(&self, max: u32) -> Result<Admitted<'_>, EmError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        if self.in_flight.fetch_add(1, SeqCst) >= max {
+            self.in_flight.fetch_sub(1, SeqCst);
+            return Err(EmError::Busy);
+        }
+        Ok(Admitted(self))
+    }
+}
+
 /// Why a session ended, for `show extension-mobility` and the logs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reason {
@@ -556,4 +589,31 @@ fn crosses(last: u64, now: u64, at: u64) -> bool {
         t += 86_400;
     }
     t <= now
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concurrency_limit_refuses_with_26_until_a_request_ends() {
+        let a = Admission::default();
+        let first = a.enter(2).unwrap();
+        let _second = a.enter(2).unwrap();
+        assert_eq!(a.enter(2).map(|_| ()), Err(EmError::Busy));
+        assert_eq!(EmError::Busy.code(), 26);
+        drop(first);
+        assert!(a.enter(2).is_ok());
+    }
+
+    #[test]
+    fn time_of_day_crossing() {
+        let day = 20_000 * 86_400;
+        let seven_pm = 19 * 3600;
+        assert!(crosses(day + seven_pm - 1, day + seven_pm, seven_pm));
+        assert!(!crosses(day + seven_pm, day + seven_pm + 5, seven_pm));
+        // Across midnight to the next day's time.
+        assert!(crosses(day + 23 * 3600, day + 86_400 + seven_pm, seven_pm));
+        assert!(!crosses(day + 10, day + 10, seven_pm));
+    }
 }

@@ -10,7 +10,6 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{StatusCode, header};
@@ -20,7 +19,7 @@ use tokio::net::TcpListener;
 
 use crate::daemon::actor::{EmRequest, EngineHandle};
 use crate::debug::Flags;
-use crate::engine::em::EmError;
+use crate::engine::em::{Admission, EmError};
 use crate::files::services::{self, Field, SoftKey};
 use crate::files::{Overrides, Site};
 use crate::ids::DeviceName;
@@ -34,7 +33,7 @@ pub struct Services {
     engine: EngineHandle,
     overrides: Overrides,
     debug: Arc<Flags>,
-    in_flight: AtomicU32,
+    admission: Admission,
 }
 
 type Shared = State<Arc<Services>>;
@@ -51,7 +50,7 @@ pub async fn serve(
         engine,
         overrides,
         debug,
-        in_flight: AtomicU32::new(0),
+        admission: Admission::default(),
     });
     let app = axum::Router::new()
         .route("/services", get(services_menu))
@@ -105,13 +104,8 @@ impl Services {
     /// Runs an EM request within `em max-concurrent-requests`.
     async fn run(&self, req: EmRequest) -> Result<(), EmError> {
         let max = self.engine.snapshot().model.telephony.em.max_concurrent;
-        if self.in_flight.fetch_add(1, SeqCst) >= max {
-            self.in_flight.fetch_sub(1, SeqCst);
-            return Err(EmError::Busy);
-        }
-        let r = self.engine.em(req).await;
-        self.in_flight.fetch_sub(1, SeqCst);
-        r.unwrap_or(Err(EmError::Database))
+        let _admitted = self.admission.enter(max)?;
+        self.engine.em(req).await.unwrap_or(Err(EmError::Database))
     }
 
     fn log(&self, what: &str, device: &str, user: &str, r: &Result<(), EmError>) {
