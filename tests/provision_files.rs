@@ -4,11 +4,10 @@
 //! Set `CMED_UPDATE_GOLDEN=1` to rewrite the golden files after an intended change, then
 //! review the diff.
 
-use std::collections::BTreeMap;
-
 use cmed::cli::graph::Grammar;
 use cmed::cli::startup;
 use cmed::config::model::Model;
+use cmed::engine::Logins;
 use cmed::files::{self, Lookup, Overrides, Site};
 use cmed::ids::{DeviceName, EphoneTag, RegDnTag, UserName};
 use quick_xml::events::Event;
@@ -26,7 +25,7 @@ fn site(m: &Model) -> Site {
     Site::of(m, &Overrides::default())
 }
 
-fn fetch(m: &Model, logins: &BTreeMap<DeviceName, UserName>, name: &str) -> String {
+fn fetch(m: &Model, logins: &Logins, name: &str) -> String {
     match files::lookup(m, logins, &site(m), name.as_bytes()) {
         Lookup::Generated(g) => String::from_utf8(g.bytes).unwrap(),
         other => panic!("{name}: {other:?}"),
@@ -100,8 +99,8 @@ fn golden(name: &str, actual: &str) {
 #[test]
 fn generated_files_match_their_golden_copies() {
     let m = office();
-    let none = BTreeMap::new();
-    let mut logged = BTreeMap::new();
+    let none = Logins::default();
+    let mut logged = Logins::default();
     logged.insert(
         DeviceName::parse("SEP0022905B11C2").unwrap(),
         UserName("amartin".into()),
@@ -124,7 +123,7 @@ fn generated_files_match_their_golden_copies() {
 #[test]
 fn sccp_file_of_an_em_phone_logged_out_has_what_the_phone_needs() {
     let m = office();
-    let p = paths(&fetch(&m, &BTreeMap::new(), "sep0022905b11c2.cnf.xml"));
+    let p = paths(&fetch(&m, &Logins::default(), "sep0022905b11c2.cnf.xml"));
     let cm = "device/devicePool/callManagerGroup/members/member/callManager";
     assert_eq!(text_of(&p, "device/deviceProtocol"), ["SCCP"]);
     assert_eq!(
@@ -161,7 +160,7 @@ fn sccp_file_of_an_em_phone_logged_out_has_what_the_phone_needs() {
 #[test]
 fn non_em_phone_keeps_the_configured_services_url() {
     let m = office();
-    let p = paths(&fetch(&m, &BTreeMap::new(), "SEP001E7A345A01.cnf.xml"));
+    let p = paths(&fetch(&m, &Logins::default(), "SEP001E7A345A01.cnf.xml"));
     assert_eq!(
         text_of(&p, "device/servicesURL"),
         ["http://127.0.0.1:8080/services"]
@@ -171,7 +170,7 @@ fn non_em_phone_keeps_the_configured_services_url() {
 #[test]
 fn sip_file_carries_the_lines_of_the_effective_profile() {
     let m = office();
-    let none = BTreeMap::new();
+    let none = Logins::default();
     let own = paths(&fetch(&m, &none, "SEP00EBD5C29A11.cnf.xml"));
     let line = "device/sipProfile/sipLines/line";
     assert_eq!(text_of(&own, "device/deviceProtocol"), ["SIP"]);
@@ -210,7 +209,7 @@ fn sip_file_carries_the_lines_of_the_effective_profile() {
     );
     assert_eq!(text_of(&out, &format!("{line}/speedDialNumber")), ["1099"]);
     // ... and with cdubois logged in, only her normal line (no overlay) plus her speed dial.
-    let mut logins = BTreeMap::new();
+    let mut logins = Logins::default();
     logins.insert(
         DeviceName::parse("SEP2C3124376B12").unwrap(),
         UserName("cdubois".into()),
@@ -224,14 +223,14 @@ fn sip_file_carries_the_lines_of_the_effective_profile() {
 #[test]
 fn version_stamp_changes_with_the_profile_and_the_settings_only() {
     let mut m = office();
-    let stamp = |m: &Model, logins: &BTreeMap<DeviceName, UserName>| {
+    let stamp = |m: &Model, logins: &Logins| {
         let p = paths(&fetch(m, logins, "SEP0022905B11C2.cnf.xml"));
         text_of(&p, "device/versionStamp")[0].to_string()
     };
-    let none = BTreeMap::new();
+    let none = Logins::default();
     let first = stamp(&m, &none);
     assert_eq!(stamp(&m, &none), first, "same inputs, same stamp");
-    let mut logins = BTreeMap::new();
+    let mut logins = Logins::default();
     logins.insert(
         DeviceName::parse("SEP0022905B11C2").unwrap(),
         UserName("amartin".into()),
@@ -260,7 +259,7 @@ fn version_stamp_changes_with_the_profile_and_the_settings_only() {
 fn config_values_are_escaped() {
     let mut m = office();
     m.reg_dns.get_mut(&RegDnTag(1)).unwrap().name = Some("R&D <\"Lab\"> 'x'".into());
-    let p = paths(&fetch(&m, &BTreeMap::new(), "SEP00EBD5C29A11.cnf.xml"));
+    let p = paths(&fetch(&m, &Logins::default(), "SEP00EBD5C29A11.cnf.xml"));
     assert_eq!(
         text_of(&p, "device/sipProfile/sipLines/line/displayName")[0],
         "R&D <\"Lab\"> 'x'"
@@ -270,7 +269,7 @@ fn config_values_are_escaped() {
 #[test]
 fn xml_default_names_each_loaded_model_by_device_type() {
     let m = office();
-    let p = paths(&fetch(&m, &BTreeMap::new(), "XMLDefault.cnf.xml"));
+    let p = paths(&fetch(&m, &Logins::default(), "XMLDefault.cnf.xml"));
     assert_eq!(
         text_of(&p, "Default/loadInformation435"),
         ["SCCP45.9-4-2SR3-1S"]
@@ -292,7 +291,7 @@ fn xml_default_names_each_loaded_model_by_device_type() {
 fn unknown_phones_trust_lists_and_bad_names_are_not_served() {
     let m = office();
     let s = site(&m);
-    let none = BTreeMap::new();
+    let none = Logins::default();
     let look = |n: &[u8]| files::lookup(&m, &none, &s, n);
     assert_eq!(look(b"SEP000000000001.cnf.xml"), Lookup::NotFound);
     assert_eq!(look(b"CTLSEP0022905B11C2.tlv"), Lookup::NotFound);

@@ -194,8 +194,10 @@ struct Failures {
 pub struct Em {
     /// Logged-in users by phone.
     pub sessions: BTreeMap<DeviceName, EmSession>,
-    /// Last user of each phone.
-    pub last_users: BTreeMap<DeviceName, UserName>,
+    /// Who is logged in where, shared with the published snapshot.
+    pub logins: crate::engine::Logins,
+    /// Last user of each phone, shared with the published snapshot.
+    pub last_users: crate::engine::Logins,
     /// Changed passwords (hashed) by user.
     pub credentials: BTreeMap<UserName, String>,
     failures: HashMap<UserName, Failures>,
@@ -253,7 +255,7 @@ impl Em {
     /// exists are dropped (and returned, to be logged and removed from the store).
     pub fn recover(model: &Model, p: Persisted) -> (Em, Vec<Change>) {
         let mut em = Em {
-            last_users: p.last_users,
+            last_users: p.last_users.into_iter().collect(),
             credentials: p.credentials,
             ..Em::default()
         };
@@ -263,6 +265,7 @@ impl Em {
                 phone_by_mac(model, device.mac()).is_some_and(|ph| ph.logout_profile().is_some());
             let user_ok = crate::engine::profile::user_profile(model, &s.user).is_some();
             if phone_ok && user_ok {
+                em.logins.insert(device.clone(), s.user.clone());
                 em.sessions.insert(device, s);
             } else {
                 tracing::warn!(%device, user = %s.user, "EM session dropped at start: its phone or user profile is no longer configured");
@@ -272,23 +275,17 @@ impl Em {
         (em, drop)
     }
 
-    /// Logged-in users by phone, for the published snapshot.
-    pub fn logins(&self) -> BTreeMap<DeviceName, UserName> {
-        self.sessions
-            .iter()
-            .map(|(d, s)| (d.clone(), s.user.clone()))
-            .collect()
-    }
-
     /// Applies committed changes and records the ended sessions.
     pub fn apply(&mut self, plan: &Plan, now: u64) {
         for c in &plan.changes {
             match c {
                 Change::PutSession { device, session } => {
+                    self.logins.insert(device.clone(), session.user.clone());
                     self.sessions.insert(device.clone(), session.clone());
                     self.activity.insert(device.clone(), now);
                 }
                 Change::EndSession { device } => {
+                    self.logins.remove(device);
                     self.sessions.remove(device);
                     self.deferred.remove(device);
                     self.activity.remove(device);

@@ -11,11 +11,11 @@ mod live;
 pub mod phone_shows;
 pub mod phones;
 pub mod profile;
+pub mod shared_map;
 pub mod station;
 
 pub use live::ProvisionView;
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -32,22 +32,24 @@ use live::EngineLive;
 use phones::{PhoneCmd, Phones};
 use profile::{PhoneRef, Source};
 
+/// Phones and the users logged in on them (or who last were).
+pub type Logins = shared_map::SharedMap<DeviceName, UserName>;
+
 /// What readers that must not queue behind the engine see: the last published state.
 #[derive(Clone, Debug)]
 pub struct Snapshot {
     /// The configuration model.
     pub model: Arc<Model>,
     /// Extension Mobility logins: phone -> user.
-    pub logins: Arc<BTreeMap<DeviceName, UserName>>,
+    pub logins: Logins,
     /// The last user of each phone (`em remember-last-user`).
-    pub last_users: Arc<BTreeMap<DeviceName, UserName>>,
+    pub last_users: Logins,
 }
 
 /// The engine state.
 pub struct Engine {
     grammar: Arc<Grammar>,
     running: Running,
-    logins: Arc<BTreeMap<DeviceName, UserName>>,
     provision: Option<ProvisionView>,
     phones: Phones,
     em: Em,
@@ -62,7 +64,6 @@ impl Engine {
         Engine {
             grammar,
             running,
-            logins: Arc::new(BTreeMap::new()),
             provision: None,
             phones: Phones::default(),
             em: Em::default(),
@@ -119,8 +120,8 @@ impl Engine {
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
             model: self.running.model.clone(),
-            logins: self.logins.clone(),
-            last_users: Arc::new(self.em.last_users.clone()),
+            logins: self.em.logins.clone(),
+            last_users: self.em.last_users.clone(),
         }
     }
 
@@ -134,7 +135,7 @@ impl Engine {
     ) -> Vec<PhoneCmd> {
         let model = self.running.model.clone();
         self.phones
-            .register(&model, &self.logins, conn, peer, reg, now)
+            .register(&model, &self.em.logins, conn, peer, reg, now)
     }
 
     /// Any other event of an SCCP connection; going on hook may release an EM logout that
@@ -157,7 +158,6 @@ impl Engine {
     pub fn recover(&mut self, persisted: Persisted) -> Vec<Change> {
         let (em, drop) = Em::recover(&self.running.model, persisted);
         self.em = em;
-        self.logins = Arc::new(self.em.logins());
         drop
     }
 
@@ -256,7 +256,6 @@ impl Engine {
     /// Applies a committed plan; returns the restarts to send.
     pub fn em_apply(&mut self, plan: &Plan, now: u64) -> Vec<PhoneCmd> {
         self.em.apply(plan, now);
-        self.logins = Arc::new(self.em.logins());
         for e in &plan.ended {
             tracing::info!(device = %e.device, user = %e.user, reason = e.reason.text(), "EM logout");
         }
@@ -278,7 +277,7 @@ impl Engine {
                 e.logout_profile?;
                 let device = e.mac.map(DeviceName::from_mac)?;
                 let phone = PhoneRef::Ephone(*t, e);
-                let eff = profile::effective(m, phone, self.logins.get(&device));
+                let eff = profile::effective(m, phone, self.em.logins.get(&device));
                 (station::station(m, phone, &eff) != *s.station).then_some(*t)
             })
             .collect();
@@ -341,7 +340,7 @@ impl Engine {
                         return false;
                     };
                     let device = e.mac.map(DeviceName::from_mac);
-                    let who = device.as_ref().and_then(|d| self.logins.get(d));
+                    let who = device.as_ref().and_then(|d| self.em.logins.get(d));
                     let eff = profile::effective(m, PhoneRef::Ephone(*t, e), who);
                     match eff.source {
                         Source::User(p) => *user && p == ProfileTag(*tag),

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::config::model::Model;
 use crate::engine::profile::{self, PhoneRef};
 use crate::engine::station;
-use crate::ids::{ConnId, DeviceName, EphoneTag, UserName};
+use crate::ids::{ConnId, DeviceName, EphoneTag};
 use crate::proto::sccp::msg::{Register, ResetType};
 use crate::proto::sccp::session::{Event, Station};
 
@@ -145,7 +145,7 @@ impl Phones {
     pub fn register(
         &mut self,
         model: &Model,
-        logins: &BTreeMap<DeviceName, UserName>,
+        logins: &crate::engine::Logins,
         conn: ConnId,
         peer: SocketAddr,
         reg: Register,
@@ -371,7 +371,7 @@ mod tests {
         let mut p = Phones::default();
         let cmds = p.register(
             &m,
-            &BTreeMap::new(),
+            &crate::engine::Logins::default(),
             ConnId(1),
             peer(),
             reg("SEP000000000001"),
@@ -386,7 +386,7 @@ mod tests {
     fn a_second_registration_replaces_the_first_connection() {
         let m = office();
         let mut p = Phones::default();
-        let none = BTreeMap::new();
+        let none = crate::engine::Logins::default();
         p.register(&m, &none, ConnId(1), peer(), reg("SEP001E7A345A01"), 1);
         let cmds = p.register(&m, &none, ConnId(2), peer(), reg("SEP001E7A345A01"), 2);
         assert_eq!(cmds[0], PhoneCmd::Replaced { conn: ConnId(1) });
@@ -410,10 +410,10 @@ mod tests {
     fn a_logged_in_user_changes_what_the_phone_is_given() {
         let m = office();
         let mut p = Phones::default();
-        let mut logins = BTreeMap::new();
+        let mut logins = crate::engine::Logins::default();
         logins.insert(
             DeviceName::parse("SEP0022905B11C2").unwrap(),
-            UserName("bkeller".into()),
+            crate::ids::UserName("bkeller".into()),
         );
         let cmds = p.register(&m, &logins, ConnId(1), peer(), reg("SEP0022905B11C2"), 1);
         let PhoneCmd::Accept { station, .. } = &cmds[0] else {

@@ -13,12 +13,11 @@ pub mod services;
 pub mod stats;
 pub mod xml;
 
-use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
 use crate::config::model::{Model, PhoneTag};
 use crate::engine::profile::PhoneRef;
-use crate::ids::{DeviceName, Mac, UserName};
+use crate::ids::{DeviceName, Mac};
 pub use name::{BadName, Wanted};
 
 /// The addresses and ports written into phone files: where phones find us.
@@ -118,12 +117,7 @@ pub fn phone_by_mac(model: &Model, mac: Mac) -> Option<PhoneRef<'_>> {
 }
 
 /// What to serve for a requested name. `logins` maps phones to their logged-in user.
-pub fn lookup(
-    model: &Model,
-    logins: &BTreeMap<DeviceName, UserName>,
-    site: &Site,
-    raw: &[u8],
-) -> Lookup {
+pub fn lookup(model: &Model, logins: &crate::engine::Logins, site: &Site, raw: &[u8]) -> Lookup {
     match name::classify(raw) {
         Err(bad) => Lookup::Refused(bad),
         Ok(Wanted::TrustList) => Lookup::NotFound,
