@@ -21,11 +21,12 @@
 #   once more (phones gone);
 # - prints a table against the targets.
 #
-# Exit status 0 whatever the figures (a benchmark, not a test); 1 when the storm did not run
-# to its end (no `storm:` line, cmed-phone killed, daemon gone); 2 when the setup failed.
+# Exit status 0 whatever the figures (a benchmark, not a test); 1 when cmed-phone printed no
+# `storm:` line or the daemon went away during the measurement; 2 when the setup failed.
 #
 # Environment: COUNT (default 10000), HOLD (65 s), DEADLINE (120 s), WINDOW (60 s),
-# SETTLE (1 s). HOLD must leave room for SETTLE + WINDOW. The load generator and the daemon
+# SETTLE (1 s). HOLD must leave room for SETTLE + WINDOW; cmed-phone itself ends up to one
+# keepalive interval after HOLD (each phone finishes its wait). The load generator and the daemon
 # share the machine's CPUs, and anything else running on it shows in the figures: run it on
 # an idle machine.
 set -euo pipefail
