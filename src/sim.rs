@@ -160,20 +160,12 @@ impl Phone {
     }
 
     fn register_msg(&self) -> FromPhone {
-        FromPhone::Register(Register {
-            device_name: self.name.clone(),
-            user_id: 0,
-            instance: 1,
-            ip: Ipv4Addr::LOCALHOST,
-            device_type: self.device_type,
-            max_streams: 1,
-            active_streams: 0,
-            protocol: self.protocol,
-            features: 0,
-            max_conferences: 0,
-            max_lines: 0,
-            load: String::new(),
-        })
+        FromPhone::Register(Register::station(
+            &self.name,
+            self.device_type,
+            self.protocol,
+            Ipv4Addr::LOCALHOST,
+        ))
     }
 
     /// Connects if needed, registers, and asks for everything a station asks for: button

@@ -84,20 +84,7 @@ impl World {
 
     /// Registers `device` over SCCP as connection `conn` from the phone's address.
     fn register(&mut self, conn: u64, device: &str) {
-        let reg = Register {
-            device_name: device.into(),
-            user_id: 0,
-            instance: 1,
-            ip: Ipv4Addr::new(127, 0, 0, 9),
-            device_type: 435,
-            max_streams: 1,
-            active_streams: 0,
-            protocol: 17,
-            features: 0,
-            max_conferences: 0,
-            max_lines: 2,
-            load: String::new(),
-        };
+        let reg = Register::station(device, 435, 17, Ipv4Addr::new(127, 0, 0, 9));
         let peer = SocketAddr::new(phone_ip(), 50_000);
         let cmds = self.engine.sccp_register(ConnId(conn), peer, reg, MORNING);
         assert!(

@@ -345,20 +345,7 @@ mod tests {
     }
 
     fn reg(name: &str) -> Register {
-        Register {
-            device_name: name.into(),
-            user_id: 0,
-            instance: 1,
-            ip: Ipv4Addr::LOCALHOST,
-            device_type: 436,
-            max_streams: 1,
-            active_streams: 0,
-            protocol: 17,
-            features: 0,
-            max_conferences: 0,
-            max_lines: 6,
-            load: String::new(),
-        }
+        Register::station(name, 436, 17, Ipv4Addr::LOCALHOST)
     }
 
     fn peer() -> SocketAddr {

@@ -58,6 +58,27 @@ pub struct Register {
     pub load: String,
 }
 
+impl Register {
+    /// A station's `Register` as a phone with one stream and no conferences sends it; the
+    /// fields not given are zero or empty.
+    pub fn station(device_name: &str, device_type: u32, protocol: u8, ip: Ipv4Addr) -> Register {
+        Register {
+            device_name: device_name.into(),
+            user_id: 0,
+            instance: 1,
+            ip,
+            device_type,
+            max_streams: 1,
+            active_streams: 0,
+            protocol,
+            features: 0,
+            max_conferences: 0,
+            max_lines: 0,
+            load: String::new(),
+        }
+    }
+}
+
 /// One CapabilitiesRes entry (§2.3): a codec the phone can use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Capability {

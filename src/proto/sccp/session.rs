@@ -421,18 +421,8 @@ mod tests {
 
     fn register() -> Register {
         Register {
-            device_name: "SEP001E7A345A01".into(),
-            user_id: 0,
-            instance: 1,
-            ip: Ipv4Addr::LOCALHOST,
-            device_type: 436,
-            max_streams: 1,
-            active_streams: 0,
-            protocol: 17,
-            features: 0,
-            max_conferences: 0,
             max_lines: 6,
-            load: String::new(),
+            ..Register::station("SEP001E7A345A01", 436, 17, Ipv4Addr::LOCALHOST)
         }
     }
 
