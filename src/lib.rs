@@ -15,4 +15,5 @@ pub mod ids;
 pub mod net;
 pub mod proto;
 pub mod sim;
+pub mod small_str;
 pub mod store;

@@ -25,7 +25,7 @@ pub struct Arg {
     /// Token index in the command.
     pub tok: u16,
     /// Canonical value (keywords in declared spelling).
-    pub value: String,
+    pub value: crate::small_str::SmallStr,
 }
 
 /// A line that matched a command.
@@ -244,7 +244,10 @@ fn walk(
                 (kind.canonical(w.text), false)
             };
             let mut args = t.args.clone();
-            args.push(Arg { tok, value });
+            args.push(Arg {
+                tok,
+                value: value.into(),
+            });
             push_closure(
                 g,
                 &mut next,

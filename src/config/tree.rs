@@ -71,7 +71,7 @@ pub enum KeyPart {
     /// A decimal value.
     Num(u64),
     /// Anything else, lower-cased.
-    Text(String),
+    Text(crate::small_str::SmallStr),
 }
 
 /// Identifies a line within its section and orders it for rendering.
@@ -123,7 +123,7 @@ pub fn key_of(g: &Grammar, mode: ModeId, line: &Line) -> LineKey {
         .filter_map(|k| line.args.iter().find(|a| a.tok == *k))
         .map(|a| match a.value.parse::<u64>() {
             Ok(n) => KeyPart::Num(n),
-            Err(_) => KeyPart::Text(a.value.to_ascii_lowercase()),
+            Err(_) => KeyPart::Text(a.value.to_ascii_lowercase().into()),
         })
         .collect();
     LineKey { rank, parts }
