@@ -154,13 +154,13 @@ async fn send_error(s: &UdpSocket, peer: SocketAddr, code: ErrorCode, message: &
 /// Runs one read request to its end.
 /// Sends a whole file from a blocking thread: the sender's datagrams out, the client's ACKs
 /// in, the sender's deadline as the socket's read timeout. A read error of the file ends the
-/// transfer with ERROR 0.
+/// transfer with ERROR 0 to the client and is returned (already logged).
 fn run_transfer(
     sock: std::net::UdpSocket,
     peer: SocketAddr,
     mut sender: Sender,
     mut content: Content,
-) -> (Sender, State) {
+) -> (Sender, Result<State, std::io::Error>) {
     let mut chunk = vec![0u8; READ_CHUNK];
     let mut out = Vec::with_capacity(READ_CHUNK.min(65_536) + 4);
     let mut inbuf = vec![0u8; RECV_BUF];
@@ -175,7 +175,7 @@ fn run_transfer(
                     let mut err = Vec::new();
                     packet::encode_error(ErrorCode::NotDefined, "Read error", &mut err);
                     let _ = sock.send_to(&err, peer);
-                    return (sender, State::Failed(Failure::TimedOut));
+                    return (sender, Err(e));
                 }
             }
         }
@@ -186,11 +186,11 @@ fn run_transfer(
         }
         if sender.state() != State::Active {
             let st = sender.state();
-            return (sender, st);
+            return (sender, Ok(st));
         }
         let Some(deadline) = sender.deadline() else {
             let st = sender.state();
-            return (sender, st);
+            return (sender, Ok(st));
         };
         let wait = deadline.saturating_sub(now());
         if wait.is_zero() {
@@ -291,12 +291,13 @@ async fn transfer(local: IpAddr, peer: SocketAddr, req: Request, p: &Provision, 
     counters.bytes.fetch_add(sender.bytes_sent(), Relaxed);
     let file = String::from_utf8_lossy(&req.filename);
     match outcome {
-        State::Done { .. } => {
+        Err(_) => Counters::bump(&counters.errors), // logged where it happened
+        Ok(State::Done { .. }) => {
             if p.debugging() {
                 tracing::info!(target: "cmed::debug::tftp", %peer, %file, bytes = sender.bytes_sent(), "tftp transfer complete");
             }
         }
-        State::Failed(f) => {
+        Ok(State::Failed(f)) => {
             Counters::bump(&counters.errors);
             match f {
                 Failure::TimedOut => tracing::info!(%peer, %file, "tftp transfer timed out"),
@@ -305,6 +306,6 @@ async fn transfer(local: IpAddr, peer: SocketAddr, req: Request, p: &Provision, 
                 }
             }
         }
-        State::Active => {}
+        Ok(State::Active) => {}
     }
 }
