@@ -133,3 +133,35 @@ fn a_second_daemon_on_the_same_data_directory_is_refused() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("in use by another cmed process"));
     stop(d);
 }
+
+/// Regression: a start that failed on a phone listener left `cmed.sock` behind.
+#[test]
+fn a_port_in_use_names_its_flag_and_leaves_no_control_socket() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("startup.cfg");
+    std::fs::write(&config, "hostname R1\n").unwrap();
+    let data = dir.path().join("data");
+    let taken = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = Command::new(CMED)
+        .args([
+            "run",
+            "--no-console",
+            "--bind",
+            "127.0.0.1",
+            "--tftp-port",
+            &port,
+        ])
+        .arg("--config")
+        .arg(&config)
+        .arg("--data")
+        .arg(&data)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot listen for TFTP"), "{err}");
+    assert!(err.contains("--tftp-port"), "{err}");
+    assert!(!data.join("cmed.sock").exists());
+}

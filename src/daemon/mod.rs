@@ -141,12 +141,6 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
     let mut store = RedbStore::open(&opts.data)?;
     let persisted = store.load()?;
     tracing::info!(sessions = persisted.sessions.len(), store = %store.path().display(), "store opened");
-    let listener = control::bind(&opts.data)
-        .await
-        .map_err(|source| DaemonError::Control {
-            path: control::socket_path(&opts.data),
-            source,
-        })?;
     let running = Running {
         tree: loaded.tree,
         model: Arc::new(loaded.model),
@@ -200,6 +194,13 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
     open_provisioning(&opts, &model, &overrides, provision).await?;
     open_sccp(&opts, &model, &overrides, engine.clone(), debug.clone()).await?;
     open_services(&opts, &model, &overrides, engine.clone(), debug).await?;
+    // The control socket comes last, so a start that fails leaves no socket behind.
+    let listener = control::bind(&opts.data)
+        .await
+        .map_err(|source| DaemonError::Control {
+            path: control::socket_path(&opts.data),
+            source,
+        })?;
     tokio::spawn(control::serve(listener, engine.clone(), grammar.clone()));
     tracing::info!(socket = %control::socket_path(&opts.data).display(), "control socket ready");
     if !opts.no_console && std::io::stdin().is_terminal() {
