@@ -138,6 +138,9 @@ fn service_errors_are_pages_with_cisco_numbers() {
     );
     assert!(page("device=%%%garbage").contains("<CiscoIPPhoneText>"));
     assert!(page("device=SEP000000000009").contains("(11)"));
+    // A device parameter that would smuggle a query into the URLs we hand out is refused.
+    let (_, menu) = http_get(d.http, "/services?device=SEP5475D0A32204%26action%3Dlogout");
+    assert!(menu.contains("(11)"), "{menu}");
     // The phones' authentication URL answers with exactly one word.
     let auth = |q: &str| http_get(d.http, &format!("/CCMCIP/authenticate.asp?{q}")).1;
     assert_eq!(

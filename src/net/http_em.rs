@@ -122,7 +122,10 @@ impl Services {
 
 /// `GET /services?device=SEP…`: the `url services` entry, then Extension Mobility last.
 async fn services_menu(State(s): Shared, Query(q): Params) -> Response {
-    let device = device_param(&q);
+    // Only a well-formed device name goes into the URLs we hand out.
+    let Some(device) = DeviceName::parse(device_param(&q).trim()) else {
+        return error_page("Services", EmError::UnknownDevice);
+    };
     let snap = s.engine.snapshot();
     let mut items = Vec::new();
     let own = format!("{}/services", s.base());
@@ -280,8 +283,11 @@ async fn change_credential(
     if device.is_empty() {
         return error_page("Change password", EmError::DeviceNameEmpty);
     }
+    let Some(name) = DeviceName::parse(&device) else {
+        return error_page("Change password", EmError::UnknownDevice);
+    };
     if !q.contains_key("new") {
-        let here = format!("{}{CHANGE_PATH}?device={device}", s.base());
+        let here = format!("{}{CHANGE_PATH}?device={}", s.base(), name.as_str());
         return xml(services::input(
             "Change Password",
             "Enter your current and new password",
