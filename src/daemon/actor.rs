@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{mpsc, watch};
@@ -20,9 +21,10 @@ pub use super::handle::{CliResult, EmRequest, EngineHandle, SccpRequest, Stopped
 use super::startup_file;
 use crate::cli::exec::{Effect, EmAdmin, Reply, Scope, Session};
 use crate::engine::em::{EmError, Plan};
-use crate::engine::phones::{ConnCmd, PhoneCmd};
+use crate::engine::phones::PhoneCmd;
 use crate::engine::{Engine, Snapshot};
 use crate::ids::ConnId;
+use crate::net::mailbox::Mailbox;
 use crate::proto::sccp::msg::ResetType;
 use crate::store::Store;
 
@@ -69,7 +71,7 @@ pub fn unix_now() -> u64 {
 struct Actor {
     engine: Engine,
     store: Box<dyn Store>,
-    conns: HashMap<ConnId, mpsc::Sender<ConnCmd>>,
+    conns: HashMap<ConnId, Arc<Mailbox>>,
     snap_tx: watch::Sender<Snapshot>,
     startup_path: PathBuf,
     /// When to look for EM phones whose profile was edited: a quiet moment after the last
@@ -269,8 +271,8 @@ impl Actor {
 
     fn sccp(&mut self, req: SccpRequest) {
         match req {
-            SccpRequest::Open { conn, tx } => {
-                self.conns.insert(conn, tx);
+            SccpRequest::Open { conn, mailbox } => {
+                self.conns.insert(conn, mailbox);
             }
             SccpRequest::Register {
                 conn,
@@ -297,24 +299,17 @@ impl Actor {
     }
 }
 
-fn deliver(conns: &HashMap<ConnId, mpsc::Sender<ConnCmd>>, cmd: PhoneCmd) {
+fn deliver(conns: &HashMap<ConnId, Arc<Mailbox>>, cmd: PhoneCmd) {
     let (conn, cmd) = cmd.split();
-    if let Some(tx) = conns.get(&conn)
-        && tx.try_send(cmd).is_err()
-    {
-        tracing::warn!(%conn, "SCCP connection not taking commands; dropped one");
+    if let Some(mailbox) = conns.get(&conn) {
+        mailbox.post(cmd);
     }
 }
 
 /// Restarts or resets the phones of `scope`. `restart all N` / `reset all N` space the
 /// phones N seconds apart, as CME does, so a building does not reboot at once; that runs in
 /// its own task and the CLI answers at once.
-fn restart(
-    engine: &Engine,
-    conns: &HashMap<ConnId, mpsc::Sender<ConnCmd>>,
-    scope: &Scope,
-    kind: ResetType,
-) {
+fn restart(engine: &Engine, conns: &HashMap<ConnId, Arc<Mailbox>>, scope: &Scope, kind: ResetType) {
     let cmds = engine.phones_in(scope, kind);
     tracing::info!(?scope, ?kind, phones = cmds.len(), "restart/reset");
     let spacing = match scope {
@@ -331,15 +326,15 @@ fn restart(
         .into_iter()
         .filter_map(|c| {
             let (conn, cmd) = c.split();
-            conns.get(&conn).map(|tx| (tx.clone(), cmd))
+            conns.get(&conn).map(|m| (m.clone(), cmd))
         })
         .collect();
     tokio::spawn(async move {
-        for (i, (tx, cmd)) in targets.into_iter().enumerate() {
+        for (i, (mailbox, cmd)) in targets.into_iter().enumerate() {
             if i > 0 {
                 tokio::time::sleep(spacing).await;
             }
-            let _ = tx.send(cmd).await;
+            mailbox.post(cmd);
         }
     });
 }

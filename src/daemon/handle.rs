@@ -2,14 +2,15 @@
 //! actor (CLI lines, SCCP connection events, EM requests) and the published snapshot.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::cli::exec::{Reply, Session};
 use crate::engine::Snapshot;
 use crate::engine::em::EmError;
-use crate::engine::phones::ConnCmd;
 use crate::ids::ConnId;
+use crate::net::mailbox::Mailbox;
 use crate::proto::sccp::msg::Register;
 use crate::proto::sccp::session::Event;
 
@@ -98,12 +99,12 @@ pub enum EmRequest {
 /// What an SCCP connection task tells the engine.
 #[derive(Debug)]
 pub enum SccpRequest {
-    /// A connection opened; the engine answers it on `tx`.
+    /// A connection opened; the engine answers it through `mailbox`.
     Open {
         /// The connection.
         conn: ConnId,
         /// Its command channel.
-        tx: mpsc::Sender<ConnCmd>,
+        mailbox: Arc<Mailbox>,
     },
     /// The phone sent `Register`.
     Register {

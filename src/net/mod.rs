@@ -3,6 +3,7 @@
 
 pub mod http_em;
 pub mod http_prov;
+pub mod mailbox;
 pub mod phone_push;
 pub mod provision;
 pub mod sccp;

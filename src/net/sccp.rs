@@ -14,8 +14,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::Semaphore;
 
+use super::mailbox::Mailbox;
 use crate::daemon::actor::{EngineHandle, SccpRequest};
 use crate::debug::Flags;
 use crate::engine::phones::ConnCmd;
@@ -89,8 +90,14 @@ async fn connection(
     engine: &EngineHandle,
     debug: &Flags,
 ) {
-    let (tx, mut rx) = mpsc::channel::<ConnCmd>(8);
-    engine.sccp(SccpRequest::Open { conn, tx }).await;
+    let mailbox = Arc::new(Mailbox::default());
+    // The rarely awaited steps (telling the engine, decoding a burst, the last flush) are
+    // boxed: inline, their futures would widen every idle connection's task for good.
+    Box::pin(engine.sccp(SccpRequest::Open {
+        conn,
+        mailbox: mailbox.clone(),
+    }))
+    .await;
     let (mut rd, mut wr) = stream.into_split();
     let mut session = Session::new(mono());
     // Buffers grow to the largest message seen (under 1 KB for a registration): thousands of
@@ -113,7 +120,7 @@ async fn connection(
             out = Vec::new();
         }
         while let Some(ev) = session.poll_event() {
-            report(engine, debug, conn, peer, ev).await;
+            Box::pin(report(engine, debug, conn, peer, ev)).await;
         }
         if session.phase() == Phase::Closed {
             break End::Session;
@@ -125,20 +132,18 @@ async fn connection(
             r = rd.read_buf(&mut inbuf) => match r {
                 Ok(0) => break End::PeerClosed,
                 Ok(_) => {
-                    if let Err(e) = feed(&mut session, &mut inbuf, engine, debug, conn, peer).await {
+                    let fed = Box::pin(feed(&mut session, &mut inbuf, engine, debug, conn, peer));
+                    if let Err(e) = fed.await {
                         break End::BadFrame(e);
                     }
                 }
                 Err(e) => break End::Io(e),
             },
-            cmd = rx.recv() => match cmd {
-                Some(ConnCmd::Accept(station, protocol)) => {
-                    session.accept(station, protocol, mono());
-                }
-                Some(ConnCmd::Reject(text)) => session.reject(text),
-                Some(ConnCmd::Reset(kind)) => session.reset(kind),
-                Some(ConnCmd::Replaced) => session.replaced(),
-                None => break End::Session,
+            cmd = mailbox.next() => match cmd {
+                ConnCmd::Accept(station, protocol) => session.accept(station, protocol, mono()),
+                ConnCmd::Reject(text) => session.reject(text),
+                ConnCmd::Reset(kind) => session.reset(kind),
+                ConnCmd::Replaced => session.replaced(),
             },
             _ = tokio::time::sleep(wait) => session.on_tick(mono()),
         }
@@ -159,7 +164,7 @@ async fn connection(
     }
     let _ = wr.shutdown().await;
     while let Some(ev) = session.poll_event() {
-        report(engine, debug, conn, peer, ev).await;
+        Box::pin(report(engine, debug, conn, peer, ev)).await;
     }
     if Flags::on(&debug.ephone_register) {
         tracing::info!(target: "cmed::debug::ephone", %conn, %peer, reason = ?session.close_reason(), "SCCP connection closed");

@@ -21,6 +21,12 @@ pub use super::station::{Station, StationLine, StationSpeedDial};
 /// as chan_skinny and wazo-libsccp do (reference §1.4); phones that speak more accept it.
 pub const MAX_PROTOCOL: u8 = 11;
 
+/// One shared empty station for every session that has not registered yet.
+fn empty_station() -> Arc<Station> {
+    static EMPTY: std::sync::OnceLock<Arc<Station>> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(Arc::default).clone()
+}
+
 /// Where the connection stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phase {
@@ -88,7 +94,7 @@ impl Session {
     pub fn new(now: Duration) -> Session {
         Session {
             phase: Phase::Connected,
-            station: Arc::default(),
+            station: empty_station(),
             proto: Proto(0),
             last_heard: now,
             out: VecDeque::new(),
