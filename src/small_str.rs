@@ -94,7 +94,26 @@ impl fmt::Debug for SmallStr {
 
 impl fmt::Display for SmallStr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        // `pad`, so that widths and alignment (`{:<9}`) apply as they do to `str`.
+        f.pad(self.as_str())
+    }
+}
+
+impl PartialEq<str> for SmallStr {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for SmallStr {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl Default for SmallStr {
+    fn default() -> Self {
+        SmallStr::from("")
     }
 }
 
@@ -116,7 +135,9 @@ mod tests {
         let l = SmallStr::from(long.clone());
         assert!(matches!(l, SmallStr::Heap(_)));
         assert_eq!(l.as_str(), long);
-        assert!(SmallStr::from("a") < SmallStr::from("b"));
+        let (a, b) = (SmallStr::from("a"), SmallStr::from("b"));
+        assert!(a < b);
+        assert_eq!(format!("[{a:<3}]"), "[a  ]", "widths apply");
         assert_eq!(std::mem::size_of::<SmallStr>(), 24);
     }
 }

@@ -44,7 +44,7 @@ pub fn ephones(model: &Model, phones: &Phones, registered_only: bool) -> String 
                 let _ = writeln!(
                     out,
                     " in SCCP ver {}/{} max_streams={}",
-                    s.protocol, s.register.protocol, s.register.max_streams
+                    s.protocol, s.offered_protocol, s.max_streams
                 );
             }
             _ => out.push('\n'),
@@ -157,7 +157,7 @@ pub fn summary(model: &Model, phones: &Phones, registered_only: bool) -> String 
                 .lines
                 .iter()
                 .enumerate()
-                .map(|(i, l)| (i + 1, l.number.clone()))
+                .map(|(i, l)| (i + 1, l.number.to_string()))
                 .collect(),
             None => Vec::new(),
         };
@@ -224,7 +224,7 @@ pub fn dn(model: &Model, phones: &Phones, tag: DnTag) -> String {
             continue;
         }
         for (i, l) in s.station.lines.iter().enumerate() {
-            if l.number == number.0 {
+            if *l.number == *number.0 {
                 let mac = model
                     .ephones
                     .get(etag)

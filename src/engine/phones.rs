@@ -72,8 +72,12 @@ pub struct Status {
     pub conn: Option<ConnId>,
     /// Where it connected from.
     pub peer: SocketAddr,
-    /// `Register` as the phone sent it.
-    pub register: Register,
+    /// The phone's device name (its MAC).
+    pub device: crate::ids::Mac,
+    /// The highest protocol version the phone offered in `Register`.
+    pub offered_protocol: u8,
+    /// `maxStreams` from `Register`.
+    pub max_streams: u32,
     /// The negotiated protocol version.
     pub protocol: u8,
     /// Unix time of the registration.
@@ -193,7 +197,9 @@ impl Phones {
                 conn: Some(conn),
                 peer,
                 protocol: protocol.min(crate::proto::sccp::session::MAX_PROTOCOL),
-                register: reg,
+                device: device.mac(),
+                offered_protocol: reg.protocol,
+                max_streams: reg.max_streams,
                 since: now,
                 keepalives: 0,
                 off_hook: false,
@@ -244,7 +250,7 @@ impl Phones {
     /// The phone on `conn`, once it registered.
     pub fn device_of(&self, conn: ConnId) -> Option<DeviceName> {
         let s = self.status.get(self.by_conn.get(&conn)?)?;
-        DeviceName::parse(&s.register.device_name)
+        Some(DeviceName::from_mac(s.device))
     }
 
     /// The address a registered phone connected from.

@@ -10,6 +10,7 @@ use crate::config::model::{ButtonKind, Model, NumberOwner};
 use crate::engine::profile::{Effective, PhoneRef};
 use crate::proto::sccp::msg::ButtonDef;
 use crate::proto::sccp::session::{Station, StationLine, StationSpeedDial};
+use crate::small_str::SmallStr;
 
 /// `ButtonTemplate` kinds (SCCP reference §3.2).
 const LINE: u8 = 0x09;
@@ -29,13 +30,11 @@ pub fn station(model: &Model, phone: PhoneRef<'_>, eff: &Effective<'_>) -> Stati
         if pos >= capacity || key.kind == ButtonKind::Expansion {
             continue;
         }
+        let number = first.number.0.as_str();
         lines.push(StationLine {
-            number: first.number.0.clone(),
-            name: first.name.clone().unwrap_or_else(|| first.number.0.clone()),
-            label: first
-                .label
-                .clone()
-                .unwrap_or_else(|| first.number.0.clone()),
+            number: number.into(),
+            name: first.name.as_deref().unwrap_or(number).into(),
+            label: first.label.as_deref().unwrap_or(number).into(),
             forward: forward(model, &first.number),
         });
         slots[pos] = Some(ButtonDef {
@@ -49,8 +48,8 @@ pub fn station(model: &Model, phone: PhoneRef<'_>, eff: &Effective<'_>) -> Stati
             break;
         };
         speed_dials.push(StationSpeedDial {
-            number: sd.number.clone(),
-            name: sd.label.clone().unwrap_or_else(|| sd.number.clone()),
+            number: sd.number.as_str().into(),
+            name: sd.label.as_deref().unwrap_or(&sd.number).into(),
         });
         slots[free] = Some(ButtonDef {
             instance: speed_dials.len() as u8,
@@ -73,8 +72,7 @@ pub fn station(model: &Model, phone: PhoneRef<'_>, eff: &Effective<'_>) -> Stati
     let load = phone
         .model_keyword()
         .and_then(|m| model.telephony.loads.get(m))
-        .cloned()
-        .unwrap_or_default();
+        .map_or("", String::as_str);
     Station {
         keepalive: model.telephony.keepalive,
         date_template: "M/D/Y".into(),
@@ -83,9 +81,9 @@ pub fn station(model: &Model, phone: PhoneRef<'_>, eff: &Effective<'_>) -> Stati
         lines,
         speed_dials,
         services: Vec::new(),
-        user_name: eff.user.map(|u| u.0.clone()).unwrap_or_default(),
-        server_name: model.hostname.clone(),
-        version: load,
+        user_name: eff.user.map_or("", |u| u.0.as_str()).into(),
+        server_name: model.hostname.as_str().into(),
+        version: load.into(),
     }
 }
 
@@ -93,7 +91,7 @@ pub fn station(model: &Model, phone: PhoneRef<'_>, eff: &Effective<'_>) -> Stati
 fn forward(
     model: &Model,
     number: &crate::ids::Extension,
-) -> (Option<String>, Option<String>, Option<String>) {
+) -> (Option<SmallStr>, Option<SmallStr>, Option<SmallStr>) {
     let f = match model.numbers.get(number) {
         Some(NumberOwner::Ephone(t)) => model.dns.get(t).map(|d| &d.forward),
         Some(NumberOwner::Register(t)) => model.reg_dns.get(t).map(|d| &d.forward),
@@ -101,9 +99,9 @@ fn forward(
     };
     match f {
         Some(f) => (
-            f.all.clone(),
-            f.busy.clone(),
-            f.noan.as_ref().map(|(t, _)| t.clone()),
+            f.all.as_deref().map(SmallStr::from),
+            f.busy.as_deref().map(SmallStr::from),
+            f.noan.as_ref().map(|(t, _)| SmallStr::from(t.as_str())),
         ),
         None => (None, None, None),
     }

@@ -171,7 +171,7 @@ impl Session {
         self.last_heard = now;
         self.out.push_back(ToPhone::RegisterAck {
             keepalive: station.keepalive,
-            date_template: station.date_template.clone(),
+            date_template: station.date_template.to_string(),
             secondary_keepalive: station.keepalive,
             protocol: self.proto.0,
         });
@@ -261,16 +261,18 @@ impl Session {
                 let l = index(&s.lines, n).cloned().unwrap_or_default();
                 Some(ToPhone::LineStat {
                     line: n,
-                    number: l.number,
-                    display_name: l.name,
-                    label: l.label,
+                    number: l.number.to_string(),
+                    display_name: l.name.to_string(),
+                    label: l.label.to_string(),
                     // 1 original dialled, 2 redirected dialled, 4 calling line id, 8 calling name.
                     options: 15,
                 })
             }
             FromPhone::ForwardStatReq(n) => {
+                let text =
+                    |t: &Option<crate::small_str::SmallStr>| t.as_ref().map(|t| t.to_string());
                 let f = index(&s.lines, n)
-                    .map(|l| l.forward.clone())
+                    .map(|l| (text(&l.forward.0), text(&l.forward.1), text(&l.forward.2)))
                     .unwrap_or_default();
                 Some(ToPhone::ForwardStat {
                     line: n,
@@ -283,8 +285,8 @@ impl Session {
                 let d = index(&s.speed_dials, n).cloned().unwrap_or_default();
                 Some(ToPhone::SpeedDialStat {
                     index: n,
-                    number: d.number,
-                    name: d.name,
+                    number: d.number.to_string(),
+                    name: d.name.to_string(),
                 })
             }
             FromPhone::ServiceUrlStatReq(n) => {
@@ -305,18 +307,18 @@ impl Session {
                 device_name: String::new(),
                 user_id: 0,
                 instance: 1,
-                user_name: s.user_name.clone(),
-                server_name: s.server_name.clone(),
+                user_name: s.user_name.to_string(),
+                server_name: s.server_name.to_string(),
                 lines: s.lines.len() as u32,
                 speed_dials: s.speed_dials.len() as u32,
             }),
-            FromPhone::VersionReq => Some(ToPhone::Version(s.version.clone())),
+            FromPhone::VersionReq => Some(ToPhone::Version(s.version.to_string())),
             FromPhone::TimeDateReq => {
                 self.out.push_back(time_date(unix));
                 // Registration is complete (reference §4.1): show the primary extension.
                 self.out.push_back(ToPhone::DisplayPromptStatus {
                     timeout: 0,
-                    text: s.banner.clone().into_bytes(),
+                    text: s.banner.as_bytes().to_vec(),
                     line: 0,
                     call_ref: 0,
                 });
