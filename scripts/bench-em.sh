@@ -20,19 +20,17 @@ RATE_SECS=${RATE_SECS:-10}
 [[ -x target/release/cmed && -x target/release/cmed-em-storm && -x target/release/cmed-gen-config ]] ||
     cargo build --release --bins
 
-tmp=$(mktemp -d /tmp/cmed-bench-em.XXXXXX)
-pid=
-cleanup() {
-    if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+# shellcheck source=bench-common.sh
+. scripts/bench-common.sh
+bench_setup em
+tmp=$TMP
 
 target/release/cmed-gen-config --ephones 10000 --dns 20000 --users 10000 > "$tmp/em.cfg"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 target/release/cmed run --no-console --config "$tmp/em.cfg" --data "$tmp/data" \
     --tftp-port 0 --http-prov-port 0 --sccp-port 0 --http-port "$port" 2> "$tmp/cmed.log" &
 pid=$!
+PIDS+=("$pid")
 for _ in $(seq 1 100); do
     target/release/cmed cli --data "$tmp/data" -c 'show ephone summary | include configured' \
         > /dev/null 2>&1 && break

@@ -65,18 +65,9 @@ if [[ ! -x $CMED || ! -x $PHONE || ! -x $GEN ]]; then
 fi
 
 TICK=$(getconf CLK_TCK)
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/cmed-bench-sccp.XXXXXX")
-PIDS=()
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=bench-common.sh
+. scripts/bench-common.sh
+bench_setup sccp
 
 # now_ns: wall clock in nanoseconds.
 now_ns() { date +%s%N; }

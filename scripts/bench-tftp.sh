@@ -69,18 +69,9 @@ CMED=target/release/cmed
 STORM=target/release/cmed-tftp-storm
 GEN=target/release/cmed-gen-config
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/cmed-bench-tftp.XXXXXX")
-PIDS=()
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=bench-common.sh
+. scripts/bench-common.sh
+bench_setup tftp
 
 # ---------------------------------------------------------------- setup
 HPA_ROOT=$TMP/hpa-root

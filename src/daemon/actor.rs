@@ -140,7 +140,7 @@ impl Actor {
                         return;
                     }
                 };
-                let result = planned.and_then(|plan| self.commit(&plan, now));
+                let result = planned.and_then(|plan| self.commit(&plan));
                 // Answer first, then restart: the phone shows the result, then re-registers.
                 let (answer, restarts) = match result {
                     Ok(cmds) => (Ok(()), cmds),
@@ -155,7 +155,7 @@ impl Actor {
     }
 
     /// Commits a plan, applies it and publishes the new state; returns the restarts to send.
-    fn commit(&mut self, plan: &Plan, now: u64) -> Result<Vec<PhoneCmd>, EmError> {
+    fn commit(&mut self, plan: &Plan) -> Result<Vec<PhoneCmd>, EmError> {
         if plan.changes.is_empty() {
             return Ok(Vec::new());
         }
@@ -167,13 +167,13 @@ impl Actor {
         for (ip, user, secret) in self.engine.history_pushes(plan) {
             tokio::spawn(crate::net::phone_push::clear_history(ip, user, secret));
         }
-        let cmds = self.engine.em_apply(plan, now);
+        let cmds = self.engine.em_apply(plan);
         let _ = self.snap_tx.send(self.engine.snapshot());
         Ok(cmds)
     }
 
-    fn commit_and_restart(&mut self, plan: &Plan, now: u64) {
-        if let Ok(cmds) = self.commit(plan, now) {
+    fn commit_and_restart(&mut self, plan: &Plan) {
+        if let Ok(cmds) = self.commit(plan) {
             for cmd in cmds {
                 deliver(&self.conns, cmd);
             }
@@ -183,7 +183,7 @@ impl Actor {
     fn tick(&mut self) {
         let now = unix_now();
         let plan = self.engine.em_tick(now);
-        self.commit_and_restart(&plan, now);
+        self.commit_and_restart(&plan);
         if self.refresh_at.is_some_and(|t| now >= t) {
             self.refresh_at = None;
             let cmds = self.engine.stale_em_phones();
@@ -263,7 +263,7 @@ impl Actor {
                 .engine
                 .em_logout_user(&crate::ids::UserName(user.clone()), now),
         };
-        for cmd in self.commit(&plan, now)? {
+        for cmd in self.commit(&plan)? {
             deliver(&self.conns, cmd);
         }
         Ok(())
@@ -288,7 +288,7 @@ impl Actor {
             SccpRequest::Event { conn, event } => {
                 let now = unix_now();
                 if let Some(plan) = self.engine.sccp_event(conn, &event, now) {
-                    self.commit_and_restart(&plan, now);
+                    self.commit_and_restart(&plan);
                 }
             }
             SccpRequest::Closed { conn } => {

@@ -250,7 +250,7 @@ async fn open_provisioning(
     tokio::spawn(net::tftp::serve(udp, provision.clone(), Limits::default()));
     if opts.http_prov_port != 0 {
         let addr = SocketAddr::new(ip, opts.http_prov_port);
-        let (tcp, at) = listen_tcp(addr, "HTTP provisioning", "--http-prov-port").await?;
+        let (tcp, at) = listen_tcp(addr, "HTTP provisioning", "--http-prov-port")?;
         let _ = provision.stats.http_at.set(at.to_string());
         tokio::spawn(net::http_prov::serve(tcp, provision));
     }
@@ -263,7 +263,7 @@ async fn open_provisioning(
 const BACKLOG: u32 = 4096;
 
 /// Binds a TCP listener; the error names the flag that changes its port.
-async fn listen_tcp(
+fn listen_tcp(
     addr: SocketAddr,
     what: &'static str,
     flag: &'static str,
@@ -297,7 +297,7 @@ async fn open_sccp(
     debug: Arc<crate::debug::Flags>,
 ) -> Result<(), DaemonError> {
     let addr = SocketAddr::new(listen_ip(opts, model), Site::of(model, overrides).sccp_port);
-    let (tcp, _) = listen_tcp(addr, "SCCP", "--sccp-port").await?;
+    let (tcp, _) = listen_tcp(addr, "SCCP", "--sccp-port")?;
     tokio::spawn(net::sccp::serve(tcp, engine, debug));
     Ok(())
 }
@@ -316,7 +316,7 @@ async fn open_services(
         return Ok(());
     }
     let addr = SocketAddr::new(listen_ip(opts, model), Site::of(model, overrides).http_port);
-    let (tcp, _) = listen_tcp(addr, "phone services (HTTP)", "--http-port").await?;
+    let (tcp, _) = listen_tcp(addr, "phone services (HTTP)", "--http-port")?;
     tokio::spawn(net::http_em::serve(tcp, engine, overrides.clone(), debug));
     Ok(())
 }

@@ -205,8 +205,6 @@ pub struct Em {
     pub recent: VecDeque<Ended>,
     /// Phones whose automatic logout waits for them to go on hook.
     pub deferred: BTreeMap<DeviceName, Reason>,
-    /// Idle activity kept in memory (an off-hook resets the idle timer), by phone.
-    pub activity: BTreeMap<DeviceName, u64>,
     last_tick: Option<u64>,
 }
 
@@ -276,19 +274,17 @@ impl Em {
     }
 
     /// Applies committed changes and records the ended sessions.
-    pub fn apply(&mut self, plan: &Plan, now: u64) {
+    pub fn apply(&mut self, plan: &Plan) {
         for c in &plan.changes {
             match c {
                 Change::PutSession { device, session } => {
                     self.logins.insert(device.clone(), session.user.clone());
                     self.sessions.insert(device.clone(), session.clone());
-                    self.activity.insert(device.clone(), now);
                 }
                 Change::EndSession { device } => {
                     self.logins.remove(device);
                     self.sessions.remove(device);
                     self.deferred.remove(device);
-                    self.activity.remove(device);
                 }
                 Change::PutLastUser { device, user } => {
                     self.last_users.insert(device.clone(), user.clone());
@@ -508,10 +504,12 @@ impl Em {
         })
     }
 
-    /// The phone went off hook: the idle timer restarts.
+    /// The phone went off hook: the idle timer restarts. Only in memory: a restart of the
+    /// daemon counts idle time from the last stored activity (the login), erring towards
+    /// logging out later, not earlier, than a committed write per off-hook would.
     pub fn off_hook(&mut self, device: &DeviceName, now: u64) {
-        if self.sessions.contains_key(device) {
-            self.activity.insert(device.clone(), now);
+        if let Some(s) = self.sessions.get_mut(device) {
+            s.last_activity = now;
         }
     }
 
@@ -550,12 +548,7 @@ impl Em {
             } else {
                 let idle = crate::engine::profile::user_profile(model, &s.user)
                     .and_then(|(_, p)| p.max_idle_minutes);
-                let since = self
-                    .activity
-                    .get(device)
-                    .copied()
-                    .unwrap_or(s.last_activity);
-                idle.filter(|m| now >= since + u64::from(*m) * 60)
+                idle.filter(|m| now >= s.last_activity + u64::from(*m) * 60)
                     .map(|_| Reason::Idle)
             };
             if let Some(r) = reason {

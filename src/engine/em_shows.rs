@@ -35,7 +35,6 @@ pub fn sessions(model: &Model, em: &Em, now: u64) -> String {
             .users
             .get(&s.user)
             .map_or("-".to_string(), |t| t.to_string());
-        let idle = em.activity.get(device).copied().unwrap_or(s.last_activity);
         let _ = writeln!(
             out,
             "{:<17}{:<12}{:<16}{:<9}{:<31}{}",
@@ -44,7 +43,7 @@ pub fn sessions(model: &Model, em: &Em, now: u64) -> String {
             s.user.0,
             profile,
             civil::ios(s.since),
-            minutes(idle, now)
+            minutes(s.last_activity, now)
         );
     }
     let _ = writeln!(out, "Total users logged in: {}", em.sessions.len());

@@ -254,8 +254,8 @@ impl Engine {
     }
 
     /// Applies a committed plan; returns the restarts to send.
-    pub fn em_apply(&mut self, plan: &Plan, now: u64) -> Vec<PhoneCmd> {
-        self.em.apply(plan, now);
+    pub fn em_apply(&mut self, plan: &Plan) -> Vec<PhoneCmd> {
+        self.em.apply(plan);
         for e in &plan.ended {
             tracing::info!(device = %e.device, user = %e.user, reason = e.reason.text(), "EM logout");
         }

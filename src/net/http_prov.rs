@@ -48,7 +48,7 @@ async fn get_file(
         Served::NotFound => (StatusCode::NOT_FOUND, "File not found\n").into_response(),
         Served::Refused => (StatusCode::FORBIDDEN, "Access violation\n").into_response(),
         Served::Content(content) => {
-            let len = match content.len() {
+            let len = match content.size() {
                 Ok(n) => n,
                 Err(e) => {
                     Counters::bump(&p.stats.http.errors);

@@ -39,16 +39,11 @@ pub enum Content {
 
 impl Content {
     /// Its size in bytes.
-    pub fn len(&self) -> io::Result<u64> {
+    pub fn size(&self) -> io::Result<u64> {
         match self {
             Content::Bytes(c) => Ok(c.get_ref().len() as u64),
             Content::File(f) => Ok(f.metadata()?.len()),
         }
-    }
-
-    /// Whether it is empty.
-    pub fn is_empty(&self) -> io::Result<bool> {
-        Ok(self.len()? == 0)
     }
 }
 

@@ -259,7 +259,7 @@ async fn transfer(local: IpAddr, peer: SocketAddr, req: Request, p: &Provision, 
             return;
         }
     };
-    let size = content.len().ok();
+    let size = content.size().ok();
     let neg = options::negotiate(&req, size, limits);
     let sender = Sender::new(neg, req.mode, now());
     // The transfer itself runs on a blocking thread of its own, as tftpd-hpa runs a process

@@ -62,7 +62,8 @@ pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
         if Instant::now() >= deadline {
             return false;
         }
-        // The poll interval only keeps this loop off the CPU; what is waited for is `cond`.
+        // This is the condition wait the tests use instead of sleeping: the pause only keeps
+        // the poll off the CPU between checks; what is waited for is `cond`, up to `timeout`.
         std::thread::sleep(Duration::from_millis(20));
     }
 }
