@@ -11,6 +11,7 @@ pub mod daemon;
 pub mod debug;
 pub mod engine;
 pub mod files;
+pub mod grammar;
 pub mod ids;
 pub mod net;
 pub mod proto;

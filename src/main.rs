@@ -7,9 +7,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use cmed::cli::control::{self, Client};
-use cmed::cli::graph::Grammar;
-use cmed::cli::startup;
+use cmed::config::load;
 use cmed::daemon;
+use cmed::grammar::graph::Grammar;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -150,7 +150,7 @@ fn check(file: &PathBuf) -> ExitCode {
         }
     };
     let g = Grammar::embedded();
-    let loaded = startup::load(&g, &text);
+    let loaded = load::load(&g, &text);
     let name = file.display().to_string();
     for d in &loaded.diagnostics {
         eprint!("{}", d.render(&name));

@@ -3,7 +3,7 @@
 
 mod support;
 
-use cmed::cli::matcher::{self, Ctx};
+use cmed::grammar::matcher::{self, Ctx};
 use support::{Console, SMALL_OFFICE};
 
 const MINI: &str = "hostname R1\ntelephony-service\n max-ephones 10\n max-dn 20\n!\n\

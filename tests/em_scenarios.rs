@@ -6,12 +6,12 @@ mod support;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
-use cmed::cli::exec::Running;
-use cmed::cli::graph::Grammar;
-use cmed::cli::startup;
+use cmed::config::Running;
+use cmed::config::load;
 use cmed::engine::Engine;
 use cmed::engine::em::{EmError, Plan, Reason};
 use cmed::engine::phones::PhoneCmd;
+use cmed::grammar::graph::Grammar;
 use cmed::ids::{ConnId, DeviceName, UserName};
 use cmed::proto::sccp::msg::{Register, ResetType};
 use cmed::proto::sccp::session::Event;
@@ -35,7 +35,7 @@ struct World {
 impl World {
     fn new(config: &str) -> World {
         let g = Arc::new(Grammar::embedded());
-        let loaded = startup::load(&g, config);
+        let loaded = load::load(&g, config);
         assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
         let running = Running::new(&g, loaded.tree, None);
         let mut engine = Engine::new(g, running);
@@ -366,7 +366,7 @@ fn sessions_of_phones_or_users_no_longer_configured_are_dropped_at_recovery() {
         "voice user-profile 2\n",
     );
     let g = Arc::new(Grammar::embedded());
-    let loaded = startup::load(&g, &cfg);
+    let loaded = load::load(&g, &cfg);
     let mut engine = Engine::new(g.clone(), Running::new(&g, loaded.tree, None));
     let dropped = engine.recover(persisted);
     assert_eq!(dropped.len(), 1);

@@ -4,8 +4,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use cmed::cli::graph::{FILES, Grammar, Kind};
-use cmed::cli::handler::Handler;
+use cmed::grammar::graph::{FILES, Grammar, Kind};
+use cmed::grammar::handler::Handler;
 
 #[test]
 fn the_embedded_grammar_compiles_without_errors() {

@@ -4,11 +4,11 @@
 //! Set `CMED_UPDATE_GOLDEN=1` to rewrite the golden files after an intended change, then
 //! review the diff.
 
-use cmed::cli::graph::Grammar;
-use cmed::cli::startup;
+use cmed::config::load;
 use cmed::config::model::Model;
 use cmed::engine::Logins;
 use cmed::files::{self, Lookup, Overrides, Site};
+use cmed::grammar::graph::Grammar;
 use cmed::ids::{DeviceName, EphoneTag, RegDnTag, UserName};
 use quick_xml::events::Event;
 
@@ -16,7 +16,7 @@ mod support;
 
 fn office() -> Model {
     let g = Grammar::embedded();
-    let loaded = startup::load(&g, support::SMALL_OFFICE);
+    let loaded = load::load(&g, support::SMALL_OFFICE);
     assert!(loaded.diagnostics.is_empty());
     loaded.model
 }

@@ -1,7 +1,7 @@
 //! Every sample config loads clean and round-trips; bad lines are located and the rest loads.
 
-use cmed::cli::graph::Grammar;
-use cmed::cli::{render, startup};
+use cmed::config::{load, running as render};
+use cmed::grammar::graph::Grammar;
 
 fn samples() -> Vec<(String, String)> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-configs");
@@ -26,10 +26,10 @@ fn samples() -> Vec<(String, String)> {
 fn every_sample_loads_clean_and_survives_parse_render_parse() {
     let g = Grammar::embedded();
     for (name, text) in samples() {
-        let a = startup::load(&g, &text);
+        let a = load::load(&g, &text);
         assert!(a.diagnostics.is_empty(), "{name}: {:?}", a.diagnostics);
         let rendered = render::running_config(&g, &a.tree);
-        let b = startup::load(&g, &rendered);
+        let b = load::load(&g, &rendered);
         assert!(
             b.diagnostics.is_empty(),
             "{name} rendered: {:?}",
@@ -48,7 +48,7 @@ fn every_sample_loads_clean_and_survives_parse_render_parse() {
 fn small_office_is_stored_in_canonical_form() {
     let g = Grammar::embedded();
     let text = include_str!("../sample-configs/small-office.cfg");
-    let loaded = startup::load(&g, text);
+    let loaded = load::load(&g, text);
     assert_eq!(render::running_config(&g, &loaded.tree), text);
     assert_eq!(loaded.model.ephones.len(), 8);
     assert!(
@@ -70,7 +70,7 @@ fn bad_lines_get_located_diagnostics_and_the_rest_still_loads() {
     let text = "hostname R1\ntelephony-service\n max-ephones 2\n max-dn 4\n maxx-dn 5\n keepalive\n\
 ephone-dn 1\n number 1001\nephone-dn 9\n number 1009\nephone 1\n mac-address 000D.EDAB.3566\n button 1:1 2:9\n\
 ephone 2\n mac-address 000D.EDAB.3566\n em logout 25:00\nend\n";
-    let l = startup::load(&g, text);
+    let l = load::load(&g, text);
     let got: Vec<(usize, usize, &str)> = l
         .diagnostics
         .iter()
@@ -108,7 +108,7 @@ ephone 2\n mac-address 000D.EDAB.3566\n em logout 25:00\nend\n";
 #[test]
 fn abbreviations_work_in_files_too() {
     let g = Grammar::embedded();
-    let l = startup::load(&g, "hostn R9\ntel\n max-eph 3\neph 1\n mac 1.2.3\n");
+    let l = load::load(&g, "hostn R9\ntel\n max-eph 3\neph 1\n mac 1.2.3\n");
     assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
     assert_eq!(l.model.hostname, "R9");
     assert_eq!(l.model.ephones.len(), 1);

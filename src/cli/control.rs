@@ -15,8 +15,8 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 
 use super::exec::{self, Session};
-use super::graph::Grammar;
 use crate::daemon::actor::EngineHandle;
+use crate::grammar::graph::Grammar;
 
 /// The socket's file name in the data directory.
 pub const SOCKET: &str = "cmed.sock";

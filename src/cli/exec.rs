@@ -7,38 +7,16 @@
 
 use regex::Regex;
 
-use super::graph::{Grammar, Kind, ModeId};
-use super::handler::Handler;
-use super::matcher::{self, Ctx, Help, Matched, Outcome};
-use super::render;
+use crate::grammar::graph::{Grammar, Kind, ModeId};
+use crate::grammar::handler::Handler;
+use crate::grammar::matcher::{self, Ctx, Help, Matched, Outcome};
+
 use std::sync::Arc;
 
+use crate::config::Running;
 use crate::config::build::build;
-use crate::config::model::Model;
-use crate::config::tree::{ConfigTree, Entry, KeyPart, Line, LineKey, SectionPath, key_of};
-
-/// The running configuration as the lines typed and the model built from them.
-#[derive(Clone, Debug, Default)]
-pub struct Running {
-    /// The stored lines.
-    pub tree: ConfigTree,
-    /// The model built from them, shared with the published snapshots.
-    pub model: Arc<Model>,
-    /// The startup-config file's text, if there is one.
-    pub startup: Option<String>,
-}
-
-impl Running {
-    /// A running configuration from a tree that already built cleanly.
-    pub fn new(g: &Grammar, tree: ConfigTree, startup: Option<String>) -> Running {
-        let (model, _) = build(g, &tree);
-        Running {
-            tree,
-            model: Arc::new(model),
-            startup,
-        }
-    }
-}
+use crate::config::running as render;
+use crate::config::tree::{Entry, KeyPart, Line, LineKey, SectionPath, key_of};
 
 /// A question the session is waiting to have answered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -176,60 +154,6 @@ impl Reply {
     }
 }
 
-/// The IOS text for a line that did not match; `prompt_len` aligns the caret.
-pub fn outcome_error(outcome: &Outcome, line: &str, prompt_len: usize) -> String {
-    match outcome {
-        Outcome::Invalid { at } => format!(
-            "{}^\n% Invalid input detected at '^' marker.\n\n",
-            " ".repeat(prompt_len + line[..*at].chars().count())
-        ),
-        Outcome::Incomplete => "% Incomplete command.\n\n".into(),
-        Outcome::Ambiguous => format!("% Ambiguous command:  \"{}\"\n", line.trim()),
-        Outcome::Empty | Outcome::Matched(_) => String::new(),
-    }
-}
-
-/// Matches `line` in the session's mode, falling back to enclosing configuration modes as
-/// IOS does when a line does not parse in a sub-mode (`ephone-dn 2` typed in
-/// `(config-ephone-dn)#`). Returns the outcome and the mode it matched in. When no mode
-/// matches, the error of the mode that read furthest into the line is reported (`ephone`
-/// alone in `(config-ephone)#` is incomplete in the parent, not invalid here).
-pub fn match_with_fallback(g: &Grammar, s: &Session, line: &str) -> (Outcome, ModeId) {
-    let progress = |o: &Outcome| match o {
-        Outcome::Incomplete => (2, 0),
-        Outcome::Ambiguous => (1, 0),
-        Outcome::Invalid { at } => (0, *at),
-        Outcome::Empty | Outcome::Matched(_) => (3, 0),
-    };
-    let mut best = (matcher::match_line(g, s.ctx(), line), s.mode);
-    let mut mode = s.mode;
-    while !matches!(best.0, Outcome::Matched(_) | Outcome::Empty) {
-        let Some(parent) = g.modes[mode]
-            .parent
-            .filter(|p| !g.modes[*p].prompt.is_empty())
-        else {
-            break;
-        };
-        let o = matcher::match_line(
-            g,
-            Ctx {
-                mode: parent,
-                level: s.level,
-            },
-            line,
-        );
-        if progress(&o) > progress(&best.0) {
-            best = (o, parent);
-        }
-        mode = parent;
-    }
-    if !matches!(best.0, Outcome::Matched(_)) {
-        // A refused line does not move the session.
-        best.1 = s.mode;
-    }
-    best
-}
-
 /// Live state that `show` and `debug` commands read or switch but the configuration does not
 /// hold (provisioning counters now; phones and logins as they arrive). The engine implements
 /// it; the CLI stays free of the state itself.
@@ -265,11 +189,11 @@ pub fn execute(
     if let Some(p) = s.pending.take() {
         return answer(g, run, p, line);
     }
-    let (outcome, mode) = match_with_fallback(g, s, line);
+    let (outcome, mode) = matcher::match_with_fallback(g, s.ctx(), line);
     let m = match outcome {
         Outcome::Matched(m) => m,
         Outcome::Empty => return Reply::default(),
-        other => return Reply::err(outcome_error(&other, line, prompt_len)),
+        other => return Reply::err(matcher::outcome_error(&other, line, prompt_len)),
     };
     if mode != s.mode {
         // A parent mode's command: IOS leaves the sub-mode for it.
@@ -602,6 +526,6 @@ pub fn help_text(g: &Grammar, s: &Session, line: &str) -> String {
         Help::Unrecognized | Help::Error(Outcome::Invalid { .. }) => {
             "% Unrecognized command\n".into()
         }
-        Help::Error(o) => outcome_error(&o, line, 0),
+        Help::Error(o) => matcher::outcome_error(&o, line, 0),
     }
 }

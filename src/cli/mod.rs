@@ -1,14 +1,6 @@
-//! The IOS command language: grammar, matching, help, completion, and the command sessions
-//! that run lines against the configuration. Pure except `repl.rs` (the terminal) and
-//! `control.rs` (the control socket).
+//! The IOS command sessions above the engine: running lines (`exec`), the console (`repl.rs`,
+//! the only file that knows rustyline) and the control socket (`control.rs`). The grammar and
+//! matcher are in `crate::grammar`; the startup-config reader and renderer in `crate::config`.
 pub mod control;
-pub mod dsl;
 pub mod exec;
-pub mod graph;
-pub mod handler;
-pub mod matcher;
-pub mod render;
 pub mod repl;
-pub mod startup;
-pub mod token;
-pub mod words;

@@ -18,9 +18,9 @@ use rustyline::{
 };
 
 use super::exec::{self, Session};
-use super::graph::Grammar;
-use super::matcher;
 use crate::daemon::actor::EngineHandle;
+use crate::grammar::graph::Grammar;
+use crate::grammar::matcher;
 
 /// What a key binding asked the loop to do with the line it accepted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

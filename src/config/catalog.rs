@@ -122,7 +122,7 @@ mod tests {
 
     #[test]
     fn every_grammar_type_keyword_is_catalogued() {
-        for file in crate::cli::graph::FILES {
+        for file in crate::grammar::graph::FILES {
             for line in file.1.lines().filter(|l| l.starts_with("cmd \"type {")) {
                 let inner = &line[line.find('{').unwrap() + 1..line.find('}').unwrap()];
                 for kw in inner.split('|') {

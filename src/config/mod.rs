@@ -2,5 +2,36 @@
 //! between them (`build`). Pure: no I/O, no clock.
 pub mod build;
 pub mod catalog;
+pub mod load;
 pub mod model;
+pub mod running;
 pub mod tree;
+
+use std::sync::Arc;
+
+use crate::grammar::graph::Grammar;
+use model::Model;
+use tree::ConfigTree;
+
+/// The running configuration as the lines typed and the model built from them.
+#[derive(Clone, Debug, Default)]
+pub struct Running {
+    /// The stored lines.
+    pub tree: ConfigTree,
+    /// The model built from them, shared with the published snapshots.
+    pub model: Arc<Model>,
+    /// The startup-config file's text, if there is one.
+    pub startup: Option<String>,
+}
+
+impl Running {
+    /// A running configuration from a tree that already built cleanly.
+    pub fn new(g: &Grammar, tree: ConfigTree, startup: Option<String>) -> Running {
+        let (model, _) = build::build(g, &tree);
+        Running {
+            tree,
+            model: Arc::new(model),
+            startup,
+        }
+    }
+}

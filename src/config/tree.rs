@@ -8,8 +8,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::cli::graph::{CmdId, Grammar, ModeId};
-use crate::cli::matcher::{Arg, Matched};
+use crate::grammar::graph::{CmdId, Grammar, ModeId};
+use crate::grammar::matcher::{Arg, Matched};
 
 /// Where a line came from in a startup-config: 1-based line and column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -344,8 +344,8 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::cli::exec::Running;
-    use crate::cli::graph::Grammar;
+    use crate::config::Running;
+    use crate::grammar::graph::Grammar;
 
     #[tokio::test]
     async fn a_config_change_is_published_and_write_memory_persists_before_ok() {

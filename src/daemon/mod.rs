@@ -11,12 +11,13 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::cli::exec::Running;
-use crate::cli::graph::Grammar;
-use crate::cli::{control, repl, startup};
+use crate::cli::{control, repl};
+use crate::config::Running;
+use crate::config::load;
 use crate::engine::{Engine, ProvisionView};
 use crate::files::stats::ProvisionStats;
 use crate::files::{Overrides, Site};
+use crate::grammar::graph::Grammar;
 use crate::net::{self, provision::Provision};
 use crate::proto::tftp::options::Limits;
 use crate::store::{RedbStore, Store, StoreError};
@@ -125,7 +126,7 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
             });
         }
     };
-    let loaded = startup::load(&grammar, &text);
+    let loaded = load::load(&grammar, &text);
     let name = opts.config.display().to_string();
     for d in &loaded.diagnostics {
         eprint!("{}", d.render(&name));

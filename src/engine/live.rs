@@ -10,12 +10,12 @@ use super::em_shows;
 use super::phone_shows;
 use super::phones::Phones;
 use crate::cli::exec::Live;
-use crate::cli::graph::Grammar;
-use crate::cli::handler::Handler;
 use crate::config::model::Model;
 use crate::config::tree::Line;
 use crate::debug::Flags;
 use crate::files::{self, stats::ProvisionStats};
+use crate::grammar::graph::Grammar;
+use crate::grammar::handler::Handler;
 use crate::ids::{DnTag, ProfileTag, UserName};
 
 /// What the engine can tell about the provisioning servers, which the daemon runs.

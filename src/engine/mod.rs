@@ -19,10 +19,11 @@ pub use live::ProvisionView;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use crate::cli::exec::{self, Reply, Running, Scope, Session};
-use crate::cli::graph::Grammar;
+use crate::cli::exec::{self, Reply, Scope, Session};
+use crate::config::Running;
 use crate::config::model::Model;
 use crate::debug::Flags;
+use crate::grammar::graph::Grammar;
 use crate::ids::{ConnId, DeviceName, EphoneTag, ProfileTag, UserName};
 use crate::proto::sccp::msg::{Register, ResetType};
 use crate::proto::sccp::session::Event;

@@ -342,12 +342,12 @@ mod tests {
     use std::net::Ipv4Addr;
 
     use super::*;
-    use crate::cli::graph::Grammar;
-    use crate::cli::startup;
+    use crate::config::load;
+    use crate::grammar::graph::Grammar;
 
     fn office() -> Model {
         let g = Grammar::embedded();
-        startup::load(&g, include_str!("../../sample-configs/small-office.cfg")).model
+        load::load(&g, include_str!("../../sample-configs/small-office.cfg")).model
     }
 
     fn reg(name: &str) -> Register {

@@ -239,13 +239,13 @@ fn by_tag(map: &BTreeMap<u8, SpeedDial>) -> Vec<(u8, &SpeedDial)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::graph::Grammar;
-    use crate::cli::startup;
+    use crate::config::load;
+    use crate::grammar::graph::Grammar;
 
     fn office() -> Model {
         let g = Grammar::embedded();
         let text = include_str!("../../sample-configs/small-office.cfg");
-        let loaded = startup::load(&g, text);
+        let loaded = load::load(&g, text);
         assert!(loaded.diagnostics.is_empty());
         loaded.model
     }

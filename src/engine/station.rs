@@ -110,14 +110,14 @@ fn forward(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::graph::Grammar;
-    use crate::cli::startup;
+    use crate::config::load;
     use crate::engine::profile::effective;
+    use crate::grammar::graph::Grammar;
     use crate::ids::{EphoneTag, UserName};
 
     fn office() -> Model {
         let g = Grammar::embedded();
-        startup::load(&g, include_str!("../../sample-configs/small-office.cfg")).model
+        load::load(&g, include_str!("../../sample-configs/small-office.cfg")).model
     }
 
     fn kinds(s: &Station) -> Vec<(u8, u8)> {

@@ -6,9 +6,9 @@ pub mod daemon;
 
 use std::time::{Duration, Instant};
 
-use cmed::cli::exec::{self, Effect, Running, Session};
-use cmed::cli::graph::Grammar;
-use cmed::cli::startup;
+use cmed::cli::exec::{self, Effect, Session};
+use cmed::config::{Running, load};
+use cmed::grammar::graph::Grammar;
 
 /// A CLI session over an in-memory running configuration.
 pub struct Console {
@@ -21,7 +21,7 @@ impl Console {
     /// A console on `config` text, starting in privileged EXEC.
     pub fn new(config: &str) -> Console {
         let g = Grammar::embedded();
-        let loaded = startup::load(&g, config);
+        let loaded = load::load(&g, config);
         assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
         let run = Running::new(&g, loaded.tree, Some(config.to_string()));
         let s = Session::new(&g, 15, "console");

@@ -14,8 +14,8 @@ use std::net::Ipv4Addr;
 
 use super::model::*;
 use super::tree::{ConfigTree, Line, LineKey, Origin, Section};
-use crate::cli::graph::Grammar;
-use crate::cli::handler::Handler;
+use crate::grammar::graph::Grammar;
+use crate::grammar::handler::Handler;
 
 mod numbers;
 mod phones;

@@ -1,9 +1,9 @@
 //! Directory numbers: `ephone-dn` (SCCP) and `voice register dn` (SIP).
 
 use super::{Builder, Check, call_forward, check_number, tag_of, within};
-use crate::cli::handler::Handler;
 use crate::config::model::*;
 use crate::config::tree::{Line, LineKey, Section};
+use crate::grammar::handler::Handler;
 use crate::ids::{DnTag, RegDnTag};
 
 impl Builder<'_> {

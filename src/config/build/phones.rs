@@ -1,9 +1,9 @@
 //! Phones: `ephone` (SCCP) and `voice register pool` (SIP), and `button` assignments.
 
 use super::{Builder, Check, check_number, num, secret, tag_of, within};
-use crate::cli::handler::Handler;
 use crate::config::model::*;
 use crate::config::tree::{Line, LineKey, Section};
+use crate::grammar::handler::Handler;
 use std::collections::BTreeMap;
 
 use crate::ids::{DnTag, EphoneTag, Mac, PoolTag, ProfileTag, RegDnTag, UserName};

@@ -1,9 +1,9 @@
 //! `voice logout-profile` and `voice user-profile`: credentials, lines and speed dials.
 
 use super::{Builder, Check, check_number, num, secret, tag_of};
-use crate::cli::handler::Handler;
 use crate::config::model::*;
 use crate::config::tree::{Line, LineKey, Section};
+use crate::grammar::handler::Handler;
 use crate::ids::{ProfileTag, UserName};
 
 impl Builder<'_> {

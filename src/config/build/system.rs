@@ -1,9 +1,9 @@
 //! telephony-service, voice register global and dial-peers: system-wide settings.
 
 use super::{Builder, Check, check_number, ipv4, minutes_of, num, secret, tag_of};
-use crate::cli::handler::Handler;
 use crate::config::model::*;
 use crate::config::tree::{Line, LineKey, Section};
+use crate::grammar::handler::Handler;
 use crate::ids::DialPeerTag;
 
 impl Builder<'_> {

@@ -5,12 +5,11 @@
 //! left out; the rest still loads. Lines the model refuses (a button naming a missing DN …)
 //! are reported the same way and dropped, repeatedly, until the configuration builds cleanly.
 
-use super::exec::{Session, match_with_fallback, outcome_error};
-use super::graph::{Grammar, Kind};
-use super::matcher::Outcome;
 use crate::config::build::build;
 use crate::config::model::Model;
 use crate::config::tree::{ConfigTree, Line, Origin, key_of};
+use crate::grammar::graph::{Grammar, Kind};
+use crate::grammar::matcher::{Ctx, Outcome, match_with_fallback, outcome_error};
 
 /// One problem found in a startup-config.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,11 +56,19 @@ fn is_banner(line: &str) -> bool {
         || line.starts_with("Using ") && line.ends_with(" bytes")
 }
 
+/// Where the loader stands: the mode and the section being configured.
+struct Cursor {
+    mode: crate::grammar::graph::ModeId,
+    path: crate::config::tree::SectionPath,
+}
+
 /// Loads configuration text.
 pub fn load(g: &Grammar, text: &str) -> Loaded {
-    let mut s = Session::new(g, 15, "startup");
-    s.mode = g.mode_id("config").expect("config mode");
-    let config_mode = s.mode;
+    let config_mode = g.mode_id("config").expect("config mode");
+    let mut s = Cursor {
+        mode: config_mode,
+        path: Vec::new(),
+    };
     let mut tree = ConfigTree::default();
     let mut diagnostics = Vec::new();
     let lines: Vec<&str> = text.lines().collect();
@@ -72,7 +79,14 @@ pub fn load(g: &Grammar, text: &str) -> Loaded {
             continue;
         }
         let col = line.len() - trimmed.len() + 1;
-        let (outcome, mode) = match_with_fallback(g, &s, line);
+        let (outcome, mode) = match_with_fallback(
+            g,
+            Ctx {
+                mode: s.mode,
+                level: 15,
+            },
+            line,
+        );
         let m = match outcome {
             Outcome::Matched(m) => m,
             Outcome::Empty => continue,

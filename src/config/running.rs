@@ -4,9 +4,9 @@
 //! its mode's order. Separators are the grammar's too (`gap`): real CME routers print two `!`
 //! after `telephony-service` and each `ephone-dn`, three after each `ephone`.
 
-use super::graph::{Grammar, Kind};
-use super::token::TokenKind;
 use crate::config::tree::{ConfigTree, Line, Section};
+use crate::grammar::graph::{Grammar, Kind};
+use crate::grammar::token::TokenKind;
 
 /// One command line in canonical form (no indentation, no newline).
 pub fn line(g: &Grammar, l: &Line) -> String {

@@ -174,7 +174,7 @@ impl TokenKind {
     pub fn canonical(&self, word: &str) -> String {
         match self {
             TokenKind::Keyword(k) => k.clone(),
-            TokenKind::Text => crate::cli::words::unquote(word).to_string(),
+            TokenKind::Text => crate::grammar::words::unquote(word).to_string(),
             TokenKind::Mac => Mac::parse_dotted(word)
                 .map(|m| m.to_string())
                 .unwrap_or_else(|_| word.to_string()),

@@ -409,3 +409,57 @@ pub fn complete(g: &Grammar, ctx: Ctx, line: &str) -> (usize, Vec<String>) {
     kws.sort_by_key(|k| k.to_ascii_lowercase());
     (last.start, kws)
 }
+
+/// The IOS text for a line that did not match; `prompt_len` aligns the caret.
+pub fn outcome_error(outcome: &Outcome, line: &str, prompt_len: usize) -> String {
+    match outcome {
+        Outcome::Invalid { at } => format!(
+            "{}^\n% Invalid input detected at '^' marker.\n\n",
+            " ".repeat(prompt_len + line[..*at].chars().count())
+        ),
+        Outcome::Incomplete => "% Incomplete command.\n\n".into(),
+        Outcome::Ambiguous => format!("% Ambiguous command:  \"{}\"\n", line.trim()),
+        Outcome::Empty | Outcome::Matched(_) => String::new(),
+    }
+}
+
+/// Matches `line` in the session's mode, falling back to enclosing configuration modes as
+/// IOS does when a line does not parse in a sub-mode (`ephone-dn 2` typed in
+/// `(config-ephone-dn)#`). Returns the outcome and the mode it matched in. When no mode
+/// matches, the error of the mode that read furthest into the line is reported (`ephone`
+/// alone in `(config-ephone)#` is incomplete in the parent, not invalid here).
+pub fn match_with_fallback(g: &Grammar, ctx: Ctx, line: &str) -> (Outcome, ModeId) {
+    let progress = |o: &Outcome| match o {
+        Outcome::Incomplete => (2, 0),
+        Outcome::Ambiguous => (1, 0),
+        Outcome::Invalid { at } => (0, *at),
+        Outcome::Empty | Outcome::Matched(_) => (3, 0),
+    };
+    let mut best = (match_line(g, ctx, line), ctx.mode);
+    let mut mode = ctx.mode;
+    while !matches!(best.0, Outcome::Matched(_) | Outcome::Empty) {
+        let Some(parent) = g.modes[mode]
+            .parent
+            .filter(|p| !g.modes[*p].prompt.is_empty())
+        else {
+            break;
+        };
+        let o = match_line(
+            g,
+            Ctx {
+                mode: parent,
+                level: ctx.level,
+            },
+            line,
+        );
+        if progress(&o) > progress(&best.0) {
+            best = (o, parent);
+        }
+        mode = parent;
+    }
+    if !matches!(best.0, Outcome::Matched(_)) {
+        // A refused line does not move the session.
+        best.1 = ctx.mode;
+    }
+    best
+}
