@@ -1,19 +1,40 @@
 //! The IOS `debug …` switches: shared flags the CLI turns on and off and the adapters read
 //! on every event. Atomics, so reading one costs nothing when it is off.
+//!
+//! The list of switches is declared once, in [`flags!`]: the struct, `undebug all` and
+//! `show debugging` all come from it, so a new switch cannot be forgotten by one of them.
 
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
-/// Every debug switch.
-#[derive(Debug, Default)]
-pub struct Flags {
+macro_rules! flags {
+    ($( $(#[$doc:meta])* $field:ident = $handler:literal, $what:literal; )*) => {
+        /// Every debug switch.
+        #[derive(Debug, Default)]
+        pub struct Flags {
+            $( $(#[$doc])* pub $field: AtomicBool, )*
+        }
+
+        impl Flags {
+            /// Every switch: the grammar handler id of its `debug` command, the IOS words of
+            /// its confirmation (`… debugging is on`), and the flag.
+            pub fn all(&self) -> [(&'static str, &'static str, &AtomicBool); flags!(@count $($field)*)] {
+                [ $( ($handler, $what, &self.$field), )* ]
+            }
+        }
+    };
+    (@count) => { 0 };
+    (@count $head:ident $($rest:ident)*) => { 1 + flags!(@count $($rest)*) };
+}
+
+flags! {
     /// `debug tftp events`: each provisioning request and its outcome.
-    pub tftp_events: AtomicBool,
+    tftp_events = "debug-tftp-events", "TFTP Event";
     /// `debug ephone register`: SCCP registrations, rejections, restarts.
-    pub ephone_register: AtomicBool,
+    ephone_register = "debug-ephone-register", "EPHONE registration";
     /// `debug ephone detail`: every SCCP message in and out.
-    pub ephone_detail: AtomicBool,
+    ephone_detail = "debug-ephone-detail", "EPHONE detail";
     /// `debug ephone extension-mobility`: logins, logouts, refusals.
-    pub ephone_em: AtomicBool,
+    ephone_em = "debug-ephone-em", "EPHONE extension mobility";
 }
 
 impl Flags {
@@ -22,14 +43,50 @@ impl Flags {
         flag.load(Relaxed)
     }
 
+    /// Switches the `debug` command with grammar handler id `handler`; returns the IOS
+    /// confirmation, or `None` if no switch has that id.
+    pub fn set(&self, handler: &str, on: bool) -> Option<String> {
+        let (_, what, flag) = self.all().into_iter().find(|(h, _, _)| *h == handler)?;
+        flag.store(on, Relaxed);
+        Some(format!(
+            "{what} debugging is {}\n",
+            if on { "on" } else { "off" }
+        ))
+    }
+
     /// Turns every switch off (`undebug all`).
     pub fn all_off(&self) {
-        for f in [
-            &self.tftp_events,
-            &self.ephone_register,
-            &self.ephone_detail,
-        ] {
+        for (_, _, f) in self.all() {
             f.store(false, Relaxed);
         }
+    }
+
+    /// `show debugging`: one line per switch that is on; nothing when all are off.
+    pub fn show(&self) -> String {
+        self.all()
+            .into_iter()
+            .filter(|(_, _, f)| Flags::on(f))
+            .map(|(_, what, _)| format!("{what} debugging is on\n"))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn undebug_all_switches_off_every_flag_including_extension_mobility() {
+        let f = Flags::default();
+        for (h, _, _) in f.all() {
+            assert!(f.set(h, true).is_some(), "{h}");
+        }
+        assert!(Flags::on(&f.ephone_em));
+        assert_eq!(f.show().lines().count(), f.all().len());
+        f.all_off();
+        for (h, _, flag) in f.all() {
+            assert!(!Flags::on(flag), "{h} still on after undebug all");
+        }
+        assert_eq!(f.show(), "");
     }
 }

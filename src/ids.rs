@@ -88,14 +88,21 @@ impl FromStr for Mac {
     }
 }
 
-/// The name a phone registers with: `SEP` followed by its MAC in upper-case hex.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
-pub struct DeviceName(String);
+/// The name a phone registers with: `SEP` followed by its MAC in upper-case hex. Kept inline
+/// (15 ASCII bytes, no allocation): the device registry and every EM table are keyed by it.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DeviceName([u8; 15]);
 
 impl DeviceName {
     /// The device name of the phone with this MAC.
     pub fn from_mac(mac: Mac) -> DeviceName {
-        DeviceName(format!("SEP{}", mac.plain()))
+        const HEX: &[u8; 16] = b"0123456789ABCDEF";
+        let mut b = *b"SEP000000000000";
+        for (i, byte) in mac.0.iter().enumerate() {
+            b[3 + 2 * i] = HEX[usize::from(byte >> 4)];
+            b[4 + 2 * i] = HEX[usize::from(byte & 0xF)];
+        }
+        DeviceName(b)
     }
 
     /// Accepts `SEP<12 hex digits>` in any case and normalises it to upper case.
@@ -107,18 +114,25 @@ impl DeviceName {
 
     /// The MAC inside the name.
     pub fn mac(&self) -> Mac {
-        Mac::parse_plain(&self.0[3..]).expect("DeviceName is only built from a valid MAC")
+        Mac::parse_plain(self.as_str().get(3..).unwrap_or_default())
+            .expect("DeviceName is only built from a valid MAC")
     }
 
     /// The name as phones write it.
     pub fn as_str(&self) -> &str {
-        &self.0
+        std::str::from_utf8(&self.0).expect("DeviceName is ASCII")
+    }
+}
+
+impl fmt::Debug for DeviceName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.as_str())
     }
 }
 
 impl fmt::Display for DeviceName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
@@ -201,7 +215,7 @@ mod tests {
         assert_eq!(mac.to_string(), "000D.EDAB.3566");
         let dev = DeviceName::from_mac(mac);
         assert_eq!(dev.as_str(), "SEP000DEDAB3566");
-        assert_eq!(DeviceName::parse("sep000dedab3566"), Some(dev.clone()));
+        assert_eq!(DeviceName::parse("sep000dedab3566"), Some(dev));
         assert_eq!(dev.mac(), mac);
     }
 

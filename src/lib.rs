@@ -1,9 +1,24 @@
-//! cmed: Extension Mobility for Cisco IP phones, configured like Cisco Unified CME.
+//! cmed: what Cisco Unified CME does for a small office — IOS configuration, SCCP (and SIP)
+//! phones, TFTP provisioning and Extension Mobility — as one daemon.
 //!
-//! Layers (see ARCHITECTURE.md): `cli` (the IOS language), `config` (the model), `engine`
-//! (the single owner of mutable state), `store` (durable state), `daemon` (tokio glue: the
-//! engine actor, control socket, console, signals). Only `daemon`, `cli::control` and
-//! `cli::repl` touch tokio or terminals.
+//! Layers, each importing only those before it (ARCHITECTURE.md §2; `.ci/run` checks it):
+//! - leaf: [`ids`], [`time`], [`small_str`], [`leg`] (the protocol-neutral phone vocabulary),
+//!   [`civil`], [`debug`];
+//! - [`grammar`]: the IOS command language and its matcher;
+//! - [`config`]: the configuration model, the startup-config reader and the renderer;
+//! - [`proto`]: sans-IO protocols (SCCP, TFTP; SIP's parser, transactions and dialogs go in
+//!   `proto::sip`), leaf imports only;
+//! - [`store`]: durable state behind a trait;
+//! - [`engine`]: the single owner of mutable state, `handle(Input, Now) -> Vec<Effect>`
+//!   (SIP registrar decisions, calls and the dial-peer matcher go here);
+//! - [`files`]: phone configuration files and service pages, generated;
+//! - [`cli`]: command sessions and `show` renderers, above the engine;
+//! - [`actor`]: the tokio loop that feeds the engine and carries out its effects;
+//! - [`net`]: thin tokio adapters, one per listener (a SIP listener joins them);
+//! - [`daemon`]: the composition root; [`sim`]: simulated phones for tests and load.
+//!
+//! `proto`, `config`, `files`, `engine` and `grammar` use no tokio and read no clock.
+pub mod actor;
 pub mod civil;
 pub mod cli;
 pub mod config;
@@ -13,8 +28,10 @@ pub mod engine;
 pub mod files;
 pub mod grammar;
 pub mod ids;
+pub mod leg;
 pub mod net;
 pub mod proto;
 pub mod sim;
 pub mod small_str;
 pub mod store;
+pub mod time;

@@ -158,7 +158,7 @@ fn a_parent_mode_command_leaves_the_sub_mode() {
         "ephone 1",
     ]);
     assert!(t.contains("R1(config-ephone-dn)#ephone-dn 2\nR1(config-ephone-dn)#number 1002\nR1(config-ephone-dn)#hostname R2\nR2(config)#ephone 1\n"), "{t}");
-    assert_eq!(c.run.model.dns.len(), 2);
+    assert_eq!(c.run().model.dns.len(), 2);
 }
 
 #[test]
@@ -177,15 +177,15 @@ fn no_removes_lines_and_sections_and_refuses_dangling_references() {
         t.contains("R1(config)#no ephone-dn 1\n% ephone-dn 1 does not exist (button 1:1)\n"),
         "{t}"
     );
-    assert!(c.run.model.dns.is_empty());
-    assert_eq!(c.run.model.hostname, "Router");
-    assert!(c.run.model.ephones.values().all(|e| e.buttons.is_empty()));
+    assert!(c.run().model.dns.is_empty());
+    assert_eq!(c.run().model.hostname, "Router");
+    assert!(c.run().model.ephones.values().all(|e| e.buttons.is_empty()));
 }
 
 #[test]
 fn invalid_interactive_changes_change_nothing() {
     let mut c = Console::new(MINI);
-    let before = c.run.tree.clone();
+    let before = c.run().tree.clone();
     let t = c.type_lines(&[
         "conf t",
         "ephone 2",
@@ -205,7 +205,7 @@ fn invalid_interactive_changes_change_nothing() {
         "{t}"
     );
     // ephone 2 exists (empty); nothing else changed.
-    let mut after = c.run.tree.clone();
+    let mut after = c.run().tree.clone();
     let key = after
         .root
         .entries

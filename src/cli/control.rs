@@ -14,8 +14,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 
-use super::exec::{self, Session};
-use crate::daemon::actor::EngineHandle;
+use super::exec::{self, VtySession};
+use crate::actor::EngineHandle;
 use crate::grammar::graph::Grammar;
 
 /// The socket's file name in the data directory.
@@ -90,7 +90,7 @@ async fn connection(
 ) -> io::Result<()> {
     let (r, mut w) = stream.into_split();
     let mut lines = BufReader::new(r).lines();
-    let mut session = Session::new(&grammar, 15, &vty);
+    let mut session = VtySession::new(&grammar, 15, &vty);
     let stopped = |_| io::Error::other("engine stopped");
     let prompt = engine.prompt(session.clone()).await.map_err(stopped)?;
     send(&mut w, '-', &prompt, "").await?;

@@ -1,9 +1,11 @@
 //! Runs command lines: the IOS session (mode, privilege, pending question) and the handlers of
 //! EXEC commands, configuration changes and actions.
 //!
-//! Pure: the caller passes the running configuration in and performs the returned effects
-//! (writing the startup-config, restarting phones). A configuration change is tried on a copy
-//! and rebuilt; if the model refuses it, the running configuration is left as it was.
+//! Pure and read-only: the line is matched against the running configuration and the live
+//! state ([`Live`]); what it asks of the engine comes back as typed [`Admin`] commands
+//! (configuration edits, `write memory`, restarts, `emadmin`), which the caller hands to the
+//! engine in order. A configuration line moves the session into its sub-mode at once; the
+//! caller puts the session back if the engine refuses the edit.
 
 use regex::Regex;
 
@@ -11,12 +13,13 @@ use crate::grammar::graph::{Grammar, Kind, ModeId};
 use crate::grammar::handler::Handler;
 use crate::grammar::matcher::{self, Ctx, Help, Matched, Outcome};
 
-use std::sync::Arc;
-
 use crate::config::Running;
-use crate::config::build::build;
+use crate::config::edit::ConfigEdit;
 use crate::config::running as render;
-use crate::config::tree::{Entry, KeyPart, Line, LineKey, SectionPath, key_of};
+use crate::config::tree::{KeyPart, Line, SectionPath, key_of};
+use crate::engine::{Admin, Scope};
+use crate::ids::{EphoneTag, PoolTag, ProfileTag, UserName};
+use crate::leg::RestartKind;
 
 /// A question the session is waiting to have answered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,9 +28,9 @@ pub enum Pending {
     CopyDestination,
 }
 
-/// One CLI session: the console or a control-socket client.
+/// One command session (IOS calls them vty lines): the console or a control-socket client.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Session {
+pub struct VtySession {
     /// 1 for `Router>`, 15 for `Router#`.
     pub level: u8,
     /// The current mode.
@@ -42,10 +45,10 @@ pub struct Session {
     pub closed: bool,
 }
 
-impl Session {
+impl VtySession {
     /// A session in EXEC at `level`.
-    pub fn new(g: &Grammar, level: u8, from: &str) -> Session {
-        Session {
+    pub fn new(g: &Grammar, level: u8, from: &str) -> VtySession {
+        VtySession {
             level,
             mode: g.mode_id("exec").expect("grammar has an exec mode"),
             path: Vec::new(),
@@ -74,65 +77,17 @@ impl Session {
     }
 }
 
-/// What a phone-facing action or change asks of the rest of the daemon.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Effect {
-    /// Write this text to the startup-config file, then print `[OK]` (or the error).
-    WriteStartup(String),
-    /// Restart (re-register) the phones in scope.
-    Restart(Scope),
-    /// Reset (reboot) the phones in scope.
-    Reset(Scope),
-    /// The configuration changed; publish it.
-    ConfigChanged,
-    /// `emadmin …`: an EM login or logout by the administrator.
-    EmAdmin(EmAdmin),
-}
-
-/// `emadmin login USER EPHONE-TAG` and `emadmin logout USER`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum EmAdmin {
-    /// Log `user` in on ephone `ephone`.
-    Login {
-        /// The user.
-        user: String,
-        /// The ephone tag.
-        ephone: u32,
-    },
-    /// Log `user` out everywhere.
-    Logout {
-        /// The user.
-        user: String,
-    },
-}
-
-/// Which phones an action is for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Scope {
-    /// Every SCCP phone, staggered by this many seconds.
-    AllSccp(u32),
-    /// Every SIP phone.
-    AllSip,
-    /// One ephone.
-    Ephone(u32),
-    /// One voice register pool.
-    Pool(u32),
-    /// Every phone that carries this profile (`voice logout-profile` / `voice user-profile`).
-    Profile {
-        /// Whether it is a user profile.
-        user: bool,
-        /// Its tag.
-        tag: u32,
-    },
-}
-
 /// The result of one line.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Reply {
     /// Text to print.
     pub output: String,
-    /// Effects to perform, in order.
-    pub effects: Vec<Effect>,
+    /// What to ask of the engine, in order; each answer's text is printed after `output`.
+    pub admin: Vec<Admin>,
+    /// Where the session goes back to if the engine refuses the configuration edit: the
+    /// mode and section the line was typed in (after any parent-mode fallback), not the
+    /// sub-mode it would have entered.
+    pub on_refusal: Option<(ModeId, SectionPath)>,
     /// The line was refused (an IOS `%` error).
     pub error: bool,
 }
@@ -180,14 +135,14 @@ impl Live for Offline {
 /// Runs one line typed in session `s`.
 pub fn execute(
     g: &Grammar,
-    run: &mut Running,
+    run: &Running,
     live: &dyn Live,
-    s: &mut Session,
+    s: &mut VtySession,
     line: &str,
 ) -> Reply {
     let prompt_len = s.prompt(g, &run.model.hostname).chars().count();
     if let Some(p) = s.pending.take() {
-        return answer(g, run, p, line);
+        return answer(p, line);
     }
     let (outcome, mode) = matcher::match_with_fallback(g, s.ctx(), line);
     let m = match outcome {
@@ -203,11 +158,11 @@ pub fn execute(
     dispatch(g, run, live, s, m)
 }
 
-fn dispatch(g: &Grammar, run: &mut Running, live: &dyn Live, s: &mut Session, m: Matched) -> Reply {
+fn dispatch(g: &Grammar, run: &Running, live: &dyn Live, s: &mut VtySession, m: Matched) -> Reply {
     let cmd = g.cmd(m.cmd);
     match m.prefix.map(|p| g.cmd(p).kind) {
         Some(Kind::Do) => {
-            let mut exec = Session {
+            let mut exec = VtySession {
                 level: 15,
                 mode: g.mode_id("exec").expect("exec mode"),
                 path: Vec::new(),
@@ -245,7 +200,7 @@ fn dispatch(g: &Grammar, run: &mut Running, live: &dyn Live, s: &mut Session, m:
     }
 }
 
-fn leave_config(g: &Grammar, s: &mut Session) -> Reply {
+fn leave_config(g: &Grammar, s: &mut VtySession) -> Reply {
     s.mode = g.mode_id("exec").expect("exec mode");
     s.path.clear();
     Reply::text(format!(
@@ -256,9 +211,9 @@ fn leave_config(g: &Grammar, s: &mut Session) -> Reply {
 
 fn exec_command(
     g: &Grammar,
-    run: &mut Running,
+    run: &Running,
     live: &dyn Live,
-    s: &mut Session,
+    s: &mut VtySession,
     m: &Matched,
 ) -> Reply {
     let line = Line::matched(m, None);
@@ -291,12 +246,13 @@ fn exec_command(
             }
             None => Reply::text("startup-config is not present\n"),
         },
-        Handler::WriteMemory => write_memory(g, run),
+        Handler::WriteMemory => write_memory(),
         Handler::CopyRunStart => {
             s.pending = Some(Pending::CopyDestination);
             Reply::text("Destination filename [startup-config]? ")
         }
-        h @ (Handler::ShowTftpBindings
+        h @ (Handler::ShowDebugging
+        | Handler::ShowTftpBindings
         | Handler::ShowTftpStatistics
         | Handler::ShowEphone
         | Handler::ShowEphoneSummary
@@ -318,34 +274,41 @@ fn exec_command(
             None => Reply::err("% The phone servers are not running\n"),
         },
         Handler::EmadminLogin | Handler::EmadminLogout => {
-            let user = line.get(g, "user").unwrap_or("").to_string();
+            let user = UserName(line.get(g, "user").unwrap_or("").to_string());
             let cmd = match line.get(g, "ephone").and_then(|t| t.parse().ok()) {
-                Some(ephone) => EmAdmin::Login { user, ephone },
-                None => EmAdmin::Logout { user },
+                Some(ephone) => Admin::EmLogin {
+                    user,
+                    ephone: EphoneTag(ephone),
+                },
+                None => Admin::EmLogout { user },
             };
-            Reply {
-                effects: vec![Effect::EmAdmin(cmd)],
-                ..Reply::default()
-            }
+            ask(cmd)
         }
         other => Reply::err(format!("% {} is not an EXEC command\n", other.id())),
     }
 }
 
-fn write_memory(g: &Grammar, run: &Running) -> Reply {
+fn write_memory() -> Reply {
     Reply {
         output: "Building configuration...\n".into(),
-        effects: vec![Effect::WriteStartup(render::running_config(g, &run.tree))],
-        error: false,
+        admin: vec![Admin::WriteMemory],
+        ..Reply::default()
     }
 }
 
-fn answer(g: &Grammar, run: &Running, p: Pending, line: &str) -> Reply {
+fn ask(cmd: Admin) -> Reply {
+    Reply {
+        admin: vec![cmd],
+        ..Reply::default()
+    }
+}
+
+fn answer(p: Pending, line: &str) -> Reply {
     match p {
         Pending::CopyDestination => {
             let dest = line.trim();
             if dest.is_empty() || dest.eq_ignore_ascii_case("startup-config") {
-                write_memory(g, run)
+                write_memory()
             } else {
                 Reply::err(format!("%Error opening {dest} (Permission denied)\n"))
             }
@@ -397,110 +360,88 @@ fn push_line(out: &mut String, l: &str) {
     out.push('\n');
 }
 
-fn configure(g: &Grammar, run: &mut Running, s: &mut Session, m: &Matched) -> Reply {
+fn configure(g: &Grammar, run: &Running, s: &mut VtySession, m: &Matched) -> Reply {
     let line = Line::matched(m, None);
     if run.tree.section(&s.path).is_none() {
         // The section was removed by another session; configure from the global level.
         s.path.clear();
         s.mode = g.mode_id("config").expect("config mode");
     }
-    let Some((key, previous)) = run.tree.set(g, &s.path, s.mode, line) else {
-        return Reply::err("% The section being configured no longer exists\n");
+    let key = key_of(g, s.mode, &line);
+    let edit = ConfigEdit::Set {
+        path: s.path.clone(),
+        mode: s.mode,
+        line,
     };
-    if let Err(r) = rebuild(g, run, &s.path, key.clone(), previous) {
-        return r;
-    }
+    let mut r = ask(Admin::Configure(edit));
+    r.on_refusal = Some((s.mode, s.path.clone()));
+    // Entered now; the caller moves the session back if the engine refuses the edit.
     if let Some(sub) = g.cmd(m.cmd).enters {
         s.path.push(key);
         s.mode = sub;
     }
-    changed()
+    r
 }
 
-/// Rebuilds the model after one change at `path`/`key`; if the model refuses the change, puts
-/// `previous` back so the running configuration is as it was, and returns the refusal.
-fn rebuild(
-    g: &Grammar,
-    run: &mut Running,
-    path: &[LineKey],
-    key: LineKey,
-    previous: Option<Entry>,
-) -> Result<(), Reply> {
-    let (model, errors) = build(g, &run.tree);
-    match errors.first() {
-        Some(e) => {
-            let msg = format!("{}\n", e.message);
-            run.tree.restore(path, key, previous);
-            Err(Reply::err(msg))
-        }
-        None => {
-            run.model = Arc::new(model);
-            Ok(())
-        }
-    }
-}
-
-fn changed() -> Reply {
-    Reply {
-        effects: vec![Effect::ConfigChanged],
-        ..Reply::default()
-    }
-}
-
-fn negate(g: &Grammar, run: &mut Running, s: &mut Session, m: &Matched) -> Reply {
+fn negate(g: &Grammar, run: &Running, s: &mut VtySession, m: &Matched) -> Reply {
     if g.cmd(m.cmd).kind == Kind::Action {
         // `no reset`, `no restart`: accepted, no effect (as CME does).
         return Reply::default();
     }
     let line = Line::matched(m, None);
     let key = key_of(g, s.mode, &line);
-    let Some(removed) = run.tree.remove(&s.path, &key) else {
+    if run
+        .tree
+        .section(&s.path)
+        .is_none_or(|sec| !sec.entries.contains_key(&key))
+    {
         return Reply::default();
-    };
-    match rebuild(g, run, &s.path, key, Some(removed)) {
-        Ok(()) => changed(),
-        Err(r) => r,
     }
+    ask(Admin::Configure(ConfigEdit::Remove {
+        path: s.path.clone(),
+        key,
+    }))
 }
 
 /// The tag of the section being configured (`ephone 3` -> 3).
-fn section_tag(s: &Session) -> u32 {
+fn section_tag(s: &VtySession) -> u32 {
     match s.path.first().and_then(|k| k.parts.first()) {
         Some(KeyPart::Num(n)) => *n as u32,
         _ => 0,
     }
 }
 
-fn action(g: &Grammar, s: &Session, m: &Matched) -> Reply {
+fn action(g: &Grammar, s: &VtySession, m: &Matched) -> Reply {
     let line = Line::matched(m, None);
     let interval = || {
         line.get(g, "interval")
             .and_then(|v| v.parse().ok())
             .unwrap_or(15)
     };
-    let effect = match g.cmd(m.cmd).handler {
-        Handler::TelResetAll => Effect::Reset(Scope::AllSccp(interval())),
-        Handler::TelRestartAll => Effect::Restart(Scope::AllSccp(interval())),
-        Handler::EphoneReset => Effect::Reset(Scope::Ephone(section_tag(s))),
-        Handler::EphoneRestart => Effect::Restart(Scope::Ephone(section_tag(s))),
-        Handler::RegReset => Effect::Reset(Scope::AllSip),
-        Handler::RegRestart => Effect::Restart(Scope::AllSip),
-        Handler::PoolReset => Effect::Reset(Scope::Pool(section_tag(s))),
-        Handler::PoolRestart => Effect::Restart(Scope::Pool(section_tag(s))),
-        Handler::ProfReset => Effect::Reset(Scope::Profile {
-            user: g.modes[s.mode].name == "user-profile",
-            tag: section_tag(s),
-        }),
+    use RestartKind::{Reset, Restart};
+    let (scope, kind) = match g.cmd(m.cmd).handler {
+        Handler::TelResetAll => (Scope::AllSccp(interval()), Reset),
+        Handler::TelRestartAll => (Scope::AllSccp(interval()), Restart),
+        Handler::EphoneReset => (Scope::Ephone(EphoneTag(section_tag(s))), Reset),
+        Handler::EphoneRestart => (Scope::Ephone(EphoneTag(section_tag(s))), Restart),
+        Handler::RegReset => (Scope::AllSip, Reset),
+        Handler::RegRestart => (Scope::AllSip, Restart),
+        Handler::PoolReset => (Scope::Pool(PoolTag(section_tag(s))), Reset),
+        Handler::PoolRestart => (Scope::Pool(PoolTag(section_tag(s))), Restart),
+        Handler::ProfReset => (
+            Scope::Profile {
+                user: g.modes[s.mode].name == "user-profile",
+                tag: ProfileTag(section_tag(s)),
+            },
+            Reset,
+        ),
         other => return Reply::err(format!("% {} is not an action\n", other.id())),
     };
-    Reply {
-        effects: vec![effect],
-        ..Reply::default()
-    }
+    ask(Admin::Restart { scope, kind })
 }
 
 /// What `?` prints for the line typed so far (without the `?`).
-pub fn help_text(g: &Grammar, s: &Session, line: &str) -> String {
+pub fn help_text(g: &Grammar, s: &VtySession, line: &str) -> String {
     match matcher::describe(g, s.ctx(), line) {
         Help::Next(items) => {
             let width = items

@@ -4,3 +4,4 @@
 pub mod control;
 pub mod exec;
 pub mod repl;
+pub mod shows;

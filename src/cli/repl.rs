@@ -17,8 +17,8 @@ use rustyline::{
     EventHandler, Helper, KeyEvent, RepeatCount,
 };
 
-use super::exec::{self, Session};
-use crate::daemon::actor::EngineHandle;
+use super::exec::{self, VtySession};
+use crate::actor::EngineHandle;
 use crate::grammar::graph::Grammar;
 use crate::grammar::matcher;
 
@@ -56,7 +56,7 @@ impl ConditionalEventHandler for KeyHandler {
 
 struct IosHelper {
     grammar: Arc<Grammar>,
-    session: Arc<Mutex<Session>>,
+    session: Arc<Mutex<VtySession>>,
 }
 
 impl Completer for IosHelper {
@@ -101,7 +101,7 @@ fn console(engine: EngineHandle, grammar: Arc<Grammar>) -> rustyline::Result<()>
         .build();
     let mut rl: Editor<IosHelper, rustyline::history::DefaultHistory> =
         Editor::with_config(config)?;
-    let session = Arc::new(Mutex::new(Session::new(&grammar, 1, "console")));
+    let session = Arc::new(Mutex::new(VtySession::new(&grammar, 1, "console")));
     let shared: SharedRef = Arc::default();
     rl.set_helper(Some(IosHelper {
         grammar: grammar.clone(),
@@ -119,7 +119,8 @@ fn console(engine: EngineHandle, grammar: Arc<Grammar>) -> rustyline::Result<()>
             })),
         );
     }
-    let lock = |s: &Arc<Mutex<Session>>| s.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    let lock =
+        |s: &Arc<Mutex<VtySession>>| s.lock().unwrap_or_else(PoisonError::into_inner).clone();
     let Ok(mut prompt) = engine.prompt_blocking(lock(&session)) else {
         return Ok(());
     };
@@ -173,7 +174,7 @@ fn console(engine: EngineHandle, grammar: Arc<Grammar>) -> rustyline::Result<()>
             if rl.readline("").is_err() {
                 return Ok(());
             }
-            let fresh = Session::new(&grammar, 1, "console");
+            let fresh = VtySession::new(&grammar, 1, "console");
             *session.lock().unwrap_or_else(PoisonError::into_inner) = fresh.clone();
             let Ok(p) = engine.prompt_blocking(fresh) else {
                 return Ok(());

@@ -2,8 +2,10 @@
 //! between them (`build`). Pure: no I/O, no clock.
 pub mod build;
 pub mod catalog;
+pub mod edit;
 pub mod load;
 pub mod model;
+pub mod phone;
 pub mod running;
 pub mod tree;
 

@@ -2,22 +2,19 @@
 //! the control socket and the console, and waits for a signal. Tokio lives here and in the
 //! thin adapters; the pure layers never see it.
 
-pub mod actor;
-mod handle;
-pub mod startup_file;
-
 use std::io::IsTerminal;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::actor::{self, Outlets};
 use crate::cli::{control, repl};
 use crate::config::Running;
 use crate::config::load;
-use crate::engine::{Engine, ProvisionView};
-use crate::files::stats::ProvisionStats;
+use crate::engine::Engine;
 use crate::files::{Overrides, Site};
 use crate::grammar::graph::Grammar;
+use crate::net::stats::ProvisionStats;
 use crate::net::{self, provision::Provision};
 use crate::proto::tftp::options::Limits;
 use crate::store::{RedbStore, Store, StoreError};
@@ -160,24 +157,31 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
     };
     let stats = Arc::new(ProvisionStats::default());
     let mut engine = Engine::new(grammar.clone(), running);
-    let debug = engine.debug_flags();
+    let debug = Arc::new(crate::debug::Flags::default());
     // Sessions are recovered before any listener opens; those whose phone or profile is gone
     // are dropped from the store too.
+    let persisted_sessions = persisted.sessions.len();
     let dropped = engine.recover(persisted);
     if !dropped.is_empty() {
         store.commit(&dropped)?;
     }
     tracing::info!(
-        sessions = engine.em().sessions.len(),
+        sessions = persisted_sessions - dropped.len(),
         dropped = dropped.len(),
         "EM sessions recovered"
     );
-    let listed_root = root.clone();
-    engine.attach_provision(ProvisionView {
-        stats: stats.clone(),
-        statics: Box::new(move |n| net::provision::static_names(listed_root.as_deref(), n)),
-    });
-    let engine = actor::spawn(engine, opts.config.clone(), Box::new(store));
+    let outlets = Outlets {
+        clear_history: Box::new(|ip, user, secret| {
+            // Clearing call history never holds the logout up: its own task, best effort.
+            tokio::spawn(net::phone_push::clear_history(ip, user, secret));
+        }),
+        provision: Some(Box::new(net::stats::Shown {
+            stats: stats.clone(),
+            root: root.clone(),
+        })),
+        debug: debug.clone(),
+    };
+    let engine = actor::spawn(engine, opts.config.clone(), Box::new(store), outlets);
     let overrides = Overrides {
         bind: opts.bind,
         sccp_port: opts.sccp_port,

@@ -1,37 +1,45 @@
-//! The single owner of mutable domain state: the running configuration, the SCCP phones and
-//! (next) the EM sessions and calls.
+//! The single owner of mutable domain state: the running configuration, the device registry,
+//! the Extension Mobility sessions — and, with the next issues, SIP bindings and calls.
 //!
-//! Handlers are synchronous functions of the state and their input; they return the reply and
-//! the effects to perform. The actor in `daemon::actor` runs them one at a time, performs the
-//! effects (persist first, then announce) and publishes a read-only [`Snapshot`].
+//! One way in, one way out: [`Engine::handle`] takes an [`Input`] and the time it arrived and
+//! returns the [`Effect`]s to carry out, in order; [`Engine::next_deadline`] says when to call
+//! it with [`Input::Timer`]. The engine reads no clock, keeps none, does no I/O and speaks no
+//! protocol: adapters parse the wire into typed inputs and render the neutral commands
+//! ([`ConnCmd`], `leg::LegCmd`) back into their protocol. Decisions that must survive a crash
+//! leave as [`Effect::Persist`] and take effect only when the commit comes back
+//! ([`Input::Committed`]). Readers that must not queue behind the engine get a [`Snapshot`];
+//! the CLI's `show` commands read a [`View`].
+//!
+//! Where the next pieces go: the SIP registrar's decisions in `registrar.rs` (bindings join
+//! the [`devices`] registry as a transport), calls in `calls/` and the dial plan (numbers →
+//! devices through effective profiles, dial-peer matching) in a pure `routing.rs`.
 
+pub mod devices;
+pub mod effect;
 pub mod em;
-mod em_shows;
-mod live;
-pub mod phone_shows;
-pub mod phones;
+pub mod input;
+pub mod layout;
 pub mod profile;
 pub mod shared_map;
-pub mod station;
+mod timers;
 
-pub use live::ProvisionView;
-
-use std::net::SocketAddr;
+use std::net::IpAddr;
 use std::sync::Arc;
 
-use crate::cli::exec::{self, Reply, Scope, Session};
 use crate::config::Running;
 use crate::config::model::Model;
-use crate::debug::Flags;
+use crate::config::phone::PhoneRef;
 use crate::grammar::graph::Grammar;
-use crate::ids::{ConnId, DeviceName, EphoneTag, ProfileTag, UserName};
-use crate::proto::sccp::msg::{Register, ResetType};
-use crate::proto::sccp::session::Event;
+use crate::ids::{ConnId, DeviceName, UserName};
+use crate::leg::{LegCmd, LegEvent, RestartKind};
 use crate::store::{Change, Persisted};
-use em::{Em, EmError, Origin, Plan, Reason};
-use live::EngineLive;
-use phones::{PhoneCmd, Phones};
-use profile::{PhoneRef, Source};
+use crate::time::{Mono, Now};
+use devices::{Devices, RegState};
+pub use effect::{Answer, Batch, ConnCmd, Effect};
+use em::{Em, EmError, Origin, Reason};
+pub use input::{Admin, DeviceEvent, EmRequest, Input, Registration, ReplyTo, Scope};
+use profile::Source;
+use timers::Timers;
 
 /// Phones and the users logged in on them (or who last were).
 pub type Logins = shared_map::SharedMap<DeviceName, UserName>;
@@ -47,16 +55,25 @@ pub struct Snapshot {
     pub last_users: Logins,
 }
 
+/// A read-only view of the engine for one CLI line: what `show` commands render.
+pub struct View<'a> {
+    /// The model as it is before the line runs.
+    pub model: &'a Arc<Model>,
+    /// The device registry.
+    pub devices: &'a Devices,
+    /// Extension Mobility state.
+    pub em: &'a Em,
+    /// Unix time now, for ages.
+    pub now: u64,
+}
+
 /// The engine state.
 pub struct Engine {
     grammar: Arc<Grammar>,
     running: Running,
-    provision: Option<ProvisionView>,
-    phones: Phones,
+    devices: Devices,
     em: Em,
-    debug: Arc<Flags>,
-    /// The latest unix time the actor told us (for `show` ages).
-    clock: u64,
+    timers: Timers,
 }
 
 impl Engine {
@@ -65,56 +82,30 @@ impl Engine {
         Engine {
             grammar,
             running,
-            provision: None,
-            phones: Phones::default(),
+            devices: Devices::default(),
             em: Em::default(),
-            debug: Arc::new(Flags::default()),
-            clock: 0,
+            timers: Timers::default(),
         }
     }
 
-    /// The debug switches, shared with the adapters that log.
-    pub fn debug_flags(&self) -> Arc<Flags> {
-        self.debug.clone()
+    /// The grammar lines are matched against.
+    pub fn grammar(&self) -> &Arc<Grammar> {
+        &self.grammar
     }
 
-    /// Lets `show` and `debug` reach the provisioning servers.
-    pub fn attach_provision(&mut self, view: ProvisionView) {
-        self.provision = Some(view);
+    /// The running configuration, read-only (the CLI matches and renders against it).
+    pub fn running(&self) -> &Running {
+        &self.running
     }
 
-    /// The phone of `ephone N`, by its MAC.
-    pub fn device_of_ephone(&self, tag: u32) -> Option<DeviceName> {
-        let e = self.running.model.ephones.get(&EphoneTag(tag))?;
-        e.mac.map(DeviceName::from_mac)
-    }
-
-    /// Tells the engine the time, for `show` output that prints ages.
-    pub fn set_clock(&mut self, now: u64) {
-        self.clock = now;
-    }
-
-    /// Runs one CLI line for `session`.
-    pub fn cli(&mut self, session: &mut Session, line: &str) -> Reply {
-        let live = EngineLive {
-            model: self.running.model.clone(),
-            phones: &self.phones,
-            provision: self.provision.as_ref(),
-            debug: &self.debug,
+    /// What `show` commands read, at `now`.
+    pub fn view(&self, now: Now) -> View<'_> {
+        View {
+            model: &self.running.model,
+            devices: &self.devices,
             em: &self.em,
-            now: self.clock,
-        };
-        exec::execute(&self.grammar, &mut self.running, &live, session, line)
-    }
-
-    /// The prompt `session` shows now.
-    pub fn prompt(&self, session: &Session) -> String {
-        session.prompt(&self.grammar, &self.running.model.hostname)
-    }
-
-    /// Records that the startup-config file now holds `text`.
-    pub fn startup_saved(&mut self, text: String) {
-        self.running.startup = Some(text);
+            now: now.unix.0,
+        }
     }
 
     /// The snapshot readers get.
@@ -126,34 +117,6 @@ impl Engine {
         }
     }
 
-    /// An SCCP `Register` on `conn`; `now` is unix seconds.
-    pub fn sccp_register(
-        &mut self,
-        conn: ConnId,
-        peer: SocketAddr,
-        reg: Register,
-        now: u64,
-    ) -> Vec<PhoneCmd> {
-        let model = self.running.model.clone();
-        self.phones
-            .register(&model, &self.em.logins, conn, peer, reg, now)
-    }
-
-    /// Any other event of an SCCP connection; going on hook may release an EM logout that
-    /// waited for the call to end.
-    pub fn sccp_event(&mut self, conn: ConnId, event: &Event, now: u64) -> Option<Plan> {
-        self.phones.event(conn, event);
-        let device = self.phones.device_of(conn)?;
-        match event {
-            Event::OffHook => {
-                self.em.off_hook(&device, now);
-                None
-            }
-            Event::OnHook => self.em.on_hook(&device, now),
-            _ => None,
-        }
-    }
-
     /// Takes over the EM state recovered from the store; returns the changes that drop
     /// sessions whose phone or profile is gone (to commit before anything listens).
     pub fn recover(&mut self, persisted: Persisted) -> Vec<Change> {
@@ -162,196 +125,417 @@ impl Engine {
         drop
     }
 
-    /// The EM state, for shows and tests.
-    pub fn em(&self) -> &Em {
-        &self.em
+    /// When to call [`Engine::handle`] with [`Input::Timer`] next, if ever.
+    pub fn next_deadline(&self) -> Option<Mono> {
+        self.timers.next(self.em.wants_ticks())
     }
 
-    fn origin<'a>(
-        &self,
-        device: &'a str,
-        source: std::net::IpAddr,
-        from_phone: bool,
-    ) -> Origin<'a> {
-        let registered = DeviceName::parse(device.trim())
-            .and_then(|d| self.phones.address_of(&self.running.model, &d));
-        Origin {
-            device,
-            source,
-            registered,
-            from_phone,
+    /// Handles one input that arrived at `now`; returns what to do, in order.
+    pub fn handle(&mut self, input: Input, now: Now) -> Vec<Effect> {
+        let mut out = Vec::new();
+        match input {
+            Input::Register(reg) => {
+                let model = self.running.model.clone();
+                let cmds = self
+                    .devices
+                    .register(&model, &self.em.logins, &reg, now.unix.0);
+                out.extend(
+                    cmds.into_iter()
+                        .map(|(conn, cmd)| Effect::ToConn { conn, cmd }),
+                );
+            }
+            Input::Device { conn, event } => self.device_event(conn, event, now, &mut out),
+            Input::Closed { conn } => self.devices.closed(conn),
+            Input::Em { req, reply } => self.em_request(req, reply, now, &mut out),
+            Input::Admin { cmd, reply } => self.admin(cmd, reply, now, &mut out),
+            Input::Timer => self.timer(now, &mut out),
+            Input::Committed { batch, result } => match result {
+                Ok(()) => self.finish(*batch, &mut out),
+                Err(e) => {
+                    tracing::error!(error = %e, "EM change not committed; refused");
+                    if let Some(to) = batch.reply {
+                        out.push(reply_em(to, batch.for_cli, Err(EmError::Database)));
+                    }
+                }
+            },
+            Input::StartupWritten {
+                text,
+                result,
+                reply,
+            } => {
+                let answer = match result {
+                    Ok(()) => {
+                        self.running.startup = Some(text);
+                        cli_text("[OK]\n", false)
+                    }
+                    Err(e) => cli_text(&format!("%Error writing {e}\n"), true),
+                };
+                out.push(Effect::Reply { to: reply, answer });
+            }
+        }
+        self.timers.arm_em_check(self.em.wants_ticks(), now);
+        out
+    }
+
+    fn device_event(&mut self, conn: ConnId, event: DeviceEvent, now: Now, out: &mut Vec<Effect>) {
+        let Some(device) = self.devices.event(conn, event) else {
+            return;
+        };
+        match event {
+            DeviceEvent::Leg(LegEvent::OffHook(line)) => {
+                self.em.off_hook(&device, now.unix.0);
+                // No calls are routed yet: an off-hook phone hears dial tone.
+                out.push(Effect::ToConn {
+                    conn,
+                    cmd: ConnCmd::Leg(LegCmd::DialTone(line)),
+                });
+            }
+            DeviceEvent::Leg(LegEvent::OnHook(line)) => {
+                out.push(Effect::ToConn {
+                    conn,
+                    cmd: ConnCmd::Leg(LegCmd::Idle(line)),
+                });
+                // A logout that waited for the call to end happens now.
+                if let Some(batch) = self.em.on_hook(&device, now.unix.0) {
+                    self.submit(batch, out);
+                }
+            }
+            DeviceEvent::KeepAlive | DeviceEvent::Unregistered | DeviceEvent::Deceased => {}
         }
     }
 
-    /// Plans a login; `from_phone` is false for administrators (no IP check, no password).
-    pub fn em_login(
-        &mut self,
-        device: &str,
-        user: &str,
-        secret: &str,
-        source: std::net::IpAddr,
-        from_phone: bool,
-        now: u64,
-    ) -> Result<Plan, EmError> {
-        let origin = self.origin(device, source, from_phone);
-        let model = self.running.model.clone();
-        self.em
-            .login(&model, &origin, user, secret, from_phone, now)
+    /// Where an EM request comes from: the phone's service pages (`source`) or an
+    /// administrator (`None`: no IP check).
+    fn origin(&self, device: DeviceName, source: Option<IpAddr>) -> Origin {
+        Origin {
+            device,
+            source,
+            registered: self.devices.address_of(&device),
+        }
     }
 
-    /// Plans a logout of a phone.
-    pub fn em_logout(
-        &self,
-        device: &str,
-        source: std::net::IpAddr,
-        from_phone: bool,
-        now: u64,
-    ) -> Result<Plan, EmError> {
-        let origin = self.origin(device, source, from_phone);
-        let reason = if from_phone {
-            Reason::Manual
-        } else {
-            Reason::Admin
+    fn em_request(&mut self, req: EmRequest, reply: ReplyTo, now: Now, out: &mut Vec<Effect>) {
+        let (m, t) = (self.running.model.clone(), now.unix.0);
+        let decision = match req {
+            EmRequest::Login {
+                device,
+                user,
+                secret,
+                source,
+            } => self.em.login(
+                &m,
+                &self.origin(device, Some(source)),
+                &user,
+                &secret,
+                true,
+                t,
+            ),
+            EmRequest::Logout { device, source } => {
+                self.em
+                    .logout(&m, &self.origin(device, Some(source)), Reason::Manual, t)
+            }
+            EmRequest::ApiLogin { device, user } => {
+                self.em
+                    .login(&m, &self.origin(device, None), &user, "", false, t)
+            }
+            EmRequest::ApiLogout { device } => {
+                self.em
+                    .logout(&m, &self.origin(device, None), Reason::Admin, t)
+            }
+            EmRequest::ChangePassword {
+                device,
+                old,
+                new,
+                source,
+            } => self
+                .em
+                .change_password(&m, &self.origin(device, Some(source)), &old, &new),
+            EmRequest::Authenticate { user, secret } => {
+                let ok = self.authenticate(&user, &secret);
+                let answer = if ok {
+                    Ok(())
+                } else {
+                    Err(EmError::Authentication)
+                };
+                out.push(reply_em(reply, false, answer));
+                return;
+            }
         };
-        self.em.logout(&self.running.model, &origin, reason, now)
+        self.decided(decision, reply, false, out);
     }
 
-    /// Plans the logout of a user everywhere (`emadmin logout`).
-    pub fn em_logout_user(&self, user: &UserName, now: u64) -> Plan {
-        self.em.logout_user(user, Reason::Admin, now)
-    }
-
-    /// Plans a password change from the phone of a logged-in user.
-    pub fn em_change_password(
-        &self,
-        device: &str,
-        source: std::net::IpAddr,
-        old: &str,
-        new: &str,
-    ) -> Result<Plan, EmError> {
-        let origin = self.origin(device, source, true);
-        self.em
-            .change_password(&self.running.model, &origin, old, new)
+    fn decided(
+        &mut self,
+        decision: effect::Decision,
+        reply: ReplyTo,
+        cli: bool,
+        out: &mut Vec<Effect>,
+    ) {
+        match decision {
+            Ok(mut batch) => {
+                batch.reply = Some(reply);
+                batch.for_cli = cli;
+                self.submit(batch, out);
+            }
+            Err(refusal) => {
+                self.em.record_failure(&refusal);
+                out.push(reply_em(reply, cli, Err(refusal.error)));
+            }
+        }
     }
 
     /// Whether `user`/`secret` is an `authentication credential` or a profile user with that
     /// password (changed or configured).
-    pub fn em_authenticate(&self, user: &str, secret: &str) -> bool {
+    fn authenticate(&self, user: &UserName, secret: &str) -> bool {
         let m = &self.running.model;
         if m.telephony
             .credentials
-            .get(user)
+            .get(&user.0)
             .is_some_and(|s| s.text == secret)
         {
             return true;
         }
-        let u = UserName(user.into());
-        let profile = profile::user_profile(m, &u).map(|(_, p)| p).or_else(|| {
+        let profile = profile::user_profile(m, user).map(|(_, p)| p).or_else(|| {
             m.logout_profiles
                 .values()
-                .find(|p| p.user.as_ref().is_some_and(|c| c.user == u))
+                .find(|p| p.user.as_ref().is_some_and(|c| c.user == *user))
         });
         profile.is_some_and(|p| !secret.is_empty() && self.em.verify(p, secret))
     }
 
-    /// Applies a committed plan; returns the restarts to send.
-    pub fn em_apply(&mut self, plan: &Plan) -> Vec<PhoneCmd> {
-        self.em.apply(plan);
-        for e in &plan.ended {
+    /// A batch with nothing to commit takes effect at once; anything else is persisted first.
+    fn submit(&mut self, batch: Batch, out: &mut Vec<Effect>) {
+        if batch.is_durable_noop() {
+            self.finish(batch, out);
+        } else {
+            out.push(Effect::Persist(Box::new(batch)));
+        }
+    }
+
+    /// A batch is durable: apply it, publish, answer, then clear histories and restart the
+    /// phones (the phone shows the result first, then re-registers).
+    fn finish(&mut self, batch: Batch, out: &mut Vec<Effect>) {
+        self.em.apply(&batch);
+        for e in &batch.ended {
             tracing::info!(device = %e.device, user = %e.user, reason = e.reason.text(), "EM logout");
         }
-        self.phones
-            .restart_devices(&self.running.model, &plan.restart)
+        if !batch.changes.is_empty() {
+            out.push(Effect::Publish);
+        }
+        if let Some(to) = batch.reply {
+            out.push(reply_em(to, batch.for_cli, Ok(())));
+        }
+        self.history_pushes(&batch, out);
+        for (conn, cmd) in self.devices.restart(&batch.restart, RestartKind::Restart) {
+            out.push(Effect::ToConn { conn, cmd });
+        }
+    }
+
+    /// CME clears the call history after a logout unless `em keep-history`: an
+    /// `Init:CallHistory` push to each registered phone, with the credential the phone checks
+    /// (the first `authentication credential`).
+    fn history_pushes(&self, batch: &Batch, out: &mut Vec<Effect>) {
+        let m = &self.running.model;
+        if m.telephony.em.keep_history {
+            return;
+        }
+        let Some((app, secret)) = m.telephony.credentials.iter().next() else {
+            return;
+        };
+        for e in &batch.ended {
+            if let Some(ip) = self.devices.address_of(&e.device) {
+                out.push(Effect::ClearHistory {
+                    ip,
+                    user: app.clone(),
+                    secret: secret.text.clone(),
+                });
+            }
+        }
+    }
+
+    fn admin(&mut self, cmd: Admin, reply: ReplyTo, now: Now, out: &mut Vec<Effect>) {
+        let g = self.grammar.clone();
+        match cmd {
+            Admin::Configure(edit) => match self.running.apply(&g, edit) {
+                Ok(changed) => {
+                    if changed {
+                        out.push(Effect::Publish);
+                        self.timers.config_changed(now);
+                    }
+                    out.push(Effect::Reply {
+                        to: reply,
+                        answer: cli_text("", false),
+                    });
+                }
+                Err(msg) => out.push(Effect::Reply {
+                    to: reply,
+                    answer: cli_text(&format!("{msg}\n"), true),
+                }),
+            },
+            Admin::WriteMemory => out.push(Effect::WriteStartup {
+                text: crate::config::running::running_config(&g, &self.running.tree),
+                reply,
+            }),
+            Admin::Restart { scope, kind } => {
+                let devices = self.devices_in(scope);
+                tracing::info!(?scope, ?kind, phones = devices.len(), "restart/reset");
+                match scope {
+                    // `restart all N` spaces the phones N seconds apart, as CME does, so a
+                    // building does not reboot at once; the CLI answers at once.
+                    Scope::AllSccp(s) if s > 0 => self.timers.space_restarts(devices, kind, s, now),
+                    _ => {
+                        for (conn, cmd) in self.devices.restart(&devices, kind) {
+                            out.push(Effect::ToConn { conn, cmd });
+                        }
+                    }
+                }
+                self.timer_restarts(now, out);
+                out.push(Effect::Reply {
+                    to: reply,
+                    answer: cli_text("", false),
+                });
+            }
+            Admin::EmLogin { user, ephone } => {
+                let device = self
+                    .running
+                    .model
+                    .ephones
+                    .get(&ephone)
+                    .and_then(|e| e.mac)
+                    .map(DeviceName::from_mac);
+                let decision = match device {
+                    Some(d) => {
+                        let m = self.running.model.clone();
+                        self.em
+                            .login(&m, &self.origin(d, None), &user, "", false, now.unix.0)
+                    }
+                    None => Err(EmError::UnknownDevice.into()),
+                };
+                self.decided(decision, reply, true, out);
+            }
+            Admin::EmLogout { user } => {
+                let batch = self.em.logout_user(&user, Reason::Admin, now.unix.0);
+                self.decided(Ok(batch), reply, true, out);
+            }
+        }
+    }
+
+    fn timer(&mut self, now: Now, out: &mut Vec<Effect>) {
+        if self.timers.em_check_due(self.em.wants_ticks(), now) {
+            let model = self.running.model.clone();
+            let devices = &self.devices;
+            let batch = self
+                .em
+                .tick(&model, now.unix.0, &|d: &DeviceName| devices.off_hook(d));
+            self.submit(batch, out);
+        }
+        if self.timers.refresh_due(now) {
+            let stale = self.stale_em_phones();
+            if !stale.is_empty() {
+                tracing::info!(
+                    phones = stale.len(),
+                    "restarting phones whose profile was edited"
+                );
+            }
+            for (conn, cmd) in self.devices.restart(&stale, RestartKind::Restart) {
+                out.push(Effect::ToConn { conn, cmd });
+            }
+        }
+        self.timer_restarts(now, out);
+    }
+
+    fn timer_restarts(&mut self, now: Now, out: &mut Vec<Effect>) {
+        for (device, kind) in self.timers.due_restarts(now) {
+            for (conn, cmd) in self.devices.restart(&[device], kind) {
+                out.push(Effect::ToConn { conn, cmd });
+            }
+        }
     }
 
     /// Registered EM phones whose current profile no longer matches what they were given at
-    /// registration (a profile edited while in use): restart them so they pick it up.
-    pub fn stale_em_phones(&self) -> Vec<PhoneCmd> {
+    /// registration (a profile edited while in use).
+    fn stale_em_phones(&self) -> Vec<DeviceName> {
         let m = &self.running.model;
-        let stale: Vec<EphoneTag> = self
-            .phones
-            .status
-            .iter()
-            .filter(|(_, s)| s.state == phones::RegState::Registered)
-            .filter_map(|(t, s)| {
-                let e = m.ephones.get(t)?;
-                e.logout_profile?;
-                let device = e.mac.map(DeviceName::from_mac)?;
-                let phone = PhoneRef::Ephone(*t, e);
-                let eff = profile::effective(m, phone, self.em.logins.get(&device));
-                (station::station(m, phone, &eff) != *s.station).then_some(*t)
+        self.devices
+            .registered()
+            .into_iter()
+            .filter(|d| {
+                let Some(phone) = m.phone_by_mac(d.mac()) else {
+                    return false;
+                };
+                if phone.logout_profile().is_none() {
+                    return false;
+                }
+                let eff = profile::effective(m, phone, self.em.logins.get(d));
+                let dev = self.devices.get(d).expect("registered devices are known");
+                layout::layout(m, phone, &eff) != *dev.layout
             })
-            .collect();
-        self.phones.reset(&stale, ResetType::Restart)
-    }
-
-    /// Where to push `Init:CallHistory` after the logouts of `plan` (CME clears the history
-    /// unless `em keep-history`): the registered phones' addresses and the credential the
-    /// phone will check, the first `authentication credential`.
-    pub fn history_pushes(&self, plan: &Plan) -> Vec<(std::net::IpAddr, String, String)> {
-        let m = &self.running.model;
-        if m.telephony.em.keep_history {
-            return Vec::new();
-        }
-        let Some((app, secret)) = m.telephony.credentials.iter().next() else {
-            return Vec::new();
-        };
-        plan.ended
-            .iter()
-            .filter_map(|e| self.phones.address_of(m, &e.device))
-            .map(|ip| (ip, app.clone(), secret.text.clone()))
             .collect()
     }
 
-    /// Automatic logouts due now.
-    pub fn em_tick(&mut self, now: u64) -> Plan {
-        let model = self.running.model.clone();
-        let phones = &self.phones;
-        let off_hook = |d: &DeviceName| {
-            model
-                .ephone_by_mac(d.mac())
-                .is_some_and(|(t, _)| phones.off_hook(t))
-        };
-        self.em.tick(&model, now, &off_hook)
-    }
-
-    /// A keepalive on `conn` (counted for `show ephone`).
-    pub fn sccp_keepalive(&mut self, conn: ConnId) {
-        self.phones.keepalive(conn);
-    }
-
-    /// An SCCP connection ended.
-    pub fn sccp_closed(&mut self, conn: ConnId) {
-        self.phones.closed(conn);
-    }
-
-    /// The registered SCCP phones a restart or reset of `scope` reaches, in order, with
-    /// the command for each. SIP scopes reach none yet.
-    pub fn phones_in(&self, scope: &Scope, kind: ResetType) -> Vec<PhoneCmd> {
+    /// The registered phones a restart or reset of `scope` reaches, in order. SIP scopes
+    /// reach none yet (no SIP phone registers).
+    fn devices_in(&self, scope: Scope) -> Vec<DeviceName> {
         let m = &self.running.model;
-        let tags: Vec<EphoneTag> = match scope {
-            Scope::AllSccp(_) => self.phones.registered(),
-            Scope::Ephone(t) => vec![EphoneTag(*t)],
+        let sccp = |d: &DeviceName| matches!(m.phone_by_mac(d.mac()), Some(PhoneRef::Ephone(..)));
+        match scope {
+            Scope::AllSccp(_) => {
+                // In ephone-tag order, as CME walks them.
+                let mut v: Vec<(u32, DeviceName)> = self
+                    .devices
+                    .registered()
+                    .into_iter()
+                    .filter_map(|d| match m.phone_by_mac(d.mac()) {
+                        Some(PhoneRef::Ephone(t, _)) => Some((t.0, d)),
+                        _ => None,
+                    })
+                    .collect();
+                v.sort();
+                v.into_iter().map(|(_, d)| d).collect()
+            }
+            Scope::Ephone(t) => self
+                .devices
+                .ephone(m, t)
+                .filter(|d| d.state == RegState::Registered)
+                .and_then(|_| m.ephones.get(&t)?.mac)
+                .map(DeviceName::from_mac)
+                .into_iter()
+                .collect(),
             Scope::Profile { user, tag } => self
-                .phones
+                .devices
                 .registered()
                 .into_iter()
-                .filter(|t| {
-                    let Some(e) = m.ephones.get(t) else {
+                .filter(|d| sccp(d))
+                .filter(|d| {
+                    let Some(phone) = m.phone_by_mac(d.mac()) else {
                         return false;
                     };
-                    let device = e.mac.map(DeviceName::from_mac);
-                    let who = device.as_ref().and_then(|d| self.em.logins.get(d));
-                    let eff = profile::effective(m, PhoneRef::Ephone(*t, e), who);
+                    let eff = profile::effective(m, phone, self.em.logins.get(d));
                     match eff.source {
-                        Source::User(p) => *user && p == ProfileTag(*tag),
-                        Source::Logout(p) => !*user && p == ProfileTag(*tag),
+                        Source::User(p) => user && p == tag,
+                        Source::Logout(p) => !user && p == tag,
                         Source::Own => false,
                     }
                 })
                 .collect(),
             Scope::AllSip | Scope::Pool(_) => Vec::new(),
-        };
-        self.phones.reset(&tags, kind)
+        }
     }
+}
+
+fn cli_text(text: &str, error: bool) -> Answer {
+    Answer::Cli {
+        text: text.to_string(),
+        error,
+    }
+}
+
+/// The answer to an EM request: the page's result, or for `emadmin` the CLI's text.
+fn reply_em(to: ReplyTo, cli: bool, r: Result<(), EmError>) -> Effect {
+    let answer = match (cli, r) {
+        (false, r) => Answer::Em(r),
+        (true, Ok(())) => cli_text("", false),
+        (true, Err(e)) => cli_text(&format!("% Extension Mobility: {e} ({})\n", e.code()), true),
+    };
+    Effect::Reply { to, answer }
 }

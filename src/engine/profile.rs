@@ -13,46 +13,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::catalog;
-use crate::config::model::{
-    ButtonKind, Ephone, LineType, Model, Pool, Profile, ProfileLine, SpeedDial,
-};
-use crate::ids::{EphoneTag, Extension, PoolTag, ProfileTag, UserName};
-
-/// A configured phone.
-#[derive(Clone, Copy, Debug)]
-pub enum PhoneRef<'m> {
-    /// An SCCP `ephone`.
-    Ephone(EphoneTag, &'m Ephone),
-    /// A SIP `voice register pool`.
-    Pool(PoolTag, &'m Pool),
-}
-
-impl<'m> PhoneRef<'m> {
-    /// The phone's logout profile, if it is EM-enabled.
-    pub fn logout_profile(&self) -> Option<ProfileTag> {
-        match self {
-            PhoneRef::Ephone(_, e) => e.logout_profile,
-            PhoneRef::Pool(_, p) => p.logout_profile,
-        }
-    }
-
-    /// The `type` keyword, if set.
-    pub fn model_keyword(&self) -> Option<&'m str> {
-        match self {
-            PhoneRef::Ephone(_, e) => e.model.as_deref(),
-            PhoneRef::Pool(_, p) => p.model.as_deref(),
-        }
-    }
-
-    /// Line-capable buttons, add-on modules included where the model takes them.
-    pub fn capacity(&self) -> usize {
-        match self {
-            PhoneRef::Ephone(_, e) => catalog::line_buttons(e.model.as_deref(), &e.addons),
-            PhoneRef::Pool(_, p) => catalog::line_buttons(p.model.as_deref(), &[]),
-        }
-    }
-}
+use crate::config::model::{ButtonKind, LineType, Model, Profile, ProfileLine, SpeedDial};
+pub use crate::config::phone::PhoneRef;
+use crate::ids::{Extension, ProfileTag, UserName};
 
 /// Where the effective profile comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -241,6 +204,7 @@ mod tests {
     use super::*;
     use crate::config::load;
     use crate::grammar::graph::Grammar;
+    use crate::ids::{EphoneTag, PoolTag};
 
     fn office() -> Model {
         let g = Grammar::embedded();

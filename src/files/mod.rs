@@ -10,14 +10,13 @@ pub mod cnf;
 pub mod emapi;
 pub mod name;
 pub mod services;
-pub mod stats;
 pub mod xml;
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use crate::config::model::{Model, PhoneTag};
+use crate::config::model::Model;
 use crate::engine::profile::PhoneRef;
-use crate::ids::{DeviceName, Mac};
+use crate::ids::DeviceName;
 pub use name::{BadName, Wanted};
 
 /// The addresses and ports written into phone files: where phones find us.
@@ -108,14 +107,6 @@ pub enum Lookup {
     Refused(BadName),
 }
 
-/// The configured phone with this MAC.
-pub fn phone_by_mac(model: &Model, mac: Mac) -> Option<PhoneRef<'_>> {
-    match model.macs.get(&mac)? {
-        PhoneTag::Ephone(t) => model.ephones.get(t).map(|e| PhoneRef::Ephone(*t, e)),
-        PhoneTag::Pool(t) => model.pools.get(t).map(|p| PhoneRef::Pool(*t, p)),
-    }
-}
-
 /// What to serve for a requested name. `logins` maps phones to their logged-in user.
 pub fn lookup(model: &Model, logins: &crate::engine::Logins, site: &Site, raw: &[u8]) -> Lookup {
     match name::classify(raw) {
@@ -125,7 +116,7 @@ pub fn lookup(model: &Model, logins: &crate::engine::Logins, site: &Site, raw: &
             bytes: cnf::xml_default(model, site).into_bytes(),
             kind: GeneratedKind::Default,
         }),
-        Ok(Wanted::DeviceConfig(mac)) => match phone_by_mac(model, mac) {
+        Ok(Wanted::DeviceConfig(mac)) => match model.phone_by_mac(mac) {
             Some(phone) => {
                 let user = logins.get(&DeviceName::from_mac(mac));
                 let kind = match phone {

@@ -56,6 +56,7 @@ handlers! {
     EmadminLogin = "emadmin-login",
     EmadminLogout = "emadmin-logout",
     UndebugAll = "undebug-all",
+    ShowDebugging = "show-debugging",
     WriteMemory = "write-memory",
     CopyRunStart = "copy-run-start",
     // in every configuration mode

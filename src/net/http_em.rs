@@ -17,12 +17,46 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio::net::TcpListener;
 
-use crate::daemon::actor::{EmRequest, EngineHandle};
+use crate::actor::EngineHandle;
 use crate::debug::Flags;
-use crate::engine::em::{Admission, EmError};
+use crate::engine::EmRequest;
+use crate::engine::em::EmError;
 use crate::files::services::{self, Field, SoftKey};
 use crate::files::{Overrides, Site};
-use crate::ids::DeviceName;
+use crate::ids::{DeviceName, UserName};
+
+/// `em max-concurrent-requests`: how many login/logout requests may be in progress at once
+/// (CUCM's "Maximum Concurrent Requests"; beyond it the answer is error 26). A request is in
+/// progress from its arrival until its answer, which includes waiting for the engine and the
+/// durable commit, so the count lives with the pages that wait, not in the engine.
+#[derive(Debug, Default)]
+pub struct Admission {
+    in_flight: std::sync::atomic::AtomicU32,
+}
+
+/// One admitted request; leaving the scope ends it.
+#[derive(Debug)]
+pub struct Admitted<'a>(&'a Admission);
+
+impl Drop for Admitted<'_> {
+    fn drop(&mut self) {
+        self.0
+            .in_flight
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Admission {
+    /// Admits one more request if fewer than `max` are in progress, else error 26.
+    pub fn enter(&self, max: u32) -> Result<Admitted<'_>, EmError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        if self.in_flight.fetch_add(1, SeqCst) >= max {
+            self.in_flight.fetch_sub(1, SeqCst);
+            return Err(EmError::Busy);
+        }
+        Ok(Admitted(self))
+    }
+}
 
 const TITLE: &str = "Extension Mobility";
 const EM_PATH: &str = "/emapp/EMAppServlet";
@@ -164,8 +198,8 @@ async fn em_app(
             let user = param(&q, "userid").to_string();
             let r = s
                 .run(EmRequest::Login {
-                    device: device.clone(),
-                    user: user.clone(),
+                    device: name,
+                    user: UserName(user.clone()),
                     secret: param(&q, "password").to_string(),
                     source: peer.ip(),
                 })
@@ -188,7 +222,7 @@ async fn em_app(
         "logout" => {
             let r = s
                 .run(EmRequest::Logout {
-                    device: device.clone(),
+                    device: name,
                     source: peer.ip(),
                 })
                 .await;
@@ -209,7 +243,7 @@ async fn em_app(
         }
         "" => {
             let snap = s.engine.snapshot();
-            match crate::files::phone_by_mac(&snap.model, name.mac()) {
+            match snap.model.phone_by_mac(name.mac()) {
                 None => return error_page("Login", EmError::UnknownDevice),
                 Some(p) if p.logout_profile().is_none() => {
                     return error_page("Login", EmError::LogonDisabled);
@@ -325,7 +359,7 @@ async fn change_credential(
     }
     let r = s
         .run(EmRequest::ChangePassword {
-            device: device.clone(),
+            device: name,
             old: param(&q, "old").to_string(),
             new: new.to_string(),
             source: peer.ip(),
@@ -351,7 +385,7 @@ async fn authenticate(s: &Services, q: &HashMap<String, String>) -> Response {
         match s
             .engine
             .em(EmRequest::Authenticate {
-                user: user.to_string(),
+                user: UserName(user.to_string()),
                 secret: secret.to_string(),
             })
             .await
@@ -375,6 +409,16 @@ async fn authenticate_post(
     axum::extract::Form(q): axum::extract::Form<HashMap<String, String>>,
 ) -> Response {
     authenticate(&s, &q).await
+}
+
+/// The phone an EM API request names: empty and malformed names are refused here, at the
+/// edge, as the pages do.
+fn api_device(raw: &str) -> Result<DeviceName, EmError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err(EmError::DeviceNameEmpty);
+    }
+    DeviceName::parse(raw).ok_or(EmError::UnknownDevice)
 }
 
 /// The EM API code for a refusal (CME reference §6.4).
@@ -422,21 +466,24 @@ async fn em_api(
     };
     match req.op {
         ApiOp::Login { device, user } => {
-            let r = s
-                .run(EmRequest::ApiLogin {
-                    device: device.clone(),
-                    user: user.clone(),
-                })
-                .await;
+            let r = match api_device(&device) {
+                Ok(name) => {
+                    s.run(EmRequest::ApiLogin {
+                        device: name,
+                        user: UserName(user.clone()),
+                    })
+                    .await
+                }
+                Err(e) => Err(e),
+            };
             s.log("API login", &device, &user, &r);
             done(r)
         }
         ApiOp::Logout { device } => {
-            let r = s
-                .run(EmRequest::ApiLogout {
-                    device: device.clone(),
-                })
-                .await;
+            let r = match api_device(&device) {
+                Ok(name) => s.run(EmRequest::ApiLogout { device: name }).await,
+                Err(e) => Err(e),
+            };
             s.log("API logout", &device, "", &r);
             done(r)
         }
@@ -445,7 +492,7 @@ async fn em_api(
                 .into_iter()
                 .map(|d| {
                     let f = match DeviceName::parse(&d)
-                        .filter(|n| crate::files::phone_by_mac(&snap.model, n.mac()).is_some())
+                        .filter(|n| snap.model.phone_by_mac(n.mac()).is_some())
                     {
                         None => Found::DoesNotExist,
                         Some(n) => match snap.logins.get(&n) {
@@ -483,5 +530,28 @@ async fn em_api(
                 .collect();
             xml(emapi::results(false, &found))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concurrency_limit_refuses_with_26_until_a_request_ends() {
+        let a = Admission::default();
+        let first = a.enter(2).unwrap();
+        let _second = a.enter(2).unwrap();
+        assert_eq!(a.enter(2).map(|_| ()), Err(EmError::Busy));
+        assert_eq!(EmError::Busy.code(), 26);
+        drop(first);
+        assert!(a.enter(2).is_ok());
+    }
+
+    #[test]
+    fn api_device_names_are_checked_at_the_edge() {
+        assert_eq!(api_device(" "), Err(EmError::DeviceNameEmpty));
+        assert_eq!(api_device("PHONE1"), Err(EmError::UnknownDevice));
+        assert!(api_device("sep0022905b11c2").is_ok());
     }
 }

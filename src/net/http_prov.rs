@@ -17,7 +17,7 @@ use tokio::net::TcpListener;
 
 use super::provision::{Content, Provision, Served, Via};
 use crate::files::name::percent_decode;
-use crate::files::stats::Counters;
+use crate::net::stats::Counters;
 
 /// Serves HTTP provisioning on `listener` until the task is dropped.
 pub async fn serve(listener: TcpListener, provision: Arc<Provision>) {

@@ -3,8 +3,8 @@
 
 pub mod http_em;
 pub mod http_prov;
-pub mod mailbox;
 pub mod phone_push;
 pub mod provision;
 pub mod sccp;
+pub mod stats;
 pub mod tftp;

@@ -16,8 +16,8 @@ use tokio::sync::watch;
 
 use crate::debug::Flags;
 use crate::engine::Snapshot;
-use crate::files::stats::{Counters, ProvisionStats};
 use crate::files::{self, Lookup, Overrides, Site};
+use crate::net::stats::{Counters, ProvisionStats};
 
 /// Shared by the TFTP and HTTP provisioning servers.
 pub struct Provision {

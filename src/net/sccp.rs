@@ -1,9 +1,9 @@
 //! The SCCP listener: a tokio adapter around `proto::sccp`.
 //!
-//! One task per TCP connection owns its [`Session`]: it frames and decodes what the phone
-//! sends, feeds the session, writes what the session answers, and tells the engine what the
-//! session reports (registration, hook changes, the end). The engine answers through the
-//! connection's command channel. A frame that fails to decode, or an over-long length,
+//! One task per TCP connection owns its [`Connection`]: it frames and decodes what the phone
+//! sends, feeds the connection, writes what it answers, and tells the engine what it reports
+//! (registration, keepalives, hook changes, the end) as typed inputs — the device name is
+//! parsed here, at the edge. The engine answers through the connection's mailbox. A frame that fails to decode, or an over-long length,
 //! ends only this connection. Connections are bounded; one beyond the bound is closed at
 //! once.
 
@@ -16,16 +16,15 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
-use super::mailbox::Mailbox;
-use crate::daemon::actor::{EngineHandle, SccpRequest};
+use crate::actor::EngineHandle;
+use crate::actor::mailbox::Mailbox;
 use crate::debug::Flags;
-use crate::engine::phones::ConnCmd;
-use crate::ids::ConnId;
+use crate::engine::{ConnCmd, DeviceEvent, Input, Registration};
+use crate::ids::{ConnId, DeviceName};
+use crate::proto::sccp::connection::{Connection, Event, Phase};
 use crate::proto::sccp::decode::decode_from_phone;
 use crate::proto::sccp::encode::encode_to_phone;
 use crate::proto::sccp::frame;
-use crate::proto::sccp::msg::FromPhone;
-use crate::proto::sccp::session::{Event, Phase, Session};
 
 /// Most SCCP connections at once.
 pub const MAX_CONNECTIONS: usize = 16_384;
@@ -64,7 +63,7 @@ pub async fn serve(listener: TcpListener, engine: EngineHandle, debug: Arc<Flags
         let (e, d) = (engine.clone(), debug.clone());
         tokio::spawn(async move {
             connection(stream, peer, conn, &e, &d).await;
-            e.sccp(SccpRequest::Closed { conn }).await;
+            e.input(Input::Closed { conn }).await;
             drop(permit);
         });
     }
@@ -93,13 +92,9 @@ async fn connection(
     let mailbox = Arc::new(Mailbox::default());
     // The rarely awaited steps (telling the engine, decoding a burst, the last flush) are
     // boxed: inline, their futures would widen every idle connection's task for good.
-    Box::pin(engine.sccp(SccpRequest::Open {
-        conn,
-        mailbox: mailbox.clone(),
-    }))
-    .await;
+    Box::pin(engine.open(conn, mailbox.clone())).await;
     let (mut rd, mut wr) = stream.into_split();
-    let mut session = Session::new(mono());
+    let mut session = Connection::new(mono());
     // Buffers grow to the largest message seen (under 1 KB for a registration): thousands of
     // idle phones must not each hold pages of empty buffer.
     let mut inbuf: Vec<u8> = Vec::new();
@@ -132,7 +127,7 @@ async fn connection(
             r = rd.read_buf(&mut inbuf) => match r {
                 Ok(0) => break End::PeerClosed,
                 Ok(_) => {
-                    let fed = Box::pin(feed(&mut session, &mut inbuf, engine, debug, conn, peer));
+                    let fed = Box::pin(feed(&mut session, &mut inbuf, debug, conn, peer));
                     if let Err(e) = fed.await {
                         break End::BadFrame(e);
                     }
@@ -142,8 +137,9 @@ async fn connection(
             cmd = mailbox.next() => match cmd {
                 ConnCmd::Accept(station, protocol) => session.accept(station, protocol, mono()),
                 ConnCmd::Reject(text) => session.reject(text),
-                ConnCmd::Reset(kind) => session.reset(kind),
+                ConnCmd::Restart(kind) => session.reset(kind),
                 ConnCmd::Replaced => session.replaced(),
+                ConnCmd::Leg(cmd) => session.leg(cmd),
             },
             _ = tokio::time::sleep(wait) => session.on_tick(mono()),
         }
@@ -173,9 +169,8 @@ async fn connection(
 
 /// Decodes every whole frame in `inbuf` and hands it to the session.
 async fn feed(
-    session: &mut Session,
+    session: &mut Connection,
     inbuf: &mut Vec<u8>,
-    engine: &EngineHandle,
     debug: &Flags,
     conn: ConnId,
     peer: SocketAddr,
@@ -192,9 +187,6 @@ async fn feed(
                 if Flags::on(&debug.ephone_detail) {
                     tracing::info!(target: "cmed::debug::ephone", %conn, %peer, ?msg, "receive");
                 }
-                if matches!(msg, FromPhone::KeepAlive) && session.phase() == Phase::Registered {
-                    engine.sccp(SccpRequest::KeepAlive { conn }).await;
-                }
                 session.handle(msg, mono(), unix());
             }
             Ok(None) => break Ok(()),
@@ -209,24 +201,38 @@ async fn feed(
 }
 
 async fn report(engine: &EngineHandle, debug: &Flags, conn: ConnId, peer: SocketAddr, ev: Event) {
-    match ev {
+    let event = match ev {
         Event::Register(reg) => {
             if Flags::on(&debug.ephone_register) {
                 tracing::info!(target: "cmed::debug::ephone", %conn, %peer, device = %reg.device_name, device_type = reg.device_type, protocol = reg.protocol, "register");
             }
-            engine
-                .sccp(SccpRequest::Register {
-                    conn,
-                    peer,
-                    reg,
-                    unix: unix(),
-                })
-                .await;
+            let device = DeviceName::parse(&reg.device_name).ok_or(reg.device_name);
+            let input = Input::Register(Registration {
+                conn,
+                peer,
+                device,
+                device_type: reg.device_type,
+                protocol: reg.protocol,
+                max_streams: reg.max_streams,
+            });
+            engine.input(input).await;
+            return;
         }
+        Event::KeepAlive => DeviceEvent::KeepAlive,
+        Event::Leg(leg) => DeviceEvent::Leg(leg),
+        Event::Unregistered => DeviceEvent::Unregistered,
         Event::Deceased => {
             tracing::info!(%conn, %peer, "SCCP phone missed its keepalives: DECEASED");
-            engine.sccp(SccpRequest::Event { conn, event: ev }).await;
+            DeviceEvent::Deceased
         }
-        ev => engine.sccp(SccpRequest::Event { conn, event: ev }).await,
-    }
+        // Nothing for the engine: registration finished, or a message we do not handle.
+        Event::Ready => return,
+        Event::Unhandled(id) => {
+            if Flags::on(&debug.ephone_detail) {
+                tracing::info!(target: "cmed::debug::ephone", %conn, %peer, id = format_args!("0x{id:04X}"), "not handled");
+            }
+            return;
+        }
+    };
+    engine.input(Input::Device { conn, event }).await;
 }

@@ -24,7 +24,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::Semaphore;
 
 use super::provision::{Content, Provision, Served, Via};
-use crate::files::stats::Counters;
+use crate::net::stats::Counters;
 use crate::proto::tftp::options::{self, Limits};
 use crate::proto::tftp::packet::{self, ErrorCode, Mode, Packet, Request};
 use crate::proto::tftp::transfer::{Failure, Sender, State};

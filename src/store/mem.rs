@@ -64,13 +64,13 @@ impl Store for MemStore {
 fn apply(state: &mut Persisted, change: &Change) {
     match change {
         Change::PutSession { device, session } => {
-            state.sessions.insert(device.clone(), session.clone());
+            state.sessions.insert(*device, session.clone());
         }
         Change::EndSession { device } => {
             state.sessions.remove(device);
         }
         Change::PutLastUser { device, user } => {
-            state.last_users.insert(device.clone(), user.clone());
+            state.last_users.insert(*device, user.clone());
         }
         Change::PutCredential { user, secret } => {
             state.credentials.insert(user.clone(), secret.clone());

@@ -26,7 +26,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// An Extension Mobility login on one phone.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EmSession {
+pub struct EmLogin {
     /// The user logged in on the phone.
     pub user: UserName,
     /// When the login happened, in unix seconds.
@@ -39,7 +39,7 @@ pub struct EmSession {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Persisted {
     /// Open Extension Mobility sessions, by phone.
-    pub sessions: BTreeMap<DeviceName, EmSession>,
+    pub sessions: BTreeMap<DeviceName, EmLogin>,
     /// The last user who logged in on each phone, kept after logout.
     pub last_users: BTreeMap<DeviceName, UserName>,
     /// Secrets users have changed from the configured ones, already hashed by the caller.
@@ -54,7 +54,7 @@ pub enum Change {
         /// The phone the session is on.
         device: DeviceName,
         /// The session to record.
-        session: EmSession,
+        session: EmLogin,
     },
     /// Removes the session on `device`; harmless if there is none. Does not touch the
     /// last user, which the caller records with [`Change::PutLastUser`] if it wants to.
@@ -141,8 +141,8 @@ pub(crate) mod conformance {
         UserName(s.to_owned())
     }
 
-    fn session(u: &str, since: u64, last_activity: u64) -> EmSession {
-        EmSession {
+    fn session(u: &str, since: u64, last_activity: u64) -> EmLogin {
+        EmLogin {
             user: user(u),
             since,
             last_activity,

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
-use super::{Change, EmSession, Persisted, SCHEMA_VERSION, Store, StoreError};
+use super::{Change, EmLogin, Persisted, SCHEMA_VERSION, Store, StoreError};
 use crate::ids::{DeviceName, UserName};
 
 /// The file name inside the state directory.
@@ -159,7 +159,7 @@ impl Store for RedbStore {
             let (user, since, last_activity) = v.value();
             out.sessions.insert(
                 device(&self.path, "em_sessions", k.value())?,
-                EmSession {
+                EmLogin {
                     user: UserName(user.to_owned()),
                     since,
                     last_activity,
@@ -281,7 +281,7 @@ mod tests {
             .commit(&[
                 Change::PutSession {
                     device: dev(1),
-                    session: EmSession {
+                    session: EmLogin {
                         user: user("alice"),
                         since: 10,
                         last_activity: 20,

@@ -6,15 +6,22 @@ pub mod daemon;
 
 use std::time::{Duration, Instant};
 
-use cmed::cli::exec::{self, Effect, Session};
+use cmed::actor::core::Core;
+use cmed::cli::exec::{self, VtySession};
 use cmed::config::{Running, load};
+use cmed::debug::Flags;
+use cmed::engine::Engine;
 use cmed::grammar::graph::Grammar;
+use cmed::store::MemStore;
+use cmed::time::Now;
 
-/// A CLI session over an in-memory running configuration.
+/// A CLI session over an engine with an in-memory store, driven as the daemon's actor drives
+/// it (the same [`Core`]); `write memory` always succeeds and keeps the text.
 pub struct Console {
     pub g: Grammar,
-    pub run: Running,
-    pub s: Session,
+    pub core: Core,
+    pub s: VtySession,
+    debug: Flags,
 }
 
 impl Console {
@@ -23,30 +30,39 @@ impl Console {
         let g = Grammar::embedded();
         let loaded = load::load(&g, config);
         assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
-        let run = Running::new(&g, loaded.tree, Some(config.to_string()));
-        let s = Session::new(&g, 15, "console");
-        Console { g, run, s }
+        let running = Running::new(&g, loaded.tree, Some(config.to_string()));
+        let engine = Engine::new(std::sync::Arc::new(Grammar::embedded()), running);
+        let core = Core::new(engine, Box::new(MemStore::new()), Box::new(|_| Ok(())));
+        let s = VtySession::new(&g, 15, "console");
+        Console {
+            g,
+            core,
+            s,
+            debug: Flags::default(),
+        }
+    }
+
+    /// The running configuration now.
+    pub fn run(&self) -> &Running {
+        self.core.engine.running()
     }
 
     /// Types each line (a trailing `?` asks for help) and returns the transcript: prompt,
-    /// line, output, exactly as the console prints it. `WriteStartup` effects succeed.
+    /// line, output, exactly as the console prints it.
     pub fn type_lines(&mut self, lines: &[&str]) -> String {
         let mut out = String::new();
         for line in lines {
-            let prompt = self.s.prompt(&self.g, &self.run.model.hostname);
+            let prompt = self.core.prompt(&self.s);
             out.push_str(&format!("{prompt}{line}\n"));
             if let Some(before) = line.strip_suffix('?') {
                 out.push_str(&exec::help_text(&self.g, &self.s, before));
                 continue;
             }
-            let r = exec::execute(&self.g, &mut self.run, &exec::Offline, &mut self.s, line);
-            out.push_str(&r.output);
-            for e in r.effects {
-                if let Effect::WriteStartup(text) = e {
-                    self.run.startup = Some(text);
-                    out.push_str("[OK]\n");
-                }
-            }
+            let (r, _) = self
+                .core
+                .cli(self.s.clone(), line, Now::at(1), None, &self.debug);
+            out.push_str(&r.reply.output);
+            self.s = r.session;
         }
         out
     }

@@ -13,15 +13,16 @@
 //! - [`msg`]: the message types.
 //! - [`encode`] / [`decode`]: layouts per message and header version (§1.6).
 //! - [`ids`]: message ids and their TShark names.
-//! - [`session`]: one phone connection as a state machine; [`softkeys`]: the soft keys we give.
+//! - [`connection`]: one phone connection as a state machine; [`station`]: the engine's
+//!   neutral layout in SCCP's button encoding; [`softkeys`]: the soft keys we give.
 
+pub mod connection;
 pub mod decode;
 mod decode_to_phone;
 pub mod encode;
 pub mod frame;
 pub mod ids;
 pub mod msg;
-pub mod session;
 pub mod softkeys;
 pub mod station;
 mod to_phone;

@@ -1,55 +1,61 @@
-//! What a registered SCCP phone is told: its [`Station`] (button template, lines, speed
-//! dials, banner), computed by the engine from the phone's effective profile and answered
-//! from by the [`Session`](super::session::Session) without asking the engine again.
-//! Ten thousand phones each keep one, so its short texts are inline [`SmallStr`]s.
+//! The SCCP form of what a phone carries: the engine hands the connection a neutral
+//! [`Layout`](crate::leg::Layout) (buttons, lines, speed dials, banner) computed from the
+//! phone's effective profile, and this module encodes its buttons as `ButtonTemplate`
+//! entries: kind codes of the SCCP reference §3.2, instances numbered within each kind
+//! (line 1, line 2 …, speed dial 1 …), as §2.4 requires.
 
 use super::msg::ButtonDef;
-use crate::small_str::SmallStr;
+use crate::leg::{Button, Layout};
 
-/// Everything the session needs to answer a registered phone, computed by the engine from
-/// the phone's effective profile when it registers.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Station {
-    /// Keepalive interval to announce, in seconds.
-    pub keepalive: u32,
-    /// `RegisterAck` date template (`M/D/Y`).
-    pub date_template: SmallStr,
-    /// The button template, in button order.
-    pub buttons: Vec<ButtonDef>,
-    /// Line appearances by line instance (index 0 = line 1).
-    pub lines: Vec<StationLine>,
-    /// Speed dials by speed-dial instance (index 0 = speed dial 1).
-    pub speed_dials: Vec<StationSpeedDial>,
-    /// Service URLs by index (index 0 = 1): URL and name.
-    pub services: Vec<(String, String)>,
-    /// `ConfigStat` user name (the logged-in user, else empty).
-    pub user_name: SmallStr,
-    /// Our name (`hostname`), for `ConfigStat` and the connected notice.
-    pub server_name: SmallStr,
-    /// Text shown in the prompt line once registered: the primary extension.
-    pub banner: SmallStr,
-    /// `Version` answer: the phone's configured load.
-    pub version: SmallStr,
+/// What a registered connection answers from: the engine's layout, shared, not copied.
+pub type Station = Layout;
+
+/// `ButtonTemplate` kinds (SCCP reference §3.2).
+const LINE: u8 = 0x09;
+const SPEED_DIAL: u8 = 0x02;
+const UNUSED: u8 = 0xFF;
+
+/// The `ButtonTemplate` entries of `layout`, in button order.
+pub fn button_template(layout: &Layout) -> Vec<ButtonDef> {
+    layout
+        .buttons
+        .iter()
+        .map(|b| match *b {
+            Button::Line(i) => ButtonDef {
+                instance: i + 1,
+                kind: LINE,
+            },
+            Button::SpeedDial(i) => ButtonDef {
+                instance: i + 1,
+                kind: SPEED_DIAL,
+            },
+            Button::Unused => ButtonDef {
+                instance: 0,
+                kind: UNUSED,
+            },
+        })
+        .collect()
 }
 
-/// A line appearance.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct StationLine {
-    /// The extension.
-    pub number: SmallStr,
-    /// Display name (`name` of the DN).
-    pub name: SmallStr,
-    /// Button label (`label` of the DN, else the number).
-    pub label: SmallStr,
-    /// Call forward all / busy / no answer targets.
-    pub forward: (Option<SmallStr>, Option<SmallStr>, Option<SmallStr>),
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// A speed dial.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct StationSpeedDial {
-    /// Number dialled.
-    pub number: SmallStr,
-    /// Label.
-    pub name: SmallStr,
+    #[test]
+    fn instances_count_within_each_kind() {
+        let layout = Layout {
+            buttons: vec![
+                Button::Line(0),
+                Button::Unused,
+                Button::Line(1),
+                Button::SpeedDial(0),
+            ],
+            ..Layout::default()
+        };
+        let kinds: Vec<(u8, u8)> = button_template(&layout)
+            .iter()
+            .map(|b| (b.kind, b.instance))
+            .collect();
+        assert_eq!(kinds, [(0x09, 1), (0xFF, 0), (0x09, 2), (0x02, 1)]);
+    }
 }

@@ -6,10 +6,10 @@
 
 use std::fmt::Write as _;
 
-use super::em::Em;
 use crate::civil;
 use crate::config::model::{LineType, Model, Profile};
-use crate::files::phone_by_mac;
+use crate::config::phone::PhoneRef;
+use crate::engine::em::Em;
 use crate::ids::{ProfileTag, UserName};
 
 fn minutes(from: u64, now: u64) -> u64 {
@@ -17,9 +17,9 @@ fn minutes(from: u64, now: u64) -> u64 {
 }
 
 fn phone_name(model: &Model, device: &crate::ids::DeviceName) -> String {
-    match phone_by_mac(model, device.mac()) {
-        Some(crate::engine::profile::PhoneRef::Ephone(t, _)) => format!("ephone {t}"),
-        Some(crate::engine::profile::PhoneRef::Pool(t, _)) => format!("pool {t}"),
+    match model.phone_by_mac(device.mac()) {
+        Some(PhoneRef::Ephone(t, _)) => format!("ephone {t}"),
+        Some(PhoneRef::Pool(t, _)) => format!("pool {t}"),
         None => "-".into(),
     }
 }

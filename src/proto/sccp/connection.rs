@@ -2,12 +2,16 @@
 //! events for the engine and the next deadline out (sans-IO).
 //!
 //! The flow is the reference's §4.1: `Register` goes to the engine, which answers with
-//! [`Session::accept`] (the phone's [`Station`]: its buttons, lines and speed dials, computed
-//! once from its effective profile) or [`Session::reject`]. After `RegisterAck` +
+//! [`Connection::accept`] (the phone's [`Station`]: its buttons, lines and speed dials,
+//! computed once from its effective profile) or [`Connection::reject`]. After `RegisterAck` +
 //! `CapabilitiesReq`, the session answers every template request itself from the station, so
 //! a registration storm costs the engine one round trip per phone. A phone silent for two
 //! keepalive intervals is declared dead (DECEASED in `show ephone`). A restart or reset from
 //! the engine sends `Reset` and closes: the phone registers again and gets its new template.
+//!
+//! The connection decides no call behaviour: hook changes are reported as
+//! [`LegEvent`]s and the engine's [`LegCmd`]s (dial tone, idle) are rendered by
+//! [`Connection::leg`].
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -15,7 +19,8 @@ use std::time::Duration;
 
 use super::msg::{FromPhone, Proto, Register, ResetType, SoftKey, ToPhone};
 use super::softkeys;
-pub use super::station::{Station, StationLine, StationSpeedDial};
+use super::station::{Station, button_template};
+use crate::leg::{LegCmd, LegEvent, LineInstance, RestartKind};
 
 /// Highest protocol version we negotiate: the classic fixed layouts with header version 0,
 /// as chan_skinny and wazo-libsccp do (reference §1.4); phones that speak more accept it.
@@ -45,12 +50,12 @@ pub enum Phase {
 pub enum Event {
     /// The phone asks to register; answer with `accept` or `reject`.
     Register(Register),
+    /// A keepalive from the registered phone (counted for `show ephone`).
+    KeepAlive,
     /// The phone finished its registration requests (`TimeDateReq`, reference §4.1 step 3).
     Ready,
-    /// Off hook (handset lifted, speaker, or a line key).
-    OffHook,
-    /// On hook.
-    OnHook,
+    /// A hook change, once per change.
+    Leg(LegEvent),
     /// The phone unregistered (`Unregister`).
     Unregistered,
     /// No keepalive for two intervals.
@@ -78,7 +83,7 @@ pub enum CloseReason {
 
 /// One connection's state machine.
 #[derive(Debug)]
-pub struct Session {
+pub struct Connection {
     phase: Phase,
     station: Arc<Station>,
     proto: Proto,
@@ -89,10 +94,10 @@ pub struct Session {
     off_hook: bool,
 }
 
-impl Session {
+impl Connection {
     /// A new connection at `now` (monotonic time chosen by the adapter).
-    pub fn new(now: Duration) -> Session {
-        Session {
+    pub fn new(now: Duration) -> Connection {
+        Connection {
             phase: Phase::Connected,
             station: empty_station(),
             proto: Proto(0),
@@ -138,7 +143,7 @@ impl Session {
         e
     }
 
-    /// When [`Session::on_tick`] must run next: the keepalive watchdog. Before registration
+    /// When [`Connection::on_tick`] must run next: the keepalive watchdog. Before registration
     /// the same window applies with the default interval, so an idle socket is not kept.
     pub fn deadline(&self) -> Option<Duration> {
         if self.phase == Phase::Closed {
@@ -189,10 +194,14 @@ impl Session {
     }
 
     /// The engine restarts or resets the phone: it closes its side and registers again.
-    pub fn reset(&mut self, kind: ResetType) {
+    pub fn reset(&mut self, kind: RestartKind) {
         if self.phase == Phase::Closed {
             return;
         }
+        let kind = match kind {
+            RestartKind::Restart => ResetType::Restart,
+            RestartKind::Reset => ResetType::Reset,
+        };
         self.out.push_back(ToPhone::Reset(kind));
         self.close(CloseReason::Reset(kind));
     }
@@ -200,6 +209,45 @@ impl Session {
     /// Another connection registered the same device; this one ends quietly.
     pub fn replaced(&mut self) {
         self.close(CloseReason::Replaced);
+    }
+
+    /// Renders what the engine decided for a line: dial tone with the off-hook state and
+    /// keys (SCCP reference §4.2: CallState offhook, SelectSoftKeys, StartTone inside dial
+    /// tone 0x21), or back to idle (StopTone, CallState onhook, on-hook keys).
+    pub fn leg(&mut self, cmd: LegCmd) {
+        if self.phase != Phase::Registered {
+            return;
+        }
+        match cmd {
+            LegCmd::DialTone(LineInstance(line)) => {
+                self.out.push_back(ToPhone::CallState {
+                    state: 1,
+                    line,
+                    call_ref: 0,
+                    privacy: 0,
+                    precedence: 4,
+                });
+                self.out
+                    .push_back(select_keys(line, 0, softkeys::SET_OFF_HOOK));
+                self.out.push_back(ToPhone::StartTone {
+                    tone: 0x21,
+                    direction: 0,
+                    line,
+                    call_ref: 0,
+                });
+            }
+            LegCmd::Idle(LineInstance(line)) => {
+                self.out.push_back(ToPhone::StopTone { line, call_ref: 0 });
+                self.out.push_back(ToPhone::CallState {
+                    state: 2,
+                    line,
+                    call_ref: 0,
+                    privacy: 0,
+                    precedence: 4,
+                });
+                self.out.push_back(select_keys(0, 0, softkeys::SET_ON_HOOK));
+            }
+        }
     }
 
     fn close(&mut self, why: CloseReason) {
@@ -232,7 +280,10 @@ impl Session {
         }
         let s = &self.station;
         let reply = match msg {
-            FromPhone::KeepAlive => Some(ToPhone::KeepAliveAck),
+            FromPhone::KeepAlive => {
+                self.events.push_back(Event::KeepAlive);
+                Some(ToPhone::KeepAliveAck)
+            }
             FromPhone::Register(_) => {
                 self.close(CloseReason::Protocol);
                 None
@@ -240,7 +291,7 @@ impl Session {
             FromPhone::ButtonTemplateReq => Some(ToPhone::ButtonTemplate {
                 offset: 0,
                 total: s.buttons.len() as u32,
-                buttons: s.buttons.clone(),
+                buttons: button_template(s),
             }),
             FromPhone::SoftKeyTemplateReq => Some(ToPhone::SoftKeyTemplate {
                 keys: softkeys::template()
@@ -327,39 +378,15 @@ impl Session {
             }
             FromPhone::OffHook { .. } if !self.off_hook => {
                 self.off_hook = true;
-                self.events.push_back(Event::OffHook);
-                self.out.push_back(ToPhone::CallState {
-                    state: 1,
-                    line: 1,
-                    call_ref: 0,
-                    privacy: 0,
-                    precedence: 4,
-                });
-                self.out
-                    .push_back(select_keys(1, 0, softkeys::SET_OFF_HOOK));
-                // Inside dial tone (0x21); no calls are routed yet.
-                Some(ToPhone::StartTone {
-                    tone: 0x21,
-                    direction: 0,
-                    line: 1,
-                    call_ref: 0,
-                })
+                self.events
+                    .push_back(Event::Leg(LegEvent::OffHook(LineInstance(1))));
+                None
             }
             FromPhone::OnHook { .. } if self.off_hook => {
                 self.off_hook = false;
-                self.events.push_back(Event::OnHook);
-                self.out.push_back(ToPhone::StopTone {
-                    line: 1,
-                    call_ref: 0,
-                });
-                self.out.push_back(ToPhone::CallState {
-                    state: 2,
-                    line: 1,
-                    call_ref: 0,
-                    privacy: 0,
-                    precedence: 4,
-                });
-                Some(select_keys(0, 0, softkeys::SET_ON_HOOK))
+                self.events
+                    .push_back(Event::Leg(LegEvent::OnHook(LineInstance(1))));
+                None
             }
             FromPhone::Unregister => {
                 self.events.push_back(Event::Unregistered);
@@ -425,7 +452,7 @@ mod tests {
     use std::net::Ipv4Addr;
 
     use super::*;
-    use crate::proto::sccp::msg::ButtonDef;
+    use crate::leg::{Button, LineAppearance, SpeedDial};
 
     fn register() -> Register {
         Register {
@@ -438,23 +465,14 @@ mod tests {
         Station {
             keepalive: 30,
             date_template: "M/D/Y".into(),
-            buttons: vec![
-                ButtonDef {
-                    instance: 1,
-                    kind: 0x09,
-                },
-                ButtonDef {
-                    instance: 1,
-                    kind: 0x02,
-                },
-            ],
-            lines: vec![StationLine {
+            buttons: vec![Button::Line(0), Button::SpeedDial(0)],
+            lines: vec![LineAppearance {
                 number: "1001".into(),
                 name: "Alice".into(),
                 label: "Alice 1001".into(),
                 forward: (None, Some("8000".into()), None),
             }],
-            speed_dials: vec![StationSpeedDial {
+            speed_dials: vec![SpeedDial {
                 number: "8000".into(),
                 name: "Voicemail".into(),
             }],
@@ -463,7 +481,7 @@ mod tests {
         }
     }
 
-    fn drain(s: &mut Session) -> Vec<ToPhone> {
+    fn drain(s: &mut Connection) -> Vec<ToPhone> {
         std::iter::from_fn(|| s.poll_transmit()).collect()
     }
 
@@ -473,7 +491,7 @@ mod tests {
 
     #[test]
     fn registration_asks_the_engine_then_answers_from_the_station() {
-        let mut s = Session::new(t(0));
+        let mut s = Connection::new(t(0));
         s.handle(FromPhone::Register(register()), t(0), 0);
         assert_eq!(s.poll_event(), Some(Event::Register(register())));
         assert_eq!(s.phase(), Phase::Deciding);
@@ -515,14 +533,14 @@ mod tests {
 
     #[test]
     fn rejection_and_unknown_lines_and_second_register() {
-        let mut s = Session::new(t(0));
+        let mut s = Connection::new(t(0));
         s.handle(FromPhone::Register(register()), t(0), 0);
         s.reject("Device Unknown");
         assert!(
             matches!(&drain(&mut s)[0], ToPhone::RegisterReject { text } if text == "Device Unknown")
         );
         assert_eq!(s.close_reason(), Some(&CloseReason::Rejected));
-        let mut s = Session::new(t(0));
+        let mut s = Connection::new(t(0));
         s.handle(FromPhone::Register(register()), t(0), 0);
         s.accept(Arc::new(station()), 11, t(0));
         drain(&mut s);
@@ -537,11 +555,12 @@ mod tests {
 
     #[test]
     fn keepalive_loss_is_deceased_after_two_intervals() {
-        let mut s = Session::new(t(0));
+        let mut s = Connection::new(t(0));
         s.handle(FromPhone::Register(register()), t(0), 0);
         s.poll_event();
         s.accept(Arc::new(station()), 11, t(0));
         s.handle(FromPhone::KeepAlive, t(30), 0);
+        assert_eq!(s.poll_event(), Some(Event::KeepAlive));
         assert_eq!(s.deadline(), Some(t(90)));
         s.on_tick(t(89));
         assert_eq!(s.phase(), Phase::Registered);
@@ -552,21 +571,22 @@ mod tests {
 
     #[test]
     fn restart_sends_reset_type_2_and_closes() {
-        let mut s = Session::new(t(0));
+        let mut s = Connection::new(t(0));
         s.handle(FromPhone::Register(register()), t(0), 0);
         s.accept(Arc::new(station()), 11, t(0));
         drain(&mut s);
-        s.reset(ResetType::Restart);
+        s.reset(RestartKind::Restart);
         assert_eq!(drain(&mut s), vec![ToPhone::Reset(ResetType::Restart)]);
         assert_eq!(s.phase(), Phase::Closed);
     }
 
     #[test]
     fn hook_changes_are_events_once_each() {
-        let mut s = Session::new(t(0));
+        let mut s = Connection::new(t(0));
         s.handle(FromPhone::Register(register()), t(0), 0);
         s.accept(Arc::new(station()), 11, t(0));
         s.poll_event();
+        drain(&mut s);
         let off = FromPhone::OffHook {
             line: 0,
             call_ref: 0,
@@ -582,6 +602,24 @@ mod tests {
             0,
         );
         let ev: Vec<_> = std::iter::from_fn(|| s.poll_event()).collect();
-        assert_eq!(ev, vec![Event::OffHook, Event::OnHook]);
+        let line = LineInstance(1);
+        assert_eq!(
+            ev,
+            vec![
+                Event::Leg(LegEvent::OffHook(line)),
+                Event::Leg(LegEvent::OnHook(line))
+            ]
+        );
+        // The connection plays no tone by itself: only what the engine tells it.
+        assert!(drain(&mut s).is_empty());
+        s.leg(LegCmd::DialTone(line));
+        assert!(matches!(
+            drain(&mut s)[..],
+            [
+                ToPhone::CallState { state: 1, .. },
+                ToPhone::SelectSoftKeys { .. },
+                ToPhone::StartTone { tone: 0x21, .. }
+            ]
+        ));
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use tokio::sync::Notify;
 
-use crate::engine::phones::ConnCmd;
+use crate::engine::ConnCmd;
 
 /// One connection's incoming commands.
 #[derive(Debug, Default)]
@@ -40,14 +40,14 @@ impl Mailbox {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::sccp::msg::ResetType;
+    use crate::leg::RestartKind;
 
     #[tokio::test]
     async fn posts_arrive_in_order_even_before_anyone_waits() {
         let m = Mailbox::default();
         m.post(ConnCmd::Replaced);
-        m.post(ConnCmd::Reset(ResetType::Restart));
+        m.post(ConnCmd::Restart(RestartKind::Restart));
         assert_eq!(m.next().await, ConnCmd::Replaced);
-        assert_eq!(m.next().await, ConnCmd::Reset(ResetType::Restart));
+        assert_eq!(m.next().await, ConnCmd::Restart(RestartKind::Restart));
     }
 }

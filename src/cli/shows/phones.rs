@@ -8,8 +8,10 @@ use std::fmt::Write as _;
 
 use crate::civil;
 use crate::config::model::{Model, NumberOwner};
-use crate::engine::phones::{Phones, RegState, Status};
+use crate::engine::devices::{Device as Status, Devices as Phones, PhoneKey, RegState};
 use crate::ids::DnTag;
+use crate::leg::Button;
+use crate::proto::sccp::connection::MAX_PROTOCOL;
 
 fn state_word(s: Option<&Status>) -> &'static str {
     match s.map(|s| s.state) {
@@ -23,7 +25,7 @@ fn state_word(s: Option<&Status>) -> &'static str {
 pub fn ephones(model: &Model, phones: &Phones, registered_only: bool) -> String {
     let mut out = String::new();
     for (index, (tag, e)) in model.ephones.iter().enumerate() {
-        let st = phones.status.get(tag);
+        let st = phones.ephone(model, *tag);
         if registered_only && st.is_none_or(|s| s.state != RegState::Registered) {
             continue;
         }
@@ -32,7 +34,7 @@ pub fn ephones(model: &Model, phones: &Phones, registered_only: bool) -> String 
             .map(|m| m.to_string())
             .unwrap_or_else(|| "0000.0000.0000".into());
         let socket = st
-            .and_then(|s| s.conn)
+            .and_then(Status::conn)
             .map_or("-1".to_string(), |c| c.to_string());
         let _ = write!(
             out,
@@ -44,7 +46,9 @@ pub fn ephones(model: &Model, phones: &Phones, registered_only: bool) -> String 
                 let _ = writeln!(
                     out,
                     " in SCCP ver {}/{} max_streams={}",
-                    s.protocol, s.offered_protocol, s.max_streams
+                    s.offered_protocol.min(MAX_PROTOCOL),
+                    s.offered_protocol,
+                    s.max_streams
                 );
             }
             _ => out.push('\n'),
@@ -75,28 +79,24 @@ pub fn ephones(model: &Model, phones: &Phones, registered_only: bool) -> String 
             }
         }
         if let Some(s) = st.filter(|s| s.state == RegState::Registered) {
-            let mut line = 0usize;
-            let mut speed = 0usize;
-            for (pos, b) in s.station.buttons.iter().enumerate() {
-                match b.kind {
-                    0x09 => {
-                        let l = &s.station.lines[line];
-                        line += 1;
+            for (pos, b) in s.layout.buttons.iter().enumerate() {
+                match *b {
+                    Button::Line(i) => {
+                        let l = &s.layout.lines[usize::from(i)];
                         let dn =
                             dn_tag(model, &l.number).map_or("-".to_string(), |t| t.to_string());
                         let _ = writeln!(out, "button {}: cw:1 ccw:(0 0)", pos + 1);
                         let _ = writeln!(out, "  dn {dn}  number {} CH1   IDLE", l.number);
                     }
-                    0x02 => {
-                        let d = &s.station.speed_dials[speed];
-                        speed += 1;
-                        let _ = writeln!(out, "speed dial {speed}:{} {}", d.number, d.name);
+                    Button::SpeedDial(i) => {
+                        let d = &s.layout.speed_dials[usize::from(i)];
+                        let _ = writeln!(out, "speed dial {}:{} {}", i + 1, d.number, d.name);
                     }
-                    _ => {}
+                    Button::Unused => {}
                 }
             }
-            if !s.station.user_name.is_empty() {
-                let _ = writeln!(out, "Logged in user: {}", s.station.user_name);
+            if !s.layout.user_name.is_empty() {
+                let _ = writeln!(out, "Logged in user: {}", s.layout.user_name);
             }
             let _ = writeln!(out, "Preferred Codec: g711ulaw");
         }
@@ -127,7 +127,7 @@ pub fn summary(model: &Model, phones: &Phones, registered_only: bool) -> String 
     );
     let (mut reg, mut unreg, mut dead) = (0, 0, 0);
     for (tag, e) in &model.ephones {
-        let st = phones.status.get(tag);
+        let st = phones.ephone(model, *tag);
         let status = match st.map(|s| s.state) {
             Some(RegState::Registered) => {
                 reg += 1;
@@ -153,7 +153,7 @@ pub fn summary(model: &Model, phones: &Phones, registered_only: bool) -> String 
         let kind = e.model.as_deref().unwrap_or("-");
         let lines: Vec<(usize, String)> = match st.filter(|s| s.state == RegState::Registered) {
             Some(s) => s
-                .station
+                .layout
                 .lines
                 .iter()
                 .enumerate()
@@ -219,15 +219,22 @@ pub fn dn(model: &Model, phones: &Phones, tag: DnTag) -> String {
     let Some(number) = &d.number else {
         return out;
     };
-    for (etag, s) in &phones.status {
-        if s.state != RegState::Registered {
-            continue;
-        }
-        for (i, l) in s.station.lines.iter().enumerate() {
+    let mut registered: Vec<(u32, &Status)> = phones
+        .iter()
+        .filter(|(_, s)| s.state == RegState::Registered)
+        .filter_map(|(_, s)| match s.phone {
+            PhoneKey::Ephone(t) => Some((t.0, s)),
+            PhoneKey::Pool(_) => None,
+        })
+        .collect();
+    registered.sort_by_key(|(t, _)| *t);
+    for (etag, s) in registered {
+        let etag = crate::ids::EphoneTag(etag);
+        for (i, l) in s.layout.lines.iter().enumerate() {
             if *l.number == *number.0 {
                 let mac = model
                     .ephones
-                    .get(etag)
+                    .get(&etag)
                     .and_then(|e| e.mac)
                     .map(|m| m.to_string())
                     .unwrap_or_default();

@@ -1,26 +1,20 @@
-//! What an SCCP phone is told when it registers: its button template, lines, speed dials and
-//! banner, from its effective profile (`engine::profile`).
+//! What a phone carries when it registers, as a protocol-neutral [`Layout`]: its buttons,
+//! lines, speed dials and banner, from its effective profile (`engine::profile`). The
+//! protocol renders it (`proto::sccp::station` numbers the buttons for `ButtonTemplate`).
 //!
 //! Button positions: a line keeps the button it has (the ephone's `button N`, or its place in
 //! the profile's ordered list); speed dials take the free buttons after that, in tag order,
-//! up to the phone's button count (CME drops what does not fit, reference §1.3). Instances
-//! are numbered within each kind, as `ButtonTemplate` requires (SCCP reference §2.4).
+//! up to the phone's button count (CME drops what does not fit, reference §1.3).
 
 use crate::config::model::{ButtonKind, Model, NumberOwner};
 use crate::engine::profile::{Effective, PhoneRef};
-use crate::proto::sccp::msg::ButtonDef;
-use crate::proto::sccp::session::{Station, StationLine, StationSpeedDial};
+use crate::leg::{Button, Layout, LineAppearance, SpeedDial};
 use crate::small_str::SmallStr;
 
-/// `ButtonTemplate` kinds (SCCP reference §3.2).
-const LINE: u8 = 0x09;
-const SPEED_DIAL: u8 = 0x02;
-const UNUSED: u8 = 0xFF;
-
-/// The station for `phone` carrying `eff`.
-pub fn station(model: &Model, phone: PhoneRef<'_>, eff: &Effective<'_>) -> Station {
+/// The layout of `phone` carrying `eff`.
+pub fn layout(model: &Model, phone: PhoneRef<'_>, eff: &Effective<'_>) -> Layout {
     let capacity = phone.capacity().max(1);
-    let mut slots: Vec<Option<ButtonDef>> = vec![None; capacity];
+    let mut slots: Vec<Option<Button>> = vec![None; capacity];
     let mut lines = Vec::new();
     for key in &eff.lines {
         let Some(first) = key.dns.first() else {
@@ -31,15 +25,12 @@ pub fn station(model: &Model, phone: PhoneRef<'_>, eff: &Effective<'_>) -> Stati
             continue;
         }
         let number = first.number.0.as_str();
-        lines.push(StationLine {
+        slots[pos] = Some(Button::Line(lines.len() as u8));
+        lines.push(LineAppearance {
             number: number.into(),
             name: first.name.as_deref().unwrap_or(number).into(),
             label: first.label.as_deref().unwrap_or(number).into(),
             forward: forward(model, &first.number),
-        });
-        slots[pos] = Some(ButtonDef {
-            instance: lines.len() as u8,
-            kind: LINE,
         });
     }
     let mut speed_dials = Vec::new();
@@ -47,13 +38,10 @@ pub fn station(model: &Model, phone: PhoneRef<'_>, eff: &Effective<'_>) -> Stati
         let Some(free) = slots.iter().position(Option::is_none) else {
             break;
         };
-        speed_dials.push(StationSpeedDial {
+        slots[free] = Some(Button::SpeedDial(speed_dials.len() as u8));
+        speed_dials.push(SpeedDial {
             number: sd.number.as_str().into(),
             name: sd.label.as_deref().unwrap_or(&sd.number).into(),
-        });
-        slots[free] = Some(ButtonDef {
-            instance: speed_dials.len() as u8,
-            kind: SPEED_DIAL,
         });
     }
     // Trailing free buttons are left out; gaps between used ones stay as unused entries.
@@ -62,18 +50,13 @@ pub fn station(model: &Model, phone: PhoneRef<'_>, eff: &Effective<'_>) -> Stati
     }
     let buttons = slots
         .into_iter()
-        .map(|b| {
-            b.unwrap_or(ButtonDef {
-                instance: 0,
-                kind: UNUSED,
-            })
-        })
+        .map(|b| b.unwrap_or(Button::Unused))
         .collect();
     let load = phone
         .model_keyword()
         .and_then(|m| model.telephony.loads.get(m))
         .map_or("", String::as_str);
-    Station {
+    Layout {
         keepalive: model.telephony.keepalive,
         date_template: "M/D/Y".into(),
         buttons,
@@ -120,8 +103,10 @@ mod tests {
         load::load(&g, include_str!("../../sample-configs/small-office.cfg")).model
     }
 
-    fn kinds(s: &Station) -> Vec<(u8, u8)> {
-        s.buttons.iter().map(|b| (b.kind, b.instance)).collect()
+    use Button::{Line as L, SpeedDial as S};
+
+    fn kinds(s: &Layout) -> Vec<Button> {
+        s.buttons.clone()
     }
 
     #[test]
@@ -129,17 +114,11 @@ mod tests {
         let m = office();
         let e = &m.ephones[&EphoneTag(1)];
         let p = PhoneRef::Ephone(EphoneTag(1), e);
-        let s = station(&m, p, &effective(&m, p, None));
+        let s = layout(&m, p, &effective(&m, p, None));
         // 7965 (6) + 7915-24 (24) buttons: lines on 1-10, the speed dial on 11.
         assert_eq!(s.lines.len(), 10);
         assert_eq!(s.buttons.len(), 11);
-        assert_eq!(
-            s.buttons[10],
-            ButtonDef {
-                instance: 1,
-                kind: SPEED_DIAL
-            }
-        );
+        assert_eq!(s.buttons[10], S(0));
         assert_eq!(s.lines[0].number, "1099");
         assert_eq!(s.lines[0].label, "Reception 1099");
         assert_eq!(s.lines[2].forward.1.as_deref(), Some("8000"));
@@ -153,21 +132,18 @@ mod tests {
         let e = &m.ephones[&EphoneTag(5)];
         let p = PhoneRef::Ephone(EphoneTag(5), e);
         // Logged out: logout profile 1 = 1900 + two speed dials, on a 7965 (6 buttons).
-        let s = station(&m, p, &effective(&m, p, None));
-        assert_eq!(kinds(&s), vec![(LINE, 1), (SPEED_DIAL, 1), (SPEED_DIAL, 2)]);
+        let s = layout(&m, p, &effective(&m, p, None));
+        assert_eq!(kinds(&s), vec![L(0), S(0), S(1)]);
         // amartin: 1001, 1099 (silent ring), two speed dials.
         let u = UserName("amartin".into());
-        let s = station(&m, p, &effective(&m, p, Some(&u)));
-        assert_eq!(
-            kinds(&s),
-            vec![(LINE, 1), (LINE, 2), (SPEED_DIAL, 1), (SPEED_DIAL, 2)]
-        );
+        let s = layout(&m, p, &effective(&m, p, Some(&u)));
+        assert_eq!(kinds(&s), vec![L(0), L(1), S(0), S(1)]);
         assert_eq!(s.user_name, "amartin");
         // A 7945 has two buttons: the speed dials do not fit.
         let e2 = &m.ephones[&EphoneTag(2)];
         let p2 = PhoneRef::Ephone(EphoneTag(2), e2);
-        let s = station(&m, p2, &effective(&m, p2, Some(&u)));
-        assert_eq!(kinds(&s), vec![(LINE, 1), (LINE, 2)]);
+        let s = layout(&m, p2, &effective(&m, p2, Some(&u)));
+        assert_eq!(kinds(&s), vec![L(0), L(1)]);
         assert!(s.speed_dials.is_empty());
     }
 }

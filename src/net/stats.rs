@@ -78,3 +78,21 @@ impl ProvisionStats {
         s
     }
 }
+
+/// What `show` may ask of the provisioning servers: their counters and the static files.
+pub struct Shown {
+    /// The counters the servers keep.
+    pub stats: std::sync::Arc<ProvisionStats>,
+    /// The TFTP root, if one was given.
+    pub root: Option<std::path::PathBuf>,
+}
+
+impl crate::cli::shows::ProvisionInfo for Shown {
+    fn stats(&self) -> String {
+        self.stats.render()
+    }
+
+    fn statics(&self, max: usize) -> (Vec<String>, bool) {
+        super::provision::static_names(self.root.as_deref(), max)
+    }
+}

@@ -1,0 +1,127 @@
+//! The handle everything outside the engine holds: the requests it sends to the engine
+//! actor (CLI lines, EM requests, phone connection inputs) and the published snapshot.
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot, watch};
+
+use super::mailbox::Mailbox;
+use crate::cli::exec::{Reply, VtySession};
+use crate::engine::em::EmError;
+use crate::engine::{EmRequest, Input, Snapshot};
+use crate::ids::ConnId;
+
+/// The result of one CLI line.
+#[derive(Clone, Debug)]
+pub struct CliResult {
+    /// What to print, the engine's answers included.
+    pub reply: Reply,
+    /// The session after the line.
+    pub session: VtySession,
+    /// The prompt to show next.
+    pub prompt: String,
+}
+
+pub(super) enum Request {
+    Cli {
+        session: VtySession,
+        line: String,
+        reply: oneshot::Sender<CliResult>,
+    },
+    Prompt {
+        session: VtySession,
+        reply: oneshot::Sender<String>,
+    },
+    Em {
+        req: EmRequest,
+        reply: oneshot::Sender<Result<(), EmError>>,
+    },
+    /// A phone connection opened; the engine answers it through `mailbox`.
+    Open { conn: ConnId, mailbox: Arc<Mailbox> },
+    /// An input that waits for no answer (phone registrations and events).
+    Input(Input),
+}
+
+/// A clonable handle to the engine actor.
+#[derive(Clone)]
+pub struct EngineHandle {
+    pub(super) tx: mpsc::Sender<Request>,
+    pub(super) snapshot: watch::Receiver<Snapshot>,
+}
+
+/// The engine actor stopped (the daemon is shutting down).
+#[derive(Debug, thiserror::Error)]
+#[error("the engine has stopped")]
+pub struct Stopped;
+
+impl EngineHandle {
+    async fn ask<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Request) -> Result<T, Stopped> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(make(reply)).await.map_err(|_| Stopped)?;
+        rx.await.map_err(|_| Stopped)
+    }
+
+    fn ask_blocking<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<T>) -> Request,
+    ) -> Result<T, Stopped> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.blocking_send(make(reply)).map_err(|_| Stopped)?;
+        rx.blocking_recv().map_err(|_| Stopped)
+    }
+
+    /// Runs one CLI line.
+    pub async fn cli(&self, session: VtySession, line: String) -> Result<CliResult, Stopped> {
+        self.ask(|reply| Request::Cli {
+            session,
+            line,
+            reply,
+        })
+        .await
+    }
+
+    /// Runs one CLI line from a thread outside the runtime (the console).
+    pub fn cli_blocking(&self, session: VtySession, line: String) -> Result<CliResult, Stopped> {
+        self.ask_blocking(|reply| Request::Cli {
+            session,
+            line,
+            reply,
+        })
+    }
+
+    /// The prompt for a session.
+    pub async fn prompt(&self, session: VtySession) -> Result<String, Stopped> {
+        self.ask(|reply| Request::Prompt { session, reply }).await
+    }
+
+    /// The prompt for a session, from outside the runtime.
+    pub fn prompt_blocking(&self, session: VtySession) -> Result<String, Stopped> {
+        self.ask_blocking(|reply| Request::Prompt { session, reply })
+    }
+
+    /// Runs an EM request; the answer comes after the change is durable.
+    pub async fn em(&self, req: EmRequest) -> Result<Result<(), EmError>, Stopped> {
+        self.ask(|reply| Request::Em { req, reply }).await
+    }
+
+    /// A phone connection opened; the engine's commands for it go to `mailbox`.
+    pub async fn open(&self, conn: ConnId, mailbox: Arc<Mailbox>) {
+        let _ = self.tx.send(Request::Open { conn, mailbox }).await;
+    }
+
+    /// Tells the engine something that waits for no answer (fire and forget).
+    pub async fn input(&self, input: Input) {
+        let _ = self.tx.send(Request::Input(input)).await;
+    }
+
+    /// The latest published snapshot.
+    pub fn snapshot(&self) -> Snapshot {
+        self.snapshot.borrow().clone()
+    }
+
+    /// A receiver of every published snapshot, for readers that must not queue behind the
+    /// engine (TFTP, HTTP pages).
+    pub fn subscribe(&self) -> watch::Receiver<Snapshot> {
+        self.snapshot.clone()
+    }
+}

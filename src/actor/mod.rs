@@ -1,0 +1,286 @@
+//! The engine actor: the tokio glue around the [`Engine`]. One task owns the engine and the
+//! store; everything else holds an [`EngineHandle`].
+//!
+//! ```text
+//!  console thread ──┐                          ┌─> store (redb), then Input::Committed
+//!  control socket ──┤                          ├─> startup-config file (write memory)
+//!  SCCP connections ┼─ mpsc<Request> ─> actor ─┼─> connection mailboxes
+//!  service pages  ──┘        ▲                 ├─> outlets (history pushes)
+//!                      deadline timer          └─> watch<Snapshot> ─> TFTP/HTTP readers
+//! ```
+//!
+//! A plain loop: wait for a request or the engine's next deadline, read the clocks once, hand
+//! the input to the [`Core`] (which runs the engine and carries out the store and file
+//! effects), then deliver what it returns in order. The actor decides nothing.
+
+pub mod core;
+mod handle;
+pub mod mailbox;
+mod startup_file;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::{mpsc, oneshot, watch};
+
+use self::core::{Core, Out};
+use crate::cli::shows::ProvisionInfo;
+use crate::debug::Flags;
+use crate::engine::em::EmError;
+use crate::engine::{Answer, Engine, Input, ReplyTo, Snapshot};
+use crate::ids::ConnId;
+use crate::store::Store;
+use crate::time::{Mono, Now, Unix};
+use handle::Request;
+pub use handle::{CliResult, EngineHandle, Stopped};
+use mailbox::Mailbox;
+
+/// What the actor hands to the adapters that do work it must not wait for.
+pub struct Outlets {
+    /// Clears a phone's call history: address, application user, password.
+    pub clear_history: Box<dyn Fn(IpAddr, String, String) + Send>,
+    /// What `show` may ask of the provisioning servers, when they run.
+    pub provision: Option<Box<dyn ProvisionInfo>>,
+    /// The debug switches the CLI turns on and off.
+    pub debug: Arc<Flags>,
+}
+
+impl Default for Outlets {
+    fn default() -> Outlets {
+        Outlets {
+            clear_history: Box::new(|_, _, _| {}),
+            provision: None,
+            debug: Arc::default(),
+        }
+    }
+}
+
+/// Starts the actor on the current runtime. The actor owns the engine and the store: every
+/// durable change is committed to the store before it is applied, answered or announced.
+pub fn spawn(
+    engine: Engine,
+    startup_path: PathBuf,
+    store: Box<dyn Store>,
+    outlets: Outlets,
+) -> EngineHandle {
+    let (tx, mut rx) = mpsc::channel::<Request>(256);
+    let (snap_tx, snap_rx) = watch::channel(engine.snapshot());
+    let write = Box::new(move |text: &str| {
+        // Blocking file I/O in the actor is deliberate: nothing may change the configuration
+        // while it is being saved.
+        let r = startup_file::write_atomic(&startup_path, text)
+            .map_err(|e| format!("{} ({e})", startup_path.display()));
+        match &r {
+            Ok(()) => tracing::info!(file = %startup_path.display(), "startup-config written"),
+            Err(e) => tracing::error!(error = %e, "write memory failed"),
+        }
+        r
+    });
+    let mut actor = Actor {
+        core: Core::new(engine, store, write),
+        conns: HashMap::new(),
+        snap_tx,
+        outlets,
+        waiting: HashMap::new(),
+        start: Instant::now(),
+    };
+    tokio::spawn(async move {
+        loop {
+            let deadline = actor.core.engine.next_deadline().map(|d| actor.instant(d));
+            tokio::select! {
+                req = rx.recv() => match req {
+                    Some(req) => actor.request(req),
+                    None => break,
+                },
+                _ = sleep_until(deadline) => actor.timer(),
+            }
+        }
+    });
+    EngineHandle {
+        tx,
+        snapshot: snap_rx,
+    }
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+struct Actor {
+    core: Core,
+    conns: HashMap<ConnId, Arc<Mailbox>>,
+    snap_tx: watch::Sender<Snapshot>,
+    outlets: Outlets,
+    /// EM requests waiting for their answer.
+    waiting: HashMap<ReplyTo, oneshot::Sender<Result<(), EmError>>>,
+    /// The origin of monotonic time handed to the engine.
+    start: Instant,
+}
+
+impl Actor {
+    /// Both clocks, read once per request.
+    fn now(&self) -> Now {
+        let unix = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Now {
+            unix: Unix(unix),
+            mono: Mono(self.start.elapsed()),
+        }
+    }
+
+    fn instant(&self, at: Mono) -> tokio::time::Instant {
+        tokio::time::Instant::from_std(self.start + at.0)
+    }
+
+    fn request(&mut self, req: Request) {
+        let now = self.now();
+        match req {
+            Request::Cli {
+                session,
+                line,
+                reply,
+            } => {
+                let provision = self.outlets.provision.as_deref();
+                let (r, out) = self
+                    .core
+                    .cli(session, &line, now, provision, &self.outlets.debug);
+                self.deliver(out);
+                let _ = reply.send(r);
+            }
+            Request::Prompt { session, reply } => {
+                let _ = reply.send(self.core.prompt(&session));
+            }
+            Request::Em { req, reply } => {
+                let to = self.core.reply_to();
+                self.waiting.insert(to, reply);
+                let out = self.core.input(Input::Em { req, reply: to }, now);
+                self.deliver(out);
+            }
+            Request::Open { conn, mailbox } => {
+                self.conns.insert(conn, mailbox);
+            }
+            Request::Input(input) => {
+                if let Input::Closed { conn } = &input {
+                    self.conns.remove(conn);
+                }
+                let out = self.core.input(input, now);
+                self.deliver(out);
+            }
+        }
+    }
+
+    fn timer(&mut self) {
+        let out = self.core.input(Input::Timer, self.now());
+        self.deliver(out);
+    }
+
+    /// Carries out what the engine asked of the world, in order.
+    fn deliver(&mut self, out: Vec<Out>) {
+        for o in out {
+            match o {
+                Out::Reply(to, Answer::Em(r)) => {
+                    if let Some(tx) = self.waiting.remove(&to) {
+                        let _ = tx.send(r);
+                    }
+                }
+                Out::Reply(..) => {}
+                Out::ToConn(conn, cmd) => {
+                    if let Some(mailbox) = self.conns.get(&conn) {
+                        mailbox.post(cmd);
+                    }
+                }
+                Out::ClearHistory { ip, user, secret } => {
+                    (self.outlets.clear_history)(ip, user, secret);
+                }
+                Out::Publish => {
+                    let _ = self.snap_tx.send(self.core.engine.snapshot());
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::cli::exec::VtySession;
+    use crate::config::Running;
+    use crate::grammar::graph::Grammar;
+
+    fn spawn_at(file: PathBuf) -> (EngineHandle, Arc<Grammar>) {
+        let g = Arc::new(Grammar::embedded());
+        let text = "telephony-service\n max-ephones 4\n max-dn 4\n";
+        let tree = crate::config::load::load(&g, text).tree;
+        let engine = Engine::new(g.clone(), Running::new(&g, tree, None));
+        let h = spawn(
+            engine,
+            file,
+            Box::new(crate::store::MemStore::default()),
+            Outlets::default(),
+        );
+        (h, g)
+    }
+
+    #[tokio::test]
+    async fn a_config_change_is_published_and_write_memory_persists_before_ok() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("startup.cfg");
+        let (h, g) = spawn_at(file.clone());
+        let s = VtySession::new(&g, 15, "test");
+        let r = h.cli(s, "configure terminal".into()).await.unwrap();
+        let r = h.cli(r.session, "hostname Edge".into()).await.unwrap();
+        assert_eq!(r.prompt, "Edge(config)#");
+        assert_eq!(h.snapshot().model.hostname, "Edge");
+        let r = h.cli(r.session, "do write memory".into()).await.unwrap();
+        assert_eq!(r.reply.output, "Building configuration...\n[OK]\n");
+        assert!(
+            std::fs::read_to_string(&file)
+                .unwrap()
+                .contains("hostname Edge\n")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_memory_says_so_instead_of_ok() {
+        let dir = tempfile::tempdir().unwrap();
+        let (h, g) = spawn_at(dir.path().join("missing-dir").join("startup.cfg"));
+        let r = h
+            .cli(VtySession::new(&g, 15, "test"), "write memory".into())
+            .await
+            .unwrap();
+        assert!(r.reply.error);
+        assert!(
+            r.reply
+                .output
+                .starts_with("Building configuration...\n%Error writing "),
+            "{}",
+            r.reply.output
+        );
+        assert!(!r.reply.output.contains("[OK]"));
+    }
+
+    #[tokio::test]
+    async fn a_refused_configuration_line_leaves_the_session_where_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let (h, g) = spawn_at(dir.path().join("startup.cfg"));
+        let r = h
+            .cli(VtySession::new(&g, 15, "test"), "configure terminal".into())
+            .await
+            .unwrap();
+        // A button naming a DN that does not exist is refused by the model.
+        let r = h.cli(r.session, "ephone 1".into()).await.unwrap();
+        assert_eq!(r.prompt, "Router(config-ephone)#");
+        let r = h.cli(r.session, "button 1:7".into()).await.unwrap();
+        assert!(r.reply.error, "{}", r.reply.output);
+        assert_eq!(r.prompt, "Router(config-ephone)#");
+    }
+}

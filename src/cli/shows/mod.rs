@@ -1,0 +1,109 @@
+//! The `show` and `debug` commands about live state: the [`Live`] side of the CLI. Phones and
+//! logins are rendered from the engine's read-only [`View`]; the provisioning servers' counters
+//! and file listing come through [`ProvisionInfo`], which the daemon's adapters implement.
+
+use std::fmt::Write as _;
+
+pub mod em;
+pub mod phones;
+
+use crate::cli::exec::Live;
+use crate::config::tree::Line;
+use crate::debug::Flags;
+use crate::engine::View;
+use crate::files;
+use crate::grammar::graph::Grammar;
+use crate::grammar::handler::Handler;
+use crate::ids::{DnTag, ProfileTag, UserName};
+
+/// What the provisioning servers (run by the daemon) tell `show`.
+pub trait ProvisionInfo: Send {
+    /// `show tftp statistics`: the counters, rendered.
+    fn stats(&self) -> String;
+    /// The static files under the TFTP root (at most `max`; true if there were more).
+    fn statics(&self, max: usize) -> (Vec<String>, bool);
+}
+
+/// Most static files `show telephony-service tftp-bindings` lists.
+const MAX_LISTED: usize = 1000;
+
+/// The live state one CLI line can show or switch.
+pub struct Shows<'a> {
+    /// The engine, read-only.
+    pub view: View<'a>,
+    /// Provisioning, when the daemon runs it.
+    pub provision: Option<&'a dyn ProvisionInfo>,
+    /// Debug switches.
+    pub debug: &'a Flags,
+}
+
+fn tag(g: &Grammar, line: &Line) -> Option<ProfileTag> {
+    line.get(g, "tag")
+        .and_then(|t| t.parse().ok())
+        .map(ProfileTag)
+}
+
+impl Shows<'_> {
+    fn tftp_bindings(&self, p: &dyn ProvisionInfo) -> String {
+        let mut out = String::new();
+        for b in files::bindings(self.view.model) {
+            let _ = writeln!(out, "tftp-server {} alias {}", b.location, b.name);
+        }
+        let (names, more) = p.statics(MAX_LISTED);
+        for n in names {
+            let _ = writeln!(out, "tftp-server root:/{n} alias {n}");
+        }
+        if more {
+            let _ = writeln!(
+                out,
+                "(only the first {MAX_LISTED} files of the TFTP root are listed)"
+            );
+        }
+        out
+    }
+}
+
+impl Live for Shows<'_> {
+    fn show(&self, g: &Grammar, handler: Handler, line: &Line) -> Option<String> {
+        let (m, p, em, now) = (
+            &**self.view.model,
+            self.view.devices,
+            self.view.em,
+            self.view.now,
+        );
+        Some(match handler {
+            Handler::ShowDebugging => self.debug.show(),
+            Handler::ShowTftpBindings => self.tftp_bindings(self.provision?),
+            Handler::ShowTftpStatistics => {
+                let mut s = self.provision?.stats();
+                let on = Flags::on(&self.debug.tftp_events);
+                let _ = writeln!(
+                    s,
+                    "TFTP event debugging is {}",
+                    if on { "on" } else { "off" }
+                );
+                s
+            }
+            Handler::ShowEphone => phones::ephones(m, p, line.has("registered")),
+            Handler::ShowEphoneSummary => phones::summary(m, p, line.has("registered")),
+            Handler::ShowEphoneAttempted => phones::attempts(p),
+            Handler::ShowEm => em::sessions(m, em, now),
+            Handler::ShowEmUser => em::user(m, em, &UserName(line.get(g, "user")?.into()), now),
+            Handler::ShowUserProfile => em::profiles(m, em, true, tag(g, line)),
+            Handler::ShowLogoutProfile => em::profiles(m, em, false, tag(g, line)),
+            Handler::ShowEphoneDn => {
+                let tag = line.get(g, "tag").and_then(|t| t.parse().ok())?;
+                phones::dn(m, p, DnTag(tag))
+            }
+            _ => return None,
+        })
+    }
+
+    fn debug(&self, handler: Handler, on: bool) -> Option<String> {
+        if handler == Handler::UndebugAll {
+            self.debug.all_off();
+            return Some("All possible debugging has been turned off\n".into());
+        }
+        self.debug.set(handler.id(), on)
+    }
+}

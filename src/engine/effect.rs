@@ -1,0 +1,117 @@
+//! Everything the engine wants done, as one enum: [`Effect`]. The caller carries the effects
+//! out in order. A [`Effect::Persist`] is always the last effect of its call: what depends on
+//! it (the answer, restarts, the published snapshot) comes only after the caller reports the
+//! commit back as [`Input::Committed`](super::Input::Committed) — persist before you announce.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use super::em::{Ended, Reason, Refusal};
+use super::input::ReplyTo;
+use crate::ids::{ConnId, DeviceName, UserName};
+use crate::leg::{Layout, LegCmd, RestartKind};
+use crate::store::Change;
+use crate::time::Unix;
+
+/// One thing to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Commit `batch.changes` in one durable transaction, then hand the batch back as
+    /// `Input::Committed` with the outcome.
+    Persist(Box<Batch>),
+    /// Answer a waiting request.
+    Reply {
+        /// Who waits.
+        to: ReplyTo,
+        /// The answer.
+        answer: Answer,
+    },
+    /// Tell a phone connection something.
+    ToConn {
+        /// The connection.
+        conn: ConnId,
+        /// What to tell it.
+        cmd: ConnCmd,
+    },
+    /// Clear a phone's call history after a logout (`Init:CallHistory` on its `/CGI/Execute`,
+    /// authenticated with the credential the phone checks). Best effort, never waited for.
+    ClearHistory {
+        /// The phone's address.
+        ip: IpAddr,
+        /// `authentication credential` application name.
+        user: String,
+        /// Its password.
+        secret: String,
+    },
+    /// Write the startup-config file, then report `Input::StartupWritten`.
+    WriteStartup {
+        /// The file's new text.
+        text: String,
+        /// The `write memory` waiting.
+        reply: ReplyTo,
+    },
+    /// The state readers see changed: publish a new snapshot.
+    Publish,
+}
+
+/// The answer to a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// An EM request: done, or why not.
+    Em(Result<(), super::em::EmError>),
+    /// An administrator's command: text to print after the line's own output.
+    Cli {
+        /// What to print (may be empty).
+        text: String,
+        /// The command was refused (an IOS `%` error).
+        error: bool,
+    },
+}
+
+/// What a phone connection is told; small, because every connection's mailbox holds a few.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConnCmd {
+    /// Registration accepted: what the phone carries and the protocol version it offered.
+    Accept(Arc<Layout>, u8),
+    /// Registration refused with this text.
+    Reject(&'static str),
+    /// Restart or reset the phone (it closes and registers again).
+    Restart(RestartKind),
+    /// A newer connection registered the same phone: close quietly.
+    Replaced,
+    /// Something to render on a line.
+    Leg(LegCmd),
+}
+
+/// A decision that must be durable before it takes effect: the store changes, and what the
+/// engine does once they are committed. Planned by `&self` code; applied only after the
+/// commit succeeded, so a failed commit leaves everything as it was.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Batch {
+    /// The store changes, committed in one transaction.
+    pub changes: Vec<Change>,
+    /// The EM sessions it ends (for `show extension-mobility` and the logs).
+    pub ended: Vec<Ended>,
+    /// The phones to restart afterwards, so they register again with their new profile.
+    pub restart: Vec<DeviceName>,
+    /// The automatic-logout check this batch completes: the check time advances to it.
+    pub tick_to: Option<Unix>,
+    /// Logouts that must wait for these phones to go on hook.
+    pub defer: Vec<(DeviceName, Reason)>,
+    /// A successful password login: that user's failure count is reset.
+    pub clear_failures: Option<UserName>,
+    /// Who waits for the outcome.
+    pub reply: Option<ReplyTo>,
+    /// How to answer: an EM request or a CLI command (which prints EM errors its own way).
+    pub for_cli: bool,
+}
+
+impl Batch {
+    /// Whether there is nothing to commit (then it is applied at once).
+    pub fn is_durable_noop(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
+
+/// An EM decision: a batch to commit, or a refusal (which may update failure counters).
+pub type Decision = Result<Batch, Refusal>;

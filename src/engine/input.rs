@@ -1,0 +1,199 @@
+//! Everything that can happen to the engine, as one enum: [`Input`]. Callers (the actor, the
+//! scenario tests) build typed values — device and user names are parsed at the edge — and
+//! pass them to [`Engine::handle`](super::Engine::handle) with the time they arrived.
+
+use std::net::{IpAddr, SocketAddr};
+
+use super::effect::Batch;
+pub use crate::config::edit::ConfigEdit;
+use crate::ids::{ConnId, DeviceName, EphoneTag, PoolTag, ProfileTag, UserName};
+use crate::leg::{LegEvent, RestartKind};
+
+/// A request waiting for its answer, numbered by whoever asked (the actor); the engine
+/// answers it with exactly one [`Effect::Reply`](super::Effect::Reply).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ReplyTo(pub u64);
+
+/// One thing that happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// A phone asks to register on a connection.
+    Register(Registration),
+    /// A registered device reported something.
+    Device {
+        /// Its connection.
+        conn: ConnId,
+        /// What happened.
+        event: DeviceEvent,
+    },
+    /// A phone connection ended.
+    Closed {
+        /// The connection.
+        conn: ConnId,
+    },
+    /// An Extension Mobility request (service pages, EM API).
+    Em {
+        /// The request.
+        req: EmRequest,
+        /// Who waits for the answer.
+        reply: ReplyTo,
+    },
+    /// An administrator's command, already parsed by the CLI.
+    Admin {
+        /// The command.
+        cmd: Admin,
+        /// Who waits for the answer.
+        reply: ReplyTo,
+    },
+    /// The deadline [`Engine::next_deadline`](super::Engine::next_deadline) gave has passed.
+    Timer,
+    /// The store finished a [`Effect::Persist`](super::Effect::Persist): the batch comes
+    /// back with the outcome, and only now is it applied (or, on error, dropped).
+    Committed {
+        /// The batch that was committed.
+        batch: Box<Batch>,
+        /// `Err` holds the store's message.
+        result: Result<(), String>,
+    },
+    /// The startup-config file was written (the answer to
+    /// [`Effect::WriteStartup`](super::Effect::WriteStartup)).
+    StartupWritten {
+        /// What was written.
+        text: String,
+        /// `Err` holds the message to print after `%Error writing `.
+        result: Result<(), String>,
+        /// The `write memory` waiting.
+        reply: ReplyTo,
+    },
+}
+
+/// A phone's `Register`, checked at the edge.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Registration {
+    /// The connection it came on.
+    pub conn: ConnId,
+    /// Where from.
+    pub peer: SocketAddr,
+    /// The device name, or the text sent when it is not a `SEP<MAC>` name.
+    pub device: Result<DeviceName, String>,
+    /// The device type code it reported.
+    pub device_type: u32,
+    /// The highest protocol version it offered.
+    pub protocol: u8,
+    /// `maxStreams`.
+    pub max_streams: u32,
+}
+
+/// What a registered device reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeviceEvent {
+    /// A keepalive (counted for `show ephone`).
+    KeepAlive,
+    /// A line event (hook changes).
+    Leg(LegEvent),
+    /// The phone unregistered.
+    Unregistered,
+    /// The phone missed its keepalives.
+    Deceased,
+}
+
+/// An Extension Mobility request, with typed names (the pages answer malformed ones).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EmRequest {
+    /// A user logs in from the phone's service page.
+    Login {
+        /// The phone.
+        device: DeviceName,
+        /// User id (or extension with `em login-type dn`).
+        user: UserName,
+        /// Password as typed.
+        secret: String,
+        /// The HTTP client's address.
+        source: IpAddr,
+    },
+    /// The user on the phone logs out from its service page.
+    Logout {
+        /// The phone.
+        device: DeviceName,
+        /// The HTTP client's address.
+        source: IpAddr,
+    },
+    /// An EM API login by an authorised application: no password, no IP check.
+    ApiLogin {
+        /// The phone.
+        device: DeviceName,
+        /// The user.
+        user: UserName,
+    },
+    /// An EM API logout.
+    ApiLogout {
+        /// The phone.
+        device: DeviceName,
+    },
+    /// The phone's authentication URL: an `authentication credential` or a profile user.
+    Authenticate {
+        /// `UserID`.
+        user: UserName,
+        /// `Password`.
+        secret: String,
+    },
+    /// The logged-in user changes their password.
+    ChangePassword {
+        /// The phone.
+        device: DeviceName,
+        /// Current password.
+        old: String,
+        /// New password.
+        new: String,
+        /// The HTTP client's address.
+        source: IpAddr,
+    },
+}
+
+/// What an administrator asked for, once the CLI matched the line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Admin {
+    /// Change the running configuration; refused (and undone) if the model rejects it.
+    Configure(ConfigEdit),
+    /// `write memory` / `copy running-config startup-config`.
+    WriteMemory,
+    /// `restart` / `reset` of the phones in scope.
+    Restart {
+        /// Which phones.
+        scope: Scope,
+        /// Restart or reset.
+        kind: RestartKind,
+    },
+    /// `emadmin login USER EPHONE-TAG`: no password, no IP check.
+    EmLogin {
+        /// The user.
+        user: UserName,
+        /// The phone.
+        ephone: EphoneTag,
+    },
+    /// `emadmin logout USER`: everywhere.
+    EmLogout {
+        /// The user.
+        user: UserName,
+    },
+}
+
+/// Which phones an action is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Every SCCP phone, this many seconds apart (`restart all N`).
+    AllSccp(u32),
+    /// Every SIP phone.
+    AllSip,
+    /// One ephone.
+    Ephone(EphoneTag),
+    /// One voice register pool.
+    Pool(PoolTag),
+    /// Every phone carrying this user profile (`true`) or logout profile.
+    Profile {
+        /// Whether it is a user profile.
+        user: bool,
+        /// Its tag.
+        tag: ProfileTag,
+    },
+}
