@@ -6,10 +6,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use cmed::cli::control::{self, Client};
 use cmed::config::load;
 use cmed::daemon;
 use cmed::grammar::graph::Grammar;
+use cmed::net::control::{self, Client};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]

@@ -1,7 +1,7 @@
-//! The IOS command sessions above the engine: running lines (`exec`), the console (`repl.rs`,
-//! the only file that knows rustyline) and the control socket (`control.rs`). The grammar and
-//! matcher are in `crate::grammar`; the startup-config reader and renderer in `crate::config`.
-pub mod control;
+//! The IOS command sessions above the engine: running a line against the running
+//! configuration and the engine's read-only view (`exec`), and the `show` renderers
+//! (`shows`). Pure. The console and the control socket that carry the lines are adapters in
+//! `crate::net`; the grammar and matcher are in `crate::grammar`; the startup-config reader
+//! and renderer in `crate::config`.
 pub mod exec;
-pub mod repl;
 pub mod shows;

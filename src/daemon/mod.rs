@@ -8,7 +8,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::actor::{self, Outlets};
-use crate::cli::{control, repl};
 use crate::config::Running;
 use crate::config::load;
 use crate::engine::Engine;
@@ -16,6 +15,7 @@ use crate::files::{Overrides, Site};
 use crate::grammar::graph::Grammar;
 use crate::net::stats::ProvisionStats;
 use crate::net::{self, provision::Provision};
+use crate::net::{console, control};
 use crate::proto::tftp::options::Limits;
 use crate::store::{RedbStore, Store, StoreError};
 
@@ -212,7 +212,7 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
         let (e, g) = (engine.clone(), grammar.clone());
         std::thread::Builder::new()
             .name("console".into())
-            .spawn(move || repl::run(e, g))
+            .spawn(move || console::run(e, g))
             .map_err(DaemonError::Console)?;
     }
     shutdown_signal().await;

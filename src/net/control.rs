@@ -14,8 +14,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 
-use super::exec::{self, VtySession};
 use crate::actor::EngineHandle;
+use crate::cli::exec::{self, VtySession};
 use crate::grammar::graph::Grammar;
 
 /// The socket's file name in the data directory.

@@ -17,8 +17,8 @@ use rustyline::{
     EventHandler, Helper, KeyEvent, RepeatCount,
 };
 
-use super::exec::{self, VtySession};
 use crate::actor::EngineHandle;
+use crate::cli::exec::{self, VtySession};
 use crate::grammar::graph::Grammar;
 use crate::grammar::matcher;
 

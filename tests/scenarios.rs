@@ -1,0 +1,453 @@
+//! Engine scenarios, replayed: each file in `tests/scenarios/` is a list of inputs (`> …`),
+//! the effects the engine must answer with (`< …`, exactly and in order) and checks of its
+//! state (`? …`). The runner drives `Engine::handle` alone — no actor, no sockets — with the
+//! in-memory store and a hand clock, and plays the store's part: a `Persist` is committed
+//! (or made to fail with `fail-next-commit`) and handed back as `Input::Committed`, whose
+//! effects follow the `persist` line. See `tests/scenarios/README` for the vocabulary.
+
+mod support;
+
+use std::fmt::Write as _;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use cmed::cli::exec::{self, Offline, VtySession};
+use cmed::config::{Running, load};
+use cmed::engine::em::EmError;
+use cmed::engine::{
+    Admin, Answer, ConnCmd, DeviceEvent, Effect, EmRequest, Engine, Input, Registration, ReplyTo,
+};
+use cmed::grammar::graph::Grammar;
+use cmed::ids::{ConnId, DeviceName, EphoneTag, UserName};
+use cmed::leg::{LegCmd, LegEvent, LineInstance, RestartKind};
+use cmed::store::{Change, MemStore, Store};
+use cmed::time::Now;
+
+/// Where phones and their service-page requests come from unless a line says otherwise.
+const PHONE_IP: &str = "127.0.0.9";
+
+struct Runner {
+    grammar: Arc<Grammar>,
+    config: String,
+    engine: Engine,
+    store: MemStore,
+    now: Now,
+    vty: VtySession,
+    next_reply: u64,
+    /// Effects not yet matched against `<` lines.
+    pending: Vec<String>,
+    file: String,
+    line_no: usize,
+}
+
+fn device(s: &str) -> DeviceName {
+    DeviceName::parse(s).unwrap_or_else(|| panic!("bad device name {s}"))
+}
+
+fn change(c: &Change) -> String {
+    match c {
+        Change::PutSession { device, session } => format!("put-session {device} {}", session.user),
+        Change::EndSession { device } => format!("end-session {device}"),
+        Change::PutLastUser { device, user } => format!("put-last-user {device} {user}"),
+        Change::PutCredential { user, .. } => format!("put-credential {user}"),
+        Change::DeleteCredential { user } => format!("delete-credential {user}"),
+    }
+}
+
+fn conn_cmd(cmd: &ConnCmd) -> String {
+    match cmd {
+        ConnCmd::Accept(layout, _) => {
+            let lines: Vec<&str> = layout.lines.iter().map(|l| l.number.as_str()).collect();
+            format!(
+                "accept lines={} speed-dials={}",
+                lines.join(","),
+                layout.speed_dials.len()
+            )
+        }
+        ConnCmd::Reject(text) => format!("reject \"{text}\""),
+        ConnCmd::Restart(RestartKind::Restart) => "restart".into(),
+        ConnCmd::Restart(RestartKind::Reset) => "reset".into(),
+        ConnCmd::Replaced => "replaced".into(),
+        ConnCmd::Leg(LegCmd::DialTone(l)) => format!("dial-tone {}", l.0),
+        ConnCmd::Leg(LegCmd::Idle(l)) => format!("idle {}", l.0),
+    }
+}
+
+fn answer(a: &Answer) -> String {
+    match a {
+        Answer::Em(Ok(())) => "em ok".into(),
+        Answer::Em(Err(e)) => format!("em error {}", e.code()),
+        Answer::Cli { text, error } => {
+            format!(
+                "cli{} {:?}",
+                if *error { " error" } else { "" },
+                text.trim_end()
+            )
+        }
+    }
+}
+
+impl Runner {
+    fn new(file: &str, config: String) -> Runner {
+        let grammar = Arc::new(Grammar::embedded());
+        let engine = Runner::engine(&grammar, &config);
+        let vty = VtySession::new(&grammar, 15, "scenario");
+        Runner {
+            grammar,
+            config,
+            engine,
+            store: MemStore::new(),
+            now: Now::at(0),
+            vty,
+            next_reply: 0,
+            pending: Vec::new(),
+            file: file.into(),
+            line_no: 0,
+        }
+    }
+
+    fn engine(g: &Arc<Grammar>, config: &str) -> Engine {
+        let loaded = load::load(g, config);
+        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+        Engine::new(g.clone(), Running::new(g, loaded.tree, None))
+    }
+
+    fn here(&self) -> String {
+        format!("{}:{}", self.file, self.line_no)
+    }
+
+    fn reply_to(&mut self) -> ReplyTo {
+        self.next_reply += 1;
+        ReplyTo(self.next_reply)
+    }
+
+    /// Feeds an input and records what comes out, playing the store and the file.
+    fn feed(&mut self, input: Input) {
+        let mut queue = std::collections::VecDeque::from([input]);
+        while let Some(input) = queue.pop_front() {
+            for e in self.engine.handle(input, self.now) {
+                let text = match &e {
+                    Effect::Persist(batch) => {
+                        let result = self.store.commit(&batch.changes).map_err(|e| e.to_string());
+                        let list: Vec<String> = batch.changes.iter().map(change).collect();
+                        let failed = if result.is_err() { " (fails)" } else { "" };
+                        let text = format!("persist {}{failed}", list.join("; "));
+                        queue.push_back(Input::Committed {
+                            batch: batch.clone(),
+                            result,
+                        });
+                        text
+                    }
+                    Effect::Reply { answer: a, .. } => format!("reply {}", answer(a)),
+                    Effect::ToConn { conn, cmd } => format!("to-conn {conn} {}", conn_cmd(cmd)),
+                    Effect::ClearHistory { ip, .. } => format!("clear-history {ip}"),
+                    Effect::WriteStartup { text, reply } => {
+                        queue.push_back(Input::StartupWritten {
+                            text: text.clone(),
+                            result: Ok(()),
+                            reply: *reply,
+                        });
+                        "write-startup".into()
+                    }
+                    Effect::Publish => "publish".into(),
+                };
+                self.pending.push(text);
+            }
+        }
+    }
+
+    fn expect(&mut self, want: &str) {
+        assert!(
+            !self.pending.is_empty(),
+            "{}: expected `{want}`, the engine did nothing more",
+            self.here()
+        );
+        let got = self.pending.remove(0);
+        assert_eq!(got, want, "{}: effect differs", self.here());
+    }
+
+    fn all_matched(&mut self) {
+        assert!(
+            self.pending.is_empty(),
+            "{}: effects not listed in the scenario: {:#?}",
+            self.here(),
+            self.pending
+        );
+    }
+
+    fn input(&mut self, words: &[&str]) {
+        self.all_matched();
+        let ip = |w: &[&str], at: usize| -> IpAddr {
+            match (w.get(at), w.get(at + 1)) {
+                (Some(&"from"), Some(a)) => a.parse().unwrap(),
+                _ => PHONE_IP.parse().unwrap(),
+            }
+        };
+        let conn = |w: &str| ConnId(w.parse().unwrap());
+        let line = LineInstance(1);
+        let input = match words {
+            ["register", c, d] => Input::Register(Registration {
+                conn: conn(c),
+                peer: SocketAddr::new(PHONE_IP.parse().unwrap(), 50_000),
+                device: DeviceName::parse(d).ok_or_else(|| d.to_string()),
+                device_type: 435,
+                protocol: 17,
+                max_streams: 1,
+            }),
+            ["offhook", c] => Input::Device {
+                conn: conn(c),
+                event: DeviceEvent::Leg(LegEvent::OffHook(line)),
+            },
+            ["onhook", c] => Input::Device {
+                conn: conn(c),
+                event: DeviceEvent::Leg(LegEvent::OnHook(line)),
+            },
+            ["keepalive", c] => Input::Device {
+                conn: conn(c),
+                event: DeviceEvent::KeepAlive,
+            },
+            ["closed", c] => Input::Closed { conn: conn(c) },
+            ["timer"] => Input::Timer,
+            ["login", d, u, s, ..] => self.em(EmRequest::Login {
+                device: device(d),
+                user: UserName(u.to_string()),
+                secret: if *s == "-" {
+                    String::new()
+                } else {
+                    s.to_string()
+                },
+                source: ip(words, 4),
+            }),
+            ["logout", d, ..] => self.em(EmRequest::Logout {
+                device: device(d),
+                source: ip(words, 2),
+            }),
+            ["api-login", d, u] => self.em(EmRequest::ApiLogin {
+                device: device(d),
+                user: UserName(u.to_string()),
+            }),
+            ["api-logout", d] => self.em(EmRequest::ApiLogout { device: device(d) }),
+            ["authenticate", u, s] => self.em(EmRequest::Authenticate {
+                user: UserName(u.to_string()),
+                secret: s.to_string(),
+            }),
+            ["change-password", d, old, new] => self.em(EmRequest::ChangePassword {
+                device: device(d),
+                old: old.to_string(),
+                new: new.to_string(),
+                source: PHONE_IP.parse().unwrap(),
+            }),
+            ["emadmin-login", u, e] => self.admin(Admin::EmLogin {
+                user: UserName(u.to_string()),
+                ephone: EphoneTag(e.parse().unwrap()),
+            }),
+            ["emadmin-logout", u] => self.admin(Admin::EmLogout {
+                user: UserName(u.to_string()),
+            }),
+            ["cli", rest @ ..] => return self.cli(&rest.join(" ")),
+            other => panic!("{}: unknown input {other:?}", self.here()),
+        };
+        self.feed(input);
+    }
+
+    fn em(&mut self, req: EmRequest) -> Input {
+        let reply = self.reply_to();
+        Input::Em { req, reply }
+    }
+
+    fn admin(&mut self, cmd: Admin) -> Input {
+        let reply = self.reply_to();
+        Input::Admin { cmd, reply }
+    }
+
+    /// A CLI line, matched by the CLI as the console does; what it asks of the engine is fed.
+    fn cli(&mut self, line: &str) {
+        let r = exec::execute(
+            &self.grammar,
+            self.engine.running(),
+            &Offline,
+            &mut self.vty,
+            line,
+        );
+        assert!(!r.error, "{}: `{line}` refused: {}", self.here(), r.output);
+        for cmd in r.admin {
+            let input = self.admin(cmd);
+            self.feed(input);
+        }
+    }
+
+    fn check(&mut self, words: &[&str]) {
+        self.all_matched();
+        let view = self.engine.view(self.now);
+        let stored = self.store.load().unwrap();
+        match words {
+            ["logged-in", d, who] => {
+                let got = view.em.sessions.get(&device(d)).map(|s| s.user.0.clone());
+                let want = (*who != "none").then(|| who.to_string());
+                assert_eq!(got, want, "{}: who is logged in on {d}", self.here());
+                let durable = stored.sessions.get(&device(d)).map(|s| s.user.0.clone());
+                assert_eq!(durable, got, "{}: the store disagrees on {d}", self.here());
+            }
+            ["sessions", n] => assert_eq!(
+                view.em.sessions.len(),
+                n.parse::<usize>().unwrap(),
+                "{}",
+                self.here()
+            ),
+            ["last-logout", reason] => {
+                let got = view
+                    .em
+                    .recent
+                    .back()
+                    .map(|e| e.reason.text().replace(' ', "-"));
+                assert_eq!(got.as_deref(), Some(*reason), "{}", self.here());
+            }
+            ["stored-credential-hides", secret] => {
+                for (u, h) in &stored.credentials {
+                    assert!(
+                        !h.contains(secret),
+                        "{}: {u}'s secret in clear",
+                        self.here()
+                    );
+                }
+                assert!(!stored.credentials.is_empty(), "{}", self.here());
+            }
+            ["no-deadline"] => assert_eq!(self.engine.next_deadline(), None, "{}", self.here()),
+            ["deadline", secs] => assert_eq!(
+                self.engine.next_deadline().map(|m| m.0.as_secs()),
+                Some(secs.parse().unwrap()),
+                "{}",
+                self.here()
+            ),
+            other => panic!("{}: unknown check {other:?}", self.here()),
+        }
+    }
+
+    /// The daemon restarts: a new engine over the configuration (edited by `replace` lines
+    /// since), recovering from what the store holds; the dropped sessions are effects.
+    fn restart(&mut self) {
+        self.all_matched();
+        self.engine = Runner::engine(&self.grammar, &self.config);
+        let dropped = self.engine.recover(self.store.load().unwrap());
+        if !dropped.is_empty() {
+            self.store.commit(&dropped).unwrap();
+            let list: Vec<String> = dropped.iter().map(change).collect();
+            self.pending
+                .push(format!("recovery drops {}", list.join("; ")));
+        }
+    }
+
+    fn run(mut self, text: &str) {
+        for (i, raw) in text.lines().enumerate() {
+            self.line_no = i + 1;
+            let line = raw.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (head, rest) = line.split_once(' ').unwrap_or((line, ""));
+            let words: Vec<&str> = rest.split_whitespace().collect();
+            match head {
+                ">" => self.input(&words),
+                "<" => self.expect(rest.trim()),
+                "?" => self.check(&words),
+                "at" => {
+                    self.all_matched();
+                    self.now = Now::at(rest.trim().parse().unwrap());
+                }
+                "+" => {
+                    self.all_matched();
+                    let secs: u64 = rest.trim().parse().unwrap();
+                    self.now = Now::at(self.now.unix.0 + secs);
+                }
+                "fail-next-commit" => self.store.fail_next_commit(),
+                "replace" => {
+                    // `replace OLD => NEW` edits the configuration for the next restart;
+                    // `\n` stands for a line break.
+                    let (old, new) = rest.split_once(" => ").expect("replace OLD => NEW");
+                    let (old, new) = (old.replace("\\n", "\n"), new.replace("\\n", "\n"));
+                    assert!(
+                        self.config.contains(&old),
+                        "{}: `{old}` not in the config",
+                        self.here()
+                    );
+                    self.config = self.config.replace(&old, &new);
+                }
+                "restart" => self.restart(),
+                other => panic!("{}: unknown directive {other}", self.here()),
+            }
+        }
+        self.all_matched();
+    }
+}
+
+/// Runs every scenario in `tests/scenarios/`, each on the small-office configuration with
+/// its `config-replace` edits applied before the start.
+#[test]
+fn every_recorded_scenario_replays_with_the_same_effects() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "scn"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 15, "scenarios missing: {files:?}");
+    let mut failures = String::new();
+    for path in &files {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(path).unwrap();
+        // Setup lines before the first input: the configuration and edits to it.
+        let mut config = support::SMALL_OFFICE.to_string();
+        for line in text.lines().take_while(|l| !l.starts_with('>')) {
+            if let Some(rest) = line.strip_prefix("config-replace ") {
+                let (old, new) = rest.split_once(" => ").unwrap();
+                let (old, new) = (old.replace("\\n", "\n"), new.replace("\\n", "\n"));
+                assert!(config.contains(&old), "{name}: `{old}` not in the config");
+                config = config.replace(&old, &new);
+            }
+        }
+        let body: String = text
+            .lines()
+            .map(|l| {
+                if l.starts_with("config-replace ") {
+                    ""
+                } else {
+                    l
+                }
+            })
+            .fold(String::new(), |mut s, l| {
+                let _ = writeln!(s, "{l}");
+                s
+            });
+        let r = std::panic::catch_unwind(|| Runner::new(&name, config.clone()).run(&body));
+        if let Err(e) = r {
+            let msg = e
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            let _ = writeln!(failures, "{name}: {msg}");
+        }
+    }
+    assert!(failures.is_empty(), "{failures}");
+}
+
+#[test]
+fn the_runner_notices_a_wrong_expectation() {
+    // A scenario that cannot fail is a defect: one wrong `<` line must fail the replay.
+    let text = "at 100\n> authenticate amartin Am4rtin9\n< reply em error 201\n";
+    let r = std::panic::catch_unwind(|| {
+        Runner::new("inline", support::SMALL_OFFICE.to_string()).run(text)
+    });
+    assert!(
+        r.is_err(),
+        "amartin's right password was expected to give {}",
+        EmError::Authentication.code()
+    );
+    // And an effect the scenario does not list fails it too.
+    let text = "at 100\n> login SEP0022905B11C2 amartin Am4rtin9\n< reply em ok\n";
+    let r = std::panic::catch_unwind(|| {
+        Runner::new("inline", support::SMALL_OFFICE.to_string()).run(text)
+    });
+    assert!(r.is_err());
+}
