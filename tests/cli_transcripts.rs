@@ -266,3 +266,35 @@ fn incomplete_parent_command_in_a_sub_mode_says_incomplete_not_invalid() {
         "{t}"
     );
 }
+
+/// Regression: `undebug all` left `debug ephone extension-mobility` on, because the list of
+/// switches it turned off was kept by hand. `show debugging` lists what is on.
+#[test]
+fn undebug_all_turns_off_extension_mobility_debugging_too() {
+    let mut c = Console::new(MINI);
+    let t = c.type_lines(&[
+        "debug ephone extension-mobility",
+        "debug tftp events",
+        "show debugging",
+        "undebug all",
+        "show debugging",
+    ]);
+    assert_eq!(
+        t,
+        "R1#debug ephone extension-mobility\nEPHONE extension mobility debugging is on\n\
+R1#debug tftp events\nTFTP Event debugging is on\n\
+R1#show debugging\nTFTP Event debugging is on\nEPHONE extension mobility debugging is on\n\
+R1#undebug all\nAll possible debugging has been turned off\n\
+R1#show debugging\n"
+    );
+    let t = c.type_lines(&[
+        "debug ephone detail",
+        "no debug ephone detail",
+        "show debugging",
+    ]);
+    assert_eq!(
+        t,
+        "R1#debug ephone detail\nEPHONE detail debugging is on\n\
+R1#no debug ephone detail\nEPHONE detail debugging is off\nR1#show debugging\n"
+    );
+}

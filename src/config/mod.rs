@@ -1,5 +1,6 @@
 //! The configuration: the stored lines (`tree`), the typed model (`model`) and the step
-//! between them (`build`). Pure: no I/O, no clock.
+//! between them (`build`); reading a startup-config (`load`), rendering it (`running`), and
+//! one edit made whole or not at all (`edit`). Pure: no I/O, no clock.
 pub mod build;
 pub mod catalog;
 pub mod edit;

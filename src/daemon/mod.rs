@@ -1,6 +1,7 @@
-//! The running daemon: loads the startup-config, opens the store, starts the engine actor,
-//! the control socket and the console, and waits for a signal. Tokio lives here and in the
-//! thin adapters; the pure layers never see it.
+//! The composition root: loads the startup-config, opens the store, recovers the EM sessions,
+//! spawns the engine actor with its outlets, opens every listener (phones, then the control
+//! socket) and the console, and waits for a signal. Tokio lives here, in `actor` and in the
+//! thin adapters of `net`; the pure layers never see it.
 
 use std::io::IsTerminal;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

@@ -9,7 +9,7 @@
 //! overlay (cw-overlay with overlay), keeping configuration order within a type; SIP phones
 //! take only normal lines; lines beyond the model's line buttons are dropped. Speed dials
 //! follow the lines. Device-dependent settings (model, add-on modules) always come from the
-//! phone. Pure: the SCCP templates (issue 5) and the phone files both read this.
+//! phone. Pure: the registration layout (`engine::layout`) and the phone files both read this.
 
 use std::collections::BTreeMap;
 

@@ -5,8 +5,9 @@
 //! `em_last_user` (device name -> user), `credentials` (user -> changed secret, already hashed
 //! by the caller) and `meta` (schema version).
 //!
-//! Boundary: the store is used only by the engine through the [`Store`] trait, and is opened
-//! once in `main`. It holds no policy and never reads the clock: every time is a count of unix
+//! Boundary: the engine decides what to write (its `Persist` effects carry [`Change`]s) and
+//! the actor commits them through the [`Store`] trait; the store is opened once, by the
+//! daemon. It holds no policy and never reads the clock: every time is a count of unix
 //! seconds passed in by the caller. [`RedbStore`] is the real, on-disk implementation;
 //! [`MemStore`] has the same semantics in memory, for engine tests.
 
