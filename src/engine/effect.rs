@@ -106,12 +106,5 @@ pub struct Batch {
     pub for_cli: bool,
 }
 
-impl Batch {
-    /// Whether there is nothing to commit (then it is applied at once).
-    pub fn is_durable_noop(&self) -> bool {
-        self.changes.is_empty()
-    }
-}
-
 /// An EM decision: a batch to commit, or a refusal (which may update failure counters).
 pub type Decision = Result<Batch, Refusal>;

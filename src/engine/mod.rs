@@ -34,7 +34,7 @@ use crate::ids::{ConnId, DeviceName, UserName};
 use crate::leg::{LegCmd, LegEvent, RestartKind};
 use crate::store::{Change, Persisted};
 use crate::time::{Mono, Now};
-use devices::{Devices, RegState};
+use devices::Devices;
 pub use effect::{Answer, Batch, ConnCmd, Effect};
 use em::{Em, EmError, Origin, Reason};
 pub use input::{Admin, DeviceEvent, EmRequest, Input, Registration, ReplyTo, Scope};
@@ -305,7 +305,7 @@ impl Engine {
 
     /// A batch with nothing to commit takes effect at once; anything else is persisted first.
     fn submit(&mut self, batch: Batch, out: &mut Vec<Effect>) {
-        if batch.is_durable_noop() {
+        if batch.changes.is_empty() {
             self.finish(batch, out);
         } else {
             out.push(Effect::Persist(Box::new(batch)));
@@ -477,7 +477,6 @@ impl Engine {
     /// reach none yet (no SIP phone registers).
     fn devices_in(&self, scope: Scope) -> Vec<DeviceName> {
         let m = &self.running.model;
-        let sccp = |d: &DeviceName| matches!(m.phone_by_mac(d.mac()), Some(PhoneRef::Ephone(..)));
         match scope {
             Scope::AllSccp(_) => {
                 // In ephone-tag order, as CME walks them.
@@ -493,11 +492,11 @@ impl Engine {
                 v.sort();
                 v.into_iter().map(|(_, d)| d).collect()
             }
-            Scope::Ephone(t) => self
-                .devices
-                .ephone(m, t)
-                .filter(|d| d.state == RegState::Registered)
-                .and_then(|_| m.ephones.get(&t)?.mac)
+            // Only a connected device is reached (`Devices::restart`).
+            Scope::Ephone(t) => m
+                .ephones
+                .get(&t)
+                .and_then(|e| e.mac)
                 .map(DeviceName::from_mac)
                 .into_iter()
                 .collect(),
@@ -505,7 +504,6 @@ impl Engine {
                 .devices
                 .registered()
                 .into_iter()
-                .filter(|d| sccp(d))
                 .filter(|d| {
                     let Some(phone) = m.phone_by_mac(d.mac()) else {
                         return false;
