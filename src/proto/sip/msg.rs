@@ -1,0 +1,654 @@
+//! SIP messages, behind our own facade over the `ezk-sip-types` parser (the crate the SIP
+//! reference chose: it passes the RFC 4475 valid set, knows the compact header names, unfolds
+//! continuation lines, and splits comma-joined values).
+//!
+//! [`parse`] takes one datagram (RFC 3261 §18.3: the Content-Length, when present, must not
+//! exceed what arrived; a shorter one truncates the body) and [`frame`] finds where one
+//! message ends in a TCP stream. A [`Message`] has the start line we parse ourselves (any
+//! URI scheme, any method token) and the headers, read through typed accessors: the Vias
+//! (RFC 3581 `rport`), From/To with their tags, Call-ID, CSeq, Contacts (`*` included),
+//! Expires, and the digest `Authorization`. [`Response`] builds an answer as §8.2.6.2
+//! requires: Via, From, To (with our tag), Call-ID and CSeq copied, and the top Via given
+//! `received` and `rport` (RFC 3581 §4).
+//!
+//! Pure: bytes in, values out. A malformed message is a [`ParseError`], never a panic.
+
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use ezk_sip_types::header::typed::{AuthResponse, CSeq, CallID, DigestResponse, FromTo};
+use ezk_sip_types::msg::{Line as HeaderLine, PullParser};
+use ezk_sip_types::print::AppendCtx;
+use ezk_sip_types::{Headers, Name};
+
+/// Largest message we accept (a REGISTER with every line of a 8861 is ~2 kB).
+pub const MAX_MESSAGE: usize = 64 * 1024;
+
+/// Why a message could not be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// The head is not complete (a datagram must hold one whole message).
+    #[error("incomplete message head")]
+    Incomplete,
+    /// The start line is neither a request line nor a status line.
+    #[error("bad start line")]
+    StartLine,
+    /// A header line without a name and colon.
+    #[error("bad header line")]
+    HeaderLine,
+    /// Not UTF-8 where text is required.
+    #[error("message head is not UTF-8")]
+    Encoding,
+    /// Content-Length is not a number, or says more than arrived (RFC 3261 §18.3).
+    #[error("bad or too large Content-Length")]
+    ContentLength,
+    /// Over [`MAX_MESSAGE`].
+    #[error("message too large")]
+    TooLarge,
+}
+
+/// A request method. Unknown methods keep their token (RFC 3261 §7.1 allows extensions).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// `INVITE`
+    Invite,
+    /// `ACK`
+    Ack,
+    /// `BYE`
+    Bye,
+    /// `CANCEL`
+    Cancel,
+    /// `REGISTER`
+    Register,
+    /// `OPTIONS`
+    Options,
+    /// `NOTIFY`
+    Notify,
+    /// `SUBSCRIBE`
+    Subscribe,
+    /// `REFER`
+    Refer,
+    /// `INFO`
+    Info,
+    /// `UPDATE`
+    Update,
+    /// `PRACK`
+    Prack,
+    /// `MESSAGE`
+    Message,
+    /// `PUBLISH`
+    Publish,
+    /// Any other token.
+    Other(String),
+}
+
+impl Method {
+    /// The method for a token (case-sensitive, as RFC 3261 §7.1 says).
+    pub fn from_token(t: &str) -> Method {
+        match t {
+            "INVITE" => Method::Invite,
+            "ACK" => Method::Ack,
+            "BYE" => Method::Bye,
+            "CANCEL" => Method::Cancel,
+            "REGISTER" => Method::Register,
+            "OPTIONS" => Method::Options,
+            "NOTIFY" => Method::Notify,
+            "SUBSCRIBE" => Method::Subscribe,
+            "REFER" => Method::Refer,
+            "INFO" => Method::Info,
+            "UPDATE" => Method::Update,
+            "PRACK" => Method::Prack,
+            "MESSAGE" => Method::Message,
+            "PUBLISH" => Method::Publish,
+            other => Method::Other(other.to_string()),
+        }
+    }
+
+    /// The token.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Method::Invite => "INVITE",
+            Method::Ack => "ACK",
+            Method::Bye => "BYE",
+            Method::Cancel => "CANCEL",
+            Method::Register => "REGISTER",
+            Method::Options => "OPTIONS",
+            Method::Notify => "NOTIFY",
+            Method::Subscribe => "SUBSCRIBE",
+            Method::Refer => "REFER",
+            Method::Info => "INFO",
+            Method::Update => "UPDATE",
+            Method::Prack => "PRACK",
+            Method::Message => "MESSAGE",
+            Method::Publish => "PUBLISH",
+            Method::Other(t) => t,
+        }
+    }
+}
+
+/// The first line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StartLine {
+    /// `METHOD URI SIP/2.0`
+    Request {
+        /// The method.
+        method: Method,
+        /// The Request-URI as written.
+        uri: String,
+    },
+    /// `SIP/2.0 CODE REASON`
+    Response {
+        /// The status code.
+        code: u16,
+        /// The reason phrase.
+        reason: String,
+    },
+}
+
+/// One `Via` value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Via {
+    /// `UDP`, `TCP` …
+    pub transport: String,
+    /// `host[:port]` as written.
+    pub sent_by: String,
+    /// The `branch` parameter.
+    pub branch: Option<String>,
+    /// `rport` present (RFC 3581): `Some(None)` empty, `Some(Some(p))` with a value.
+    pub rport: Option<Option<u16>>,
+}
+
+/// A `From` or `To` value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Party {
+    /// The URI's user part (`1001` in `<sip:1001@host>`), if any.
+    pub user: Option<String>,
+    /// The URI's host.
+    pub host: String,
+    /// The `tag` parameter.
+    pub tag: Option<String>,
+}
+
+/// One `Contact` value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContactValue {
+    /// The URI, as written between `<` and `>` (or bare).
+    pub uri: String,
+    /// Its user part.
+    pub user: Option<String>,
+    /// The `expires` parameter.
+    pub expires: Option<u32>,
+    /// Every parameter of the contact (not of the URI): name and value, as written. Cisco
+    /// phones put `+sip.instance`, `reg-id` and `+u.sip!devicename.ccm.cisco.com` here.
+    pub params: Vec<(String, Option<String>)>,
+}
+
+/// The contacts of a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Contacts {
+    /// No `Contact` header.
+    None,
+    /// `Contact: *` (RFC 3261 §10.2.2: remove every binding).
+    Star,
+    /// The contacts, in order.
+    List(Vec<ContactValue>),
+}
+
+/// A digest `Authorization` (RFC 7616 / RFC 3261 §22.4), as the client sent it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Digest {
+    /// `username`
+    pub username: String,
+    /// `realm`
+    pub realm: String,
+    /// `nonce`
+    pub nonce: String,
+    /// `uri`
+    pub uri: String,
+    /// `response` (hex)
+    pub response: String,
+    /// `algorithm` token (`MD5` when absent).
+    pub algorithm: String,
+    /// `opaque`
+    pub opaque: Option<String>,
+    /// `qop`, `cnonce` and `nc` when a qop was chosen.
+    pub qop: Option<(String, String, u32)>,
+}
+
+/// A parsed message.
+#[derive(Clone, Debug)]
+pub struct Message {
+    /// The start line.
+    pub start: StartLine,
+    headers: Headers,
+    /// The body (exactly Content-Length bytes when the header is present).
+    pub body: Bytes,
+}
+
+/// The end of the head: the index after the blank line, if the head is complete.
+fn head_end(buf: &[u8]) -> Option<usize> {
+    let crlf = memfind(buf, b"\r\n\r\n").map(|i| i + 4);
+    let lf = memfind(buf, b"\n\n").map(|i| i + 2);
+    match (crlf, lf) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn memfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Content-Length from the raw head (`Content-Length` or compact `l`), for framing.
+fn content_length(head: &str) -> Result<Option<usize>, ParseError> {
+    for line in head.lines().skip(1) {
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        let name = name.trim();
+        if name.eq_ignore_ascii_case("content-length") || name.eq_ignore_ascii_case("l") {
+            return value
+                .trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| ParseError::ContentLength);
+        }
+    }
+    Ok(None)
+}
+
+/// Where the first message in a TCP stream ends: `Ok(None)` until it has arrived whole. A
+/// message without Content-Length is taken as having no body (RFC 3261 §18.3 makes the
+/// header mandatory over TCP; an empty body is the reading that loses nothing after it).
+pub fn frame(buf: &[u8]) -> Result<Option<usize>, ParseError> {
+    let Some(end) = head_end(buf) else {
+        return if buf.len() > MAX_MESSAGE {
+            Err(ParseError::TooLarge)
+        } else {
+            Ok(None)
+        };
+    };
+    let head = std::str::from_utf8(&buf[..end]).map_err(|_| ParseError::Encoding)?;
+    let body = content_length(head)?.unwrap_or(0);
+    if end + body > MAX_MESSAGE {
+        return Err(ParseError::TooLarge);
+    }
+    Ok((buf.len() >= end + body).then_some(end + body))
+}
+
+fn start_line(line: &str) -> Result<StartLine, ParseError> {
+    let mut parts = line.splitn(3, ' ');
+    let (a, b, c) = (parts.next(), parts.next(), parts.next());
+    match (a, b, c) {
+        (Some("SIP/2.0"), Some(code), reason) if code.len() == 3 => Ok(StartLine::Response {
+            code: code.parse().map_err(|_| ParseError::StartLine)?,
+            reason: reason.unwrap_or("").trim().to_string(),
+        }),
+        (Some(method), Some(uri), Some("SIP/2.0"))
+            if !method.is_empty() && method.bytes().all(|c| c.is_ascii_graphic()) =>
+        {
+            Ok(StartLine::Request {
+                method: Method::from_token(method),
+                uri: uri.to_string(),
+            })
+        }
+        _ => Err(ParseError::StartLine),
+    }
+}
+
+/// Parses one whole message (a datagram, or a frame cut by [`frame`]).
+pub fn parse(buf: &[u8]) -> Result<Message, ParseError> {
+    if buf.len() > MAX_MESSAGE {
+        return Err(ParseError::TooLarge);
+    }
+    // RFC 3261 §7.5: CRLFs before the start line are ignored.
+    let skip = buf
+        .iter()
+        .position(|b| *b != b'\r' && *b != b'\n')
+        .unwrap_or(buf.len());
+    let src = Bytes::copy_from_slice(&buf[skip..]);
+    let end = head_end(&src).ok_or(ParseError::Incomplete)?;
+    let head = std::str::from_utf8(&src[..end]).map_err(|_| ParseError::Encoding)?;
+    let mut lines = PullParser::new(&src[..end], 0);
+    let first = lines
+        .next()
+        .ok_or(ParseError::StartLine)?
+        .map_err(|_| ParseError::Incomplete)?;
+    let start = start_line(std::str::from_utf8(first).map_err(|_| ParseError::Encoding)?)?;
+    let mut headers = Headers::new();
+    for line in lines {
+        let line = line.map_err(|_| ParseError::Incomplete)?;
+        // The line is a slice of `src`, as the parser needs to keep references into it.
+        let offset = line.as_ptr() as usize - src.as_ptr() as usize;
+        let text = &head[offset..offset + line.len()];
+        let (_, h) = HeaderLine::parse(&src, text).map_err(|_| ParseError::HeaderLine)?;
+        if h.name.as_print_str().is_empty() {
+            return Err(ParseError::HeaderLine);
+        }
+        headers.insert(h.name, h.value);
+    }
+    let rest = src.slice(end..);
+    let body = match content_length(head)? {
+        Some(n) if n > rest.len() => return Err(ParseError::ContentLength),
+        Some(n) => rest.slice(..n),
+        None => rest,
+    };
+    Ok(Message {
+        start,
+        headers,
+        body,
+    })
+}
+
+fn user_of(uri: &str) -> Option<String> {
+    let rest = uri
+        .strip_prefix("sips:")
+        .or_else(|| uri.strip_prefix("sip:"))?;
+    let (user, _) = rest.split_once('@')?;
+    let user = user.split(';').next().unwrap_or(user);
+    let user = user.split(':').next().unwrap_or(user);
+    Some(user.to_string())
+}
+
+/// Splits a header value at the commas that separate values: not inside quotes or `<…>`.
+fn split_values(s: &str) -> Vec<&str> {
+    let (mut out, mut start, mut quoted, mut angle) = (Vec::new(), 0, false, false);
+    let mut escaped = false;
+    for (i, c) in s.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            '<' if !quoted => angle = true,
+            '>' if !quoted => angle = false,
+            ',' if !quoted && !angle => {
+                out.push(s[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(s[start..].trim());
+    out.retain(|v| !v.is_empty());
+    out
+}
+
+/// Splits `;a=b;c` parameters (not inside quotes).
+fn split_params(s: &str) -> Vec<(String, Option<String>)> {
+    let (mut out, mut start, mut quoted) = (Vec::new(), 0, false);
+    let mut push = |part: &str| {
+        let part = part.trim();
+        if part.is_empty() {
+            return;
+        }
+        match part.split_once('=') {
+            Some((n, v)) => out.push((n.trim().to_string(), Some(v.trim().to_string()))),
+            None => out.push((part.to_string(), None)),
+        }
+    };
+    for (i, c) in s.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ';' if !quoted => {
+                push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    push(&s[start..]);
+    out
+}
+
+/// One contact value: `["Name"] <uri>;params` or `uri;params`.
+fn contact_value(v: &str) -> Option<ContactValue> {
+    let (uri, params) = match (v.find('<'), v.find('>')) {
+        (Some(a), Some(b)) if a < b => (&v[a + 1..b], &v[b + 1..]),
+        (None, None) => match v.find(';') {
+            Some(i) => (&v[..i], &v[i..]),
+            None => (v, ""),
+        },
+        _ => return None,
+    };
+    let uri = uri.trim();
+    if !uri.contains(':') {
+        return None;
+    }
+    let params = split_params(params);
+    Some(ContactValue {
+        user: user_of(uri),
+        uri: uri.to_string(),
+        expires: params
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("expires"))
+            .and_then(|(_, v)| v.as_deref()?.parse().ok()),
+        params,
+    })
+}
+
+impl Message {
+    /// The method of a request, or for a response the CSeq method.
+    pub fn method(&self) -> Option<Method> {
+        match &self.start {
+            StartLine::Request { method, .. } => Some(method.clone()),
+            StartLine::Response { .. } => self.cseq().map(|(_, m)| m),
+        }
+    }
+
+    /// Whether it is a request.
+    pub fn is_request(&self) -> bool {
+        matches!(self.start, StartLine::Request { .. })
+    }
+
+    /// The raw values of a header, by name (compact forms and case do not matter).
+    pub fn raw(&self, name: &str) -> Vec<String> {
+        let n = Name::from(name);
+        self.headers.get_raw(&n).map(|v| v.to_string()).collect()
+    }
+
+    /// The first raw value of a header.
+    pub fn first(&self, name: &str) -> Option<String> {
+        let n = Name::from(name);
+        self.headers.get_raw(&n).next().map(|v| v.to_string())
+    }
+
+    /// `Call-ID`.
+    pub fn call_id(&self) -> Option<String> {
+        self.headers
+            .get_named::<CallID>()
+            .ok()
+            .map(|c| c.0.to_string())
+    }
+
+    /// `CSeq`: number and method.
+    pub fn cseq(&self) -> Option<(u32, Method)> {
+        let c = self.headers.get_named::<CSeq>().ok()?;
+        Some((c.cseq, Method::from_token(&c.method.to_string())))
+    }
+
+    /// Every Via, top first (comma-joined values split).
+    pub fn vias(&self) -> Vec<Via> {
+        let Ok(vias) = self
+            .headers
+            .get_named::<Vec<ezk_sip_types::header::typed::Via>>()
+        else {
+            return Vec::new();
+        };
+        vias.iter()
+            .map(|v| Via {
+                transport: v.transport.to_string(),
+                sent_by: v.sent_by.default_print_ctx().to_string(),
+                branch: v.params.get_val("branch").map(|b| b.to_string()),
+                rport: v
+                    .params
+                    .get("rport")
+                    .map(|p| p.value.as_ref().and_then(|v| v.parse().ok())),
+            })
+            .collect()
+    }
+
+    fn party(&self, name: Name) -> Option<Party> {
+        let f: FromTo = self.headers.get(name).ok()?;
+        let uri = f.uri.uri.default_print_ctx().to_string();
+        Some(Party {
+            user: user_of(&uri),
+            host: f.uri.uri.host_port.host.default_print_ctx().to_string(),
+            tag: f.tag.map(|t| t.to_string()),
+        })
+    }
+
+    /// `From`.
+    pub fn from(&self) -> Option<Party> {
+        self.party(Name::FROM)
+    }
+
+    /// `To`.
+    pub fn to(&self) -> Option<Party> {
+        self.party(Name::TO)
+    }
+
+    /// The contacts (`*`, none, or the list).
+    pub fn contacts(&self) -> Contacts {
+        let raw = self.raw("contact");
+        if raw.is_empty() {
+            return Contacts::None;
+        }
+        if raw.len() == 1 && raw[0].trim() == "*" {
+            return Contacts::Star;
+        }
+        let values: Option<Vec<ContactValue>> = raw
+            .iter()
+            .flat_map(|r| split_values(r))
+            .map(contact_value)
+            .collect();
+        Contacts::List(values.unwrap_or_default())
+    }
+
+    /// `Expires` (seconds), if present and a number.
+    pub fn expires(&self) -> Option<u32> {
+        self.first("expires")?.trim().parse().ok()
+    }
+
+    /// The digest `Authorization` (the first Digest one), if any; `Err` when present but
+    /// malformed.
+    pub fn authorization(&self) -> Option<Result<Digest, ParseError>> {
+        self.first("authorization")?;
+        let parsed = self.headers.get::<Vec<AuthResponse>>(Name::AUTHORIZATION);
+        let digest = parsed.ok().and_then(|v| {
+            v.into_iter().find_map(|a| match a {
+                AuthResponse::Digest(d) => Some(d),
+                AuthResponse::Other(_) => None,
+            })
+        });
+        Some(digest.map(digest_of).ok_or(ParseError::HeaderLine))
+    }
+}
+
+fn digest_of(d: DigestResponse) -> Digest {
+    use ezk_sip_types::header::typed::Username;
+    Digest {
+        username: match d.username {
+            Username::Username(u) | Username::UsernameNonASCII(u) => u.to_string(),
+        },
+        realm: d.realm.to_string(),
+        nonce: d.nonce.to_string(),
+        uri: d.uri.to_string(),
+        response: d.response.to_string(),
+        algorithm: d.algorithm.to_string(),
+        opaque: d.opaque.map(|o| o.to_string()),
+        qop: d
+            .qop_response
+            .map(|q| (q.qop.to_string(), q.cnonce.to_string(), q.nc)),
+    }
+}
+
+/// A response to a request, built as RFC 3261 §8.2.6.2 says: the Vias, From, Call-ID and
+/// CSeq copied, To copied with our tag added when it has none; the top Via gets `received`
+/// and, when the client asked with an empty `rport`, the port it came from (RFC 3581 §4).
+pub struct Response {
+    text: String,
+}
+
+impl Response {
+    /// Starts the response to `req` (from `source`) with `code` and `reason`; `to_tag` is
+    /// added to `To` when the request's `To` has no tag.
+    pub fn to(
+        req: &Message,
+        source: SocketAddr,
+        code: u16,
+        reason: &str,
+        to_tag: &str,
+    ) -> Response {
+        let mut text = format!("SIP/2.0 {code} {reason}\r\n");
+        let vias = req.raw("via");
+        for (i, via) in vias.iter().flat_map(|v| split_values(v)).enumerate() {
+            if i == 0 {
+                let _ = write!(text, "Via: {}\r\n", with_received(via, source));
+            } else {
+                let _ = write!(text, "Via: {via}\r\n");
+            }
+        }
+        for name in ["From", "Call-ID", "CSeq"] {
+            if let Some(v) = req.first(name) {
+                let _ = write!(text, "{name}: {v}\r\n");
+            }
+        }
+        if let Some(to) = req.first("to") {
+            let tagged = req.to().is_some_and(|t| t.tag.is_some());
+            if tagged || to_tag.is_empty() {
+                let _ = write!(text, "To: {to}\r\n");
+            } else {
+                let _ = write!(text, "To: {to};tag={to_tag}\r\n");
+            }
+        }
+        Response { text }
+    }
+
+    /// Adds a header line.
+    pub fn header(mut self, name: &str, value: &str) -> Response {
+        let _ = write!(self.text, "{name}: {value}\r\n");
+        self
+    }
+
+    /// Ends the head (with `Content-Length`) and appends `body`.
+    pub fn body(mut self, content_type: Option<&str>, body: &[u8]) -> Vec<u8> {
+        if let Some(ct) = content_type {
+            let _ = write!(self.text, "Content-Type: {ct}\r\n");
+        }
+        let _ = write!(self.text, "Content-Length: {}\r\n\r\n", body.len());
+        let mut out = self.text.into_bytes();
+        out.extend_from_slice(body);
+        out
+    }
+
+    /// Ends the head with no body.
+    pub fn finish(self) -> Vec<u8> {
+        self.body(None, &[])
+    }
+}
+
+/// The top Via with `received` (always: cheap, and RFC 3581 §4 requires it when `rport` is
+/// present) and the `rport` value filled in.
+fn with_received(via: &str, source: SocketAddr) -> String {
+    let mut out = String::with_capacity(via.len() + 32);
+    for (i, part) in via.split(';').enumerate() {
+        let p = part.trim();
+        if p.to_ascii_lowercase().starts_with("received=") {
+            continue; // ours replaces it
+        }
+        if i > 0 {
+            out.push(';');
+        }
+        if p.eq_ignore_ascii_case("rport") {
+            let _ = write!(out, "rport={}", source.port());
+        } else {
+            out.push_str(part);
+        }
+    }
+    let _ = write!(out, ";received={}", source.ip());
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,152 @@
+use super::*;
+
+/// What a Cisco 8861 sends (provisioning reference §4), with compact and odd forms mixed in:
+/// `v:` and `i:` compact names, a folded header, two Vias on one line, odd case.
+const REGISTER: &str = "REGISTER sip:127.0.0.1 SIP/2.0\r\n\
+v: SIP/2.0/UDP 127.0.0.9:5060;branch=z9hG4bK1a2b3c;rport, SIP/2.0/UDP 10.0.0.1:5062;branch=z9hG4bKold\r\n\
+From: <sip:1001@127.0.0.1>;tag=00eb-d5c2\r\n\
+To: <sip:1001@127.0.0.1>\r\n\
+i: 00ebd5c2-9a110002-5c6d@127.0.0.9\r\n\
+CSEQ: 101 REGISTER\r\n\
+Contact: <sip:1001@127.0.0.9:5060;transport=udp>;+sip.instance=\"<urn:uuid:00000000-0000-0000-0000-00ebd5c29a11>\";+u.sip!devicename.ccm.cisco.com=\"SEP00EBD5C29A11\";expires=3600\r\n\
+Subject: first\r\n second\r\n\
+Authorization: Digest username=\"mlopez\",realm=\"cmed\",nonce=\"abc\",uri=\"sip:127.0.0.1\",response=\"0123456789abcdef0123456789abcdef\",algorithm=MD5,cnonce=\"c1\",qop=auth,nc=0000010a\r\n\
+Expires: 3600\r\n\
+Content-Length: 0\r\n\r\n";
+
+#[test]
+fn a_cisco_register_with_compact_folded_and_joined_headers_reads_whole() {
+    let m = parse(REGISTER.as_bytes()).unwrap();
+    assert_eq!(
+        m.start,
+        StartLine::Request {
+            method: Method::Register,
+            uri: "sip:127.0.0.1".into()
+        }
+    );
+    assert_eq!(
+        m.call_id().as_deref(),
+        Some("00ebd5c2-9a110002-5c6d@127.0.0.9")
+    );
+    assert_eq!(m.cseq(), Some((101, Method::Register)));
+    let vias = m.vias();
+    assert_eq!(vias.len(), 2);
+    assert_eq!(vias[0].sent_by, "127.0.0.9:5060");
+    assert_eq!(vias[0].branch.as_deref(), Some("z9hG4bK1a2b3c"));
+    assert_eq!(vias[0].rport, Some(None));
+    assert_eq!(vias[1].branch.as_deref(), Some("z9hG4bKold"));
+    let from = m.from().unwrap();
+    assert_eq!(from.user.as_deref(), Some("1001"));
+    assert_eq!(from.tag.as_deref(), Some("00eb-d5c2"));
+    assert_eq!(m.to().unwrap().tag, None);
+    let Contacts::List(c) = m.contacts() else {
+        panic!("{:?}", m.contacts())
+    };
+    assert_eq!(c[0].user.as_deref(), Some("1001"));
+    assert_eq!(c[0].expires, Some(3600));
+    let device = c[0]
+        .params
+        .iter()
+        .find(|(n, _)| n == "+u.sip!devicename.ccm.cisco.com")
+        .and_then(|(_, v)| v.clone());
+    assert_eq!(device.as_deref(), Some("\"SEP00EBD5C29A11\""));
+    assert_eq!(m.expires(), Some(3600));
+    assert_eq!(m.first("subject").as_deref(), Some("first\r\n second"));
+    let d = m.authorization().unwrap().unwrap();
+    assert_eq!(d.username, "mlopez");
+    assert_eq!(d.realm, "cmed");
+    assert_eq!(d.uri, "sip:127.0.0.1");
+    // `nc` is hex (RFC 7616 §3.4): 0x10a = 266.
+    assert_eq!(d.qop, Some(("auth".into(), "c1".into(), 266)));
+}
+
+#[test]
+fn contact_star_and_expires_zero_remove_every_binding() {
+    let text = "REGISTER sip:h SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bKx\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:a@h>\r\nCall-ID: c\r\nCSeq: 2 REGISTER\r\nContact: *\r\nExpires: 0\r\nContent-Length: 0\r\n\r\n";
+    let m = parse(text.as_bytes()).unwrap();
+    assert_eq!(m.contacts(), Contacts::Star);
+    assert_eq!(m.expires(), Some(0));
+}
+
+#[test]
+fn content_length_beyond_the_datagram_is_refused_and_a_shorter_one_truncates() {
+    let head = "OPTIONS sip:h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n";
+    let long = format!("{head}Content-Length: 10\r\n\r\nabc");
+    assert_eq!(
+        parse(long.as_bytes()).unwrap_err(),
+        ParseError::ContentLength
+    );
+    let short = format!("{head}l: 2\r\n\r\nabc");
+    assert_eq!(&parse(short.as_bytes()).unwrap().body[..], b"ab");
+}
+
+#[test]
+fn a_tcp_stream_is_cut_into_messages_by_content_length() {
+    let one = "OPTIONS sip:h SIP/2.0\r\nCall-ID: c\r\nContent-Length: 3\r\n\r\nabc";
+    let stream = format!("{one}{one}");
+    let n = frame(stream.as_bytes()).unwrap().unwrap();
+    assert_eq!(n, one.len());
+    assert_eq!(frame(&stream.as_bytes()[..n - 1]).unwrap(), None);
+    assert_eq!(frame(b"OPTIONS sip:h SIP/2.0\r\nCall").unwrap(), None);
+    assert_eq!(
+        frame(b"OPTIONS sip:h SIP/2.0\r\nContent-Length: x\r\n\r\n").unwrap_err(),
+        ParseError::ContentLength
+    );
+}
+
+#[test]
+fn a_response_copies_the_dialog_headers_and_answers_rport() {
+    let m = parse(REGISTER.as_bytes()).unwrap();
+    let source: SocketAddr = "127.0.0.9:40000".parse().unwrap();
+    let r = Response::to(&m, source, 200, "OK", "cmed1")
+        .header("Expires", "3600")
+        .finish();
+    let text = String::from_utf8(r).unwrap();
+    assert!(text.starts_with("SIP/2.0 200 OK\r\n"), "{text}");
+    assert!(
+        text.contains("Via: SIP/2.0/UDP 127.0.0.9:5060;branch=z9hG4bK1a2b3c;rport=40000;received=127.0.0.9\r\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Via: SIP/2.0/UDP 10.0.0.1:5062;branch=z9hG4bKold\r\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("To: <sip:1001@127.0.0.1>;tag=cmed1\r\n"),
+        "{text}"
+    );
+    assert!(text.contains("From: <sip:1001@127.0.0.1>;tag=00eb-d5c2\r\n"));
+    assert!(text.contains("CSeq: 101 REGISTER\r\n"));
+    assert!(text.ends_with("Expires: 3600\r\nContent-Length: 0\r\n\r\n"));
+    // What we build parses back.
+    let back = parse(text.as_bytes()).unwrap();
+    assert_eq!(
+        back.start,
+        StartLine::Response {
+            code: 200,
+            reason: "OK".into()
+        }
+    );
+    assert_eq!(back.vias()[0].rport, Some(Some(40000)));
+}
+
+#[test]
+fn garbage_is_an_error_not_a_panic() {
+    for bad in [
+        &b""[..],
+        b"\r\n\r\n",
+        b"HELLO\r\n\r\n",
+        b"INVITE sip:x SIP/2.0\r\nno colon here\r\n\r\n",
+        b"SIP/2.0 abc OK\r\n\r\n",
+        b"INVITE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n",
+        &[0xff, 0xfe, b'\r', b'\n', b'\r', b'\n'],
+    ] {
+        assert!(parse(bad).is_err(), "{bad:?}");
+    }
+    // Typed accessors on odd values give nothing rather than fail.
+    let m =
+        parse(b"OPTIONS sip:h SIP/2.0\r\nCSeq: x\r\nVia: nonsense\r\nContact: <\r\n\r\n").unwrap();
+    assert_eq!(m.cseq(), None);
+    assert!(m.vias().is_empty());
+    assert_eq!(m.contacts(), Contacts::List(Vec::new()));
+}
