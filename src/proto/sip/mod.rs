@@ -1,7 +1,8 @@
 //! Sans-IO SIP: our small facade over the message parser (`msg`: parse a datagram or a TCP
 //! frame into a [`msg::Message`] with typed accessors, build responses as RFC 3261 §8.2.6
-//! requires), and the RFC 3261 §17 transactions (`transaction`). Digest, dialogs and SDP join
-//! them. Leaf imports only, no clock, no sockets: the SIP adapter in `net` feeds bytes and
+//! requires), server-side digest (`digest`: challenges, stateless nonces, verification), and
+//! the RFC 3261 §17 transactions (`transaction`). Dialogs and SDP join them. Leaf imports only, no clock, no sockets: the SIP adapter in `net` feeds bytes and
 //! `now` in and sends what comes out.
 
+pub mod digest;
 pub mod msg;

@@ -1,0 +1,359 @@
+//! Server-side HTTP digest for SIP (RFC 3261 §22.4 with RFC 7616 and, for SHA-256, RFC 8760):
+//! the challenge we send in `401 WWW-Authenticate`, our nonces, and the check of the
+//! client's `Authorization`.
+//!
+//! Nonces are stateless: `<issued>.<serial>.<HMAC-SHA-256(secret, issued ‖ serial ‖ realm),
+//! 16 bytes>` in hex, so a registration storm stores nothing per challenge (the serial makes
+//! every nonce unique, so two phones challenged in the same second never share one); a nonce older than its lifetime is
+//! answered `stale=true` (RFC 7616 §3.3) and the client retries without asking its user. A
+//! `nc` at or below one already seen with the same nonce is a replay ([`Replays`]). The
+//! response is compared in constant time. HA1 is computed from the configured password by
+//! the caller ([`ha1`]); it is password-equivalent and never logged.
+//!
+//! Pure: time and the secret are passed in.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt::Write as _;
+
+use hmac::{Hmac, Mac};
+use md5::{Digest as _, Md5};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+use super::msg::Digest;
+
+/// The digest algorithms we offer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Algorithm {
+    /// `MD5` (every Cisco phone and test client).
+    Md5,
+    /// `SHA-256` (RFC 8760).
+    Sha256,
+}
+
+impl Algorithm {
+    /// The `algorithm=` token.
+    pub fn token(self) -> &'static str {
+        match self {
+            Algorithm::Md5 => "MD5",
+            Algorithm::Sha256 => "SHA-256",
+        }
+    }
+
+    /// The algorithm a client named (absent means MD5, RFC 7616 §3.3).
+    pub fn from_token(t: &str) -> Option<Algorithm> {
+        match t.trim_matches('"') {
+            "" | "MD5" | "md5" => Some(Algorithm::Md5),
+            "SHA-256" | "sha-256" => Some(Algorithm::Sha256),
+            _ => None,
+        }
+    }
+
+    fn hash(self, data: &str) -> String {
+        match self {
+            Algorithm::Md5 => hex(&Md5::digest(data.as_bytes())),
+            Algorithm::Sha256 => hex(&Sha256::digest(data.as_bytes())),
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// `H(username:realm:password)`, the stored secret of a digest user.
+pub fn ha1(alg: Algorithm, user: &str, realm: &str, password: &str) -> String {
+    alg.hash(&format!("{user}:{realm}:{password}"))
+}
+
+/// What a nonce is worth now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Freshness {
+    /// Ours and within its lifetime.
+    Fresh,
+    /// Ours but expired: challenge again with `stale=true`.
+    Stale,
+    /// Not ours (or altered).
+    Forged,
+}
+
+/// Issues and checks our nonces.
+#[derive(Clone)]
+pub struct Nonces {
+    secret: [u8; 32],
+    lifetime: u64,
+    serial: u64,
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+impl Nonces {
+    /// Nonces signed with `secret`, valid for `lifetime` seconds.
+    pub fn new(secret: [u8; 32], lifetime: u64) -> Nonces {
+        Nonces {
+            secret,
+            lifetime,
+            serial: 0,
+        }
+    }
+
+    fn tag(&self, issued: u64, serial: u64, realm: &str) -> String {
+        let mut mac = HmacSha256::new_from_slice(&self.secret).expect("HMAC takes any key");
+        mac.update(&issued.to_be_bytes());
+        mac.update(&serial.to_be_bytes());
+        mac.update(realm.as_bytes());
+        hex(&mac.finalize().into_bytes()[..16])
+    }
+
+    /// A new nonce issued at `now` (unix seconds) for `realm`.
+    pub fn issue(&mut self, realm: &str, now: u64) -> String {
+        self.serial = self.serial.wrapping_add(1);
+        let serial = self.serial;
+        format!("{now:x}.{serial:x}.{}", self.tag(now, serial, realm))
+    }
+
+    /// Whether `nonce` is ours for `realm` and still fresh at `now`.
+    pub fn check(&self, nonce: &str, realm: &str, now: u64) -> Freshness {
+        let mut parts = nonce.split('.');
+        let (Some(issued), Some(serial), Some(tag), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Freshness::Forged;
+        };
+        let (Ok(issued), Ok(serial)) = (
+            u64::from_str_radix(issued, 16),
+            u64::from_str_radix(serial, 16),
+        ) else {
+            return Freshness::Forged;
+        };
+        if !bool::from(
+            self.tag(issued, serial, realm)
+                .as_bytes()
+                .ct_eq(tag.as_bytes()),
+        ) {
+            return Freshness::Forged;
+        }
+        if issued > now + 5 || now - issued.min(now) > self.lifetime {
+            Freshness::Stale
+        } else {
+            Freshness::Fresh
+        }
+    }
+}
+
+/// The `WWW-Authenticate` value of a challenge.
+pub fn challenge(realm: &str, nonce: &str, alg: Algorithm, stale: bool) -> String {
+    format!(
+        "Digest realm=\"{realm}\", nonce=\"{nonce}\", algorithm={}, qop=\"auth\"{}",
+        alg.token(),
+        if stale { ", stale=true" } else { "" }
+    )
+}
+
+/// Why an `Authorization` was not accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refused {
+    /// Realm or algorithm not ours.
+    Mismatch,
+    /// The nonce expired: challenge again with `stale=true`.
+    Stale,
+    /// The nonce is not ours.
+    Forged,
+    /// `nc` was already used with this nonce.
+    Replay,
+    /// The response is wrong (wrong password).
+    Wrong,
+}
+
+/// Checks `d` (sent with `method`) against the user's `ha1` for `realm`. A correct answer is
+/// recorded in `replays`.
+pub fn verify(
+    d: &Digest,
+    method: &str,
+    realm: &str,
+    ha1_of: impl Fn(Algorithm) -> String,
+    nonces: &Nonces,
+    replays: &mut Replays,
+    now: u64,
+) -> Result<(), Refused> {
+    let alg = Algorithm::from_token(&d.algorithm).ok_or(Refused::Mismatch)?;
+    if d.realm != realm {
+        return Err(Refused::Mismatch);
+    }
+    match nonces.check(&d.nonce, realm, now) {
+        Freshness::Fresh => {}
+        Freshness::Stale => return Err(Refused::Stale),
+        Freshness::Forged => return Err(Refused::Forged),
+    }
+    let ha2 = alg.hash(&format!("{method}:{}", d.uri));
+    let ha1 = ha1_of(alg);
+    let expected = match &d.qop {
+        Some((qop, cnonce, nc)) => {
+            alg.hash(&format!("{ha1}:{}:{nc:08x}:{cnonce}:{qop}:{ha2}", d.nonce))
+        }
+        // RFC 2069 compatibility (no qop), which RFC 3261 §22.4 still allows.
+        None => alg.hash(&format!("{ha1}:{}:{ha2}", d.nonce)),
+    };
+    let given = d.response.to_ascii_lowercase();
+    if !bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
+        return Err(Refused::Wrong);
+    }
+    if let Some((_, _, nc)) = &d.qop
+        && !replays.accept(&d.nonce, *nc)
+    {
+        return Err(Refused::Replay);
+    }
+    Ok(())
+}
+
+/// The highest `nc` seen per nonce, for the nonces still in use (bounded: the oldest are
+/// forgotten first, and a forgotten nonce has expired long before).
+#[derive(Debug)]
+pub struct Replays {
+    seen: HashMap<String, u32>,
+    order: VecDeque<String>,
+    max: usize,
+}
+
+impl Replays {
+    /// Remembers at most `max` nonces.
+    pub fn new(max: usize) -> Replays {
+        Replays {
+            seen: HashMap::new(),
+            order: VecDeque::new(),
+            max,
+        }
+    }
+
+    /// Whether `nc` is new for `nonce` (and records it).
+    fn accept(&mut self, nonce: &str, nc: u32) -> bool {
+        match self.seen.get_mut(nonce) {
+            Some(last) if nc <= *last => false,
+            Some(last) => {
+                *last = nc;
+                true
+            }
+            None => {
+                if self.order.len() == self.max
+                    && let Some(old) = self.order.pop_front()
+                {
+                    self.seen.remove(&old);
+                }
+                self.order.push_back(nonce.to_string());
+                self.seen.insert(nonce.to_string(), nc);
+                true
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nonces() -> Nonces {
+        Nonces::new([7; 32], 300)
+    }
+
+    /// The client's side of RFC 7616 §3.4.1, to answer our challenges in tests.
+    fn answer(alg: Algorithm, nonce: &str, password: &str, nc: u32) -> Digest {
+        let ha1 = ha1(alg, "mlopez", "cmed", password);
+        let ha2 = alg.hash("REGISTER:sip:127.0.0.1");
+        Digest {
+            username: "mlopez".into(),
+            realm: "cmed".into(),
+            nonce: nonce.into(),
+            uri: "sip:127.0.0.1".into(),
+            response: alg.hash(&format!("{ha1}:{nonce}:{nc:08x}:c0ffee:auth:{ha2}")),
+            algorithm: alg.token().into(),
+            opaque: None,
+            qop: Some(("auth".into(), "c0ffee".into(), nc)),
+        }
+    }
+
+    fn check(d: &Digest, r: &mut Replays, now: u64) -> Result<(), Refused> {
+        let h = |alg| ha1(alg, "mlopez", "cmed", "Lab2001x");
+        verify(d, "REGISTER", "cmed", h, &nonces(), r, now)
+    }
+
+    #[test]
+    fn rfc_2617_md5_example_vector() {
+        // RFC 2617 §3.5 ("Mufasa"): the known response for qop=auth.
+        let ha1 = ha1(
+            Algorithm::Md5,
+            "Mufasa",
+            "testrealm@host.com",
+            "Circle Of Life",
+        );
+        let ha2 = Algorithm::Md5.hash("GET:/dir/index.html");
+        let r = Algorithm::Md5.hash(&format!(
+            "{ha1}:dcd98b7102dd2f0e8b11d0f600bfb0c093:00000001:0a4f113b:auth:{ha2}"
+        ));
+        assert_eq!(r, "6629fae49393a05397450978507c4ef1");
+    }
+
+    #[test]
+    fn right_password_passes_with_md5_and_sha256() {
+        let mut r = Replays::new(100);
+        let mut issuer = nonces();
+        for alg in [Algorithm::Md5, Algorithm::Sha256] {
+            // Issued in the same second, yet distinct: each has its own count.
+            let n = issuer.issue("cmed", 1000);
+            assert_eq!(check(&answer(alg, &n, "Lab2001x", 1), &mut r, 1010), Ok(()));
+        }
+    }
+
+    #[test]
+    fn wrong_password_realm_and_forged_nonce_are_refused() {
+        let mut r = Replays::new(100);
+        let n = nonces().issue("cmed", 1000);
+        let bad = answer(Algorithm::Md5, &n, "guess", 1);
+        assert_eq!(check(&bad, &mut r, 1000), Err(Refused::Wrong));
+        let mut other_realm = answer(Algorithm::Md5, &n, "Lab2001x", 1);
+        other_realm.realm = "elsewhere".into();
+        assert_eq!(check(&other_realm, &mut r, 1000), Err(Refused::Mismatch));
+        let forged = answer(
+            Algorithm::Md5,
+            "3e8.1.00000000000000000000000000000000",
+            "Lab2001x",
+            1,
+        );
+        assert_eq!(check(&forged, &mut r, 1000), Err(Refused::Forged));
+        let other_secret = Nonces::new([8; 32], 300).issue("cmed", 1000);
+        let d = answer(Algorithm::Md5, &other_secret, "Lab2001x", 1);
+        assert_eq!(check(&d, &mut r, 1000), Err(Refused::Forged));
+    }
+
+    #[test]
+    fn an_old_nonce_is_stale_and_the_challenge_says_so() {
+        let mut r = Replays::new(100);
+        let n = nonces().issue("cmed", 1000);
+        let d = answer(Algorithm::Md5, &n, "Lab2001x", 1);
+        assert_eq!(check(&d, &mut r, 1300), Ok(()));
+        let d = answer(Algorithm::Md5, &n, "Lab2001x", 2);
+        assert_eq!(check(&d, &mut r, 1301), Err(Refused::Stale));
+        assert!(challenge("cmed", &n, Algorithm::Md5, true).ends_with("qop=\"auth\", stale=true"));
+    }
+
+    #[test]
+    fn a_replayed_nonce_count_is_refused() {
+        let mut r = Replays::new(100);
+        let n = nonces().issue("cmed", 1000);
+        assert_eq!(
+            check(&answer(Algorithm::Md5, &n, "Lab2001x", 1), &mut r, 1000),
+            Ok(())
+        );
+        assert_eq!(
+            check(&answer(Algorithm::Md5, &n, "Lab2001x", 1), &mut r, 1001),
+            Err(Refused::Replay)
+        );
+        assert_eq!(
+            check(&answer(Algorithm::Md5, &n, "Lab2001x", 2), &mut r, 1002),
+            Ok(())
+        );
+    }
+}
