@@ -5,10 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-leaf="ids time small_str leg civil debug"
+leaf="ids time small_str leg civil debug digest"
 # Module -> what it may import (besides itself).
 declare -A allowed=(
-    [ids]="" [time]="" [small_str]="" [civil]="" [debug]="" [leg]="small_str"
+    [ids]="" [time]="" [small_str]="" [civil]="" [debug]="" [digest]="" [leg]="small_str"
     [grammar]="$leaf"
     [config]="$leaf grammar"
     [proto]="$leaf"

@@ -3,7 +3,7 @@
 //!
 //! Layers, each importing only those before it (ARCHITECTURE.md §2; `.ci/run` checks it):
 //! - leaf: [`ids`], [`time`], [`small_str`], [`leg`] (the protocol-neutral phone vocabulary),
-//!   [`civil`], [`debug`];
+//!   [`civil`], [`debug`], [`digest`] (server-side SIP/HTTP digest);
 //! - [`grammar`]: the IOS command language and its matcher;
 //! - [`config`]: the configuration model, the startup-config reader and the renderer;
 //! - [`proto`]: sans-IO protocols (SCCP, TFTP; SIP's parser, transactions and dialogs go in
@@ -24,6 +24,7 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod debug;
+pub mod digest;
 pub mod engine;
 pub mod files;
 pub mod grammar;

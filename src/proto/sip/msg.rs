@@ -195,26 +195,7 @@ pub enum Contacts {
     List(Vec<ContactValue>),
 }
 
-/// A digest `Authorization` (RFC 7616 / RFC 3261 §22.4), as the client sent it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Digest {
-    /// `username`
-    pub username: String,
-    /// `realm`
-    pub realm: String,
-    /// `nonce`
-    pub nonce: String,
-    /// `uri`
-    pub uri: String,
-    /// `response` (hex)
-    pub response: String,
-    /// `algorithm` token (`MD5` when absent).
-    pub algorithm: String,
-    /// `opaque`
-    pub opaque: Option<String>,
-    /// `qop`, `cnonce` and `nc` when a qop was chosen.
-    pub qop: Option<(String, String, u32)>,
-}
+pub use crate::digest::Authorization as Digest;
 
 /// A parsed message.
 #[derive(Clone, Debug)]

@@ -10,7 +10,9 @@
 //! response is compared in constant time. HA1 is computed from the configured password by
 //! the caller ([`ha1`]); it is password-equivalent and never logged.
 //!
-//! Pure: time and the secret are passed in.
+//! A leaf module, not part of `proto::sip`: the engine's registrar decides with it, and the
+//! engine may not import a protocol. `proto::sip::msg` parses the header into an
+//! [`Authorization`]. Pure: time and the secret are passed in.
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
@@ -20,7 +22,26 @@ use md5::{Digest as _, Md5};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use super::msg::Digest;
+/// A digest `Authorization` (RFC 7616 §3.4 / RFC 3261 §22.4), as the client sent it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Authorization {
+    /// `username`
+    pub username: String,
+    /// `realm`
+    pub realm: String,
+    /// `nonce`
+    pub nonce: String,
+    /// `uri`
+    pub uri: String,
+    /// `response` (hex)
+    pub response: String,
+    /// `algorithm` token (`MD5` when absent).
+    pub algorithm: String,
+    /// `opaque`
+    pub opaque: Option<String>,
+    /// `qop`, `cnonce` and `nc` when a qop was chosen.
+    pub qop: Option<(String, String, u32)>,
+}
 
 /// The digest algorithms we offer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -172,7 +193,7 @@ pub enum Refused {
 /// Checks `d` (sent with `method`) against the user's `ha1` for `realm`. A correct answer is
 /// recorded in `replays`.
 pub fn verify(
-    d: &Digest,
+    d: &Authorization,
     method: &str,
     realm: &str,
     ha1_of: impl Fn(Algorithm) -> String,
@@ -260,10 +281,10 @@ mod tests {
     }
 
     /// The client's side of RFC 7616 §3.4.1, to answer our challenges in tests.
-    fn answer(alg: Algorithm, nonce: &str, password: &str, nc: u32) -> Digest {
+    fn answer(alg: Algorithm, nonce: &str, password: &str, nc: u32) -> Authorization {
         let ha1 = ha1(alg, "mlopez", "cmed", password);
         let ha2 = alg.hash("REGISTER:sip:127.0.0.1");
-        Digest {
+        Authorization {
             username: "mlopez".into(),
             realm: "cmed".into(),
             nonce: nonce.into(),
@@ -275,7 +296,7 @@ mod tests {
         }
     }
 
-    fn check(d: &Digest, r: &mut Replays, now: u64) -> Result<(), Refused> {
+    fn check(d: &Authorization, r: &mut Replays, now: u64) -> Result<(), Refused> {
         let h = |alg| ha1(alg, "mlopez", "cmed", "Lab2001x");
         verify(d, "REGISTER", "cmed", h, &nonces(), r, now)
     }
