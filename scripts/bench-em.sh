@@ -28,7 +28,7 @@ tmp=$TMP
 target/release/cmed-gen-config --ephones 10000 --dns 20000 --users 10000 > "$tmp/em.cfg"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 target/release/cmed run --no-console --config "$tmp/em.cfg" --data "$tmp/data" \
-    --tftp-port 0 --http-prov-port 0 --sccp-port 0 --http-port "$port" 2> "$tmp/cmed.log" &
+    --tftp-port 0 --http-prov-port 0 --sccp-port 0 --sip-port 0 --http-port "$port" 2> "$tmp/cmed.log" &
 pid=$!
 PIDS+=("$pid")
 for _ in $(seq 1 100); do

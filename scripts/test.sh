@@ -10,13 +10,15 @@ cd "$(dirname "$0")/.."
 # Test dependencies, one "debian-package:command" pair per entry. A package is installed
 # only when its command is not on PATH. tmux drives the console test; tftp-hpa, atftp and
 # curl are the real TFTP/HTTP clients of the provisioning tests; tshark decodes what our
-# SCCP server sends (text2pcap comes with it). sip-tester:sipp comes with SIP.
+# SCCP and SIP servers send (text2pcap comes with it); sip-tester is sipp, the SIP client
+# of the registrar tests.
 TEST_PACKAGES=(
     tmux:tmux
     tftp-hpa:tftp
     atftp:atftp
     curl:curl
     tshark:tshark
+    sip-tester:sipp
 )
 
 missing=()

@@ -20,6 +20,27 @@ pub struct Civil {
     pub second: u32,
 }
 
+const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// The SIP `Date:` form (RFC 3261 §20.17, RFC 1123, always GMT): `Tue, 01 Dec 2026 10:15:02 GMT`.
+/// SIP phones set their clock from it when they have no NTP.
+pub fn sip_date(unix: u64) -> String {
+    let c = civil(unix);
+    format!(
+        "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
+        DAYS[c.weekday as usize],
+        c.day,
+        MONTHS[(c.month - 1) as usize],
+        c.year,
+        c.hour,
+        c.minute,
+        c.second
+    )
+}
+
 /// The civil time of `unix` seconds (H. Hinnant's days-to-civil algorithm).
 pub fn civil(unix: u64) -> Civil {
     let days = unix / 86_400;
@@ -47,10 +68,6 @@ pub fn civil(unix: u64) -> Civil {
 
 /// IOS style: `22:26:32 UTC Thu Apr 28 2005`.
 pub fn ios(unix: u64) -> String {
-    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
     let c = civil(unix);
     format!(
         "{:02}:{:02}:{:02} UTC {} {} {} {}",
@@ -67,6 +84,12 @@ pub fn ios(unix: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sip_date_is_rfc_1123_gmt() {
+        // 2026-12-01 10:15:02 UTC, a Tuesday.
+        assert_eq!(sip_date(1_796_120_102), "Tue, 01 Dec 2026 10:15:02 GMT");
+    }
 
     #[test]
     fn known_instants() {

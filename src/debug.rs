@@ -35,6 +35,10 @@ flags! {
     ephone_detail = "debug-ephone-detail", "EPHONE detail";
     /// `debug ephone extension-mobility`: logins, logouts, refusals.
     ephone_em = "debug-ephone-em", "EPHONE extension mobility";
+    /// `debug ccsip messages`: every SIP message in and out, whole.
+    ccsip_messages = "debug-ccsip-messages", "SIP Call messages tracing";
+    /// `debug voice register events`: registrations, refusals, expiries.
+    voice_register_events = "debug-voice-register-events", "VOICE REGISTER events";
 }
 
 impl Flags {

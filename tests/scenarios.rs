@@ -13,9 +13,12 @@ use std::sync::Arc;
 
 use cmed::cli::exec::{self, Offline, VtySession};
 use cmed::config::{Running, load};
+use cmed::digest::{self, Algorithm, Authorization};
 use cmed::engine::em::EmError;
+use cmed::engine::registrar::Outcome;
 use cmed::engine::{
-    Admin, Answer, ConnCmd, DeviceEvent, Effect, EmRequest, Engine, Input, Registration, ReplyTo,
+    Admin, Answer, ConnCmd, DeviceEvent, Effect, EmRequest, Engine, Flow, Input, Registration,
+    ReplyTo, SipContacts, SipRegister,
 };
 use cmed::grammar::graph::Grammar;
 use cmed::ids::{ConnId, DeviceName, EphoneTag, UserName};
@@ -36,6 +39,10 @@ struct Runner {
     next_reply: u64,
     /// Effects not yet matched against `<` lines.
     pending: Vec<String>,
+    /// The nonce of the last SIP challenge, which `sip-register … nonce last` answers.
+    last_nonce: String,
+    /// The realm of the last SIP challenge.
+    last_realm: String,
     file: String,
     line_no: usize,
 }
@@ -73,8 +80,23 @@ fn conn_cmd(cmd: &ConnCmd) -> String {
     }
 }
 
+fn outcome(o: &Outcome) -> String {
+    match o {
+        Outcome::Challenge { stale, .. } => format!("challenge stale={stale}"),
+        Outcome::Registered { contacts } => {
+            let list: Vec<String> = contacts.iter().map(|(c, e)| format!("{c}={e}")).collect();
+            format!("ok {}", list.join(",")).trim_end().to_string()
+        }
+        Outcome::BadRequest(why) => format!("bad-request {why:?}"),
+        Outcome::Forbidden(why) => format!("forbidden {why:?}"),
+        Outcome::NotFound => "not-found".into(),
+        Outcome::IntervalTooBrief { min } => format!("too-brief {min}"),
+    }
+}
+
 fn answer(a: &Answer) -> String {
     match a {
+        Answer::Register(o) => format!("register {}", outcome(o)),
         Answer::Em(Ok(())) => "em ok".into(),
         Answer::Em(Err(e)) => format!("em error {}", e.code()),
         Answer::Cli { text, error } => {
@@ -101,6 +123,8 @@ impl Runner {
             vty,
             next_reply: 0,
             pending: Vec::new(),
+            last_nonce: String::new(),
+            last_realm: String::new(),
             file: file.into(),
             line_no: 0,
         }
@@ -138,7 +162,20 @@ impl Runner {
                         });
                         text
                     }
-                    Effect::Reply { answer: a, .. } => format!("reply {}", answer(a)),
+                    Effect::Reply { answer: a, .. } => {
+                        if let Answer::Register(Outcome::Challenge { realm, nonce, .. }) = a {
+                            self.last_nonce = nonce.clone();
+                            self.last_realm = realm.clone();
+                        }
+                        format!("reply {}", answer(a))
+                    }
+                    Effect::ToSip {
+                        contact,
+                        register_call_id,
+                        kind,
+                        ..
+                    } => format!("to-sip {contact} {kind:?} call-id={register_call_id}")
+                        .to_lowercase(),
                     Effect::ToConn { conn, cmd } => format!("to-conn {conn} {}", conn_cmd(cmd)),
                     Effect::ClearHistory { ip, .. } => format!("clear-history {ip}"),
                     Effect::WriteStartup { text, reply } => {
@@ -245,9 +282,103 @@ impl Runner {
                 user: UserName(u.to_string()),
             }),
             ["cli", rest @ ..] => return self.cli(&rest.join(" ")),
+            ["sip-register", device, to, rest @ ..] => self.sip_register(device, to, rest),
             other => panic!("{}: unknown input {other:?}", self.here()),
         };
         self.feed(input);
+    }
+
+    /// `sip-register DEVICE|- TO [auth USER PASSWORD [nc N] [sha256] [nonce last|TEXT]]
+    /// [contact URI] [contact-expires N] [expires N] [star] [query] [call-id X]`.
+    fn sip_register(&mut self, device: &str, to: &str, rest: &[&str]) -> Input {
+        let mut auth = None;
+        let (mut contact, mut contact_expires, mut expires) =
+            (format!("sip:{to}@{PHONE_IP}:5060"), None, None);
+        let (mut star, mut query, mut call_id) = (false, false, "reg-1".to_string());
+        let mut i = 0;
+        let num = |w: Option<&&str>| w.and_then(|v| v.parse::<u32>().ok()).unwrap();
+        while i < rest.len() {
+            match rest[i] {
+                "auth" => {
+                    let (user, password) = (rest[i + 1], rest[i + 2]);
+                    i += 3;
+                    let (mut nc, mut alg, mut nonce) = (1, Algorithm::Md5, self.last_nonce.clone());
+                    while i < rest.len() {
+                        match rest[i] {
+                            "nc" => nc = num(rest.get(i + 1)),
+                            "sha256" => {
+                                alg = Algorithm::Sha256;
+                                i -= 1;
+                            }
+                            "nonce" if rest.get(i + 1) != Some(&"last") => {
+                                nonce = rest[i + 1].to_string()
+                            }
+                            "nonce" => {}
+                            _ => break,
+                        }
+                        i += 2;
+                    }
+                    let realm = self.last_realm.clone();
+                    let ha1 = digest::ha1(alg, user, &realm, password);
+                    let uri = "sip:127.0.0.1";
+                    let ha2 = match alg {
+                        Algorithm::Md5 => md5_hex(&format!("REGISTER:{uri}")),
+                        Algorithm::Sha256 => sha256_hex(&format!("REGISTER:{uri}")),
+                    };
+                    let kd = format!("{ha1}:{nonce}:{nc:08x}:c0ffee:auth:{ha2}");
+                    let response = match alg {
+                        Algorithm::Md5 => md5_hex(&kd),
+                        Algorithm::Sha256 => sha256_hex(&kd),
+                    };
+                    auth = Some(Authorization {
+                        username: user.into(),
+                        realm,
+                        nonce,
+                        uri: uri.into(),
+                        response,
+                        algorithm: alg.token().into(),
+                        opaque: None,
+                        qop: Some(("auth".into(), "c0ffee".into(), nc)),
+                    });
+                    continue;
+                }
+                "contact" => contact = rest[i + 1].to_string(),
+                "contact-expires" => contact_expires = Some(num(rest.get(i + 1))),
+                "expires" => expires = Some(num(rest.get(i + 1))),
+                "call-id" => call_id = rest[i + 1].to_string(),
+                "star" => {
+                    star = true;
+                    i -= 1;
+                }
+                "query" => {
+                    query = true;
+                    i -= 1;
+                }
+                other => panic!("{}: unknown sip-register word {other}", self.here()),
+            }
+            i += 2;
+        }
+        let contacts = if star {
+            SipContacts::Star
+        } else if query {
+            SipContacts::Query
+        } else {
+            SipContacts::List(vec![(contact, contact_expires)])
+        };
+        let reply = self.reply_to();
+        Input::SipRegister(Box::new(SipRegister {
+            flow: Flow {
+                tcp: None,
+                peer: SocketAddr::new(PHONE_IP.parse().unwrap(), 5060),
+            },
+            reply,
+            device: DeviceName::parse(device),
+            to_user: Some(to.to_string()),
+            auth,
+            contacts,
+            expires,
+            call_id,
+        }))
     }
 
     fn em(&mut self, req: EmRequest) -> Input {
@@ -311,6 +442,10 @@ impl Runner {
                     );
                 }
                 assert!(!stored.credentials.is_empty(), "{}", self.here());
+            }
+            ["sip-registered", d, yes] => {
+                let bound = view.devices.get(&device(d)).and_then(|x| x.sip()).is_some();
+                assert_eq!(bound, *yes == "yes", "{}: SIP binding of {d}", self.here());
             }
             ["no-deadline"] => assert_eq!(self.engine.next_deadline(), None, "{}", self.here()),
             ["deadline", secs] => assert_eq!(
@@ -379,6 +514,24 @@ impl Runner {
         self.all_matched();
     }
 }
+
+/// The client's side of digest (RFC 7616 §3.4.1), to answer the registrar's challenges.
+fn md5_hex(s: &str) -> String {
+    hex(&md5::Md5::digest(s.as_bytes()))
+}
+
+fn sha256_hex(s: &str) -> String {
+    hex(&sha2::Sha256::digest(s.as_bytes()))
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().fold(String::new(), |mut s, x| {
+        let _ = write!(s, "{x:02x}");
+        s
+    })
+}
+
+use md5::Digest as _;
 
 /// Runs every scenario in `tests/scenarios/`, each on the small-office configuration with
 /// its `config-replace` edits applied before the start.

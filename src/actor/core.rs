@@ -12,8 +12,9 @@ use std::net::IpAddr;
 use crate::cli::exec::{self, Reply, VtySession};
 use crate::cli::shows::{ProvisionInfo, Shows};
 use crate::debug::Flags;
-use crate::engine::{Answer, ConnCmd, Effect, Engine, Input, ReplyTo};
+use crate::engine::{Answer, ConnCmd, Effect, Engine, Flow, Input, ReplyTo};
 use crate::ids::ConnId;
+use crate::leg::RestartKind;
 use crate::store::Store;
 use crate::time::Now;
 
@@ -29,6 +30,8 @@ pub enum Out {
     Reply(ReplyTo, Answer),
     /// A command for a phone connection.
     ToConn(ConnId, ConnCmd),
+    /// Restart or reset a SIP phone on its flow.
+    ToSip(SipRestart),
     /// Clear a phone's call history (best effort).
     ClearHistory {
         /// The phone's address.
@@ -40,6 +43,19 @@ pub enum Out {
     },
     /// Publish a new snapshot.
     Publish,
+}
+
+/// A SIP phone to restart or reset: the NOTIFYs the SIP adapter sends on its flow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SipRestart {
+    /// Its flow.
+    pub flow: Flow,
+    /// Its registered contact (the NOTIFY's Request-URI).
+    pub contact: String,
+    /// The Call-ID of its REGISTER (`RegisterCallId`).
+    pub register_call_id: String,
+    /// Restart or reset.
+    pub kind: RestartKind,
 }
 
 /// The engine, its store and its startup-config writer.
@@ -94,6 +110,17 @@ impl Core {
                     }
                     Effect::Reply { to, answer } => out.push(Out::Reply(to, answer)),
                     Effect::ToConn { conn, cmd } => out.push(Out::ToConn(conn, cmd)),
+                    Effect::ToSip {
+                        flow,
+                        contact,
+                        register_call_id,
+                        kind,
+                    } => out.push(Out::ToSip(SipRestart {
+                        flow,
+                        contact,
+                        register_call_id,
+                        kind,
+                    })),
                     Effect::ClearHistory { ip, user, secret } => {
                         out.push(Out::ClearHistory { ip, user, secret })
                     }

@@ -8,7 +8,8 @@ use tokio::sync::{mpsc, oneshot, watch};
 use super::mailbox::Mailbox;
 use crate::cli::exec::{Reply, VtySession};
 use crate::engine::em::EmError;
-use crate::engine::{EmRequest, Input, Snapshot};
+use crate::engine::registrar::Outcome;
+use crate::engine::{Answer, EmRequest, Input, SipRegister, Snapshot};
 use crate::ids::ConnId;
 
 /// The result of one CLI line.
@@ -34,7 +35,11 @@ pub(super) enum Request {
     },
     Em {
         req: EmRequest,
-        reply: oneshot::Sender<Result<(), EmError>>,
+        reply: oneshot::Sender<Answer>,
+    },
+    SipRegister {
+        req: Box<SipRegister>,
+        reply: oneshot::Sender<Answer>,
     },
     /// A phone connection opened; the engine answers it through `mailbox`.
     Open { conn: ConnId, mailbox: Arc<Mailbox> },
@@ -101,7 +106,22 @@ impl EngineHandle {
 
     /// Runs an EM request; the answer comes after the change is durable.
     pub async fn em(&self, req: EmRequest) -> Result<Result<(), EmError>, Stopped> {
-        self.ask(|reply| Request::Em { req, reply }).await
+        match self.ask(|reply| Request::Em { req, reply }).await? {
+            Answer::Em(r) => Ok(r),
+            _ => Err(Stopped),
+        }
+    }
+
+    /// Asks the registrar about a REGISTER (its `reply` field is filled in here).
+    pub async fn sip_register(&self, req: SipRegister) -> Result<Outcome, Stopped> {
+        let req = Box::new(req);
+        match self
+            .ask(|reply| Request::SipRegister { req, reply })
+            .await?
+        {
+            Answer::Register(o) => Ok(o),
+            _ => Err(Stopped),
+        }
     }
 
     /// A phone connection opened; the engine's commands for it go to `mailbox`.

@@ -26,10 +26,10 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{mpsc, oneshot, watch};
 
+pub use self::core::SipRestart;
 use self::core::{Core, Out};
 use crate::cli::shows::ProvisionInfo;
 use crate::debug::Flags;
-use crate::engine::em::EmError;
 use crate::engine::{Answer, Engine, Input, ReplyTo, Snapshot};
 use crate::ids::ConnId;
 use crate::store::Store;
@@ -42,6 +42,8 @@ use mailbox::Mailbox;
 pub struct Outlets {
     /// Clears a phone's call history: address, application user, password.
     pub clear_history: Box<dyn Fn(IpAddr, String, String) + Send>,
+    /// Restarts a SIP phone (the SIP adapter's NOTIFYs).
+    pub sip_restart: Box<dyn Fn(SipRestart) + Send>,
     /// What `show` may ask of the provisioning servers, when they run.
     pub provision: Option<Box<dyn ProvisionInfo>>,
     /// The debug switches the CLI turns on and off.
@@ -52,6 +54,7 @@ impl Default for Outlets {
     fn default() -> Outlets {
         Outlets {
             clear_history: Box::new(|_, _, _| {}),
+            sip_restart: Box::new(|_| {}),
             provision: None,
             debug: Arc::default(),
         }
@@ -117,8 +120,8 @@ struct Actor {
     conns: HashMap<ConnId, Arc<Mailbox>>,
     snap_tx: watch::Sender<Snapshot>,
     outlets: Outlets,
-    /// EM requests waiting for their answer.
-    waiting: HashMap<ReplyTo, oneshot::Sender<Result<(), EmError>>>,
+    /// Requests waiting for their answer (EM pages, SIP registrations).
+    waiting: HashMap<ReplyTo, oneshot::Sender<Answer>>,
     /// The origin of monotonic time handed to the engine.
     start: Instant,
 }
@@ -163,6 +166,13 @@ impl Actor {
                 let out = self.core.input(Input::Em { req, reply: to }, now);
                 self.deliver(out);
             }
+            Request::SipRegister { mut req, reply } => {
+                let to = self.core.reply_to();
+                self.waiting.insert(to, reply);
+                req.reply = to;
+                let out = self.core.input(Input::SipRegister(req), now);
+                self.deliver(out);
+            }
             Request::Open { conn, mailbox } => {
                 self.conns.insert(conn, mailbox);
             }
@@ -185,12 +195,12 @@ impl Actor {
     fn deliver(&mut self, out: Vec<Out>) {
         for o in out {
             match o {
-                Out::Reply(to, Answer::Em(r)) => {
+                Out::Reply(to, answer) => {
                     if let Some(tx) = self.waiting.remove(&to) {
-                        let _ = tx.send(r);
+                        let _ = tx.send(answer);
                     }
                 }
-                Out::Reply(..) => {}
+                Out::ToSip(r) => (self.outlets.sip_restart)(r),
                 Out::ToConn(conn, cmd) => {
                     if let Some(mailbox) = self.conns.get(&conn) {
                         mailbox.post(cmd);

@@ -269,6 +269,8 @@ fn exec_command(
         | Handler::DebugEphoneRegister
         | Handler::DebugEphoneDetail
         | Handler::DebugEphoneEm
+        | Handler::DebugCcsipMessages
+        | Handler::DebugVoiceRegisterEvents
         | Handler::UndebugAll) => match live.debug(h, true) {
             Some(text) => Reply::text(text),
             None => Reply::err("% The phone servers are not running\n"),

@@ -171,11 +171,23 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
         dropped = dropped.len(),
         "EM sessions recovered"
     );
+    let overrides = Overrides {
+        bind: opts.bind,
+        sccp_port: opts.sccp_port,
+        sip_port: opts.sip_port,
+        http_port: opts.http_port,
+    };
+    // Nonces from an earlier run are refused as not ours: a fresh secret every start.
+    engine.set_nonce_secret(random_secret());
+    let model = engine.running().model.clone();
+    let (sip, sip_tcp) = bind_sip(&opts, &model, &overrides, debug.clone())?;
+    let sip_out = sip.clone();
     let outlets = Outlets {
         clear_history: Box::new(|ip, user, secret| {
             // Clearing call history never holds the logout up: its own task, best effort.
             tokio::spawn(net::phone_push::clear_history(ip, user, secret));
         }),
+        sip_restart: Box::new(move |r| sip_out.restart(&r)),
         provision: Some(Box::new(net::stats::Shown {
             stats: stats.clone(),
             root: root.clone(),
@@ -183,12 +195,6 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
         debug: debug.clone(),
     };
     let engine = actor::spawn(engine, opts.config.clone(), Box::new(store), outlets);
-    let overrides = Overrides {
-        bind: opts.bind,
-        sccp_port: opts.sccp_port,
-        sip_port: opts.sip_port,
-        http_port: opts.http_port,
-    };
     let provision = Arc::new(Provision::new(
         engine.subscribe(),
         overrides.clone(),
@@ -199,6 +205,8 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
     let model = engine.snapshot().model;
     open_provisioning(&opts, &model, &overrides, provision).await?;
     open_sccp(&opts, &model, &overrides, engine.clone(), debug.clone()).await?;
+    tokio::spawn(net::sip::serve_udp(sip.clone(), engine.clone()));
+    tokio::spawn(net::sip::serve_tcp(sip_tcp, sip, engine.clone()));
     open_services(&opts, &model, &overrides, engine.clone(), debug).await?;
     // The control socket comes last, so a start that fails leaves no socket behind.
     let listener = control::bind(&opts.data)
@@ -244,7 +252,7 @@ async fn open_provisioning(
         tracing::warn!(address = %site.address, "no `ip source-address` in telephony-service and no --bind: phone files name {}", site.address);
     }
     let tftp_addr = SocketAddr::new(ip, opts.tftp_port.unwrap_or(69));
-    let udp = net::tftp::bind(tftp_addr).map_err(|source| DaemonError::Listen {
+    let udp = net::bind_udp(tftp_addr).map_err(|source| DaemonError::Listen {
         what: "TFTP",
         addr: tftp_addr,
         flag: "--tftp-port",
@@ -292,6 +300,54 @@ fn listen_tcp(
     let at = tcp.local_addr().unwrap_or(addr);
     tracing::info!(addr = %at, "{what} listening");
     Ok((tcp, at))
+}
+
+/// 32 random bytes for the registrar's nonces, from the kernel.
+fn random_secret() -> [u8; 32] {
+    let mut secret = [0u8; 32];
+    if let Err(e) = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut secret))
+    {
+        // Still unpredictable enough to refuse forged nonces across restarts; logged.
+        tracing::warn!(error = %e, "no /dev/urandom: SIP nonces signed with a time-derived secret");
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        secret[..16].copy_from_slice(&t.to_le_bytes());
+    }
+    secret
+}
+
+/// Binds SIP on `voice register global` `source-address A port P` (or `--bind`,
+/// `--sip-port`): UDP, then TCP on the same port (`--sip-port 0` lets the OS choose it for
+/// UDP and TCP follows).
+fn bind_sip(
+    opts: &Options,
+    model: &crate::config::model::Model,
+    overrides: &Overrides,
+    debug: Arc<crate::debug::Flags>,
+) -> Result<(Arc<net::sip::Sip>, tokio::net::TcpListener), DaemonError> {
+    let ip = opts
+        .bind
+        .or(model.register.source.map(|(a, _)| IpAddr::V4(a)))
+        .unwrap_or_else(|| listen_ip(opts, model));
+    let site = Site::of(model, overrides);
+    let addr = SocketAddr::new(ip, site.sip_port);
+    let udp = net::bind_udp(addr).map_err(|source| DaemonError::Listen {
+        what: "SIP (UDP)",
+        addr,
+        flag: "--sip-port",
+        source,
+    })?;
+    let at = udp.local_addr().unwrap_or(addr);
+    let (tcp, _) = listen_tcp(at, "SIP (TCP)", "--sip-port")?;
+    tracing::info!(addr = %at, "SIP listening (UDP and TCP)");
+    let local = if at.ip().is_unspecified() {
+        SocketAddr::new(site.address, at.port())
+    } else {
+        at
+    };
+    Ok((net::sip::Sip::new(udp, local, debug), tcp))
 }
 
 /// Opens the SCCP listener on the configured `ip source-address … port` (or the flags).

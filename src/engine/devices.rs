@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use super::effect::ConnCmd;
-use super::input::{DeviceEvent, Registration};
+use super::effect::{ConnCmd, Effect};
+use super::input::{DeviceEvent, Flow, Registration};
 use crate::config::model::Model;
 use crate::config::phone::PhoneRef;
 use crate::engine::layout;
@@ -43,10 +43,25 @@ pub enum PhoneKey {
 }
 
 /// How the engine reaches a device.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Transport {
     /// An SCCP TCP connection.
     Sccp(ConnId),
+    /// A SIP registration binding.
+    Sip(Box<SipBinding>),
+}
+
+/// A SIP device's registration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SipBinding {
+    /// How to reach it.
+    pub flow: Flow,
+    /// Its registered contact URI.
+    pub contact: String,
+    /// The Call-ID of its REGISTER.
+    pub call_id: String,
+    /// When the binding expires, unix seconds.
+    pub expires_at: u64,
 }
 
 /// What we know of one device.
@@ -77,8 +92,17 @@ pub struct Device {
 impl Device {
     /// The SCCP connection, while there is one.
     pub fn conn(&self) -> Option<ConnId> {
-        match self.transport? {
-            Transport::Sccp(c) => Some(c),
+        match self.transport.as_ref()? {
+            Transport::Sccp(c) => Some(*c),
+            Transport::Sip(_) => None,
+        }
+    }
+
+    /// The SIP binding, while there is one.
+    pub fn sip(&self) -> Option<&SipBinding> {
+        match self.transport.as_ref()? {
+            Transport::Sip(b) => Some(b),
+            Transport::Sccp(_) => None,
         }
     }
 }
@@ -104,7 +128,16 @@ pub struct Devices {
     by_conn: HashMap<ConnId, DeviceName>,
     /// Refused registrations, oldest first.
     pub attempts: VecDeque<Attempt>,
-    registered_now: usize,
+    /// Registered devices by kind (SCCP, SIP), kept up to date as states change, because a
+    /// storm of registrations checks `max-ephones` / `max-pool` every time.
+    registered_now: [usize; 2],
+}
+
+fn kind_index(k: PhoneKey) -> usize {
+    match k {
+        PhoneKey::Ephone(_) => 0,
+        PhoneKey::Pool(_) => 1,
+    }
 }
 
 impl Devices {
@@ -132,7 +165,7 @@ impl Devices {
             .get(&device)
             .is_some_and(|d| d.state == RegState::Registered);
         let limit = model.telephony.max_ephones as usize;
-        if !again && self.registered_count() >= limit {
+        if !again && self.registered_now[0] >= limit {
             self.refuse(reg, now);
             return vec![(conn, ConnCmd::Reject("Max ephones exceeded"))];
         }
@@ -166,12 +199,76 @@ impl Devices {
                 layout: layout.clone(),
             },
         );
-        if previous.is_some_and(|p| p.state == RegState::Registered) {
-            self.registered_now -= 1;
+        if let Some(p) = previous.filter(|p| p.state == RegState::Registered) {
+            self.registered_now[kind_index(p.phone)] -= 1;
         }
         self.set_state(&device, RegState::Registered);
         cmds.push((conn, ConnCmd::Accept(layout, reg.protocol)));
         cmds
+    }
+
+    /// A SIP device registered (or refreshed its registration) with `binding`. A refresh
+    /// keeps the layout it was given; a new registration computes it.
+    pub fn bind_sip(
+        &mut self,
+        model: &Model,
+        logins: &crate::engine::Logins,
+        device: DeviceName,
+        pool: PoolTag,
+        binding: SipBinding,
+        now: u64,
+    ) {
+        if let Some(d) = self.by_name.get_mut(&device)
+            && d.state == RegState::Registered
+            && d.sip().is_some()
+        {
+            d.peer = binding.flow.peer;
+            d.transport = Some(Transport::Sip(Box::new(binding)));
+            return;
+        }
+        let Some(phone) = model.pools.get(&pool).map(|p| PhoneRef::Pool(pool, p)) else {
+            return;
+        };
+        let eff = profile::effective(model, phone, logins.get(&device));
+        let layout = Arc::new(layout::layout(model, phone, &eff));
+        let previous = self.by_name.insert(
+            device,
+            Device {
+                phone: PhoneKey::Pool(pool),
+                state: RegState::Unregistered,
+                peer: binding.flow.peer,
+                transport: Some(Transport::Sip(Box::new(binding))),
+                offered_protocol: 0,
+                max_streams: 0,
+                since: now,
+                keepalives: 0,
+                off_hook: false,
+                layout,
+            },
+        );
+        if let Some(p) = previous.filter(|p| p.state == RegState::Registered) {
+            self.registered_now[kind_index(p.phone)] -= 1;
+        }
+        self.set_state(&device, RegState::Registered);
+    }
+
+    /// The SIP device's binding is gone (`Expires: 0`, `*`, expiry, `clear`).
+    pub fn unbind_sip(&mut self, device: &DeviceName) {
+        if self.by_name.get(device).and_then(Device::sip).is_some() {
+            self.set_state(device, RegState::Unregistered);
+            if let Some(d) = self.by_name.get_mut(device) {
+                d.transport = None;
+            }
+        }
+    }
+
+    /// The SIP devices whose binding has expired at `now` (unix seconds).
+    pub fn expired_sip(&self, now: u64) -> Vec<DeviceName> {
+        self.by_name
+            .iter()
+            .filter(|(_, d)| d.sip().is_some_and(|b| b.expires_at <= now))
+            .map(|(n, _)| *n)
+            .collect()
     }
 
     fn refuse(&mut self, reg: &Registration, now: u64) {
@@ -252,28 +349,44 @@ impl Devices {
         }
     }
 
-    /// Restart or reset commands for the connected devices among `devices`, in that order.
-    pub fn restart(&self, devices: &[DeviceName], kind: RestartKind) -> Vec<(ConnId, ConnCmd)> {
+    /// Restart or reset the reachable devices among `devices`, in that order: an SCCP
+    /// `Reset` on the connection, or the SIP NOTIFYs on the registered flow.
+    pub fn restart(&self, devices: &[DeviceName], kind: RestartKind) -> Vec<Effect> {
         devices
             .iter()
-            .filter_map(|d| self.by_name.get(d)?.conn())
-            .map(|conn| (conn, ConnCmd::Restart(kind)))
+            .filter_map(|d| match self.by_name.get(d)?.transport.as_ref()? {
+                Transport::Sccp(conn) => Some(Effect::ToConn {
+                    conn: *conn,
+                    cmd: ConnCmd::Restart(kind),
+                }),
+                Transport::Sip(b) => Some(Effect::ToSip {
+                    flow: b.flow,
+                    contact: b.contact.clone(),
+                    register_call_id: b.call_id.clone(),
+                    kind,
+                }),
+            })
             .collect()
     }
 
-    /// How many devices are registered (kept up to date as states change, because a storm
-    /// of registrations asks for it every time).
+    /// How many SCCP devices are registered (for `max-ephones`).
     pub fn registered_count(&self) -> usize {
-        self.registered_now
+        self.registered_now[0]
+    }
+
+    /// How many SIP devices are registered (for `max-pool`).
+    pub fn registered_sip(&self) -> usize {
+        self.registered_now[1]
     }
 
     fn set_state(&mut self, device: &DeviceName, state: RegState) {
         if let Some(d) = self.by_name.get_mut(device) {
+            let k = kind_index(d.phone);
             if d.state == RegState::Registered {
-                self.registered_now -= 1;
+                self.registered_now[k] -= 1;
             }
             if state == RegState::Registered {
-                self.registered_now += 1;
+                self.registered_now[k] += 1;
             }
             d.state = state;
         }

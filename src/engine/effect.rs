@@ -26,6 +26,17 @@ pub enum Effect {
         /// The answer.
         answer: Answer,
     },
+    /// Restart or reset a SIP phone (rendered as NOTIFYs on its registered flow).
+    ToSip {
+        /// The phone's flow.
+        flow: super::input::Flow,
+        /// Its registered contact.
+        contact: String,
+        /// The Call-ID of its REGISTER (the phone checks `RegisterCallId`).
+        register_call_id: String,
+        /// Restart or reset.
+        kind: RestartKind,
+    },
     /// Tell a phone connection something.
     ToConn {
         /// The connection.
@@ -59,6 +70,8 @@ pub enum Effect {
 pub enum Answer {
     /// An EM request: done, or why not.
     Em(Result<(), super::em::EmError>),
+    /// A `REGISTER`: what the registrar decided.
+    Register(super::registrar::Outcome),
     /// An administrator's command: text to print after the line's own output.
     Cli {
         /// What to print (may be empty).

@@ -26,7 +26,9 @@ pub enum Input {
         /// What happened.
         event: DeviceEvent,
     },
-    /// A phone connection ended.
+    /// A SIP `REGISTER`, checked at the edge.
+    SipRegister(Box<SipRegister>),
+    /// A phone connection ended (SCCP, or a SIP TCP flow).
     Closed {
         /// The connection.
         conn: ConnId,
@@ -82,6 +84,49 @@ pub struct Registration {
     pub protocol: u8,
     /// `maxStreams`.
     pub max_streams: u32,
+}
+
+/// How a SIP device is reached again: the TCP connection it registered on (NOTIFYs and,
+/// later, INVITEs go back on it, RFC 5626 §4.4) or, over UDP, the address it sent from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Flow {
+    /// The TCP connection, or `None` for UDP.
+    pub tcp: Option<ConnId>,
+    /// Where the request came from (after NAT: what RFC 3581 `rport` reports).
+    pub peer: SocketAddr,
+}
+
+/// A `REGISTER`, as the SIP adapter read it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SipRegister {
+    /// Where it came from.
+    pub flow: Flow,
+    /// Who waits for the answer (the adapter's server transaction).
+    pub reply: ReplyTo,
+    /// The `+u.sip!devicename.ccm.cisco.com` parameter of the first contact (Cisco phones).
+    pub device: Option<DeviceName>,
+    /// The `To` URI's user (the address of record).
+    pub to_user: Option<String>,
+    /// The digest credentials, if the request carries them.
+    pub auth: Option<crate::digest::Authorization>,
+    /// The Request-URI the digest response covers is the one in `auth`; the method is
+    /// always `REGISTER`.
+    pub contacts: SipContacts,
+    /// The `Expires` header.
+    pub expires: Option<u32>,
+    /// The `Call-ID` (the phone checks it in a restart NOTIFY's `RegisterCallId`).
+    pub call_id: String,
+}
+
+/// The contacts of a `REGISTER`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SipContacts {
+    /// None: a query for the current bindings.
+    Query,
+    /// `Contact: *`: remove every binding (only with `Expires: 0`, RFC 3261 §10.3 step 6).
+    Star,
+    /// The contacts: URI and its `expires` parameter.
+    List(Vec<(String, Option<u32>)>),
 }
 
 /// What a registered device reports.

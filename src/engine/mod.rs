@@ -20,6 +20,7 @@ pub mod em;
 pub mod input;
 pub mod layout;
 pub mod profile;
+pub mod registrar;
 pub mod shared_map;
 mod timers;
 
@@ -37,8 +38,12 @@ use crate::time::{Mono, Now};
 use devices::Devices;
 pub use effect::{Answer, Batch, ConnCmd, Effect};
 use em::{Em, EmError, Origin, Reason};
-pub use input::{Admin, DeviceEvent, EmRequest, Input, Registration, ReplyTo, Scope};
+pub use input::{
+    Admin, DeviceEvent, EmRequest, Flow, Input, Registration, ReplyTo, Scope, SipContacts,
+    SipRegister,
+};
 use profile::Source;
+use registrar::{Outcome, Registrar};
 use timers::Timers;
 
 /// Phones and the users logged in on them (or who last were).
@@ -73,6 +78,7 @@ pub struct Engine {
     running: Running,
     devices: Devices,
     em: Em,
+    registrar: Registrar,
     timers: Timers,
 }
 
@@ -84,8 +90,19 @@ impl Engine {
             running,
             devices: Devices::default(),
             em: Em::default(),
+            registrar: Registrar::new([0; 32]),
             timers: Timers::default(),
         }
+    }
+
+    /// Signs the registrar's nonces with `secret` (random at every start: nonces from an
+    /// earlier run are then refused as not ours, and challenged again).
+    pub fn set_nonce_secret(&mut self, secret: [u8; 32]) {
+        self.registrar = Registrar::new(secret);
+    }
+
+    fn wants_housekeeping(&self) -> bool {
+        self.em.wants_ticks() || self.devices.registered_sip() > 0
     }
 
     /// The grammar lines are matched against.
@@ -127,7 +144,7 @@ impl Engine {
 
     /// When to call [`Engine::handle`] with [`Input::Timer`] next, if ever.
     pub fn next_deadline(&self) -> Option<Mono> {
-        self.timers.next(self.em.wants_ticks())
+        self.timers.next(self.wants_housekeeping())
     }
 
     /// Handles one input that arrived at `now`; returns what to do, in order.
@@ -145,6 +162,13 @@ impl Engine {
                 );
             }
             Input::Device { conn, event } => self.device_event(conn, event, now, &mut out),
+            Input::SipRegister(r) => {
+                let outcome = self.sip_register(*r.clone(), now);
+                out.push(Effect::Reply {
+                    to: r.reply,
+                    answer: Answer::Register(outcome),
+                });
+            }
             Input::Closed { conn } => self.devices.closed(conn),
             Input::Em { req, reply } => self.em_request(req, reply, now, &mut out),
             Input::Admin { cmd, reply } => self.admin(cmd, reply, now, &mut out),
@@ -173,7 +197,7 @@ impl Engine {
                 out.push(Effect::Reply { to: reply, answer });
             }
         }
-        self.timers.arm_em_check(self.em.wants_ticks(), now);
+        self.timers.arm_housekeeping(self.wants_housekeeping(), now);
         out
     }
 
@@ -326,9 +350,7 @@ impl Engine {
             out.push(reply_em(to, batch.for_cli, Ok(())));
         }
         self.history_pushes(&batch, out);
-        for (conn, cmd) in self.devices.restart(&batch.restart, RestartKind::Restart) {
-            out.push(Effect::ToConn { conn, cmd });
-        }
+        out.extend(self.devices.restart(&batch.restart, RestartKind::Restart));
     }
 
     /// CME clears the call history after a logout unless `em keep-history`: an
@@ -383,11 +405,7 @@ impl Engine {
                     // `restart all N` spaces the phones N seconds apart, as CME does, so a
                     // building does not reboot at once; the CLI answers at once.
                     Scope::AllSccp(s) if s > 0 => self.timers.space_restarts(devices, kind, s, now),
-                    _ => {
-                        for (conn, cmd) in self.devices.restart(&devices, kind) {
-                            out.push(Effect::ToConn { conn, cmd });
-                        }
-                    }
+                    _ => out.extend(self.devices.restart(&devices, kind)),
                 }
                 self.timer_restarts(now, out);
                 out.push(Effect::Reply {
@@ -420,8 +438,93 @@ impl Engine {
         }
     }
 
+    /// A REGISTER: find the pool, check its credentials, then bind, refresh, remove or list
+    /// (RFC 3261 §10.3).
+    fn sip_register(&mut self, r: SipRegister, now: Now) -> Outcome {
+        let m = self.running.model.clone();
+        let digest_user = r.auth.as_ref().map(|a| a.username.as_str());
+        let Some((pool, device)) =
+            registrar::find_pool(&m, r.device, digest_user, r.to_user.as_deref())
+        else {
+            tracing::debug!(to = ?r.to_user, device = ?r.device, "REGISTER for no configured pool");
+            return Outcome::NotFound;
+        };
+        if let Some(c) = m.pools.get(&pool).and_then(|p| p.username.as_ref()) {
+            let realm = registrar::realm(&m);
+            let user = c.user.0.as_str();
+            if let Err(o) = self.registrar.authenticate(
+                realm,
+                user,
+                &c.secret.text,
+                r.auth.as_ref(),
+                now.unix.0,
+            ) {
+                return o;
+            }
+        }
+        let current = |d: &Devices| -> Vec<(String, u32)> {
+            d.get(&device)
+                .and_then(|x| x.sip())
+                .map(|b| {
+                    let left = b.expires_at.saturating_sub(now.unix.0) as u32;
+                    vec![(b.contact.clone(), left)]
+                })
+                .unwrap_or_default()
+        };
+        match r.contacts {
+            SipContacts::Query => Outcome::Registered {
+                contacts: current(&self.devices),
+            },
+            SipContacts::Star if r.expires == Some(0) => {
+                self.devices.unbind_sip(&device);
+                Outcome::Registered {
+                    contacts: Vec::new(),
+                }
+            }
+            SipContacts::Star => Outcome::BadRequest("Contact * needs Expires: 0"),
+            SipContacts::List(list) => {
+                // One binding per device: the first contact (Cisco phones send one).
+                let Some((uri, asked)) = list.into_iter().next() else {
+                    return Outcome::BadRequest("no contact");
+                };
+                match registrar::interval(asked, r.expires) {
+                    Err(min) => Outcome::IntervalTooBrief { min },
+                    Ok(0) => {
+                        self.devices.unbind_sip(&device);
+                        Outcome::Registered {
+                            contacts: Vec::new(),
+                        }
+                    }
+                    Ok(e) => {
+                        let refresh = self.devices.get(&device).and_then(|d| d.sip()).is_some();
+                        if !refresh && self.devices.registered_sip() >= m.register.max_pool as usize
+                        {
+                            return Outcome::Forbidden("max-pool reached");
+                        }
+                        let binding = devices::SipBinding {
+                            flow: r.flow,
+                            contact: uri.clone(),
+                            call_id: r.call_id,
+                            expires_at: now.unix.0 + u64::from(e),
+                        };
+                        let logins = self.em.logins.clone();
+                        self.devices
+                            .bind_sip(&m, &logins, device, pool, binding, now.unix.0);
+                        Outcome::Registered {
+                            contacts: vec![(uri, e)],
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     fn timer(&mut self, now: Now, out: &mut Vec<Effect>) {
-        if self.timers.em_check_due(self.em.wants_ticks(), now) {
+        if self.timers.housekeeping_due(self.wants_housekeeping(), now) {
+            for device in self.devices.expired_sip(now.unix.0) {
+                tracing::info!(%device, "SIP registration expired");
+                self.devices.unbind_sip(&device);
+            }
             let model = self.running.model.clone();
             let devices = &self.devices;
             let batch = self
@@ -437,18 +540,14 @@ impl Engine {
                     "restarting phones whose profile was edited"
                 );
             }
-            for (conn, cmd) in self.devices.restart(&stale, RestartKind::Restart) {
-                out.push(Effect::ToConn { conn, cmd });
-            }
+            out.extend(self.devices.restart(&stale, RestartKind::Restart));
         }
         self.timer_restarts(now, out);
     }
 
     fn timer_restarts(&mut self, now: Now, out: &mut Vec<Effect>) {
         for (device, kind) in self.timers.due_restarts(now) {
-            for (conn, cmd) in self.devices.restart(&[device], kind) {
-                out.push(Effect::ToConn { conn, cmd });
-            }
+            out.extend(self.devices.restart(&[device], kind));
         }
     }
 

@@ -1,5 +1,6 @@
-//! The engine's deadlines, all in monotonic time handed in with each input: the automatic
-//! logout check (once a second while anyone is logged in), the quiet period after a
+//! The engine's deadlines, all in monotonic time handed in with each input: housekeeping
+//! once a second while anyone is logged in or any SIP binding exists (automatic logouts,
+//! binding expiry), the quiet period after a
 //! configuration change before phones whose profile was edited restart, and restarts spaced
 //! out by `restart all N`. The calls issue adds the no-answer and inter-digit timers here.
 
@@ -10,8 +11,8 @@ use crate::ids::DeviceName;
 use crate::leg::RestartKind;
 use crate::time::{Mono, Now};
 
-/// How often automatic logouts are checked while someone is logged in.
-const EM_CHECK: Duration = Duration::from_secs(1);
+/// How often automatic logouts and SIP binding expiry are checked while there are any.
+const HOUSEKEEPING: Duration = Duration::from_secs(1);
 
 /// Quiet after a configuration change before edited profiles restart phones: many edits
 /// make one restart.
@@ -20,17 +21,17 @@ const REFRESH_QUIET: Duration = Duration::from_secs(2);
 /// Every pending deadline.
 #[derive(Debug, Default)]
 pub(super) struct Timers {
-    em_check: Option<Mono>,
+    housekeeping: Option<Mono>,
     refresh: Option<Mono>,
     restarts: VecDeque<(Mono, DeviceName, RestartKind)>,
 }
 
 impl Timers {
-    /// The earliest deadline. While someone is logged in but no check is armed yet (just
-    /// after recovery), that is at once.
-    pub fn next(&self, wants_em_check: bool) -> Option<Mono> {
-        let em = if wants_em_check {
-            Some(self.em_check.unwrap_or_default())
+    /// The earliest deadline. While housekeeping is wanted but not armed yet (just after
+    /// recovery), that is at once.
+    pub fn next(&self, wants_housekeeping: bool) -> Option<Mono> {
+        let em = if wants_housekeeping {
+            Some(self.housekeeping.unwrap_or_default())
         } else {
             None
         };
@@ -40,21 +41,21 @@ impl Timers {
             .min()
     }
 
-    /// Keeps the logout check armed exactly while someone is logged in.
-    pub fn arm_em_check(&mut self, wanted: bool, now: Now) {
-        match (wanted, self.em_check) {
-            (true, None) => self.em_check = Some(now.mono.after(EM_CHECK)),
-            (false, Some(_)) => self.em_check = None,
+    /// Keeps housekeeping armed exactly while it is wanted.
+    pub fn arm_housekeeping(&mut self, wanted: bool, now: Now) {
+        match (wanted, self.housekeeping) {
+            (true, None) => self.housekeeping = Some(now.mono.after(HOUSEKEEPING)),
+            (false, Some(_)) => self.housekeeping = None,
             _ => {}
         }
     }
 
-    /// Whether the logout check is due; if so, the next one is armed a second later.
-    pub fn em_check_due(&mut self, wanted: bool, now: Now) -> bool {
-        if !wanted || self.em_check.is_some_and(|t| t > now.mono) {
+    /// Whether housekeeping is due; if so, the next is armed a second later.
+    pub fn housekeeping_due(&mut self, wanted: bool, now: Now) -> bool {
+        if !wanted || self.housekeeping.is_some_and(|t| t > now.mono) {
             return false;
         }
-        self.em_check = Some(now.mono.after(EM_CHECK));
+        self.housekeeping = Some(now.mono.after(HOUSEKEEPING));
         true
     }
 

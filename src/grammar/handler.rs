@@ -57,6 +57,8 @@ handlers! {
     EmadminLogout = "emadmin-logout",
     UndebugAll = "undebug-all",
     ShowDebugging = "show-debugging",
+    DebugCcsipMessages = "debug-ccsip-messages",
+    DebugVoiceRegisterEvents = "debug-voice-register-events",
     WriteMemory = "write-memory",
     CopyRunStart = "copy-run-start",
     // in every configuration mode

@@ -8,7 +8,6 @@
 //! once.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -43,7 +42,6 @@ fn unix() -> u64 {
 /// Accepts phones on `listener` until the task is dropped.
 pub async fn serve(listener: TcpListener, engine: EngineHandle, debug: Arc<Flags>) {
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-    let next = AtomicU64::new(1);
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(x) => x,
@@ -59,7 +57,7 @@ pub async fn serve(listener: TcpListener, engine: EngineHandle, debug: Arc<Flags
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let conn = ConnId(next.fetch_add(1, Relaxed));
+        let conn = super::next_conn_id();
         let (e, d) = (engine.clone(), debug.clone());
         tokio::spawn(async move {
             connection(stream, peer, conn, &e, &d).await;

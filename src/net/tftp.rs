@@ -46,25 +46,6 @@ fn now() -> Duration {
 /// the file 512 bytes at a time, one system call per block.
 const READ_CHUNK: usize = 64 * 1024;
 
-/// Receive buffer of the request socket. A phone-boot storm sends hundreds of requests at
-/// once; with the kernel default (about 256 small datagrams) the rest were dropped and the
-/// phones asked again a second later.
-const REQUEST_RCVBUF: usize = 4 << 20;
-
-/// Binds the request socket, with room for a storm of requests.
-///
-/// # Errors
-/// If the address cannot be bound.
-pub fn bind(addr: SocketAddr) -> std::io::Result<UdpSocket> {
-    use socket2::{Domain, Protocol, Socket, Type};
-    let s = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
-    // The kernel caps this at net.core.rmem_max; a smaller buffer is still a working socket.
-    let _ = s.set_recv_buffer_size(REQUEST_RCVBUF);
-    s.bind(&addr.into())?;
-    s.set_nonblocking(true)?;
-    UdpSocket::from_std(s.into())
-}
-
 /// A transfer in progress: the client's address and port, and the name it asked for.
 type RequestKey = (SocketAddr, Vec<u8>);
 

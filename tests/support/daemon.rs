@@ -37,6 +37,8 @@ pub struct Daemon {
     pub sccp: u16,
     /// Its phone services (HTTP) port.
     pub http: u16,
+    /// Its SIP port (UDP and TCP).
+    pub sip: u16,
     /// Its HTTP provisioning port.
     pub http_prov: u16,
 }
@@ -62,11 +64,13 @@ pub fn start(config: &Path, data: &Path, extra: &[&str]) -> Daemon {
     let http_prov = free_port();
     let sccp = free_port();
     let http = free_port();
+    let sip = free_port();
     let child = Command::new(CMED)
         .args(["run", "--no-console", "--tftp-port", "0"])
         .args(["--http-prov-port", &http_prov.to_string()])
         .args(["--sccp-port", &sccp.to_string()])
         .args(["--http-port", &http.to_string()])
+        .args(["--sip-port", &sip.to_string()])
         .args(extra)
         .arg("--config")
         .arg(config)
@@ -83,6 +87,7 @@ pub fn start(config: &Path, data: &Path, extra: &[&str]) -> Daemon {
         sccp,
         http,
         http_prov,
+        sip,
     };
     let sock = data.join("cmed.sock");
     assert!(

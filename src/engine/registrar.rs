@@ -1,0 +1,186 @@
+//! The SIP registrar's decisions (RFC 3261 §10.3): which `voice register pool` a REGISTER is
+//! for, whether its digest credentials are right, and the binding it leaves. The SIP adapter
+//! renders the [`Outcome`] (401 with `WWW-Authenticate`, 200 with the bindings and `Date`,
+//! 403, 404, 423 with `Min-Expires`, 400).
+//!
+//! The pool is found by the Cisco `+u.sip!devicename` contact parameter, else by the digest
+//! user name (`username` of the pool), else by the `To` user (a number on one of the pool's
+//! lines). A pool with `username … password …` is challenged: MD5 first, then SHA-256
+//! (RFC 8760 §2.4: the client takes the first it supports), with `qop=auth` and our
+//! stateless nonces ([`crate::digest`]). A pool without credentials registers as it asks.
+//! A device binds once for all its lines (CME's bulk registration): the numbers of its
+//! effective profile are reached through that binding.
+
+use crate::config::model::Model;
+use crate::digest::{self, Algorithm, Nonces, Refused, Replays};
+use crate::ids::{DeviceName, PoolTag};
+
+/// `registrar server expires` defaults (IOS: max 3600, min 60).
+pub const EXPIRES_MAX: u32 = 3600;
+/// See [`EXPIRES_MAX`].
+pub const EXPIRES_MIN: u32 = 60;
+/// What a contact gets when it asks for nothing (RFC 3261 §10.2.1.1 leaves it to us).
+const EXPIRES_DEFAULT: u32 = 3600;
+/// How long a nonce stays fresh.
+const NONCE_LIFETIME: u64 = 300;
+
+/// What the registrar decided.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// 401: authenticate with this nonce (`stale`: the old nonce expired, RFC 7616 §3.3).
+    Challenge {
+        /// The realm.
+        realm: String,
+        /// Our nonce.
+        nonce: String,
+        /// The previous nonce had expired.
+        stale: bool,
+    },
+    /// 200: the bindings now (contact, seconds left); empty after a removal.
+    Registered {
+        /// Contact URIs with their remaining seconds.
+        contacts: Vec<(String, u32)>,
+    },
+    /// 400: a malformed registration (`*` with a non-zero Expires).
+    BadRequest(&'static str),
+    /// 403: wrong credentials, or `max-pool` reached.
+    Forbidden(&'static str),
+    /// 404: no pool for this device or user.
+    NotFound,
+    /// 423: the interval is shorter than `Min-Expires`.
+    IntervalTooBrief {
+        /// Our minimum.
+        min: u32,
+    },
+}
+
+/// The registrar's own state: nonces and the `nc` replay window.
+pub struct Registrar {
+    nonces: Nonces,
+    replays: Replays,
+}
+
+impl Registrar {
+    /// A registrar signing nonces with `secret` (random, from the daemon at start).
+    pub fn new(secret: [u8; 32]) -> Registrar {
+        Registrar {
+            nonces: Nonces::new(secret, NONCE_LIFETIME),
+            replays: Replays::new(65_536),
+        }
+    }
+
+    /// Issues a challenge.
+    pub fn challenge(&mut self, realm: &str, now: u64, stale: bool) -> Outcome {
+        Outcome::Challenge {
+            realm: realm.to_string(),
+            nonce: self.nonces.issue(realm, now),
+            stale,
+        }
+    }
+
+    /// Checks the credentials of a REGISTER for a pool with `user`/`password`: `Ok` when
+    /// they are right, else the outcome to answer with.
+    pub fn authenticate(
+        &mut self,
+        realm: &str,
+        user: &str,
+        password: &str,
+        auth: Option<&digest::Authorization>,
+        now: u64,
+    ) -> Result<(), Outcome> {
+        let Some(a) = auth else {
+            return Err(self.challenge(realm, now, false));
+        };
+        if a.username != user {
+            return Err(Outcome::Forbidden("wrong user name"));
+        }
+        let ha1 = |alg: Algorithm| digest::ha1(alg, user, realm, password);
+        match digest::verify(
+            a,
+            "REGISTER",
+            realm,
+            ha1,
+            &self.nonces,
+            &mut self.replays,
+            now,
+        ) {
+            Ok(()) => Ok(()),
+            Err(Refused::Stale) => Err(self.challenge(realm, now, true)),
+            // A nonce not ours (a restart changed the secret) or a count already used:
+            // challenge again, the phone answers with a fresh nonce.
+            Err(Refused::Forged | Refused::Replay | Refused::Mismatch) => {
+                Err(self.challenge(realm, now, false))
+            }
+            Err(Refused::Wrong) => Err(Outcome::Forbidden("wrong password")),
+        }
+    }
+}
+
+/// The realm we challenge with: the `hostname` (any fixed text works: the phones' digest
+/// uses whatever the challenge names).
+pub fn realm(model: &Model) -> &str {
+    &model.hostname
+}
+
+/// The pool a REGISTER is for, and its device name (pools are known by `id mac`).
+pub fn find_pool(
+    model: &Model,
+    device: Option<DeviceName>,
+    digest_user: Option<&str>,
+    to_user: Option<&str>,
+) -> Option<(PoolTag, DeviceName)> {
+    let named = |tag: PoolTag| {
+        let mac = model.pools.get(&tag)?.mac?;
+        Some((tag, DeviceName::from_mac(mac)))
+    };
+    if let Some(d) = device
+        && let Some(crate::config::phone::PhoneRef::Pool(tag, _)) = model.phone_by_mac(d.mac())
+    {
+        return named(tag);
+    }
+    if let Some(u) = digest_user
+        && let Some((tag, _)) = model
+            .pools
+            .iter()
+            .find(|(_, p)| p.username.as_ref().is_some_and(|c| c.user.0 == u))
+    {
+        return named(*tag);
+    }
+    let u = to_user?;
+    let (tag, _) = model.pools.iter().find(|(_, p)| {
+        p.lines.values().any(|dn| {
+            model
+                .reg_dns
+                .get(dn)
+                .and_then(|d| d.number.as_ref())
+                .is_some_and(|n| n.0 == u)
+        })
+    })?;
+    named(*tag)
+}
+
+/// The interval a contact gets: its own `expires`, else the `Expires` header, else our
+/// default; above the maximum it is lowered (RFC 3261 §10.3 step 7), below the minimum it is
+/// refused with 423 (`Err(min)`); 0 means removal.
+pub fn interval(contact: Option<u32>, header: Option<u32>) -> Result<u32, u32> {
+    let asked = contact.or(header).unwrap_or(EXPIRES_DEFAULT);
+    match asked {
+        0 => Ok(0),
+        e if e < EXPIRES_MIN => Err(EXPIRES_MIN),
+        e => Ok(e.min(EXPIRES_MAX)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals_are_bounded_as_ios_does() {
+        assert_eq!(interval(None, None), Ok(3600));
+        assert_eq!(interval(None, Some(7200)), Ok(3600));
+        assert_eq!(interval(Some(120), Some(7200)), Ok(120));
+        assert_eq!(interval(Some(0), Some(3600)), Ok(0));
+        assert_eq!(interval(None, Some(30)), Err(60));
+    }
+}

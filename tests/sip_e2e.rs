@@ -1,0 +1,234 @@
+//! The SIP registrar end to end over loopback: the daemon as a child process, sipp (a client
+//! no one here wrote) registering with digest, and raw UDP/TCP sockets for what sipp cannot
+//! show: both challenges, malformed input, CRLF keep-alives, and the NOTIFYs an Extension
+//! Mobility login sends to a registered SIP phone.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream, UdpSocket};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use support::daemon::{Daemon, http_get, start};
+
+fn office(dir: &Path) -> Daemon {
+    let file = dir.join("startup.cfg");
+    std::fs::write(&file, support::SMALL_OFFICE).unwrap();
+    start(&file, &dir.join("data"), &[])
+}
+
+fn sip_addr(d: &Daemon) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], d.sip))
+}
+
+/// A phone's UDP socket, waiting at most `secs` for each datagram.
+fn phone(secs: u64) -> UdpSocket {
+    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(secs))).unwrap();
+    s
+}
+
+fn recv(s: &UdpSocket) -> Option<String> {
+    let mut buf = [0u8; 65_535];
+    let (n, _) = s.recv_from(&mut buf).ok()?;
+    Some(String::from_utf8_lossy(&buf[..n]).into_owned())
+}
+
+fn register(port: u16, device_param: &str, call_id: &str, expires: u32) -> String {
+    format!(
+        "REGISTER sip:127.0.0.1 SIP/2.0\r\n\
+Via: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK{call_id};rport\r\n\
+From: <sip:1901@127.0.0.1>;tag=t{call_id}\r\n\
+To: <sip:1901@127.0.0.1>\r\n\
+Call-ID: {call_id}\r\n\
+CSeq: 1 REGISTER\r\n\
+Contact: <sip:1901@127.0.0.1:{port}>;+sip.instance=\"<urn:uuid:00000000-0000-0000-0000-2c3124376b12>\";+u.sip!devicename.ccm.cisco.com=\"{device_param}\"\r\n\
+Expires: {expires}\r\n\
+Content-Length: 0\r\n\r\n"
+    )
+}
+
+const SIPP_SCENARIO: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="register with digest">
+  <send retrans="500"><![CDATA[
+      REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:2001@[remote_ip]>;tag=[pid]SIPpTag[call_number]
+      To: <sip:2001@[remote_ip]>
+      Call-ID: [call_id]
+      CSeq: 1 REGISTER
+      Contact: <sip:2001@[local_ip]:[local_port];transport=[transport]>
+      Max-Forwards: 70
+      Expires: 3600
+      Content-Length: 0
+
+    ]]></send>
+  <recv response="401" auth="true"/>
+  <send retrans="500"><![CDATA[
+      REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:2001@[remote_ip]>;tag=[pid]SIPpTag[call_number]
+      To: <sip:2001@[remote_ip]>
+      Call-ID: [call_id]
+      CSeq: 2 REGISTER
+      Contact: <sip:2001@[local_ip]:[local_port];transport=[transport]>
+      [authentication username=mlopez password=PASSWORD]
+      Max-Forwards: 70
+      Expires: 3600
+      Content-Length: 0
+
+    ]]></send>
+  <recv response="200"/>
+</scenario>
+"#;
+
+/// sipp registers pool 1 (`username mlopez password Lab2001x`) with MD5 digest; with the
+/// wrong password the same scenario fails on the 403.
+#[test]
+fn sipp_registers_a_pool_with_digest_and_a_wrong_password_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = office(dir.path());
+    let run = |password: &str| {
+        let sf = dir.path().join(format!("reg-{password}.xml"));
+        std::fs::write(&sf, SIPP_SCENARIO.replace("PASSWORD", password)).unwrap();
+        // sipp picks a free local port itself; it exits 0 only if every call succeeded.
+        Command::new("sipp")
+            .arg(sip_addr(&d).to_string())
+            .args(["-sf", sf.to_str().unwrap(), "-m", "1", "-i", "127.0.0.1"])
+            .args(["-timeout", "10s", "-nostdin"])
+            .current_dir(dir.path())
+            .output()
+            .expect("sipp runs (scripts/test.sh installs sip-tester)")
+    };
+    let ok = run("Lab2001x");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    let bad = run("wrong");
+    assert!(!bad.status.success(), "a wrong password registered");
+}
+
+/// Without credentials a pool with a password is challenged, MD5 first and SHA-256 second,
+/// in the realm of our hostname; the answer copies the dialog headers and fills rport.
+#[test]
+fn a_register_without_credentials_is_challenged_with_md5_then_sha256() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = office(dir.path());
+    let p = phone(10);
+    let port = p.local_addr().unwrap().port();
+    let req = register(port, "SEP00EBD5C29A11", "c1", 3600);
+    p.send_to(req.as_bytes(), sip_addr(&d)).unwrap();
+    let r = recv(&p).expect("an answer");
+    assert!(r.starts_with("SIP/2.0 401 Unauthorized\r\n"), "{r}");
+    let challenges: Vec<&str> = r
+        .lines()
+        .filter(|l| l.starts_with("WWW-Authenticate:"))
+        .collect();
+    assert_eq!(challenges.len(), 2, "{r}");
+    assert!(
+        challenges[0].contains("realm=\"CME-Office\"") && challenges[0].contains("algorithm=MD5")
+    );
+    assert!(challenges[1].contains("algorithm=SHA-256") && challenges[1].contains("qop=\"auth\""));
+    assert!(
+        r.contains(&format!(";rport={port};received=127.0.0.1")),
+        "{r}"
+    );
+    assert!(
+        r.contains("Call-ID: c1\r\n") && r.contains("CSeq: 1 REGISTER\r\n"),
+        "{r}"
+    );
+}
+
+/// A datagram that is not SIP is dropped, one missing its Call-ID gets 400, and the server
+/// goes on answering: OPTIONS gets 200 with Allow.
+#[test]
+fn malformed_messages_end_only_themselves_and_options_is_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = office(dir.path());
+    let p = phone(10);
+    let port = p.local_addr().unwrap().port();
+    p.send_to(b"\x00\x01garbage\r\n\r\n", sip_addr(&d)).unwrap();
+    let no_call_id = format!(
+        "OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bKa\r\nFrom: <sip:x@h>;tag=1\r\nTo: <sip:x@h>\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+    );
+    p.send_to(no_call_id.as_bytes(), sip_addr(&d)).unwrap();
+    let r = recv(&p).expect("400");
+    assert!(r.starts_with("SIP/2.0 400 "), "{r}");
+    let options = no_call_id.replace("CSeq: 1 OPTIONS", "Call-ID: o1\r\nCSeq: 1 OPTIONS");
+    p.send_to(options.as_bytes(), sip_addr(&d)).unwrap();
+    let r = recv(&p).expect("200");
+    assert!(r.starts_with("SIP/2.0 200 OK\r\n"), "{r}");
+    assert!(
+        r.contains("Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, NOTIFY\r\n"),
+        "{r}"
+    );
+}
+
+/// Over TCP a double CRLF is a keep-alive ping answered with one CRLF (RFC 5626 §4.4.1), and
+/// a REGISTER on the same connection is answered on it.
+#[test]
+fn tcp_keepalives_are_answered_and_requests_share_the_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = office(dir.path());
+    let mut s = TcpStream::connect(sip_addr(&d)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(b"\r\n\r\n").unwrap();
+    let mut pong = [0u8; 2];
+    s.read_exact(&mut pong).unwrap();
+    assert_eq!(&pong, b"\r\n");
+    let req = register(5060, "SEP00EBD5C29A11", "t1", 3600).replace("SIP/2.0/UDP", "SIP/2.0/TCP");
+    s.write_all(req.as_bytes()).unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = s.read(&mut buf).unwrap();
+    let r = String::from_utf8_lossy(&buf[..n]);
+    assert!(r.starts_with("SIP/2.0 401 Unauthorized\r\n"), "{r}");
+}
+
+/// An EM login on a registered SIP pool phone: the phone gets NOTIFY check-sync and
+/// NOTIFY service-control (action=restart, the Call-ID of its REGISTER) on its flow, and
+/// the file it then fetches carries the user's line.
+#[test]
+fn an_em_login_on_a_sip_phone_sends_the_restart_notifies_and_changes_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = office(dir.path());
+    let p = phone(10);
+    let port = p.local_addr().unwrap().port();
+    // Pool 2 (SEP2C3124376B12) has no credentials: it registers at once.
+    let req = register(port, "SEP2C3124376B12", "reg-2c31", 3600);
+    p.send_to(req.as_bytes(), sip_addr(&d)).unwrap();
+    let r = recv(&p).expect("200");
+    assert!(r.starts_with("SIP/2.0 200 OK\r\n"), "{r}");
+    assert!(r.contains("Date: ") && r.contains(" GMT\r\n"), "{r}");
+    assert!(
+        r.contains(&format!(
+            "Contact: <sip:1901@127.0.0.1:{port}>;expires=3600\r\n"
+        )),
+        "{r}"
+    );
+    let (code, page) = http_get(
+        d.http,
+        "/emapp/EMAppServlet?device=SEP2C3124376B12&action=login&userid=amartin&password=Am4rtin9",
+    );
+    assert_eq!(code, 200, "{page}");
+    assert!(page.contains("Login Successful"), "{page}");
+    let first = recv(&p).expect("NOTIFY check-sync");
+    assert!(
+        first.starts_with(&format!("NOTIFY sip:1901@127.0.0.1:{port} SIP/2.0\r\n")),
+        "{first}"
+    );
+    assert!(first.contains("Event: check-sync\r\n"), "{first}");
+    let second = recv(&p).expect("NOTIFY service-control");
+    assert!(second.contains("Event: service-control\r\n"), "{second}");
+    assert!(
+        second.contains("action=restart\r\nRegisterCallId={reg-2c31}\r\n"),
+        "{second}"
+    );
+    let (code, file) = http_get(d.http_prov, "/SEP2C3124376B12.cnf.xml");
+    assert_eq!(code, 200);
+    assert!(file.contains("<name>1001</name>"), "{file}");
+}
