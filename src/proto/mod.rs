@@ -4,4 +4,5 @@
 //! transactions and dialogs, SDP) joins them.
 
 pub mod sccp;
+pub mod sip;
 pub mod tftp;
