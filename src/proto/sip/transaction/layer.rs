@@ -4,9 +4,9 @@
 //! Timers: each transaction has at most one pending deadline (the earliest of its timers).
 //! The layer keeps a min-heap of (deadline, id) and pushes an entry whenever a transaction's
 //! deadline changes; superseded entries stay in the heap and are skipped when they come up
-//! (the transaction's deadline no longer equals them). So [`Layer::deadline`] can be early,
-//! never late: an early [`Layer::on_timeout`] does nothing. The heap is rebuilt from the
-//! live transactions when stale entries outnumber them, which bounds it at a few entries per
+//! (the transaction's deadline no longer equals them). Stale entries are popped off the top
+//! after every call, so [`Layer::deadline`] is exact; the heap is rebuilt from the live
+//! transactions when stale entries outnumber them, which bounds it at a few entries per
 //! transaction.
 
 use std::cmp::Reverse;
@@ -312,9 +312,20 @@ impl Layer {
                 Machine::Ist(i) => i.on_timer(t, now, sink),
             });
         }
+        self.prune();
     }
 
-    /// When [`Layer::on_timeout`] must run next (possibly early, never late).
+    /// Pops superseded entries off the top of the heap, so that its top is a live deadline.
+    fn prune(&mut self) {
+        while let Some(&Reverse((at, id))) = self.heap.peek() {
+            if self.txs.get(&id).and_then(|e| e.machine.deadline()) == Some(at) {
+                break;
+            }
+            self.heap.pop();
+        }
+    }
+
+    /// When [`Layer::on_timeout`] must run next.
     pub fn deadline(&self) -> Option<Mono> {
         self.heap.peek().map(|Reverse((at, _))| *at)
     }
@@ -406,6 +417,7 @@ impl Layer {
         } else if let Some(after) = entry.machine.deadline().filter(|&a| Some(a) != before) {
             self.schedule(after, id);
         }
+        self.prune();
         Some(r)
     }
 
