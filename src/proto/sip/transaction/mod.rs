@@ -30,6 +30,8 @@ pub mod types;
 
 #[cfg(test)]
 mod testkit;
+#[cfg(test)]
+mod tests;
 
 pub use ack::AckParts;
 pub use key::{COOKIE, TxKey};
