@@ -210,3 +210,24 @@ fn thousands_of_registrations_all_end_on_time_and_leave_nothing_behind() {
     assert!(ev.iter().all(|e| matches!(e, TuEvent::Terminated { .. })));
     assert_eq!(k.layer.deadline(), None);
 }
+
+#[test]
+fn timer_values_are_configurable() {
+    use super::{Layer, Timers};
+    use std::time::Duration;
+    let t = Timers {
+        t1: Duration::from_millis(100),
+        t2: Duration::from_millis(300),
+        ..Timers::default()
+    };
+    let mut k = Kit::new();
+    k.layer = Layer::new(t);
+    let id = k.send(Method::Options, false);
+    k.sends();
+    // E: 100, 200, 300, 300, … ms apart; F = 64·T1 = 6.4 s.
+    let times = k.run_until(ms(1_500));
+    assert_eq!(times, vec![100, 300, 600, 900, 1200, 1500]);
+    k.run_until(ms(10_000));
+    assert_eq!(k.at_timeout, Some(ms(6_400)));
+    assert!(matches!(k.events().last(), Some(TuEvent::Terminated { id: i }) if *i == id));
+}
