@@ -1,7 +1,9 @@
 //! Sans-IO SIP: our small facade over the message parser (`msg`: parse a datagram or a TCP
 //! frame into a [`msg::Message`] with typed accessors, build responses as RFC 3261 §8.2.6
-//! requires) and the RFC 3261 §17 transactions (`transaction`); digest lives in the leaf
-//! `crate::digest`, where the engine's registrar can use it. Dialogs and SDP join them. Leaf imports only, no clock, no sockets: the SIP adapter in `net` feeds bytes and
-//! `now` in and sends what comes out.
+//! requires) and the RFC 3261 §17 transactions with RFC 6026's Accepted state
+//! (`transaction`); digest lives in the leaf `crate::digest`, where the engine's registrar can
+//! use it. Dialogs and SDP join them. Leaf imports only, no clock, no sockets: the SIP
+//! adapter in `net` feeds bytes and `now` in and sends what comes out.
 
 pub mod msg;
+pub mod transaction;
