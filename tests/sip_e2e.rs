@@ -232,3 +232,41 @@ fn an_em_login_on_a_sip_phone_sends_the_restart_notifies_and_changes_its_file() 
     assert_eq!(code, 200);
     assert!(file.contains("<name>1001</name>"), "{file}");
 }
+
+/// A retransmitted REGISTER (same branch) is absorbed by the server transaction: it gets
+/// the very response already sent (the same nonce), not a second decision; and our NOTIFYs
+/// are retransmitted over UDP until the phone answers (Timer E, RFC 3261 §17.1.2.2).
+#[test]
+fn retransmissions_are_absorbed_and_unanswered_notifies_are_sent_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = office(dir.path());
+    let p = phone(10);
+    let port = p.local_addr().unwrap().port();
+    let req = register(port, "SEP00EBD5C29A11", "re1", 3600);
+    p.send_to(req.as_bytes(), sip_addr(&d)).unwrap();
+    let first = recv(&p).expect("401");
+    p.send_to(req.as_bytes(), sip_addr(&d)).unwrap();
+    let again = recv(&p).expect("the 401 again");
+    assert!(first.starts_with("SIP/2.0 401"), "{first}");
+    assert_eq!(first, again, "a retransmission got a new decision");
+
+    let req = register(port, "SEP2C3124376B12", "re2", 3600);
+    p.send_to(req.as_bytes(), sip_addr(&d)).unwrap();
+    assert!(recv(&p).expect("200").starts_with("SIP/2.0 200 OK"));
+    let (code, _) = http_get(
+        d.http,
+        "/emapp/EMAppServlet?device=SEP2C3124376B12&action=login&userid=amartin&password=Am4rtin9",
+    );
+    assert_eq!(code, 200);
+    let mut check_sync = Vec::new();
+    while check_sync.len() < 2 {
+        let m = recv(&p).expect("NOTIFYs until both check-sync copies");
+        if m.contains("Event: check-sync") {
+            check_sync.push(m);
+        }
+    }
+    assert_eq!(
+        check_sync[0], check_sync[1],
+        "a retransmission is the same request"
+    );
+}

@@ -180,14 +180,14 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
     // Nonces from an earlier run are refused as not ours: a fresh secret every start.
     engine.set_nonce_secret(random_secret());
     let model = engine.running().model.clone();
-    let (sip, sip_tcp) = bind_sip(&opts, &model, &overrides, debug.clone())?;
+    let (sip, sip_core, sip_tcp) = bind_sip(&opts, &model, &overrides, debug.clone())?;
     let sip_out = sip.clone();
     let outlets = Outlets {
         clear_history: Box::new(|ip, user, secret| {
             // Clearing call history never holds the logout up: its own task, best effort.
             tokio::spawn(net::phone_push::clear_history(ip, user, secret));
         }),
-        sip_restart: Box::new(move |r| sip_out.restart(&r)),
+        sip_restart: Box::new(move |r| sip_out.restart(r)),
         provision: Some(Box::new(net::stats::Shown {
             stats: stats.clone(),
             root: root.clone(),
@@ -205,7 +205,8 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
     let model = engine.snapshot().model;
     open_provisioning(&opts, &model, &overrides, provision).await?;
     open_sccp(&opts, &model, &overrides, engine.clone(), debug.clone()).await?;
-    tokio::spawn(net::sip::serve_udp(sip.clone(), engine.clone()));
+    tokio::spawn(net::sip::run_core(sip.clone(), sip_core, engine.clone()));
+    tokio::spawn(net::sip::serve_udp(sip.clone()));
     tokio::spawn(net::sip::serve_tcp(sip_tcp, sip, engine.clone()));
     open_services(&opts, &model, &overrides, engine.clone(), debug).await?;
     // The control socket comes last, so a start that fails leaves no socket behind.
@@ -326,7 +327,14 @@ fn bind_sip(
     model: &crate::config::model::Model,
     overrides: &Overrides,
     debug: Arc<crate::debug::Flags>,
-) -> Result<(Arc<net::sip::Sip>, tokio::net::TcpListener), DaemonError> {
+) -> Result<
+    (
+        Arc<net::sip::Sip>,
+        net::sip::CoreQueue,
+        tokio::net::TcpListener,
+    ),
+    DaemonError,
+> {
     let ip = opts
         .bind
         .or(model.register.source.map(|(a, _)| IpAddr::V4(a)))
@@ -347,7 +355,8 @@ fn bind_sip(
     } else {
         at
     };
-    Ok((net::sip::Sip::new(udp, local, debug), tcp))
+    let (sip, core) = net::sip::Sip::new(udp, local, debug);
+    Ok((sip, core, tcp))
 }
 
 /// Opens the SCCP listener on the configured `ip source-address … port` (or the flags).

@@ -12,6 +12,11 @@
 //! cannot be cut ends that connection only). A TCP connection is the phone's flow: the
 //! engine's restarts come back on it as NOTIFYs (§4.5 of the provisioning reference), and
 //! RFC 5626 §4.4.1 CRLF keep-alives are answered.
+//!
+//! The receive tasks parse; one core task owns the RFC 3261 §17 transaction layer
+//! (`proto::sip::transaction`): a retransmitted REGISTER is absorbed and answered with the
+//! response already sent, our NOTIFYs are retransmitted over UDP until answered, and the
+//! layer's deadline drives its timers.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -21,6 +26,10 @@ use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::mpsc;
+
+use crate::proto::sip::transaction::{Dispatch, Inbound, Layer, Outbound, TuEvent};
+use crate::small_str::SmallStr;
+use crate::time::Mono;
 
 use crate::actor::{EngineHandle, SipRestart};
 use crate::debug::Flags;
@@ -34,58 +43,92 @@ use crate::proto::sip::msg::{self, Contacts, Message, Method, Response, StartLin
 /// originate, and counters for tags and branches.
 pub struct Sip {
     udp: Arc<UdpSocket>,
-    flows: Mutex<HashMap<ConnId, mpsc::UnboundedSender<Vec<u8>>>>,
+    flows: Mutex<Flows>,
     local: SocketAddr,
     serial: AtomicU64,
     debug: Arc<Flags>,
+    core: mpsc::UnboundedSender<CoreMsg>,
 }
+
+/// The open TCP flows: by connection, and by the peer address the transaction layer uses.
+#[derive(Default)]
+struct Flows {
+    by_conn: HashMap<ConnId, (SocketAddr, mpsc::UnboundedSender<Vec<u8>>)>,
+    by_peer: HashMap<SocketAddr, ConnId>,
+}
+
+/// What the core task is told.
+enum CoreMsg {
+    /// A parsed message from a flow.
+    Message(Box<Message>, Flow),
+    /// The engine answered a REGISTER: the response for that server transaction.
+    Answer {
+        id: crate::proto::sip::transaction::TxId,
+        status: u16,
+        bytes: Vec<u8>,
+        flow: Flow,
+    },
+    /// Restart or reset a phone.
+    Restart(SipRestart),
+}
+
+/// The receiving end of the core's queue, handed to [`run_core`].
+pub struct CoreQueue(mpsc::UnboundedReceiver<CoreMsg>);
 
 /// What `OPTIONS` answers may be used (RFC 3261 §11.2).
 const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, NOTIFY";
 
 impl Sip {
     /// The SIP side over a bound UDP socket; `local` is the address put in our own messages.
-    pub fn new(udp: UdpSocket, local: SocketAddr, debug: Arc<Flags>) -> Arc<Sip> {
-        Arc::new(Sip {
+    pub fn new(udp: UdpSocket, local: SocketAddr, debug: Arc<Flags>) -> (Arc<Sip>, CoreQueue) {
+        let (core, rx) = mpsc::unbounded_channel();
+        let sip = Arc::new(Sip {
             udp: Arc::new(udp),
-            flows: Mutex::new(HashMap::new()),
+            flows: Mutex::new(Flows::default()),
             local,
             serial: AtomicU64::new(1),
             debug,
-        })
+            core,
+        });
+        (sip, CoreQueue(rx))
+    }
+
+    /// Asks the core to restart or reset a phone (the engine's `ToSip` effect).
+    pub fn restart(&self, r: SipRestart) {
+        let _ = self.core.send(CoreMsg::Restart(r));
     }
 
     fn tag(&self) -> String {
         format!("cmed{:x}", self.serial.fetch_add(1, Relaxed))
     }
 
-    /// Sends `bytes` on `flow`: its TCP connection, or a datagram to its address.
-    fn send(&self, flow: Flow, bytes: Vec<u8>) {
+    /// Sends `bytes` to `dest`: on its TCP connection when `reliable`, else a datagram.
+    fn send_to(&self, dest: SocketAddr, reliable: bool, bytes: &[u8]) {
         if Flags::on(&self.debug.ccsip_messages) {
-            tracing::info!(target: "cmed::debug::ccsip", to = %flow.peer, "Sent:\n{}", String::from_utf8_lossy(&bytes));
+            tracing::info!(target: "cmed::debug::ccsip", to = %dest, "Sent:\n{}", String::from_utf8_lossy(bytes));
         }
-        match flow.tcp {
-            Some(conn) => {
-                let flows = self.flows.lock().expect("flows lock");
-                match flows.get(&conn) {
-                    Some(tx) => {
-                        let _ = tx.send(bytes);
-                    }
-                    None => tracing::debug!(%conn, "SIP flow closed; message dropped"),
+        if reliable {
+            let flows = self.flows.lock().expect("flows lock");
+            match flows.by_peer.get(&dest).and_then(|c| flows.by_conn.get(c)) {
+                Some((_, tx)) => {
+                    let _ = tx.send(bytes.to_vec());
                 }
+                None => tracing::debug!(%dest, "SIP flow closed; message dropped"),
             }
-            None => {
-                if let Err(e) = self.udp.try_send_to(&bytes, flow.peer) {
-                    tracing::debug!(peer = %flow.peer, error = %e, "SIP datagram not sent");
-                }
-            }
+        } else if let Err(e) = self.udp.try_send_to(bytes, dest) {
+            tracing::debug!(peer = %dest, error = %e, "SIP datagram not sent");
         }
     }
 
-    /// Restarts or resets a SIP phone: `NOTIFY` with `Event: check-sync`, then with
-    /// `Event: service-control` and `action=restart|reset` and the `RegisterCallId` of its
-    /// REGISTER, which the phone checks (provisioning reference §4.5).
-    pub fn restart(&self, r: &SipRestart) {
+    /// Sends outside any transaction (a CRLF pong, a 400 to what has no usable Via).
+    fn send(&self, flow: Flow, bytes: Vec<u8>) {
+        self.send_to(flow.peer, flow.tcp.is_some(), &bytes);
+    }
+
+    /// The two NOTIFYs that restart or reset a SIP phone: `Event: check-sync`, then
+    /// `Event: service-control` with `action=restart|reset` and the `RegisterCallId` of its
+    /// REGISTER, which the phone checks (provisioning reference §4.5). Branch and bytes.
+    fn restart_notifies(&self, r: &SipRestart) -> [(String, Vec<u8>); 2] {
         let action = match r.kind {
             RestartKind::Restart => "restart",
             RestartKind::Reset => "reset",
@@ -95,12 +138,14 @@ impl Sip {
 DialplanVersionStamp={{}}\r\nSoftkeyVersionStamp={{}}\r\nFeatureControlVersionStamp={{}}\r\nHeadsetVersionStamp={{}}\r\n",
             r.register_call_id
         );
-        self.send(r.flow, self.notify(r, "check-sync", None));
-        self.send(r.flow, self.notify(r, "service-control", Some(&body)));
         tracing::info!(contact = %r.contact, action, "SIP phone told to {action}");
+        [
+            self.notify(r, "check-sync", None),
+            self.notify(r, "service-control", Some(&body)),
+        ]
     }
 
-    fn notify(&self, r: &SipRestart, event: &str, body: Option<&str>) -> Vec<u8> {
+    fn notify(&self, r: &SipRestart, event: &str, body: Option<&str>) -> (String, Vec<u8>) {
         let n = self.serial.fetch_add(1, Relaxed);
         let transport = if r.flow.tcp.is_some() { "TCP" } else { "UDP" };
         let body = body.unwrap_or("");
@@ -123,8 +168,32 @@ Contact: <sip:cmed@{local}>\r\n",
             text.push_str("Content-Type: text/plain\r\n");
         }
         text.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-        text.into_bytes()
+        (format!("z9hG4bKcmed{n:x}"), text.into_bytes())
     }
+}
+
+/// The summary the transaction layer matches on.
+fn inbound(m: &Message, bytes: &[u8]) -> Option<Inbound> {
+    let via = m.vias().into_iter().next()?;
+    let (cseq, cseq_method) = m.cseq()?;
+    let s = |v: Option<String>| SmallStr::from(v.unwrap_or_default().as_str());
+    let (status, method, uri) = match &m.start {
+        StartLine::Request { method, uri } => (None, method.clone(), uri.as_str()),
+        StartLine::Response { code, .. } => (Some(*code), cseq_method, ""),
+    };
+    Some(Inbound {
+        method,
+        status,
+        branch: s(via.branch),
+        sent_by: SmallStr::from(via.sent_by.to_ascii_lowercase().as_str()),
+        cseq,
+        call_id: s(m.call_id()),
+        from_tag: s(m.from().and_then(|f| f.tag)),
+        to_tag: s(m.to().and_then(|t| t.tag)),
+        request_uri: SmallStr::from(uri),
+        to: s(m.first("to")),
+        bytes: Arc::from(bytes),
+    })
 }
 
 /// The typed REGISTER for the engine, or the reason it is malformed.
@@ -162,6 +231,17 @@ fn register_of(m: &Message, flow: Flow) -> Result<SipRegister, &'static str> {
         expires: m.expires(),
         call_id,
     })
+}
+
+fn status_of(o: &Outcome) -> u16 {
+    match o {
+        Outcome::Challenge { .. } => 401,
+        Outcome::Registered { .. } => 200,
+        Outcome::BadRequest(_) => 400,
+        Outcome::Forbidden(_) => 403,
+        Outcome::NotFound => 404,
+        Outcome::IntervalTooBrief { .. } => 423,
+    }
 }
 
 fn render(m: &Message, source: SocketAddr, tag: &str, o: &Outcome, now: u64) -> Vec<u8> {
@@ -210,8 +290,9 @@ fn unix_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// Handles one message from `flow`.
-async fn handle(sip: &Arc<Sip>, engine: &EngineHandle, bytes: &[u8], flow: Flow) {
+/// Reads one message from `flow` and hands it to the core; what does not parse is dropped
+/// here (RFC 3261 §18.3 leaves no one to answer), what lacks a mandatory header gets 400.
+fn receive(sip: &Sip, bytes: &[u8], flow: Flow) {
     if Flags::on(&sip.debug.ccsip_messages) {
         tracing::info!(target: "cmed::debug::ccsip", from = %flow.peer, "Received:\n{}", String::from_utf8_lossy(bytes));
     }
@@ -222,52 +303,164 @@ async fn handle(sip: &Arc<Sip>, engine: &EngineHandle, bytes: &[u8], flow: Flow)
             return;
         }
     };
-    let StartLine::Request { method, .. } = &m.start else {
-        // Responses to our NOTIFYs: nothing waits for them yet.
-        return;
-    };
-    let source = flow.peer;
     if m.vias().is_empty() || m.cseq().is_none() || m.call_id().is_none() {
-        if !m.vias().is_empty() {
-            sip.send(
-                flow,
-                Response::to(&m, source, 400, "Missing Mandatory Header", &sip.tag()).finish(),
-            );
+        if m.is_request() && !m.vias().is_empty() {
+            let r = Response::to(&m, flow.peer, 400, "Missing Mandatory Header", &sip.tag());
+            sip.send(flow, r.finish());
         }
         return;
     }
+    let _ = sip.core.send(CoreMsg::Message(Box::new(m), flow));
+}
+
+/// The core: owns the transaction layer, starts the engine's work for new requests, sends
+/// their answers through their transactions, and runs the layer's timers.
+pub async fn run_core(sip: Arc<Sip>, queue: CoreQueue, engine: EngineHandle) {
+    let CoreQueue(mut rx) = queue;
+    let start = std::time::Instant::now();
+    let now = || Mono(start.elapsed());
+    let mut layer = Layer::default();
+    loop {
+        let deadline = layer
+            .deadline()
+            .map(|d| tokio::time::Instant::from_std(start + d.0));
+        tokio::select! {
+            m = rx.recv() => match m {
+                None => break,
+                Some(m) => core_msg(&sip, &engine, &mut layer, m, now()),
+            },
+            _ = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d).await,
+                    None => std::future::pending().await,
+                }
+            } => layer.on_timeout(now()),
+        }
+        while let Some(t) = layer.poll_transmit() {
+            sip.send_to(t.out.dest, t.out.reliable, &t.out.bytes);
+        }
+        while let Some(ev) = layer.poll_event() {
+            match ev {
+                TuEvent::Timeout { id } => tracing::debug!(?id, "SIP transaction timed out"),
+                TuEvent::StrayResponse { from, .. } => {
+                    tracing::debug!(%from, "SIP response matching no transaction")
+                }
+                // Requests are handled when the layer creates their transaction; responses
+                // to our NOTIFYs need nothing more.
+                _ => {}
+            }
+        }
+    }
+}
+
+fn core_msg(sip: &Arc<Sip>, engine: &EngineHandle, layer: &mut Layer, m: CoreMsg, now: Mono) {
+    match m {
+        CoreMsg::Message(m, flow) => {
+            let Some(summary) = inbound(&m, &[]) else {
+                return;
+            };
+            if m.is_request() {
+                if let Dispatch::New(id) =
+                    layer.on_request(summary, flow.peer, flow.tcp.is_some(), now)
+                {
+                    request(sip, engine, layer, id, *m, flow, now);
+                }
+            } else {
+                layer.on_response(summary, flow.peer, now);
+            }
+        }
+        CoreMsg::Answer {
+            id,
+            status,
+            bytes,
+            flow,
+        } => {
+            let out = Outbound {
+                bytes: Arc::from(bytes),
+                dest: flow.peer,
+                reliable: flow.tcp.is_some(),
+            };
+            if let Err(e) = layer.respond(id, status, out, now) {
+                tracing::debug!(error = %e, "SIP answer after its transaction ended");
+            }
+        }
+        CoreMsg::Restart(r) => {
+            for (branch, bytes) in sip.restart_notifies(&r) {
+                let out = Outbound {
+                    bytes: Arc::from(bytes),
+                    dest: r.flow.peer,
+                    reliable: r.flow.tcp.is_some(),
+                };
+                if let Err(e) =
+                    layer.send_request(Method::Notify, SmallStr::from(branch.as_str()), out, now)
+                {
+                    tracing::warn!(error = %e, "SIP NOTIFY not sent");
+                }
+            }
+        }
+    }
+}
+
+/// A new server transaction `id` for request `m`.
+fn request(
+    sip: &Arc<Sip>,
+    engine: &EngineHandle,
+    layer: &mut Layer,
+    id: crate::proto::sip::transaction::TxId,
+    m: Message,
+    flow: Flow,
+    now: Mono,
+) {
+    let source = flow.peer;
+    let mut answer = |status: u16, bytes: Vec<u8>| {
+        let out = Outbound {
+            bytes: Arc::from(bytes),
+            dest: source,
+            reliable: flow.tcp.is_some(),
+        };
+        if let Err(e) = layer.respond(id, status, out, now) {
+            tracing::debug!(error = %e, "SIP answer not sent");
+        }
+    };
+    let Some(method) = m.method() else { return };
     match method {
         Method::Register => {
             let req = match register_of(&m, flow) {
                 Ok(r) => r,
                 Err(why) => {
-                    sip.send(
-                        flow,
-                        Response::to(&m, source, 400, why, &sip.tag()).finish(),
-                    );
-                    return;
+                    return answer(400, Response::to(&m, source, 400, why, &sip.tag()).finish());
                 }
             };
-            let Ok(outcome) = engine.sip_register(req).await else {
-                sip.send(
+            // The engine's answer comes back through the core, into this transaction.
+            let (sip, engine) = (sip.clone(), engine.clone());
+            tokio::spawn(async move {
+                let tag = sip.tag();
+                let (status, bytes) = match engine.sip_register(req).await {
+                    Ok(o) => (status_of(&o), render(&m, source, &tag, &o, unix_now())),
+                    Err(_) => (
+                        503,
+                        Response::to(&m, source, 503, "Service Unavailable", &tag).finish(),
+                    ),
+                };
+                let _ = sip.core.send(CoreMsg::Answer {
+                    id,
+                    status,
+                    bytes,
                     flow,
-                    Response::to(&m, source, 503, "Service Unavailable", &sip.tag()).finish(),
-                );
-                return;
-            };
-            sip.send(flow, render(&m, source, &sip.tag(), &outcome, unix_now()));
+                });
+            });
         }
-        Method::Options => sip.send(
-            flow,
+        Method::Options => answer(
+            200,
             Response::to(&m, source, 200, "OK", &sip.tag())
                 .header("Allow", ALLOW)
                 .header("Accept", "application/sdp")
                 .finish(),
         ),
-        // ACK is never answered (§17.1.1.3); the rest comes with calls.
+        // ACK is never answered (§17.1.1.3); the layer has it.
         Method::Ack => {}
-        _ => sip.send(
-            flow,
+        _ => answer(
+            501,
             Response::to(&m, source, 501, "Not Implemented", &sip.tag())
                 .header("Allow", ALLOW)
                 .finish(),
@@ -275,9 +468,8 @@ async fn handle(sip: &Arc<Sip>, engine: &EngineHandle, bytes: &[u8], flow: Flow)
     }
 }
 
-/// Serves SIP over UDP until the task is dropped. Each REGISTER waits for the engine in a
-/// task of its own, so one slow answer holds up no other datagram.
-pub async fn serve_udp(sip: Arc<Sip>, engine: EngineHandle) {
+/// Receives SIP over UDP until the task is dropped.
+pub async fn serve_udp(sip: Arc<Sip>) {
     let mut buf = vec![0u8; msg::MAX_MESSAGE];
     loop {
         let (n, peer) = match sip.udp.recv_from(&mut buf).await {
@@ -292,12 +484,7 @@ pub async fn serve_udp(sip: Arc<Sip>, engine: EngineHandle) {
         if bytes.iter().all(|b| *b == b'\r' || *b == b'\n') {
             continue;
         }
-        let data = bytes.to_vec();
-        let (sip, engine) = (sip.clone(), engine.clone());
-        tokio::spawn(async move {
-            let flow = Flow { tcp: None, peer };
-            handle(&sip, &engine, &data, flow).await;
-        });
+        receive(&sip, bytes, Flow { tcp: None, peer });
     }
 }
 
@@ -315,24 +502,26 @@ pub async fn serve_tcp(listener: TcpListener, sip: Arc<Sip>, engine: EngineHandl
         let conn = super::next_conn_id();
         let (sip, engine) = (sip.clone(), engine.clone());
         tokio::spawn(async move {
-            connection(stream, peer, conn, &sip, &engine).await;
-            sip.flows.lock().expect("flows lock").remove(&conn);
+            connection(stream, peer, conn, &sip).await;
+            {
+                let mut flows = sip.flows.lock().expect("flows lock");
+                flows.by_conn.remove(&conn);
+                flows.by_peer.remove(&peer);
+            }
             engine.input(Input::Closed { conn }).await;
         });
     }
 }
 
-async fn connection(
-    stream: TcpStream,
-    peer: SocketAddr,
-    conn: ConnId,
-    sip: &Arc<Sip>,
-    engine: &EngineHandle,
-) {
+async fn connection(stream: TcpStream, peer: SocketAddr, conn: ConnId, sip: &Arc<Sip>) {
     let _ = stream.set_nodelay(true);
     let (mut rd, mut wr) = stream.into_split();
     let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
-    sip.flows.lock().expect("flows lock").insert(conn, tx);
+    {
+        let mut flows = sip.flows.lock().expect("flows lock");
+        flows.by_conn.insert(conn, (peer, tx));
+        flows.by_peer.insert(peer, conn);
+    }
     let writer = tokio::spawn(async move {
         while let Some(bytes) = rx.recv().await {
             if wr.write_all(&bytes).await.is_err() {
@@ -365,7 +554,7 @@ async fn connection(
             match msg::frame(&buf) {
                 Ok(Some(n)) => {
                     let one: Vec<u8> = buf.drain(..n).collect();
-                    handle(sip, engine, &one, flow).await;
+                    receive(sip, &one, flow);
                 }
                 Ok(None) => break,
                 Err(e) => {

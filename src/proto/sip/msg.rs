@@ -48,84 +48,7 @@ pub enum ParseError {
     TooLarge,
 }
 
-/// A request method. Unknown methods keep their token (RFC 3261 §7.1 allows extensions).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Method {
-    /// `INVITE`
-    Invite,
-    /// `ACK`
-    Ack,
-    /// `BYE`
-    Bye,
-    /// `CANCEL`
-    Cancel,
-    /// `REGISTER`
-    Register,
-    /// `OPTIONS`
-    Options,
-    /// `NOTIFY`
-    Notify,
-    /// `SUBSCRIBE`
-    Subscribe,
-    /// `REFER`
-    Refer,
-    /// `INFO`
-    Info,
-    /// `UPDATE`
-    Update,
-    /// `PRACK`
-    Prack,
-    /// `MESSAGE`
-    Message,
-    /// `PUBLISH`
-    Publish,
-    /// Any other token.
-    Other(String),
-}
-
-impl Method {
-    /// The method for a token (case-sensitive, as RFC 3261 §7.1 says).
-    pub fn from_token(t: &str) -> Method {
-        match t {
-            "INVITE" => Method::Invite,
-            "ACK" => Method::Ack,
-            "BYE" => Method::Bye,
-            "CANCEL" => Method::Cancel,
-            "REGISTER" => Method::Register,
-            "OPTIONS" => Method::Options,
-            "NOTIFY" => Method::Notify,
-            "SUBSCRIBE" => Method::Subscribe,
-            "REFER" => Method::Refer,
-            "INFO" => Method::Info,
-            "UPDATE" => Method::Update,
-            "PRACK" => Method::Prack,
-            "MESSAGE" => Method::Message,
-            "PUBLISH" => Method::Publish,
-            other => Method::Other(other.to_string()),
-        }
-    }
-
-    /// The token.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Method::Invite => "INVITE",
-            Method::Ack => "ACK",
-            Method::Bye => "BYE",
-            Method::Cancel => "CANCEL",
-            Method::Register => "REGISTER",
-            Method::Options => "OPTIONS",
-            Method::Notify => "NOTIFY",
-            Method::Subscribe => "SUBSCRIBE",
-            Method::Refer => "REFER",
-            Method::Info => "INFO",
-            Method::Update => "UPDATE",
-            Method::Prack => "PRACK",
-            Method::Message => "MESSAGE",
-            Method::Publish => "PUBLISH",
-            Method::Other(t) => t,
-        }
-    }
-}
+pub use super::transaction::Method;
 
 /// The first line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -270,7 +193,7 @@ fn start_line(line: &str) -> Result<StartLine, ParseError> {
             if !method.is_empty() && method.bytes().all(|c| c.is_ascii_graphic()) =>
         {
             Ok(StartLine::Request {
-                method: Method::from_token(method),
+                method: Method::parse(method),
                 uri: uri.to_string(),
             })
         }
@@ -445,7 +368,7 @@ impl Message {
     /// `CSeq`: number and method.
     pub fn cseq(&self) -> Option<(u32, Method)> {
         let c = self.headers.get_named::<CSeq>().ok()?;
-        Some((c.cseq, Method::from_token(&c.method.to_string())))
+        Some((c.cseq, Method::parse(&c.method.to_string())))
     }
 
     /// Every Via, top first (comma-joined values split).
