@@ -4,6 +4,9 @@
 //! Pure: the caller passes the running configuration in and performs the returned effects
 //! (writing the startup-config, restarting phones). A configuration change is tried on a copy
 //! and rebuilt; if the model refuses it, the running configuration is left as it was.
+//!
+//! Typed lines get IOS parent-mode fallback; an indented line (a pasted block) belongs to the
+//! section it is indented under and is refused with a refused header.
 
 use regex::Regex;
 
@@ -40,6 +43,9 @@ pub struct Session {
     pub from: String,
     /// The session has ended (`exit` from EXEC).
     pub closed: bool,
+    /// The last line typed without indentation was refused: the indented lines pasted under
+    /// it belong to it and are refused too, never applied to the section still open.
+    pub refused_header: bool,
 }
 
 impl Session {
@@ -52,6 +58,7 @@ impl Session {
             pending: None,
             from: from.to_string(),
             closed: false,
+            refused_header: false,
         }
     }
 
@@ -189,11 +196,37 @@ pub fn execute(
     if let Some(p) = s.pending.take() {
         return answer(g, run, p, line);
     }
-    let (outcome, mode) = matcher::match_with_fallback(g, s.ctx(), line);
+    // An indented line (a pasted block) belongs to the section it is indented under: it is
+    // matched there only, without IOS parent-mode fallback, and refused with its header.
+    let indented = line.starts_with([' ', '\t']) && !line.trim().is_empty();
+    if indented && s.refused_header {
+        return Reply::err("% Not applied: it is indented under a line that was refused\n");
+    }
+    let (outcome, mode) = if indented {
+        (matcher::match_line(g, s.ctx(), line), s.mode)
+    } else {
+        matcher::match_with_fallback(g, s.ctx(), line)
+    };
+    if !indented && !line.trim().is_empty() {
+        s.refused_header = !matches!(outcome, Outcome::Matched(_));
+    }
     let m = match outcome {
         Outcome::Matched(m) => m,
         Outcome::Empty => return Reply::default(),
-        other => return Reply::err(matcher::outcome_error(&other, line, prompt_len)),
+        other => {
+            // A router command typed in any configuration mode is a global one.
+            let global = !indented && !g.modes[s.mode].prompt.is_empty();
+            if let Some(f) = global
+                .then(|| crate::config::kept::family_of(line))
+                .flatten()
+            {
+                return Reply::err(format!(
+                    "% {} configuration not applied: {}\n",
+                    f.name, f.why
+                ));
+            }
+            return Reply::err(matcher::outcome_error(&other, line, prompt_len));
+        }
     };
     if mode != s.mode {
         // A parent mode's command: IOS leaves the sub-mode for it.
@@ -291,6 +324,7 @@ fn exec_command(
             }
             None => Reply::text("startup-config is not present\n"),
         },
+        Handler::ShowStartupUnapplied => filtered(g, &line, render::unapplied(g, &run.tree)),
         Handler::WriteMemory => write_memory(g, run),
         Handler::CopyRunStart => {
             s.pending = Some(Pending::CopyDestination);
@@ -332,10 +366,16 @@ fn exec_command(
     }
 }
 
+/// Saves what is applied and, in place, the startup-config lines cmed keeps without applying.
 fn write_memory(g: &Grammar, run: &Running) -> Reply {
+    let mut output = String::from("Building configuration...\n");
+    let kept = crate::config::kept::count(&run.tree.root);
+    if kept > 0 {
+        output.push_str(&format!("% {kept} lines not applied by cmed were kept\n"));
+    }
     Reply {
-        output: "Building configuration...\n".into(),
-        effects: vec![Effect::WriteStartup(render::running_config(g, &run.tree))],
+        output,
+        effects: vec![Effect::WriteStartup(render::startup_config(g, &run.tree))],
         error: false,
     }
 }

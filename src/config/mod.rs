@@ -2,6 +2,7 @@
 //! between them (`build`). Pure: no I/O, no clock.
 pub mod build;
 pub mod catalog;
+pub mod kept;
 pub mod load;
 pub mod model;
 pub mod running;

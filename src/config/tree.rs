@@ -4,10 +4,12 @@
 //! A line is stored as the tokens it matched, in canonical spelling, so rendering it gives
 //! back an equivalent command. Each line has a key (its command plus the values of the
 //! command's `key` tokens): setting a line replaces the one with the same key, `no` removes
-//! it. `config::build` derives the typed model from this tree.
+//! it. `config::build` derives the typed model from this tree. Each section also keeps the
+//! startup-config lines that were not applied (`config::kept`), so they are written back.
 
 use std::collections::BTreeMap;
 
+use crate::config::kept::Kept;
 use crate::grammar::graph::{CmdId, Grammar, ModeId};
 use crate::grammar::matcher::{Arg, Matched};
 
@@ -97,6 +99,9 @@ pub struct Entry {
 pub struct Section {
     /// Lines by key.
     pub entries: BTreeMap<LineKey, Entry>,
+    /// Lines read from a startup-config that were not applied, kept to be written back in
+    /// place (see `config::kept`), in file order.
+    pub kept: Vec<Kept>,
 }
 
 /// Path from the root to a section: the keys of the section headers.

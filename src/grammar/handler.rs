@@ -39,6 +39,7 @@ handlers! {
     ConfigureTerminal = "configure-terminal",
     ShowRunningConfig = "show-running-config",
     ShowStartupConfig = "show-startup-config",
+    ShowStartupUnapplied = "show-startup-unapplied",
     ShowTftpBindings = "show-tftp-bindings",
     ShowTftpStatistics = "show-tftp-statistics",
     DebugTftpEvents = "debug-tftp-events",
