@@ -502,4 +502,6 @@ pub struct DialPeer {
     pub sipv2: bool,
     /// `session target ipv4:A[:P]` (port default 5060).
     pub target: Option<(Ipv4Addr, u16)>,
+    /// `session target sip-server`: the `sip-server` of `sip-ua` (not read by cmed yet).
+    pub sip_server: bool,
 }

@@ -168,8 +168,10 @@ impl ConfigTree {
         let section = self.section_mut(path)?;
         let previous = section.entries.remove(&key);
         let entry = match &previous {
-            // Re-entering a section (`ephone 1` again) keeps the stored header and its origin.
-            Some(p) if opens && p.line.args == line.args => p.clone(),
+            // Re-entering a section (`ephone 1` again, or `ephone-dn 6` without the
+            // `octo-line` it was created with) keeps the stored header and its origin, as IOS
+            // does: leaving out an optional keyword does not change the line type.
+            Some(p) if opens && line.args.iter().all(|a| p.line.args.contains(a)) => p.clone(),
             Some(p) if opens => Entry {
                 line,
                 body: p.body.clone(),

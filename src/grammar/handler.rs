@@ -59,6 +59,8 @@ handlers! {
     UndebugAll = "undebug-all",
     WriteMemory = "write-memory",
     CopyRunStart = "copy-run-start",
+    // Accepted into the configuration and rendered back, with no effect in cmed yet.
+    Accepted = "accepted",
     // in every configuration mode
     Exit = "exit",
     End = "end",
