@@ -169,6 +169,14 @@ fn check(file: &PathBuf, strict: bool) -> ExitCode {
             "{name}: {kept} lines not applied are kept: write memory writes them back (show startup-config unapplied lists them)"
         );
     }
+    let accepted = cmed::config::kept::accepted_without_effect(&g, &loaded.tree.root);
+    if !accepted.is_empty() {
+        let total: usize = accepted.iter().map(|(_, n)| n).sum();
+        println!("{name}: {total} lines accepted, no effect in cmed yet:");
+        for (what, n) in &accepted {
+            println!("{name}:   {n:>4} {what}");
+        }
+    }
     let errors = loaded.diagnostics.len() + if strict { loaded.families.len() } else { 0 };
     if errors == 0 {
         println!(

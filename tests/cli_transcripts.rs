@@ -129,7 +129,10 @@ fn tab_completes_a_unique_keyword_and_lists_candidates() {
     let (start, words) = matcher::complete(&c.g, config, "voice register ");
     assert_eq!((start, words), (15, vec![]));
     let (_, words) = matcher::complete(&c.g, config, "e");
-    assert_eq!(words, ["end", "ephone", "ephone-dn", "exit"]);
+    assert_eq!(
+        words,
+        ["end", "ephone", "ephone-dn", "ephone-template", "exit"]
+    );
 }
 
 #[test]

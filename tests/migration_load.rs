@@ -37,6 +37,21 @@ fn dial_peer_cor_custom_names_do_not_rename_the_previous_ephone_dn() {
     let g = Grammar::embedded();
     let text = "telephony-service\n max-ephones 4\n max-dn 4\n!\nephone-dn 1\n number 1001\n name Front Desk\n!\ndial-peer cor custom\n name call1900\n name internal\n!\nend\n";
     let l = load::load(&g, text);
+    assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+    assert_eq!(l.model.dns[&DnTag(1)].name.as_deref(), Some("Front Desk"));
+    // The names are the class-of-restriction section's (accepted, no effect yet).
+    assert!(
+        render::running_config(&g, &l.tree)
+            .contains("dial-peer cor custom\n name call1900\n name internal\n")
+    );
+    round_trip(&g, text);
+}
+
+#[test]
+fn a_refused_header_takes_its_indented_lines_with_it() {
+    let g = Grammar::embedded();
+    let text = "telephony-service\n max-ephones 4\n max-dn 4\n!\nephone-dn 1\n number 1001\n name Front Desk\n!\ndial-peer cor custon\n name call1900\n name internal\n!\nend\n";
+    let l = load::load(&g, text);
     assert_eq!(l.model.dns[&DnTag(1)].name.as_deref(), Some("Front Desk"));
     // The refused header is reported once, with the two lines that went with it.
     assert_eq!(l.diagnostics.len(), 1, "{:?}", l.diagnostics);
@@ -47,7 +62,7 @@ fn dial_peer_cor_custom_names_do_not_rename_the_previous_ephone_dn() {
             .ends_with("r.cfg:9: the 2 lines indented under it were not applied either\n")
     );
     let saved = round_trip(&g, text);
-    assert!(saved.contains("dial-peer cor custom\n name call1900\n name internal\n"));
+    assert!(saved.contains("dial-peer cor custon\n name call1900\n name internal\n"));
 }
 
 #[test]
@@ -151,7 +166,7 @@ fn a_pasted_block_under_a_refused_header_is_refused_with_it() {
     let out = c.type_lines(&[
         "configure terminal",
         "ephone-dn 1",
-        "dial-peer cor custom",
+        "dial-peer cor custon",
         " name internal",
         "interface Serial0/1/1",
         " description Link",

@@ -438,7 +438,16 @@ fn push_line(out: &mut String, l: &str) {
 }
 
 fn configure(g: &Grammar, run: &mut Running, s: &mut Session, m: &Matched) -> Reply {
-    let line = Line::matched(m, None);
+    configure_line(g, run, s, m, Line::matched(m, None))
+}
+
+fn configure_line(
+    g: &Grammar,
+    run: &mut Running,
+    s: &mut Session,
+    m: &Matched,
+    line: Line,
+) -> Reply {
     if run.tree.section(&s.path).is_none() {
         // The section was removed by another session; configure from the global level.
         s.path.clear();
@@ -491,6 +500,10 @@ fn negate(g: &Grammar, run: &mut Running, s: &mut Session, m: &Matched) -> Reply
     if g.cmd(m.cmd).kind == Kind::Action {
         // `no reset`, `no restart`: accepted, no effect (as CME does).
         return Reply::default();
+    }
+    if g.cmd(m.cmd).default_on && m.prefix.is_some_and(|p| g.cmd(p).handler == Handler::No) {
+        // `no vad`: the command is on by default, so its `no` form is what is stored.
+        return configure_line(g, run, s, m, Line::negated(m, None));
     }
     let line = Line::matched(m, None);
     let key = key_of(g, s.mode, &line);

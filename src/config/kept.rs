@@ -8,6 +8,8 @@
 //! `show running-config` shows only what is applied.
 
 use crate::config::tree::{LineKey, Section};
+use crate::grammar::graph::{CmdId, Grammar};
+use crate::grammar::handler::Handler;
 
 /// Why a block was not applied.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -216,6 +218,47 @@ pub fn families(section: &Section) -> Vec<FamilyCount> {
 /// How many lines are kept in all.
 pub fn count(section: &Section) -> usize {
     walk(section).iter().map(|(_, k)| k.lines.len()).sum()
+}
+
+/// Lines applied to the configuration whose commands have no effect in cmed yet (handler
+/// `accepted`): how many of each command, by its keywords and mode (`codec (dial-peer)`), in
+/// grammar order. The middle one of the three classes: applied, accepted without effect,
+/// not applied (kept).
+pub fn accepted_without_effect(g: &Grammar, section: &Section) -> Vec<(String, usize)> {
+    let mut counts: Vec<(CmdId, usize)> = Vec::new();
+    count_accepted(g, section, &mut counts);
+    counts.sort_by_key(|(c, _)| *c);
+    counts
+        .into_iter()
+        .map(|(c, n)| {
+            let cmd = g.cmd(c);
+            let words: Vec<&str> = cmd
+                .syntax
+                .split_whitespace()
+                .take_while(|w| {
+                    !w.contains(['[', '{', '<', '$']) && w.chars().any(char::is_lowercase)
+                })
+                .collect();
+            (
+                format!("{} ({})", words.join(" "), g.modes[cmd.mode].name),
+                n,
+            )
+        })
+        .collect()
+}
+
+fn count_accepted(g: &Grammar, s: &Section, out: &mut Vec<(CmdId, usize)>) {
+    for e in s.entries.values() {
+        if g.cmd(e.line.cmd).handler == Handler::Accepted {
+            match out.iter_mut().find(|(c, _)| *c == e.line.cmd) {
+                Some((_, n)) => *n += 1,
+                None => out.push((e.line.cmd, 1)),
+            }
+        }
+        if let Some(body) = &e.body {
+            count_accepted(g, body, out);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ use crate::config::model::Model;
 use crate::config::running::entry_lines;
 use crate::config::tree::{ConfigTree, Line, LineKey, Origin, SectionPath, key_of};
 use crate::grammar::graph::{Grammar, Kind, ModeId};
+use crate::grammar::handler::Handler;
 use crate::grammar::matcher::{Ctx, Outcome, match_line, outcome_error};
 
 /// One problem found in a startup-config.
@@ -219,18 +220,24 @@ pub fn load(g: &Grammar, text: &str) -> Loaded {
         };
         let cmd = g.cmd(m.cmd);
         let negated = m.prefix.is_some_and(|p| g.cmd(p).kind == Kind::Negate);
+        // `no vad` is stored (vad is on by default); `default vad` removes the line.
+        let stored_no = cmd.default_on && m.prefix.is_some_and(|p| g.cmd(p).handler == Handler::No);
         let origin = Some(Origin { line: n + 1, col });
         match (m.prefix.map(|p| g.cmd(p).kind), cmd.kind) {
             // `exit` is implied by indentation; actions and EXEC commands do not configure.
             (Some(Kind::Do), _) | (_, Kind::Action | Kind::Exec | Kind::Exit) => {}
             (_, Kind::End) => break,
-            (_, Kind::Config) if negated => {
+            (_, Kind::Config) if negated && !stored_no => {
                 let l = Line::matched(&m, origin);
                 let key = key_of(g, mode, &l);
                 tree.remove(&path, &key);
             }
             (_, Kind::Config) => {
-                let l = Line::matched(&m, origin);
+                let l = if negated {
+                    Line::negated(&m, origin)
+                } else {
+                    Line::matched(&m, origin)
+                };
                 if let Some((key, _)) = tree.set(g, &path, mode, l) {
                     last_applied.insert(path.clone(), key.clone());
                     if let Some(sub) = cmd.enters {

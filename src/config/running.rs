@@ -17,7 +17,7 @@ use crate::grammar::token::TokenKind;
 /// One command line in canonical form (no indentation, no newline).
 pub fn line(g: &Grammar, l: &Line) -> String {
     let c = g.cmd(l.cmd);
-    let mut out = String::new();
+    let mut out = String::from(if l.negated { "no" } else { "" });
     let mut prev = None;
     for a in &l.args {
         let t = &c.tokens[a.tok as usize];

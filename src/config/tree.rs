@@ -31,6 +31,9 @@ pub struct Line {
     pub args: Vec<Arg>,
     /// Where it was read from, for diagnostics.
     pub origin: Option<Origin>,
+    /// The `no` form of a `default-on` command (`no vad`), stored because it is not the
+    /// default.
+    pub negated: bool,
 }
 
 impl Line {
@@ -40,6 +43,15 @@ impl Line {
             cmd: m.cmd,
             args: m.args.clone(),
             origin,
+            negated: false,
+        }
+    }
+
+    /// The stored `no` form of a `default-on` command.
+    pub fn negated(m: &Matched, origin: Option<Origin>) -> Line {
+        Line {
+            negated: true,
+            ..Line::matched(m, origin)
         }
     }
 
@@ -125,7 +137,7 @@ pub fn key_of(g: &Grammar, mode: ModeId, line: &Line) -> LineKey {
     let parts = c
         .key
         .iter()
-        .filter_map(|k| line.args.iter().find(|a| a.tok == *k))
+        .filter_map(|k| line.args.iter().find(|a| k.contains(&a.tok)))
         .map(|a| match a.value.parse::<u64>() {
             Ok(n) => KeyPart::Num(n),
             Err(_) => KeyPart::Text(a.value.to_ascii_lowercase().into()),

@@ -154,7 +154,9 @@ fn is_complete(g: &Grammar, t: &Thread, negate: bool) -> bool {
     if c.key.is_empty() {
         t.args.len() >= c.lead as usize && c.lead > 0
     } else {
-        c.key.iter().all(|k| t.args.iter().any(|a| a.tok == *k))
+        c.key
+            .iter()
+            .all(|k| t.args.iter().any(|a| k.contains(&a.tok)))
     }
 }
 
