@@ -1,5 +1,7 @@
 //! The configuration: the stored lines (`tree`), the typed model (`model`) and the step
-//! between them (`build`). Pure: no I/O, no clock.
+//! between them (`build`); reading a startup-config (`load`), rendering it back (`running`),
+//! and the lines of a startup-config that are not applied but kept (`kept`). Pure: no I/O,
+//! no clock.
 pub mod build;
 pub mod catalog;
 pub mod kept;
