@@ -105,3 +105,15 @@ fn a_profile_number_without_type_is_a_normal_line() {
         LineType::Normal
     );
 }
+
+#[test]
+fn no_huntstop_is_kept_and_max_dn_takes_no_reg() {
+    let l = clean(
+        " max-dn 30 no-reg primary\nephone-dn 1\n number 1001\n no huntstop\nephone-dn 2\n number 1001\n huntstop\n",
+    );
+    assert_eq!(l.model.telephony.max_dn, 30);
+    assert!(!l.model.dns[&DnTag(1)].huntstop);
+    assert!(l.model.dns[&DnTag(2)].huntstop);
+    let g = Grammar::embedded();
+    assert!(render::running_config(&g, &l.tree).contains(" number 1001\n no huntstop\n"));
+}
