@@ -117,3 +117,27 @@ fn no_huntstop_is_kept_and_max_dn_takes_no_reg() {
     let g = Grammar::embedded();
     assert!(render::running_config(&g, &l.tree).contains(" number 1001\n no huntstop\n"));
 }
+
+#[test]
+fn tftp_server_alias_serves_the_file_under_the_alias() {
+    use cmed::engine::Logins;
+    use cmed::files::{self, Lookup, Overrides, Site};
+    let l = clean(
+        "tftp-server flash:phone/7945/SCCP45.9-4-2SR3-1S.loads alias SCCP45.9-4-2SR3-1S.loads\ntftp-server flash:music-on-hold.au\n",
+    );
+    let m = &l.model;
+    let site = Site::of(m, &Overrides::default());
+    let look = |n: &str| files::lookup(m, &Logins::default(), &site, n.as_bytes());
+    assert_eq!(
+        look("SCCP45.9-4-2SR3-1S.loads"),
+        Lookup::Static("phone/7945/SCCP45.9-4-2SR3-1S.loads".into())
+    );
+    assert_eq!(
+        look("music-on-hold.au"),
+        Lookup::Static("music-on-hold.au".into())
+    );
+    let g = Grammar::embedded();
+    let bad = load::load(&g, "tftp-server flash:../etc/passwd alias x\n");
+    assert_eq!(bad.diagnostics.len(), 1, "{:?}", bad.diagnostics);
+    assert!(bad.model.tftp_aliases.is_empty());
+}

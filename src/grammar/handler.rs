@@ -80,6 +80,7 @@ handlers! {
     VoiceLogoutProfile = "voice-logout-profile",
     VoiceUserProfile = "voice-user-profile",
     DialPeerVoice = "dial-peer-voice",
+    TftpServer = "tftp-server",
     // telephony-service
     TelMaxEphones = "tel-max-ephones",
     TelMaxDn = "tel-max-dn",

@@ -172,6 +172,7 @@ impl Builder<'_> {
                 Handler::Hostname,
                 Handler::IpHttpServer,
                 Handler::IpHttpPort,
+                Handler::TftpServer,
                 Handler::TelephonyService,
             ][..],
             &[Handler::VoiceRegisterGlobal],
@@ -204,6 +205,7 @@ impl Builder<'_> {
                         self.m.http_port = num(entry.line.get(self.g, "port"));
                         Ok(())
                     }
+                    Handler::TftpServer => self.tftp_server(&entry.line),
                     Handler::TelephonyService => {
                         self.telephony(&path, &body);
                         Ok(())

@@ -147,6 +147,27 @@ impl Builder<'_> {
         });
     }
 
+    /// `tftp-server flash:DIR/FILE [alias NAME]`: with an alias, a request for NAME is served
+    /// the file DIR/FILE of `--tftp-root` (the router's flash is that directory).
+    pub(super) fn tftp_server(&mut self, l: &Line) -> Check<()> {
+        let g = self.g;
+        let file = l.get(g, "file").unwrap_or("");
+        let path = file
+            .split_once(':')
+            .map_or(file, |(_, p)| p)
+            .replace('\\', "/");
+        let path = path.trim_start_matches('/').to_string();
+        if path.is_empty() || path.split('/').any(|p| p == ".." || p.is_empty()) {
+            return Err(format!(
+                "% Invalid file {file}: a path under the TFTP root, for example flash:SCCP45.9-4-2SR3-1S.loads"
+            ));
+        }
+        if let Some(alias) = l.get(g, "alias") {
+            self.m.tftp_aliases.insert(alias.to_string(), path);
+        }
+        Ok(())
+    }
+
     pub(super) fn dial_peer(
         &mut self,
         path: &[LineKey],
