@@ -181,6 +181,34 @@ fn a_pasted_block_under_a_refused_header_is_refused_with_it() {
         c.run.model.dns[&DnTag(1)].name.as_deref(),
         Some("Front Desk")
     );
+    // A pasted nested block returns to its parent section; an indented line is never global.
+    let out = c.type_lines(&[
+        "configure terminal",
+        "voice service voip",
+        " sip",
+        "  registrar server",
+        " allow-connections sip to sip",
+        "ephone-dn 1",
+        " hostname Oops",
+        "end",
+    ]);
+    assert!(
+        out.contains("Router(conf-serv-sip)# allow-connections"),
+        "{out}"
+    );
+    assert!(out.contains("Router(conf-voi-serv)#ephone-dn 1"), "{out}");
+    assert!(
+        out.contains("Router(config-ephone-dn)# hostname Oops\n"),
+        "{out}"
+    );
+    assert_eq!(c.run.model.hostname, "Router");
+    let run = render::running_config(&c.g, &c.run.tree);
+    assert!(
+        run.contains(
+            "voice service voip\n allow-connections sip to sip\n sip\n  registrar server\n"
+        ),
+        "{run}"
+    );
     // Typing without indentation keeps IOS parent-mode fallback.
     c.type_lines(&[
         "configure terminal",

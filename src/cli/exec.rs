@@ -6,7 +6,8 @@
 //! and rebuilt; if the model refuses it, the running configuration is left as it was.
 //!
 //! Typed lines get IOS parent-mode fallback; an indented line (a pasted block) belongs to the
-//! section it is indented under and is refused with a refused header.
+//! section it is indented under: it is refused with a refused header and never taken as a
+//! global command.
 
 use regex::Regex;
 
@@ -197,15 +198,17 @@ pub fn execute(
         return answer(g, run, p, line);
     }
     // An indented line (a pasted block) belongs to the section it is indented under: it is
-    // matched there only, without IOS parent-mode fallback, and refused with its header.
+    // refused with a refused header, and never falls back to a global command (it may still
+    // fall back from `sip` to `voice service voip`, as a pasted nested block needs).
     let indented = line.starts_with([' ', '\t']) && !line.trim().is_empty();
     if indented && s.refused_header {
         return Reply::err("% Not applied: it is indented under a line that was refused\n");
     }
-    let (outcome, mode) = if indented {
-        (matcher::match_line(g, s.ctx(), line), s.mode)
-    } else {
-        matcher::match_with_fallback(g, s.ctx(), line)
+    let (outcome, mode) = match matcher::match_with_fallback(g, s.ctx(), line) {
+        (Outcome::Matched(_), m) if indented && m != s.mode && g.modes[m].name == "config" => {
+            (matcher::match_line(g, s.ctx(), line), s.mode)
+        }
+        other => other,
     };
     if !indented && !line.trim().is_empty() {
         s.refused_header = !matches!(outcome, Outcome::Matched(_));
@@ -229,9 +232,22 @@ pub fn execute(
         }
     };
     if mode != s.mode {
-        // A parent mode's command: IOS leaves the sub-mode for it.
+        // A parent mode's command: IOS leaves the sub-mode for it, one section per level
+        // (`allow-connections` in `sip` returns to `voice service voip`).
+        let mut m = s.mode;
+        while m != mode {
+            match g.modes[m].parent {
+                Some(p) => {
+                    m = p;
+                    s.path.pop();
+                }
+                None => {
+                    s.path.clear();
+                    break;
+                }
+            }
+        }
         s.mode = mode;
-        s.path.truncate(0);
     }
     dispatch(g, run, live, s, m)
 }
