@@ -226,3 +226,50 @@ fn reasons_say_what_is_an_error() {
     assert!(!Reason::Family(kept::family_of("interface Gi0/0").unwrap()).is_error());
     assert!(Reason::Invalid("% Invalid input detected at '^' marker.".into()).is_error());
 }
+
+#[test]
+fn a_file_without_indentation_loads_as_ios_reads_it_but_never_under_a_refused_header() {
+    let g = Grammar::embedded();
+    let flat = "telephony-service\nmax-dn 4\nmax-ephones 4\nephone-dn 1\nnumber 1001\nname Front Desk\n\
+                voice service voip\nsip\nregistrar server\nallow-connections sip to sip\n\
+                interface Serial0/1/1\ndescription Link\nephone 1\nmac-address 000D.EDAB.3566\nbutton 1:1\n\
+                hostname R2\ndescription Stray\n";
+    let l = load::load(&g, flat);
+    let got: Vec<usize> = l.diagnostics.iter().map(|d| d.line).collect();
+    // `description Link` follows a refused header, `description Stray` a global line.
+    assert_eq!(got, vec![12, 17], "{:?}", l.diagnostics);
+    assert_eq!(l.model.dns[&DnTag(1)].name.as_deref(), Some("Front Desk"));
+    assert!(l.model.ephones[&EphoneTag(1)].description.is_none());
+    assert_eq!(l.model.ephones[&EphoneTag(1)].buttons.len(), 1);
+    assert!(
+        render::running_config(&g, &l.tree).contains(
+            "voice service voip\n allow-connections sip to sip\n sip\n  registrar server\n"
+        )
+    );
+    round_trip(&g, flat);
+}
+
+#[test]
+fn a_global_keyword_in_full_beats_an_abbreviated_sub_mode_command() {
+    // In (config-ephone)#, `ephone 2` is the global `ephone`, not `ephone-template 2`.
+    let mut c = support::Console::new(
+        "telephony-service\n max-ephones 4\n max-dn 4\n!\nephone 1\n mac-address 000D.EDAB.3566\n",
+    );
+    let out = c.type_lines(&["configure terminal", "ephone 1", "ephone 2", "end"]);
+    assert!(
+        out.contains("Router(config-ephone)#ephone 2\nRouter(config-ephone)#end"),
+        "{out}"
+    );
+    assert!(c.run.model.ephones.contains_key(&EphoneTag(2)));
+    // In an indented file, a global `ephone-template 1` after an ephone block is global.
+    let g = Grammar::embedded();
+    let l = load::load(
+        &g,
+        "telephony-service\n max-ephones 4\nephone 1\n mac-address 000D.EDAB.3566\nephone-template 1\n max-calls-per-button 2\n",
+    );
+    assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+    assert!(
+        render::running_config(&g, &l.tree)
+            .contains("ephone-template 1\n max-calls-per-button 2\n")
+    );
+}

@@ -2,7 +2,10 @@
 //! then one model build.
 //!
 //! A line belongs to the section whose header it is indented under, and is matched in that
-//! section's mode only (no IOS parent-mode fallback: that is for interactive typing). A line
+//! section's mode only (no IOS parent-mode fallback: that is for interactive typing). A file
+//! with no indentation at all still loads as IOS reads it: a line is tried in the section
+//! opened last, then its parents, then globally, unless a global line (applied or refused)
+//! came in between. A line
 //! that is not applied, with every line indented under it, is kept (`config::kept`) and never
 //! applied anywhere else:
 //! - a global line of an IOS family outside telephony (`interface`, `router`, `banner` with
@@ -21,7 +24,7 @@ use crate::config::running::entry_lines;
 use crate::config::tree::{ConfigTree, Line, LineKey, Origin, SectionPath, key_of};
 use crate::grammar::graph::{Grammar, Kind, ModeId};
 use crate::grammar::handler::Handler;
-use crate::grammar::matcher::{Ctx, Outcome, match_line, outcome_error};
+use crate::grammar::matcher::{Ctx, Outcome, match_line, match_with_fallback, outcome_error};
 
 /// One problem found in a startup-config.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -127,7 +130,14 @@ pub fn load(g: &Grammar, text: &str) -> Loaded {
     // The last line applied in each section, which a kept block is written back after.
     let mut last_applied: HashMap<SectionPath, LineKey> = HashMap::new();
     let mut banner: Option<Banner> = None;
+    // The section an unindented line may still belong to (see below).
+    let mut flat: Option<(ModeId, SectionPath)> = None;
     let lines: Vec<&str> = text.lines().collect();
+    // Indentation is authoritative in a file that uses it; only a file without any is read
+    // with IOS fallback to the section opened last (`flat`).
+    let flat_file = !lines
+        .iter()
+        .any(|l| l.starts_with([' ', '\t']) && !l.trim().is_empty());
     for (n, raw) in lines.iter().enumerate() {
         let line = raw.trim_end();
         if let Some(b) = &banner {
@@ -160,7 +170,39 @@ pub fn load(g: &Grammar, text: &str) -> Loaded {
             }
             Open::Section { mode, path, .. } => (*mode, path.clone()),
         };
-        let outcome = match_line(g, Ctx { mode, level: 15 }, line);
+        let (mut mode, mut path) = (mode, path);
+        let mut outcome = Outcome::Empty;
+        let mut unindented = false;
+        // A file written without indentation: IOS tries the section still open first, then
+        // its parents, then the global commands, as long as no global line (applied or
+        // refused) came in between.
+        if let (Some((fm, fp)), 1) = (&flat, stack.len()) {
+            let (o, m) = match_with_fallback(
+                g,
+                Ctx {
+                    mode: *fm,
+                    level: 15,
+                },
+                line,
+            );
+            if matches!(o, Outcome::Matched(_)) {
+                let (mut at, mut p) = (*fm, fp.clone());
+                while at != m {
+                    at = g.modes[at].parent.unwrap_or(m);
+                    p.pop();
+                }
+                unindented = !p.is_empty();
+                (mode, path) = (m, p);
+            }
+            outcome = o;
+        }
+        if !unindented && !matches!(outcome, Outcome::Matched(_)) {
+            outcome = match_line(g, Ctx { mode, level: 15 }, line);
+        }
+        if stack.len() == 1 && !unindented {
+            // A global line (applied or refused) closes the unindented section.
+            flat = None;
+        }
         let m = match outcome {
             Outcome::Matched(m) => m,
             Outcome::Empty => continue,
@@ -243,11 +285,18 @@ pub fn load(g: &Grammar, text: &str) -> Loaded {
                     if let Some(sub) = cmd.enters {
                         let mut inner = path.clone();
                         inner.push(key);
-                        stack.push(Open::Section {
-                            indent,
-                            mode: sub,
-                            path: inner,
-                        });
+                        if stack.len() == 1 && flat_file {
+                            flat = Some((sub, inner.clone()));
+                        }
+                        if !unindented {
+                            stack.push(Open::Section {
+                                indent,
+                                mode: sub,
+                                path: inner,
+                            });
+                        }
+                    } else if unindented {
+                        flat = Some((mode, path.clone()));
                     }
                 }
             }
