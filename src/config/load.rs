@@ -303,9 +303,8 @@ pub fn load(g: &Grammar, text: &str) -> Loaded {
             _ => {}
         }
     }
-    set_aside_refused(g, &mut tree, &lines, &mut diagnostics);
+    let model = set_aside_refused(g, &mut tree, &lines, &mut diagnostics);
     diagnostics.sort_by_key(|d| (d.line, d.col));
-    let (model, _) = build(g, &tree);
     let families = kept::families(&tree.root);
     Loaded {
         tree,
@@ -317,14 +316,15 @@ pub fn load(g: &Grammar, text: &str) -> Loaded {
 
 /// Sets aside what the model refuses until it builds cleanly; each round can only shrink the
 /// applied tree. A refused line (with its section) is kept in canonical form where it was.
+/// Returns the model of what is left.
 fn set_aside_refused(
     g: &Grammar,
     tree: &mut ConfigTree,
     lines: &[&str],
     diagnostics: &mut Vec<Diagnostic>,
-) {
+) -> Model {
     loop {
-        let (_, errors) = build(g, tree);
+        let (model, errors) = build(g, tree);
         let mut dropped = 0;
         for e in errors {
             let origin = e.origin.unwrap_or(Origin { line: 0, col: 1 });
@@ -357,7 +357,7 @@ fn set_aside_refused(
         }
         if dropped == 0 {
             // Clean, or nothing left to set aside (cannot happen for errors tied to lines).
-            return;
+            return model;
         }
     }
 }
