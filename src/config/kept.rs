@@ -50,6 +50,33 @@ pub struct Kept {
     pub line: usize,
 }
 
+/// The kept blocks of one section, in file order. Boxed: most sections have none, and every
+/// stored line carries a (usually empty) section.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+// One pointer per section instead of a Vec's three words: the extra allocation is paid only
+// by the few sections that keep lines.
+#[allow(clippy::box_collection)]
+pub struct KeptBlocks(Option<Box<Vec<Kept>>>);
+
+impl KeptBlocks {
+    /// Adds a block; returns its index.
+    pub fn push(&mut self, k: Kept) -> usize {
+        let v = self.0.get_or_insert_with(Default::default);
+        v.push(k);
+        v.len() - 1
+    }
+
+    /// The blocks.
+    pub fn iter(&self) -> std::slice::Iter<'_, Kept> {
+        self.0.as_deref().map_or(&[][..], Vec::as_slice).iter()
+    }
+
+    /// One block, to add the lines indented under it.
+    pub fn get_mut(&mut self, index: usize) -> Option<&mut Kept> {
+        self.0.as_deref_mut()?.get_mut(index)
+    }
+}
+
 /// A family of IOS commands that cmed recognises but does not apply.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Family {

@@ -15,8 +15,6 @@
 //! - a line the model refuses (a button naming a missing DN …) is reported the same way and
 //!   set aside with its section, repeatedly, until the configuration builds cleanly.
 
-use std::collections::HashMap;
-
 use crate::config::build::build;
 use crate::config::kept::{self, FamilyCount, Kept, Reason};
 use crate::config::model::Model;
@@ -88,11 +86,13 @@ fn is_banner(line: &str) -> bool {
 
 /// A header still open: the lines indented deeper than it belong to it.
 enum Open {
-    /// An applied section: its lines are matched in its mode.
+    /// An applied section: its lines are matched in its mode. `last` is the line applied
+    /// last in it, which a kept block is written back after.
     Section {
         indent: usize,
         mode: ModeId,
         path: SectionPath,
+        last: Option<LineKey>,
     },
     /// A kept block: its lines join it unread.
     Kept {
@@ -124,11 +124,10 @@ pub fn load(g: &Grammar, text: &str) -> Loaded {
         indent: 0,
         mode: config_mode,
         path: Vec::new(),
+        last: None,
     }];
     let mut tree = ConfigTree::default();
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
-    // The last line applied in each section, which a kept block is written back after.
-    let mut last_applied: HashMap<SectionPath, LineKey> = HashMap::new();
     let mut banner: Option<Banner> = None;
     // The section an unindented line may still belong to (see below).
     let mut flat: Option<(ModeId, SectionPath)> = None;
@@ -141,7 +140,9 @@ pub fn load(g: &Grammar, text: &str) -> Loaded {
     for (n, raw) in lines.iter().enumerate() {
         let line = raw.trim_end();
         if let Some(b) = &banner {
-            tree.root.kept[b.index].lines.push(line.to_string());
+            if let Some(k) = tree.root.kept.get_mut(b.index) {
+                k.lines.push(line.to_string());
+            }
             if line.contains(b.delim.as_str()) {
                 banner = None;
             }
@@ -160,8 +161,8 @@ pub fn load(g: &Grammar, text: &str) -> Loaded {
             Open::Kept {
                 path, index, diag, ..
             } => {
-                if let Some(s) = tree.section_mut(path) {
-                    s.kept[*index].lines.push(line.to_string());
+                if let Some(k) = tree.section_mut(path).and_then(|s| s.kept.get_mut(*index)) {
+                    k.lines.push(line.to_string());
                 }
                 if let Some(d) = diag {
                     diagnostics[*d].under += 1;
@@ -208,7 +209,10 @@ pub fn load(g: &Grammar, text: &str) -> Loaded {
             Outcome::Empty => continue,
             other => {
                 let global = path.is_empty();
-                let after = last_applied.get(&path).cloned();
+                let after = match stack.last() {
+                    Some(Open::Section { last, .. }) => last.clone(),
+                    _ => None,
+                };
                 let keep = |reason| {
                     let s = tree.section_mut(&path).expect("open sections exist");
                     s.kept.push(Kept {
@@ -216,8 +220,7 @@ pub fn load(g: &Grammar, text: &str) -> Loaded {
                         lines: vec![line.to_string()],
                         reason,
                         line: n + 1,
-                    });
-                    s.kept.len() - 1
+                    })
                 };
                 if let Some((delim, closed)) =
                     global.then(|| kept::banner_delimiter(trimmed)).flatten()
@@ -281,7 +284,9 @@ pub fn load(g: &Grammar, text: &str) -> Loaded {
                     Line::matched(&m, origin)
                 };
                 if let Some((key, _)) = tree.set(g, &path, mode, l) {
-                    last_applied.insert(path.clone(), key.clone());
+                    if !unindented && let Some(Open::Section { last, .. }) = stack.last_mut() {
+                        *last = Some(key.clone());
+                    }
                     if let Some(sub) = cmd.enters {
                         let mut inner = path.clone();
                         inner.push(key);
@@ -289,10 +294,15 @@ pub fn load(g: &Grammar, text: &str) -> Loaded {
                             flat = Some((sub, inner.clone()));
                         }
                         if !unindented {
+                            // Re-entered (`ephone-dn 1` again): kept lines follow what it has.
+                            let last = tree
+                                .section(&inner)
+                                .and_then(|s| s.entries.keys().next_back().cloned());
                             stack.push(Open::Section {
                                 indent,
                                 mode: sub,
                                 path: inner,
+                                last,
                             });
                         }
                     } else if unindented {

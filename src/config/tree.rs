@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::kept::Kept;
+use crate::config::kept::KeptBlocks;
 use crate::grammar::graph::{CmdId, Grammar, ModeId};
 use crate::grammar::matcher::{Arg, Matched};
 
@@ -113,7 +113,7 @@ pub struct Section {
     pub entries: BTreeMap<LineKey, Entry>,
     /// Lines read from a startup-config that were not applied, kept to be written back in
     /// place (see `config::kept`), in file order.
-    pub kept: Vec<Kept>,
+    pub kept: KeptBlocks,
 }
 
 /// Path from the root to a section: the keys of the section headers.
