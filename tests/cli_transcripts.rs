@@ -131,7 +131,14 @@ fn tab_completes_a_unique_keyword_and_lists_candidates() {
     let (_, words) = matcher::complete(&c.g, config, "e");
     assert_eq!(
         words,
-        ["end", "ephone", "ephone-dn", "ephone-template", "exit"]
+        [
+            "end",
+            "ephone",
+            "ephone-dn",
+            "ephone-hunt",
+            "ephone-template",
+            "exit"
+        ]
     );
 }
 

@@ -90,6 +90,10 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../grammar/hunt-group.cli"),
     ),
     (
+        "ephone-hunt.cli",
+        include_str!("../../grammar/ephone-hunt.cli"),
+    ),
+    (
         "ephone-template.cli",
         include_str!("../../grammar/ephone-template.cli"),
     ),
