@@ -273,3 +273,17 @@ fn a_global_keyword_in_full_beats_an_abbreviated_sub_mode_command() {
             .contains("ephone-template 1\n max-calls-per-button 2\n")
     );
 }
+
+#[test]
+fn kept_lines_read_back_into_their_section_whatever_the_file_indentation() {
+    let g = Grammar::embedded();
+    // Two spaces per level, a nested section, and a refused line at the outer level after it.
+    let text = "voice service voip\n  sip\n    registrar server\n  alow-connections sip to sip\n  allow-connections sip to sip\n";
+    let l = load::load(&g, text);
+    assert_eq!(l.diagnostics.len(), 1, "{:?}", l.diagnostics);
+    let saved = round_trip(&g, text);
+    assert!(
+        saved.contains("voice service voip\n allow-connections sip to sip\n sip\n  registrar server\n alow-connections sip to sip\n"),
+        "{saved}"
+    );
+}

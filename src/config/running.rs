@@ -76,11 +76,11 @@ fn render(g: &Grammar, tree: &ConfigTree, with_kept: bool) -> String {
                 if *plain_run {
                     out.push_str("!\n");
                 }
-                push_lines(out, &k.lines);
+                push_block(out, k, 0);
                 out.push_str("!\n");
                 *plain_run = false;
             } else {
-                push_lines(out, &k.lines);
+                push_block(out, k, 0);
                 *plain_run = true;
             }
         }
@@ -126,6 +126,24 @@ fn in_place_order(s: &Section) -> Vec<&kept::Kept> {
     v
 }
 
+/// A kept block at `depth`: the block's own indentation (that of its first line) becomes one
+/// space per level, as cmed writes sections, and everything after it is written as it was
+/// read; so the block reads back into the same section whatever indentation the original
+/// file used. A global block (depth 0, first line unindented) is written verbatim, and so is
+/// a banner's text.
+fn push_block(out: &mut String, k: &kept::Kept, depth: usize) {
+    if matches!(&k.reason, kept::Reason::Family(f) if f.name == "banner") {
+        return push_lines(out, &k.lines);
+    }
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let base = k.lines.first().map_or(0, |l| indent(l));
+    for l in &k.lines {
+        out.push_str(&" ".repeat(depth));
+        out.push_str(&l[base.min(indent(l))..]);
+        out.push('\n');
+    }
+}
+
 fn push_lines(out: &mut String, lines: &[String]) {
     for l in lines {
         out.push_str(l);
@@ -142,7 +160,7 @@ fn section(g: &Grammar, body: &Section, depth: usize, with_kept: bool, out: &mut
         .peekable();
     for (key, entry) in &body.entries {
         while let Some(k) = kept.next_if(|k| k.after.as_ref() < Some(key)) {
-            push_lines(out, &k.lines);
+            push_block(out, k, depth);
         }
         if g.cmd(entry.line.cmd).kind != Kind::Config {
             continue;
@@ -155,7 +173,7 @@ fn section(g: &Grammar, body: &Section, depth: usize, with_kept: bool, out: &mut
         }
     }
     for k in kept {
-        push_lines(out, &k.lines);
+        push_block(out, k, depth);
     }
 }
 
