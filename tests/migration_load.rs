@@ -287,3 +287,29 @@ fn kept_lines_read_back_into_their_section_whatever_the_file_indentation() {
         "{saved}"
     );
 }
+
+#[test]
+fn a_pasted_configuration_with_comments_banners_and_a_refused_section() {
+    let mut c = support::Console::new("hostname R1\n");
+    let out = c.type_lines(&[
+        "configure terminal",
+        "!",
+        "ephone-dn 1",
+        " number 1001",
+        "banner motd ^C",
+        "hostname Inside-Banner",
+        "^C",
+        "hostname R2",
+        "end",
+    ]);
+    assert_eq!(
+        out,
+        "R1#configure terminal\nEnter configuration commands, one per line.  End with CNTL/Z.\n\
+         R1(config)#!\n\
+         R1(config)#ephone-dn 1\n% ephone-dn 1 exceeds max-dn (0); raise max-dn under telephony-service first\n\
+         R1(config)# number 1001\n% Not applied: it is indented under a line that was refused\n\
+         R1(config)#banner motd ^C\n% banner configuration not applied: cmed is not a router\n\
+         R1(config)#hostname Inside-Banner\nR1(config)#^C\n\
+         R1(config)#hostname R2\nR2(config)#end\n%SYS-5-CONFIG_I: Configured from console by console\n"
+    );
+}

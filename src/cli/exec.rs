@@ -9,8 +9,6 @@
 //! section it is indented under: it is refused with a refused header and never taken as a
 //! global command.
 
-use regex::Regex;
-
 use crate::grammar::graph::{Grammar, Kind, ModeId};
 use crate::grammar::handler::Handler;
 use crate::grammar::matcher::{self, Ctx, Help, Matched, Outcome};
@@ -21,6 +19,8 @@ use crate::config::Running;
 use crate::config::build::build;
 use crate::config::running as render;
 use crate::config::tree::{Entry, KeyPart, Line, LineKey, SectionPath, key_of};
+
+use super::filter::filtered;
 
 /// A question the session is waiting to have answered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,6 +47,8 @@ pub struct Session {
     /// The last line typed without indentation was refused: the indented lines pasted under
     /// it belong to it and are refused too, never applied to the section still open.
     pub refused_header: bool,
+    /// Inside the text of a pasted `banner`: the delimiter that ends it.
+    pub banner: Option<String>,
 }
 
 impl Session {
@@ -60,6 +62,7 @@ impl Session {
             from: from.to_string(),
             closed: false,
             refused_header: false,
+            banner: None,
         }
     }
 
@@ -146,14 +149,14 @@ pub struct Reply {
 }
 
 impl Reply {
-    fn text(s: impl Into<String>) -> Reply {
+    pub(super) fn text(s: impl Into<String>) -> Reply {
         Reply {
             output: s.into(),
             ..Reply::default()
         }
     }
 
-    fn err(s: impl Into<String>) -> Reply {
+    pub(super) fn err(s: impl Into<String>) -> Reply {
         Reply {
             output: s.into(),
             error: true,
@@ -193,9 +196,18 @@ pub fn execute(
     s: &mut Session,
     line: &str,
 ) -> Reply {
-    let prompt_len = s.prompt(g, &run.model.hostname).chars().count();
     if let Some(p) = s.pending.take() {
         return answer(g, run, p, line);
+    }
+    if let Some(delim) = &s.banner {
+        // The text of a pasted banner, which is not applied either.
+        if line.contains(delim.as_str()) {
+            s.banner = None;
+        }
+        return Reply::default();
+    }
+    if line.trim_start().starts_with('!') {
+        return Reply::default(); // a comment, as in IOS
     }
     // An indented line (a pasted block) belongs to the section it is indented under: it is
     // refused with a refused header, and never falls back to a global command (it may still
@@ -204,15 +216,29 @@ pub fn execute(
     if indented && s.refused_header {
         return Reply::err("% Not applied: it is indented under a line that was refused\n");
     }
+    let header = !indented && !line.trim().is_empty() && !g.modes[s.mode].prompt.is_empty();
+    let r = execute_line(g, run, live, s, line, indented);
+    if header {
+        s.refused_header = r.error;
+    }
+    r
+}
+
+fn execute_line(
+    g: &Grammar,
+    run: &mut Running,
+    live: &dyn Live,
+    s: &mut Session,
+    line: &str,
+    indented: bool,
+) -> Reply {
+    let prompt_len = s.prompt(g, &run.model.hostname).chars().count();
     let (outcome, mode) = match matcher::match_with_fallback(g, s.ctx(), line) {
         (Outcome::Matched(_), m) if indented && m != s.mode && g.modes[m].name == "config" => {
             (matcher::match_line(g, s.ctx(), line), s.mode)
         }
         other => other,
     };
-    if !indented && !line.trim().is_empty() {
-        s.refused_header = !matches!(outcome, Outcome::Matched(_));
-    }
     let m = match outcome {
         Outcome::Matched(m) => m,
         Outcome::Empty => return Reply::default(),
@@ -223,6 +249,9 @@ pub fn execute(
                 .then(|| crate::config::kept::family_of(line))
                 .flatten()
             {
+                if let Some((delim, false)) = crate::config::kept::banner_delimiter(line) {
+                    s.banner = Some(delim);
+                }
                 return Reply::err(format!(
                     "% {} configuration not applied: {}\n",
                     f.name, f.why
@@ -407,50 +436,6 @@ fn answer(g: &Grammar, run: &Running, p: Pending, line: &str) -> Reply {
             }
         }
     }
-}
-
-/// Applies an output filter (`| include REGEX` …) to `text`.
-fn filtered(g: &Grammar, line: &Line, text: String) -> Reply {
-    let (Some(filter), Some(pattern)) = (line.get(g, "filter"), line.get(g, "regex")) else {
-        return Reply::text(text);
-    };
-    let re = match Regex::new(pattern) {
-        Ok(re) => re,
-        Err(_) => return Reply::err(format!("% Invalid regular expression \"{pattern}\"\n")),
-    };
-    let mut out = String::new();
-    match filter {
-        "include" => text
-            .lines()
-            .filter(|l| re.is_match(l))
-            .for_each(|l| push_line(&mut out, l)),
-        "exclude" => text
-            .lines()
-            .filter(|l| !re.is_match(l))
-            .for_each(|l| push_line(&mut out, l)),
-        "begin" => text
-            .lines()
-            .skip_while(|l| !re.is_match(l))
-            .for_each(|l| push_line(&mut out, l)),
-        _ => {
-            // section: a matching top-level line with its indented lines.
-            let mut inside = false;
-            for l in text.lines() {
-                if !l.starts_with(' ') {
-                    inside = re.is_match(l);
-                }
-                if inside {
-                    push_line(&mut out, l);
-                }
-            }
-        }
-    }
-    Reply::text(out)
-}
-
-fn push_line(out: &mut String, l: &str) {
-    out.push_str(l);
-    out.push('\n');
 }
 
 fn configure(g: &Grammar, run: &mut Running, s: &mut Session, m: &Matched) -> Reply {
