@@ -166,13 +166,18 @@ fn check(file: &PathBuf, strict: bool) -> ExitCode {
     let kept = cmed::config::kept::count(&loaded.tree.root);
     if kept > 0 {
         eprintln!(
-            "{name}: {kept} lines not applied are kept: write memory writes them back (show startup-config unapplied lists them)"
+            "{name}: {} not applied {} kept: write memory writes them back (show startup-config unapplied lists them)",
+            cmed::config::kept::lines(kept),
+            if kept == 1 { "is" } else { "are" }
         );
     }
     let accepted = cmed::config::kept::accepted_without_effect(&g, &loaded.tree.root);
     if !accepted.is_empty() {
         let total: usize = accepted.iter().map(|(_, n)| n).sum();
-        println!("{name}: {total} lines accepted, no effect in cmed yet:");
+        println!(
+            "{name}: {} accepted, no effect in cmed yet:",
+            cmed::config::kept::lines(total)
+        );
         for (what, n) in &accepted {
             println!("{name}:   {n:>4} {what}");
         }

@@ -416,7 +416,11 @@ fn write_memory(g: &Grammar, run: &Running) -> Reply {
     let mut output = String::from("Building configuration...\n");
     let kept = crate::config::kept::count(&run.tree.root);
     if kept > 0 {
-        output.push_str(&format!("% {kept} lines not applied by cmed were kept\n"));
+        output.push_str(&format!(
+            "% {} not applied by cmed {} kept\n",
+            crate::config::kept::lines(kept),
+            if kept == 1 { "was" } else { "were" }
+        ));
     }
     Reply {
         output,

@@ -242,6 +242,11 @@ pub fn families(section: &Section) -> Vec<FamilyCount> {
     out
 }
 
+/// `1 line`, `3 lines`.
+pub fn lines(n: usize) -> String {
+    format!("{n} line{}", if n == 1 { "" } else { "s" })
+}
+
 /// How many lines are kept in all.
 pub fn count(section: &Section) -> usize {
     walk(section).iter().map(|(_, k)| k.lines.len()).sum()

@@ -63,7 +63,9 @@ fn render(g: &Grammar, tree: &ConfigTree, with_kept: bool) -> String {
     };
     if kept > 0 {
         out.push_str(&format!(
-            "! {kept} lines not applied by cmed are kept as written (show startup-config unapplied)\n!\n"
+            "! {} not applied by cmed {} kept as written (show startup-config unapplied)\n!\n",
+            kept::lines(kept),
+            if kept == 1 { "is" } else { "are" }
         ));
     }
     let root = &tree.root;
@@ -205,7 +207,9 @@ pub fn unapplied(g: &Grammar, tree: &ConfigTree) -> String {
     blocks.sort_by_key(|(_, k)| k.line);
     let total: usize = blocks.iter().map(|(_, k)| k.lines.len()).sum();
     let mut out = format!(
-        "{total} lines of the startup-config are not applied by cmed (kept, written back by write memory)\n"
+        "{} of the startup-config {} not applied by cmed (kept, written back by write memory)\n",
+        kept::lines(total),
+        if total == 1 { "is" } else { "are" }
     );
     for (path, k) in blocks {
         let mut at = format!("! line {}", k.line);
