@@ -1,11 +1,13 @@
 //! Lines of a startup-config that cmed does not apply, kept so that nothing the administrator
 //! wrote is lost, and the IOS families outside telephony that a real CME router carries.
 //!
-//! A kept block is a line that was not applied together with the lines indented under it,
-//! verbatim. Blocks live in the section they were read in (the root for global lines) and
+//! A kept block is a line that was not applied together with the lines indented under it, as
+//! read. Blocks live in the section they were read in (the root for global lines) and
 //! remember the applied line they followed, so `write memory` puts them back in place
 //! (`config::running::startup_config`) and a load -> save -> load cycle gives the same file.
-//! `show running-config` shows only what is applied.
+//! `show running-config` shows only what is applied. This file also names the IOS families
+//! cmed does not apply, and counts the lines accepted with no effect yet (handler
+//! `accepted`): the three classes of a migrated configuration.
 
 use crate::config::tree::{LineKey, Section};
 use crate::grammar::graph::{CmdId, Grammar};

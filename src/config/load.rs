@@ -5,9 +5,10 @@
 //! section's mode only (no IOS parent-mode fallback: that is for interactive typing). A file
 //! with no indentation at all still loads as IOS reads it: a line is tried in the section
 //! opened last, then its parents, then globally, unless a global line (applied or refused)
-//! came in between. A line
-//! that is not applied, with every line indented under it, is kept (`config::kept`) and never
-//! applied anywhere else:
+//! came in between.
+//!
+//! A line that is not applied, with every line indented under it, is kept (`config::kept`)
+//! and never applied anywhere else:
 //! - a global line of an IOS family outside telephony (`interface`, `router`, `banner` with
 //!   its delimited text …) is counted in its family's report ([`Loaded::families`]);
 //! - any other line that does not parse is reported as `FILE:LINE:COL: <IOS message>` with the

@@ -47,7 +47,7 @@ pub fn running_config(g: &Grammar, tree: &ConfigTree) -> String {
 }
 
 /// The text `write memory` saves: what is applied, and the startup-config lines cmed did not
-/// apply, each back after the applied line it followed in its section, verbatim. Loading it
+/// apply, each back after the applied line it followed in its section, as read. Loading it
 /// gives the same applied configuration and the same kept lines, so saving again gives the
 /// same file.
 pub fn startup_config(g: &Grammar, tree: &ConfigTree) -> String {
