@@ -15,7 +15,8 @@
 //! help number "Define E.164 telephone number"     # file-wide help for a token
 //!
 //! cmd "number WORD$number [secondary WORD$secondary]"
-//!   id dn-number                      # the handler
+//!   id dn-number                      # the handler (`accepted`: stored and rendered, no
+//!                                     # effect in cmed yet; `cmed check` lists those lines)
 //!   help $number "Telephone number"   # help for this command's tokens
 //!   impact restart                    # none | regen | restart | reset
 //!   key $tag                          # arguments naming one instance (repeatable lines)
@@ -28,7 +29,7 @@
 //! ```
 //!
 //! Syntax: bare words are keywords; `WORD`, `LINE`, `TEXT`, `H.H.H`, `A.B.C.D`, `HH:MM`,
-//! `HHH:MM`, `BUTTON`, `TARGET`, `PIPE` and `<lo-hi>` are arguments; `[ ]` is optional,
+//! `HHH:MM`, `BUTTON`, `TARGET`, `SIPTARGET`, `PIPE` and `<lo-hi>` are arguments; `[ ]` is optional,
 //! `{a|b}` a choice, `[a|b]` an optional choice; `$name` binds the token or choice before it;
 //! `...` after an argument repeats it.
 
