@@ -141,3 +141,40 @@ fn tftp_server_alias_serves_the_file_under_the_alias() {
     assert_eq!(bad.diagnostics.len(), 1, "{:?}", bad.diagnostics);
     assert!(bad.model.tftp_aliases.is_empty());
 }
+
+#[test]
+fn directory_entries_are_the_phones_local_directory() {
+    use cmed::engine::Logins;
+    use cmed::files::{self, Lookup, Overrides, Site, services};
+    let l = clean(
+        " ip source-address 10.1.1.1 port 2000\n directory entry 1 5551234 name Pizza Shop\n directory entry 2 5559876 name Bank\n\
+         ephone-dn 1\n number 1001\n name Front Desk\nephone 1\n mac-address 0001.0002.0003\n button 1:1\nip http server\n",
+    );
+    let xml = services::local_directory(&l.model);
+    assert!(
+        xml.contains(
+            "<DirectoryEntry>\n    <Name>Bank</Name>\n    <Telephone>5559876</Telephone>\n  </DirectoryEntry>"
+        ),
+        "{xml}"
+    );
+    let bank = xml.find("Bank").unwrap();
+    assert!(
+        bank < xml.find("Front Desk").unwrap()
+            && xml.find("Front Desk").unwrap() < xml.find("Pizza Shop").unwrap()
+    );
+    // The Directories button opens it unless `url directories` says otherwise.
+    let site = Site::of(&l.model, &Overrides::default());
+    let Lookup::Generated(cnf) = files::lookup(
+        &l.model,
+        &Logins::default(),
+        &site,
+        b"SEP000100020003.cnf.xml",
+    ) else {
+        panic!("no file")
+    };
+    let cnf = String::from_utf8(cnf.bytes).unwrap();
+    assert!(
+        cnf.contains("<directoryURL>http://10.1.1.1:80/localdirectory</directoryURL>"),
+        "{cnf}"
+    );
+}

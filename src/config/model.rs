@@ -201,6 +201,8 @@ pub struct Telephony {
     pub em: EmPolicy,
     /// `create cnf-files`.
     pub create_cnf_files: bool,
+    /// `directory entry TAG NUMBER name NAME`, by tag: the phones' local directory.
+    pub directory: BTreeMap<u32, (String, String)>,
 }
 
 impl Default for Telephony {
@@ -221,6 +223,7 @@ impl Default for Telephony {
             loads: BTreeMap::new(),
             em: EmPolicy::default(),
             create_cnf_files: false,
+            directory: BTreeMap::new(),
         }
     }
 }

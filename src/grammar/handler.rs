@@ -103,6 +103,7 @@ handlers! {
     TelEmLoginType = "tel-em-login-type",
     TelEmLockout = "tel-em-lockout",
     TelCreateCnfFiles = "tel-create-cnf-files",
+    TelDirectoryEntry = "tel-directory-entry",
     TelResetAll = "tel-reset-all",
     TelRestartAll = "tel-restart-all",
     // ephone-dn

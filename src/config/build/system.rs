@@ -103,6 +103,11 @@ impl Builder<'_> {
                     t.em.lockout = Some((num(l.get(g, "attempts")), num(l.get(g, "minutes"))))
                 }
                 Handler::TelCreateCnfFiles => t.create_cnf_files = true,
+                Handler::TelDirectoryEntry => {
+                    let number = check_number(l.get(g, "number").unwrap_or(""))?.0;
+                    let name = l.get(g, "name").unwrap_or("").to_string();
+                    t.directory.insert(num(l.get(g, "tag")), (number, name));
+                }
                 other => {
                     return Err(format!(
                         "% {} is not a telephony-service command",
