@@ -36,17 +36,22 @@ enum Command {
         #[arg(short = 'c', long = "command")]
         commands: Vec<String>,
     },
-    /// Validate a startup-config; exit 1 if any line is bad.
+    /// Validate a startup-config; exit 1 if any line is bad. Router configuration that cmed
+    /// does not apply (interfaces, routing, access lists …) is reported once per family and
+    /// is not an error unless --strict.
     Check {
         /// The startup-config file.
         file: PathBuf,
+        /// Treat router configuration that cmed does not apply as errors too.
+        #[arg(long)]
+        strict: bool,
     },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Check { file } => check(&file),
+        Command::Check { file, strict } => check(&file, strict),
         Command::Run(opts) => {
             tracing_subscriber::fmt()
                 .with_env_filter(
@@ -141,7 +146,7 @@ async fn cli_client(data: &std::path::Path, commands: Vec<String>) -> ExitCode {
     }
 }
 
-fn check(file: &PathBuf) -> ExitCode {
+fn check(file: &PathBuf, strict: bool) -> ExitCode {
     let text = match std::fs::read_to_string(file) {
         Ok(t) => t,
         Err(e) => {
@@ -155,7 +160,30 @@ fn check(file: &PathBuf) -> ExitCode {
     for d in &loaded.diagnostics {
         eprint!("{}", d.render(&name));
     }
-    if loaded.diagnostics.is_empty() {
+    for f in &loaded.families {
+        eprintln!("{name}: {}", f.render());
+    }
+    let kept = cmed::config::kept::count(&loaded.tree.root);
+    if kept > 0 {
+        eprintln!(
+            "{name}: {} not applied {} kept: write memory writes them back (show startup-config unapplied lists them)",
+            cmed::config::kept::lines(kept),
+            if kept == 1 { "is" } else { "are" }
+        );
+    }
+    let accepted = cmed::config::kept::accepted_without_effect(&g, &loaded.tree.root);
+    if !accepted.is_empty() {
+        let total: usize = accepted.iter().map(|(_, n)| n).sum();
+        println!(
+            "{name}: {} accepted, no effect in cmed yet:",
+            cmed::config::kept::lines(total)
+        );
+        for (what, n) in &accepted {
+            println!("{name}:   {n:>4} {what}");
+        }
+    }
+    let errors = loaded.diagnostics.len() + if strict { loaded.families.len() } else { 0 };
+    if errors == 0 {
         println!(
             "{name}: OK ({} ephones, {} ephone-dns, {} user profiles, {} logout profiles, {} pools)",
             loaded.model.ephones.len(),
@@ -166,7 +194,18 @@ fn check(file: &PathBuf) -> ExitCode {
         );
         ExitCode::SUCCESS
     } else {
-        eprintln!("{name}: {} bad line(s)", loaded.diagnostics.len());
+        eprintln!(
+            "{name}: {} bad line(s){}",
+            loaded.diagnostics.len(),
+            if strict && !loaded.families.is_empty() {
+                format!(
+                    ", {} router families not applied (--strict)",
+                    loaded.families.len()
+                )
+            } else {
+                String::new()
+            }
+        );
         ExitCode::from(1)
     }
 }

@@ -87,7 +87,7 @@ fn question_mark_lists_next_tokens_keywords_and_cr() {
         "R1#conf t\nEnter configuration commands, one per line.  End with CNTL/Z.\n\
 R1(config)#tel\n\
 R1(config-telephony)#max-ephones ?\n  <1-10000>  Maximum phones to support\n\n\
-R1(config-telephony)#ip source-address 10.0.0.1 ?\n  port  Define TCP port for SCCP\n  <cr>\n\n\
+R1(config-telephony)#ip source-address 10.0.0.1 ?\n  any-match     Accept registrations on any address (default)\n  port          Define TCP port for SCCP\n  secondary     Define a secondary CME router (no effect in cmed)\n  strict-match  Accept registrations only on this address\n  <cr>\n\n\
 R1(config-telephony)#em l?\nlockout  login-type  logout\n\n\
 R1(config-telephony)#keepalive 30 ?\n  <cr>\n\n"
     );
@@ -129,7 +129,17 @@ fn tab_completes_a_unique_keyword_and_lists_candidates() {
     let (start, words) = matcher::complete(&c.g, config, "voice register ");
     assert_eq!((start, words), (15, vec![]));
     let (_, words) = matcher::complete(&c.g, config, "e");
-    assert_eq!(words, ["end", "ephone", "ephone-dn", "exit"]);
+    assert_eq!(
+        words,
+        [
+            "end",
+            "ephone",
+            "ephone-dn",
+            "ephone-hunt",
+            "ephone-template",
+            "exit"
+        ]
+    );
 }
 
 #[test]

@@ -175,6 +175,10 @@ impl Core {
                                 session.mode = mode;
                                 session.path = path;
                             }
+                            // Lines pasted indented under a refused header are refused too.
+                            if reply.header {
+                                session.refused_header = true;
+                            }
                         }
                     }
                     other => rest.push(other),

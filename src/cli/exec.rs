@@ -6,8 +6,10 @@
 //! (configuration edits, `write memory`, restarts, `emadmin`), which the caller hands to the
 //! engine in order. A configuration line moves the session into its sub-mode at once; the
 //! caller puts the session back if the engine refuses the edit.
-
-use regex::Regex;
+//!
+//! Typed lines get IOS parent-mode fallback; an indented line (a pasted block) belongs to the
+//! section it is indented under: it is refused with a refused header and never taken as a
+//! global command.
 
 use crate::grammar::graph::{Grammar, Kind, ModeId};
 use crate::grammar::handler::Handler;
@@ -20,6 +22,8 @@ use crate::config::tree::{KeyPart, Line, SectionPath, key_of};
 use crate::engine::{Admin, Scope};
 use crate::ids::{EphoneTag, PoolTag, ProfileTag, UserName};
 use crate::leg::RestartKind;
+
+use super::filter::filtered;
 
 /// A question the session is waiting to have answered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +47,11 @@ pub struct VtySession {
     pub from: String,
     /// The session has ended (`exit` from EXEC).
     pub closed: bool,
+    /// The last line typed without indentation was refused: the indented lines pasted under
+    /// it belong to it and are refused too, never applied to the section still open.
+    pub refused_header: bool,
+    /// Inside the text of a pasted `banner`: the delimiter that ends it.
+    pub banner: Option<String>,
 }
 
 impl VtySession {
@@ -55,6 +64,8 @@ impl VtySession {
             pending: None,
             from: from.to_string(),
             closed: false,
+            refused_header: false,
+            banner: None,
         }
     }
 
@@ -88,19 +99,22 @@ pub struct Reply {
     /// mode and section the line was typed in (after any parent-mode fallback), not the
     /// sub-mode it would have entered.
     pub on_refusal: Option<(ModeId, SectionPath)>,
+    /// The line was a section header in a configuration mode: if the engine refuses it, the
+    /// indented lines pasted under it are refused too (`VtySession::refused_header`).
+    pub header: bool,
     /// The line was refused (an IOS `%` error).
     pub error: bool,
 }
 
 impl Reply {
-    fn text(s: impl Into<String>) -> Reply {
+    pub(super) fn text(s: impl Into<String>) -> Reply {
         Reply {
             output: s.into(),
             ..Reply::default()
         }
     }
 
-    fn err(s: impl Into<String>) -> Reply {
+    pub(super) fn err(s: impl Into<String>) -> Reply {
         Reply {
             output: s.into(),
             error: true,
@@ -140,20 +154,88 @@ pub fn execute(
     s: &mut VtySession,
     line: &str,
 ) -> Reply {
-    let prompt_len = s.prompt(g, &run.model.hostname).chars().count();
     if let Some(p) = s.pending.take() {
-        return answer(p, line);
+        return answer(run, p, line);
     }
-    let (outcome, mode) = matcher::match_with_fallback(g, s.ctx(), line);
+    if let Some(delim) = &s.banner {
+        // The text of a pasted banner, which is not applied either.
+        if line.contains(delim.as_str()) {
+            s.banner = None;
+        }
+        return Reply::default();
+    }
+    if line.trim_start().starts_with('!') {
+        return Reply::default(); // a comment, as in IOS
+    }
+    // An indented line (a pasted block) belongs to the section it is indented under: it is
+    // refused with a refused header, and never falls back to a global command (it may still
+    // fall back from `sip` to `voice service voip`, as a pasted nested block needs).
+    let indented = line.starts_with([' ', '\t']) && !line.trim().is_empty();
+    if indented && s.refused_header {
+        return Reply::err("% Not applied: it is indented under a line that was refused\n");
+    }
+    let header = !indented && !line.trim().is_empty() && !g.modes[s.mode].prompt.is_empty();
+    let mut r = execute_line(g, run, live, s, line, indented);
+    if header {
+        s.refused_header = r.error;
+        r.header = true;
+    }
+    r
+}
+
+fn execute_line(
+    g: &Grammar,
+    run: &Running,
+    live: &dyn Live,
+    s: &mut VtySession,
+    line: &str,
+    indented: bool,
+) -> Reply {
+    let prompt_len = s.prompt(g, &run.model.hostname).chars().count();
+    let (outcome, mode) = match matcher::match_with_fallback(g, s.ctx(), line) {
+        (Outcome::Matched(_), m) if indented && m != s.mode && g.modes[m].name == "config" => {
+            (matcher::match_line(g, s.ctx(), line), s.mode)
+        }
+        other => other,
+    };
     let m = match outcome {
         Outcome::Matched(m) => m,
         Outcome::Empty => return Reply::default(),
-        other => return Reply::err(matcher::outcome_error(&other, line, prompt_len)),
+        other => {
+            // A router command typed in any configuration mode is a global one.
+            let global = !indented && !g.modes[s.mode].prompt.is_empty();
+            if let Some(f) = global
+                .then(|| crate::config::kept::family_of(line))
+                .flatten()
+            {
+                if let Some((delim, false)) = crate::config::kept::banner_delimiter(line) {
+                    s.banner = Some(delim);
+                }
+                return Reply::err(format!(
+                    "% {} configuration not applied: {}\n",
+                    f.name, f.why
+                ));
+            }
+            return Reply::err(matcher::outcome_error(&other, line, prompt_len));
+        }
     };
     if mode != s.mode {
-        // A parent mode's command: IOS leaves the sub-mode for it.
+        // A parent mode's command: IOS leaves the sub-mode for it, one section per level
+        // (`allow-connections` in `sip` returns to `voice service voip`).
+        let mut m = s.mode;
+        while m != mode {
+            match g.modes[m].parent {
+                Some(p) => {
+                    m = p;
+                    s.path.pop();
+                }
+                None => {
+                    s.path.clear();
+                    break;
+                }
+            }
+        }
         s.mode = mode;
-        s.path.truncate(0);
     }
     dispatch(g, run, live, s, m)
 }
@@ -246,13 +328,13 @@ fn exec_command(
             }
             None => Reply::text("startup-config is not present\n"),
         },
-        Handler::WriteMemory => write_memory(),
+        Handler::ShowStartupUnapplied => filtered(g, &line, render::unapplied(g, &run.tree)),
+        Handler::WriteMemory => write_memory(run),
         Handler::CopyRunStart => {
             s.pending = Some(Pending::CopyDestination);
             Reply::text("Destination filename [startup-config]? ")
         }
-        h @ (Handler::ShowDebugging
-        | Handler::ShowTftpBindings
+        h @ (Handler::ShowTftpBindings
         | Handler::ShowTftpStatistics
         | Handler::ShowEphone
         | Handler::ShowEphoneSummary
@@ -269,8 +351,6 @@ fn exec_command(
         | Handler::DebugEphoneRegister
         | Handler::DebugEphoneDetail
         | Handler::DebugEphoneEm
-        | Handler::DebugCcsipMessages
-        | Handler::DebugVoiceRegisterEvents
         | Handler::UndebugAll) => match live.debug(h, true) {
             Some(text) => Reply::text(text),
             None => Reply::err("% The phone servers are not running\n"),
@@ -290,9 +370,19 @@ fn exec_command(
     }
 }
 
-fn write_memory() -> Reply {
+/// Saves what is applied and, in place, the startup-config lines cmed keeps without applying.
+fn write_memory(run: &Running) -> Reply {
+    let mut output = String::from("Building configuration...\n");
+    let kept = crate::config::kept::count(&run.tree.root);
+    if kept > 0 {
+        output.push_str(&format!(
+            "% {} not applied by cmed {} kept\n",
+            crate::config::kept::lines(kept),
+            if kept == 1 { "was" } else { "were" }
+        ));
+    }
     Reply {
-        output: "Building configuration...\n".into(),
+        output,
         admin: vec![Admin::WriteMemory],
         ..Reply::default()
     }
@@ -305,12 +395,12 @@ fn ask(cmd: Admin) -> Reply {
     }
 }
 
-fn answer(p: Pending, line: &str) -> Reply {
+fn answer(run: &Running, p: Pending, line: &str) -> Reply {
     match p {
         Pending::CopyDestination => {
             let dest = line.trim();
             if dest.is_empty() || dest.eq_ignore_ascii_case("startup-config") {
-                write_memory()
+                write_memory(run)
             } else {
                 Reply::err(format!("%Error opening {dest} (Permission denied)\n"))
             }
@@ -318,52 +408,17 @@ fn answer(p: Pending, line: &str) -> Reply {
     }
 }
 
-/// Applies an output filter (`| include REGEX` …) to `text`.
-fn filtered(g: &Grammar, line: &Line, text: String) -> Reply {
-    let (Some(filter), Some(pattern)) = (line.get(g, "filter"), line.get(g, "regex")) else {
-        return Reply::text(text);
-    };
-    let re = match Regex::new(pattern) {
-        Ok(re) => re,
-        Err(_) => return Reply::err(format!("% Invalid regular expression \"{pattern}\"\n")),
-    };
-    let mut out = String::new();
-    match filter {
-        "include" => text
-            .lines()
-            .filter(|l| re.is_match(l))
-            .for_each(|l| push_line(&mut out, l)),
-        "exclude" => text
-            .lines()
-            .filter(|l| !re.is_match(l))
-            .for_each(|l| push_line(&mut out, l)),
-        "begin" => text
-            .lines()
-            .skip_while(|l| !re.is_match(l))
-            .for_each(|l| push_line(&mut out, l)),
-        _ => {
-            // section: a matching top-level line with its indented lines.
-            let mut inside = false;
-            for l in text.lines() {
-                if !l.starts_with(' ') {
-                    inside = re.is_match(l);
-                }
-                if inside {
-                    push_line(&mut out, l);
-                }
-            }
-        }
-    }
-    Reply::text(out)
-}
-
-fn push_line(out: &mut String, l: &str) {
-    out.push_str(l);
-    out.push('\n');
-}
-
 fn configure(g: &Grammar, run: &Running, s: &mut VtySession, m: &Matched) -> Reply {
-    let line = Line::matched(m, None);
+    configure_line(g, run, s, m, Line::matched(m, None))
+}
+
+fn configure_line(
+    g: &Grammar,
+    run: &Running,
+    s: &mut VtySession,
+    m: &Matched,
+    line: Line,
+) -> Reply {
     if run.tree.section(&s.path).is_none() {
         // The section was removed by another session; configure from the global level.
         s.path.clear();
@@ -389,6 +444,10 @@ fn negate(g: &Grammar, run: &Running, s: &mut VtySession, m: &Matched) -> Reply 
     if g.cmd(m.cmd).kind == Kind::Action {
         // `no reset`, `no restart`: accepted, no effect (as CME does).
         return Reply::default();
+    }
+    if g.cmd(m.cmd).default_on && m.prefix.is_some_and(|p| g.cmd(p).handler == Handler::No) {
+        // `no vad`: the command is on by default, so its `no` form is what is stored.
+        return configure_line(g, run, s, m, Line::negated(m, None));
     }
     let line = Line::matched(m, None);
     let key = key_of(g, s.mode, &line);

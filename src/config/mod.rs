@@ -1,9 +1,11 @@
 //! The configuration: the stored lines (`tree`), the typed model (`model`) and the step
-//! between them (`build`); reading a startup-config (`load`), rendering it (`running`), and
-//! one edit made whole or not at all (`edit`). Pure: no I/O, no clock.
+//! between them (`build`); reading a startup-config (`load`), rendering it back (`running`),
+//! the lines of a startup-config that are not applied but kept (`kept`), and one edit made
+//! whole or not at all (`edit`). Pure: no I/O, no clock.
 pub mod build;
 pub mod catalog;
 pub mod edit;
+pub mod kept;
 pub mod load;
 pub mod model;
 pub mod phone;

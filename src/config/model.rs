@@ -37,6 +37,10 @@ pub struct Model {
     pub user_profiles: BTreeMap<ProfileTag, Profile>,
     /// `dial-peer voice N voip`.
     pub dial_peers: BTreeMap<DialPeerTag, DialPeer>,
+    /// `tftp-server FLASH:FILE alias NAME`: the name phones request -> the file's path under
+    /// `--tftp-root` (the device prefix dropped). Files without an alias need no entry: they
+    /// are served by their own path.
+    pub tftp_aliases: BTreeMap<String, String>,
     /// Which directory number carries each extension (derived from `dns` and `reg_dns`, so
     /// profiles and phone files can find a line's name and label without a scan).
     pub numbers: BTreeMap<Extension, NumberOwner>,
@@ -138,6 +142,7 @@ impl Default for Model {
             logout_profiles: BTreeMap::new(),
             user_profiles: BTreeMap::new(),
             dial_peers: BTreeMap::new(),
+            tftp_aliases: BTreeMap::new(),
             numbers: BTreeMap::new(),
             users: BTreeMap::new(),
             macs: BTreeMap::new(),
@@ -196,6 +201,8 @@ pub struct Telephony {
     pub em: EmPolicy,
     /// `create cnf-files`.
     pub create_cnf_files: bool,
+    /// `directory entry TAG NUMBER name NAME`, by tag: the phones' local directory.
+    pub directory: BTreeMap<u32, (String, String)>,
 }
 
 impl Default for Telephony {
@@ -216,6 +223,7 @@ impl Default for Telephony {
             loads: BTreeMap::new(),
             em: EmPolicy::default(),
             create_cnf_files: false,
+            directory: BTreeMap::new(),
         }
     }
 }
@@ -502,4 +510,6 @@ pub struct DialPeer {
     pub sipv2: bool,
     /// `session target ipv4:A[:P]` (port default 5060).
     pub target: Option<(Ipv4Addr, u16)>,
+    /// `session target sip-server`: the `sip-server` of `sip-ua` (not read by cmed yet).
+    pub sip_server: bool,
 }

@@ -2,16 +2,22 @@
 //!
 //! The order is the grammar's: global commands in `config.cli` order, each section's lines in
 //! its mode's order. Separators are the grammar's too (`gap`): real CME routers print two `!`
-//! after `telephony-service` and each `ephone-dn`, three after each `ephone`.
+//! after `telephony-service` and each `ephone-dn`, three after each `ephone`. Sub-sections
+//! (`voice service voip` / `sip`) are indented one more space per level.
+//!
+//! `startup_config` adds the lines kept from the startup-config that cmed did not apply
+//! (`config::kept`), each after the applied line it followed; `running_config` shows only
+//! what is applied.
 
-use crate::config::tree::{ConfigTree, Line, Section};
+use crate::config::kept;
+use crate::config::tree::{ConfigTree, Entry, Line, LineKey, Section};
 use crate::grammar::graph::{Grammar, Kind};
 use crate::grammar::token::TokenKind;
 
 /// One command line in canonical form (no indentation, no newline).
 pub fn line(g: &Grammar, l: &Line) -> String {
     let c = g.cmd(l.cmd);
-    let mut out = String::new();
+    let mut out = String::from(if l.negated { "no" } else { "" });
     let mut prev = None;
     for a in &l.args {
         let t = &c.tokens[a.tok as usize];
@@ -34,11 +40,55 @@ pub fn line(g: &Grammar, l: &Line) -> String {
     out
 }
 
-/// The configuration body, from the first `!` to `end`, as written to the startup-config.
+/// The configuration body, from the first `!` to `end`: what is applied (`show
+/// running-config`).
 pub fn running_config(g: &Grammar, tree: &ConfigTree) -> String {
+    render(g, tree, false)
+}
+
+/// The text `write memory` saves: what is applied, and the startup-config lines cmed did not
+/// apply, each back after the applied line it followed in its section, as read. Loading it
+/// gives the same applied configuration and the same kept lines, so saving again gives the
+/// same file.
+pub fn startup_config(g: &Grammar, tree: &ConfigTree) -> String {
+    render(g, tree, true)
+}
+
+fn render(g: &Grammar, tree: &ConfigTree, with_kept: bool) -> String {
     let mut out = String::from("!\n");
+    let kept = if with_kept {
+        kept::count(&tree.root)
+    } else {
+        0
+    };
+    if kept > 0 {
+        out.push_str(&format!(
+            "! {} not applied by cmed {} kept as written (show startup-config unapplied)\n!\n",
+            kept::lines(kept),
+            if kept == 1 { "is" } else { "are" }
+        ));
+    }
+    let root = &tree.root;
     let mut plain_run = false;
-    for entry in tree.root.entries.values() {
+    let mut pending = with_kept.then(|| in_place_order(root).into_iter().peekable());
+    let mut flush = |out: &mut String, plain_run: &mut bool, before: Option<&LineKey>| {
+        let Some(it) = pending.as_mut() else { return };
+        while let Some(k) = it.next_if(|k| before.is_none_or(|b| k.after.as_ref() < Some(b))) {
+            if k.lines.len() > 1 {
+                if *plain_run {
+                    out.push_str("!\n");
+                }
+                push_block(out, k, 0);
+                out.push_str("!\n");
+                *plain_run = false;
+            } else {
+                push_block(out, k, 0);
+                *plain_run = true;
+            }
+        }
+    };
+    for (key, entry) in &root.entries {
+        flush(&mut out, &mut plain_run, Some(key));
         let c = g.cmd(entry.line.cmd);
         if c.kind != Kind::Config {
             continue;
@@ -51,7 +101,7 @@ pub fn running_config(g: &Grammar, tree: &ConfigTree) -> String {
                 }
                 out.push_str(&line(g, &entry.line));
                 out.push('\n');
-                section(g, body, &mut out);
+                section(g, body, 1, with_kept, &mut out);
                 for _ in 0..g.modes[mode].gap {
                     out.push_str("!\n");
                 }
@@ -63,6 +113,7 @@ pub fn running_config(g: &Grammar, tree: &ConfigTree) -> String {
             }
         }
     }
+    flush(&mut out, &mut plain_run, None);
     if plain_run {
         out.push_str("!\n");
     }
@@ -70,12 +121,72 @@ pub fn running_config(g: &Grammar, tree: &ConfigTree) -> String {
     out
 }
 
-fn section(g: &Grammar, body: &Section, out: &mut String) {
-    for entry in body.entries.values() {
-        out.push(' ');
-        out.push_str(&line(g, &entry.line));
+/// A section's kept blocks by the line they follow, file order among those of one line.
+fn in_place_order(s: &Section) -> Vec<&kept::Kept> {
+    let mut v: Vec<&kept::Kept> = s.kept.iter().collect();
+    v.sort_by(|a, b| a.after.cmp(&b.after));
+    v
+}
+
+/// A kept block at `depth`: the block's own indentation (that of its first line) becomes one
+/// space per level, as cmed writes sections, and everything after it is written as it was
+/// read; so the block reads back into the same section whatever indentation the original
+/// file used. A global block (depth 0, first line unindented) is written verbatim, and so is
+/// a banner's text.
+fn push_block(out: &mut String, k: &kept::Kept, depth: usize) {
+    if matches!(&k.reason, kept::Reason::Family(f) if f.name == "banner") {
+        return push_lines(out, &k.lines);
+    }
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let base = k.lines.first().map_or(0, |l| indent(l));
+    for l in &k.lines {
+        out.push_str(&" ".repeat(depth));
+        out.push_str(&l[base.min(indent(l))..]);
         out.push('\n');
     }
+}
+
+fn push_lines(out: &mut String, lines: &[String]) {
+    for l in lines {
+        out.push_str(l);
+        out.push('\n');
+    }
+}
+
+/// A section's lines at `depth` (one space each), sub-sections nested, kept blocks back
+/// after the line they followed.
+fn section(g: &Grammar, body: &Section, depth: usize, with_kept: bool, out: &mut String) {
+    let mut kept = in_place_order(body)
+        .into_iter()
+        .filter(|_| with_kept)
+        .peekable();
+    for (key, entry) in &body.entries {
+        while let Some(k) = kept.next_if(|k| k.after.as_ref() < Some(key)) {
+            push_block(out, k, depth);
+        }
+        if g.cmd(entry.line.cmd).kind != Kind::Config {
+            continue;
+        }
+        out.push_str(&" ".repeat(depth));
+        out.push_str(&line(g, &entry.line));
+        out.push('\n');
+        if let Some(sub) = &entry.body {
+            section(g, sub, depth + 1, with_kept, out);
+        }
+    }
+    for k in kept {
+        push_block(out, k, depth);
+    }
+}
+
+/// An entry as canonical lines at `depth` (its header, then its section with what it kept),
+/// for keeping an entry the configuration refused.
+pub fn entry_lines(g: &Grammar, entry: &Entry, depth: usize) -> Vec<String> {
+    let mut out = format!("{}{}\n", " ".repeat(depth), line(g, &entry.line));
+    if let Some(body) = &entry.body {
+        section(g, body, depth + 1, true, &mut out);
+    }
+    out.lines().map(String::from).collect()
 }
 
 /// `show running-config`: the IOS header, then the body.
@@ -84,4 +195,35 @@ pub fn show_running_config(body: &str) -> String {
         "Building configuration...\n\nCurrent configuration : {} bytes\n{body}",
         body.len()
     )
+}
+
+/// `show startup-config unapplied`: every kept block in file order, each after a comment
+/// line with where it was read, the section it is in and why it is not applied.
+pub fn unapplied(g: &Grammar, tree: &ConfigTree) -> String {
+    let mut blocks = kept::walk(&tree.root);
+    if blocks.is_empty() {
+        return "Every line of the startup-config is applied\n".into();
+    }
+    blocks.sort_by_key(|(_, k)| k.line);
+    let total: usize = blocks.iter().map(|(_, k)| k.lines.len()).sum();
+    let mut out = format!(
+        "{} of the startup-config {} not applied by cmed (kept, written back by write memory)\n",
+        kept::lines(total),
+        if total == 1 { "is" } else { "are" }
+    );
+    for (path, k) in blocks {
+        let mut at = format!("! line {}", k.line);
+        let mut s = &tree.root;
+        for key in &path {
+            let Some(e) = s.entries.get(key) else { break };
+            at.push_str(&format!(", under {}", line(g, &e.line)));
+            match &e.body {
+                Some(b) => s = b,
+                None => break,
+            }
+        }
+        out.push_str(&format!("{at}: {}\n", k.reason.describe()));
+        push_lines(&mut out, &k.lines);
+    }
+    out
 }

@@ -4,10 +4,12 @@
 //! A line is stored as the tokens it matched, in canonical spelling, so rendering it gives
 //! back an equivalent command. Each line has a key (its command plus the values of the
 //! command's `key` tokens): setting a line replaces the one with the same key, `no` removes
-//! it. `config::build` derives the typed model from this tree.
+//! it. `config::build` derives the typed model from this tree. Each section also keeps the
+//! startup-config lines that were not applied (`config::kept`), so they are written back.
 
 use std::collections::BTreeMap;
 
+use crate::config::kept::KeptBlocks;
 use crate::grammar::graph::{CmdId, Grammar, ModeId};
 use crate::grammar::matcher::{Arg, Matched};
 
@@ -29,6 +31,9 @@ pub struct Line {
     pub args: Vec<Arg>,
     /// Where it was read from, for diagnostics.
     pub origin: Option<Origin>,
+    /// The `no` form of a `default-on` command (`no vad`), stored because it is not the
+    /// default.
+    pub negated: bool,
 }
 
 impl Line {
@@ -38,6 +43,15 @@ impl Line {
             cmd: m.cmd,
             args: m.args.clone(),
             origin,
+            negated: false,
+        }
+    }
+
+    /// The stored `no` form of a `default-on` command.
+    pub fn negated(m: &Matched, origin: Option<Origin>) -> Line {
+        Line {
+            negated: true,
+            ..Line::matched(m, origin)
         }
     }
 
@@ -97,6 +111,9 @@ pub struct Entry {
 pub struct Section {
     /// Lines by key.
     pub entries: BTreeMap<LineKey, Entry>,
+    /// Lines read from a startup-config that were not applied, kept to be written back in
+    /// place (see `config::kept`), in file order.
+    pub kept: KeptBlocks,
 }
 
 /// Path from the root to a section: the keys of the section headers.
@@ -120,7 +137,7 @@ pub fn key_of(g: &Grammar, mode: ModeId, line: &Line) -> LineKey {
     let parts = c
         .key
         .iter()
-        .filter_map(|k| line.args.iter().find(|a| a.tok == *k))
+        .filter_map(|k| line.args.iter().find(|a| k.contains(&a.tok)))
         .map(|a| match a.value.parse::<u64>() {
             Ok(n) => KeyPart::Num(n),
             Err(_) => KeyPart::Text(a.value.to_ascii_lowercase().into()),
@@ -163,8 +180,10 @@ impl ConfigTree {
         let section = self.section_mut(path)?;
         let previous = section.entries.remove(&key);
         let entry = match &previous {
-            // Re-entering a section (`ephone 1` again) keeps the stored header and its origin.
-            Some(p) if opens && p.line.args == line.args => p.clone(),
+            // Re-entering a section (`ephone 1` again, or `ephone-dn 6` without the
+            // `octo-line` it was created with) keeps the stored header and its origin, as IOS
+            // does: leaving out an optional keyword does not change the line type.
+            Some(p) if opens && line.args.iter().all(|a| p.line.args.contains(a)) => p.clone(),
             Some(p) if opens => Entry {
                 line,
                 body: p.body.clone(),

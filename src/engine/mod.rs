@@ -394,8 +394,9 @@ impl Engine {
                     answer: cli_text(&format!("{msg}\n"), true),
                 }),
             },
+            // What is applied, with the startup-config lines kept in place (issue 11).
             Admin::WriteMemory => out.push(Effect::WriteStartup {
-                text: crate::config::running::running_config(&g, &self.running.tree),
+                text: crate::config::running::startup_config(&g, &self.running.tree),
                 reply,
             }),
             Admin::Restart { scope, kind } => {

@@ -69,7 +69,13 @@ fn urls(x: &mut Xml, model: &Model, site: &Site, services: Option<String>, sip: 
     }
     .unwrap_or_else(|| format!("{}/CCMCIP/authenticate.asp", site.http_base()));
     x.leaf("authenticationURL", &auth);
-    x.leaf_opt("directoryURL", t.url_directories.as_deref());
+    // With `directory entry` lines and no `url directories`, the Directories button opens our
+    // local directory.
+    let local = (!t.directory.is_empty()).then(|| format!("{}/localdirectory", site.http_base()));
+    x.leaf_opt(
+        "directoryURL",
+        t.url_directories.as_deref().or(local.as_deref()),
+    );
     x.leaf_opt("idleURL", t.url_idle.as_deref());
     x.leaf_opt("informationURL", t.url_information.as_deref());
     x.leaf_opt("servicesURL", services.as_deref());

@@ -131,7 +131,11 @@ pub fn lookup(model: &Model, logins: &crate::engine::Logins, site: &Site, raw: &
             // An unknown phone then asks for XMLDefault.cnf.xml (reference §1.1).
             None => Lookup::NotFound,
         },
-        Ok(Wanted::Static(path)) => Lookup::Static(path),
+        // `tftp-server flash:FILE alias NAME`: NAME is served from FILE.
+        Ok(Wanted::Static(path)) => match model.tftp_aliases.get(&path) {
+            Some(file) => Lookup::Static(file.clone()),
+            None => Lookup::Static(path),
+        },
     }
 }
 

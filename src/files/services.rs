@@ -1,11 +1,13 @@
 //! Cisco IP Phone Services XML pages for the Services button and Extension Mobility:
-//! `CiscoIPPhoneMenu`, `CiscoIPPhoneInput`, `CiscoIPPhoneText` (provisioning reference §3).
+//! `CiscoIPPhoneMenu`, `CiscoIPPhoneInput`, `CiscoIPPhoneText` (provisioning reference §3),
+//! and the local directory (`CiscoIPPhoneDirectory`) of the Directories button.
 //!
 //! Pure builders; every value is escaped by the writer. The phone shows at most 100 menu
 //! items and 5 input items; our pages stay far below, and texts are kept short (phones cut
 //! text objects around 4000 bytes).
 
 use super::xml::Xml;
+use crate::config::model::Model;
 
 /// A soft key: label, action URL (an HTTP URL or an internal URI such as `Init:Services`),
 /// position 1–4.
@@ -81,6 +83,37 @@ pub fn text(title: &str, prompt: &str, body: &str, keys: &[SoftKey<'_>]) -> Stri
         .leaf("Prompt", prompt)
         .leaf("Text", body);
     soft_keys(&mut x, keys);
+    x.finish()
+}
+
+/// The phones' local directory (`/localdirectory`, the Directories button): the `directory
+/// entry` lines and every named directory number, by name; at most 32 entries, as phones
+/// show no more in one `CiscoIPPhoneDirectory`.
+pub fn local_directory(model: &Model) -> String {
+    let mut entries: Vec<(&str, &str)> = model
+        .telephony
+        .directory
+        .values()
+        .map(|(number, name)| (name.as_str(), number.as_str()))
+        .chain(
+            model
+                .dns
+                .values()
+                .filter_map(|d| Some((d.name.as_deref()?, d.number.as_ref()?.0.as_str()))),
+        )
+        .collect();
+    entries.sort();
+    entries.dedup();
+    let mut x = Xml::new();
+    x.open("CiscoIPPhoneDirectory", &[])
+        .leaf("Title", "Local Directory")
+        .leaf("Prompt", "Select an entry");
+    for (name, number) in entries.into_iter().take(32) {
+        x.open("DirectoryEntry", &[])
+            .leaf("Name", name)
+            .leaf("Telephone", number)
+            .close();
+    }
     x.finish()
 }
 

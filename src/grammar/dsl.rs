@@ -15,7 +15,8 @@
 //! help number "Define E.164 telephone number"     # file-wide help for a token
 //!
 //! cmd "number WORD$number [secondary WORD$secondary]"
-//!   id dn-number                      # the handler
+//!   id dn-number                      # the handler (`accepted`: stored and rendered, no
+//!                                     # effect in cmed yet; `cmed check` lists those lines)
 //!   help $number "Telephone number"   # help for this command's tokens
 //!   impact restart                    # none | regen | restart | reset
 //!   key $tag                          # arguments naming one instance (repeatable lines)
@@ -24,10 +25,11 @@
 //!   kind action                       # config (default in config modes) | action | exec
 //!                                     # | negate | do | exit | end
 //!   level 1                           # available in user EXEC (`Router>`)
+//!   default-on                        # on by default: `no` is stored and rendered (`no vad`)
 //! ```
 //!
 //! Syntax: bare words are keywords; `WORD`, `LINE`, `TEXT`, `H.H.H`, `A.B.C.D`, `HH:MM`,
-//! `HHH:MM`, `BUTTON`, `TARGET`, `PIPE` and `<lo-hi>` are arguments; `[ ]` is optional,
+//! `HHH:MM`, `BUTTON`, `TARGET`, `SIPTARGET`, `PIPE` and `<lo-hi>` are arguments; `[ ]` is optional,
 //! `{a|b}` a choice, `[a|b]` an optional choice; `$name` binds the token or choice before it;
 //! `...` after an argument repeats it.
 
@@ -82,6 +84,8 @@ pub struct CmdDecl {
     pub wide: Vec<String>,
     /// `level`, if given.
     pub level: Option<u8>,
+    /// `default-on`: the command is on by default, so its `no` form is a stored line.
+    pub default_on: bool,
     /// Help given inside the block, by token text (`number`) or binding (`$number`).
     pub help: Vec<(String, String)>,
     /// Line of the `cmd` directive in its file.
@@ -137,6 +141,7 @@ enum Directive {
     Key(Vec<String>),
     Wide(Vec<String>),
     Level(u8),
+    DefaultOn,
 }
 
 fn name(i: &str) -> IResult<&str, &str> {
@@ -154,6 +159,7 @@ fn quoted(i: &str) -> IResult<&str, String> {
 fn directive(i: &str) -> IResult<&str, Directive> {
     let word = |kw: &'static str| preceded((tag(kw), space1), name);
     alt((
+        map((tag("default-on"), space0), |_| Directive::DefaultOn),
         map(word("mode"), |s| Directive::Mode(s.into())),
         map(word("prompt"), |s| Directive::Prompt(s.into())),
         map(word("parent"), |s| Directive::Parent(s.into())),
@@ -241,6 +247,7 @@ pub fn parse_file(file: &str, text: &str) -> Result<FileDecl, DslError> {
                     Directive::Key(v) => c.key = v,
                     Directive::Wide(v) => c.wide = v,
                     Directive::Level(v) => c.level = Some(v),
+                    Directive::DefaultOn => c.default_on = true,
                     _ => unreachable!("handled above"),
                 }
             }

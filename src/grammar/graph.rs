@@ -48,6 +48,60 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../grammar/register-pool.cli"),
     ),
     ("dial-peer.cli", include_str!("../../grammar/dial-peer.cli")),
+    // Accepted into the configuration with no effect in cmed yet (see README).
+    (
+        "dial-peer-pots.cli",
+        include_str!("../../grammar/dial-peer-pots.cli"),
+    ),
+    (
+        "dial-peer-cor.cli",
+        include_str!("../../grammar/dial-peer-cor.cli"),
+    ),
+    (
+        "dial-peer-cor-list.cli",
+        include_str!("../../grammar/dial-peer-cor-list.cli"),
+    ),
+    (
+        "voice-service.cli",
+        include_str!("../../grammar/voice-service.cli"),
+    ),
+    (
+        "voice-service-sip.cli",
+        include_str!("../../grammar/voice-service-sip.cli"),
+    ),
+    (
+        "trusted-list.cli",
+        include_str!("../../grammar/trusted-list.cli"),
+    ),
+    (
+        "voice-class-codec.cli",
+        include_str!("../../grammar/voice-class-codec.cli"),
+    ),
+    (
+        "translation-rule.cli",
+        include_str!("../../grammar/translation-rule.cli"),
+    ),
+    (
+        "translation-profile.cli",
+        include_str!("../../grammar/translation-profile.cli"),
+    ),
+    (
+        "hunt-group.cli",
+        include_str!("../../grammar/hunt-group.cli"),
+    ),
+    (
+        "ephone-hunt.cli",
+        include_str!("../../grammar/ephone-hunt.cli"),
+    ),
+    (
+        "ephone-template.cli",
+        include_str!("../../grammar/ephone-template.cli"),
+    ),
+    (
+        "register-template.cli",
+        include_str!("../../grammar/register-template.cli"),
+    ),
+    ("sip-ua.cli", include_str!("../../grammar/sip-ua.cli")),
 ];
 
 /// Index of a mode in [`Grammar::modes`].
@@ -118,8 +172,9 @@ pub struct Command {
     pub enters: Option<ModeId>,
     /// Impact on phones.
     pub impact: Impact,
-    /// Tokens whose values name one instance of a repeatable line.
-    pub key: Vec<u16>,
+    /// Tokens whose values name one instance of a repeatable line: one group per `key`
+    /// name, holding every token that name binds (the keywords of a choice).
+    pub key: Vec<Vec<u16>>,
     /// How many keywords open the syntax; `no` followed by those alone is complete for a
     /// command without a key (`no hostname`, `no em logout`).
     pub lead: u16,
@@ -127,6 +182,8 @@ pub struct Command {
     pub wide: Vec<u16>,
     /// Lowest privilege level that may run it (1 = `Router>`, 15 = `Router#`).
     pub level: u8,
+    /// On by default: `no …` is stored (and rendered) rather than removing the line.
+    pub default_on: bool,
     /// Tokens, indexed by the NFA edges.
     pub tokens: Vec<Token>,
     /// NFA edges per state; state 0 is the start, [`Command::accept`] the end.
@@ -356,20 +413,24 @@ fn compile_cmd(
         });
     }
     // `key $a` and `wide $a` name bound tokens; resolve them to token indexes.
-    let bound = |names: &[String], what: &str| -> Result<Vec<u16>, String> {
+    // A name binds every token of a choice (`{all|busy}$type`): each of them counts.
+    let bound = |names: &[String], what: &str| -> Result<Vec<Vec<u16>>, String> {
         names
             .iter()
             .map(|n| {
                 let name = n.trim_start_matches('$');
-                tokens
-                    .iter()
-                    .position(|t| t.bind.as_deref() == Some(name))
-                    .map(|i| i as u16)
-                    .ok_or_else(|| format!("{what} {n} is not bound in \"{}\"", c.syntax))
+                let toks: Vec<u16> = (0..tokens.len() as u16)
+                    .filter(|&i| tokens[i as usize].bind.as_deref() == Some(name))
+                    .collect();
+                if toks.is_empty() {
+                    Err(format!("{what} {n} is not bound in \"{}\"", c.syntax))
+                } else {
+                    Ok(toks)
+                }
             })
             .collect()
     };
-    let wide = bound(&c.wide, "wide")?;
+    let wide = bound(&c.wide, "wide")?.concat();
     let key = bound(&c.key, "key")?;
     Ok(Command {
         handler,
@@ -381,6 +442,7 @@ fn compile_cmd(
         key,
         wide,
         level: c.level.unwrap_or(15),
+        default_on: c.default_on,
         lead: c
             .elems
             .iter()

@@ -39,6 +39,7 @@ handlers! {
     ConfigureTerminal = "configure-terminal",
     ShowRunningConfig = "show-running-config",
     ShowStartupConfig = "show-startup-config",
+    ShowStartupUnapplied = "show-startup-unapplied",
     ShowTftpBindings = "show-tftp-bindings",
     ShowTftpStatistics = "show-tftp-statistics",
     DebugTftpEvents = "debug-tftp-events",
@@ -61,6 +62,8 @@ handlers! {
     DebugVoiceRegisterEvents = "debug-voice-register-events",
     WriteMemory = "write-memory",
     CopyRunStart = "copy-run-start",
+    // Accepted into the configuration and rendered back, with no effect in cmed yet.
+    Accepted = "accepted",
     // in every configuration mode
     Exit = "exit",
     End = "end",
@@ -80,6 +83,7 @@ handlers! {
     VoiceLogoutProfile = "voice-logout-profile",
     VoiceUserProfile = "voice-user-profile",
     DialPeerVoice = "dial-peer-voice",
+    TftpServer = "tftp-server",
     // telephony-service
     TelMaxEphones = "tel-max-ephones",
     TelMaxDn = "tel-max-dn",
@@ -102,6 +106,7 @@ handlers! {
     TelEmLoginType = "tel-em-login-type",
     TelEmLockout = "tel-em-lockout",
     TelCreateCnfFiles = "tel-create-cnf-files",
+    TelDirectoryEntry = "tel-directory-entry",
     TelResetAll = "tel-reset-all",
     TelRestartAll = "tel-restart-all",
     // ephone-dn

@@ -154,7 +154,9 @@ fn is_complete(g: &Grammar, t: &Thread, negate: bool) -> bool {
     if c.key.is_empty() {
         t.args.len() >= c.lead as usize && c.lead > 0
     } else {
-        c.key.iter().all(|k| t.args.iter().any(|a| a.tok == *k))
+        c.key
+            .iter()
+            .all(|k| t.args.iter().any(|a| k.contains(&a.tok)))
     }
 }
 
@@ -435,9 +437,19 @@ pub fn match_with_fallback(g: &Grammar, ctx: Ctx, line: &str) -> (Outcome, ModeI
         Outcome::Invalid { at } => (0, *at),
         Outcome::Empty | Outcome::Matched(_) => (3, 0),
     };
+    // Whether the line's first word is its command's keyword in full: `ephone 2` typed in
+    // `(config-ephone)#` is the global `ephone`, not an abbreviated `ephone-template 2`.
+    let first = line.split_whitespace().next().unwrap_or("");
+    let exact = |o: &Outcome| match o {
+        Outcome::Matched(m) => g.cmd(m.prefix.unwrap_or(m.cmd)).tokens[0]
+            .kind
+            .keyword()
+            .is_some_and(|k| k.eq_ignore_ascii_case(first)),
+        _ => false,
+    };
     let mut best = (match_line(g, ctx, line), ctx.mode);
     let mut mode = ctx.mode;
-    while !matches!(best.0, Outcome::Matched(_) | Outcome::Empty) {
+    while !exact(&best.0) && !matches!(best.0, Outcome::Empty) {
         let Some(parent) = g.modes[mode]
             .parent
             .filter(|p| !g.modes[*p].prompt.is_empty())
@@ -452,7 +464,12 @@ pub fn match_with_fallback(g: &Grammar, ctx: Ctx, line: &str) -> (Outcome, ModeI
             },
             line,
         );
-        if progress(&o) > progress(&best.0) {
+        if matches!(best.0, Outcome::Matched(_)) {
+            // Matched here with an abbreviation: only a parent's exact keyword wins over it.
+            if exact(&o) {
+                best = (o, parent);
+            }
+        } else if progress(&o) > progress(&best.0) {
             best = (o, parent);
         }
         mode = parent;

@@ -31,6 +31,8 @@ pub enum TokenKind {
     Button,
     /// `TARGET`: a dial-peer session target, `ipv4:A.B.C.D[:port]`.
     Target,
+    /// `SIPTARGET`: a SIP server, `ipv4:A.B.C.D[:port]` or `dns:HOST[:port]`.
+    SipTarget,
     /// `PIPE`: the `|` that starts an output filter.
     Pipe,
 }
@@ -69,6 +71,7 @@ impl TokenKind {
             "HHH:MM" => TokenKind::Duration,
             "BUTTON" => TokenKind::Button,
             "TARGET" => TokenKind::Target,
+            "SIPTARGET" => TokenKind::SipTarget,
             "PIPE" => TokenKind::Pipe,
             _ => {
                 if let Some((lo, hi)) = text
@@ -98,6 +101,7 @@ impl TokenKind {
             TokenKind::Duration => "HHH:MM".into(),
             TokenKind::Button => "BUTTON".into(),
             TokenKind::Target => "ipv4:A.B.C.D".into(),
+            TokenKind::SipTarget => "ipv4:A.B.C.D|dns:HOST".into(),
             TokenKind::Pipe => "|".into(),
         }
     }
@@ -140,6 +144,24 @@ impl TokenKind {
             TokenKind::Time => fit_hours(word, 24),
             TokenKind::Duration => fit_hours(word, 168),
             TokenKind::Button => fit_button(word),
+            TokenKind::SipTarget => match word.get(..4) {
+                Some(p) if p.eq_ignore_ascii_case("dns:") => {
+                    let host = word[4..].split(':').next().unwrap_or("");
+                    let ok = !host.is_empty()
+                        && host
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
+                    let port_ok = word[4..]
+                        .split_once(':')
+                        .is_none_or(|(_, p)| p.parse::<u16>().is_ok_and(|p| p > 0));
+                    if ok && port_ok {
+                        Fit::Yes(TYPED)
+                    } else {
+                        Fit::No { good: 4 }
+                    }
+                }
+                _ => TokenKind::Target.fit(word),
+            },
             TokenKind::Target => match word.get(..5) {
                 Some(p) if p.eq_ignore_ascii_case("ipv4:") => {
                     let rest = &word[5..];
@@ -328,6 +350,15 @@ mod tests {
         );
         assert_eq!(TokenKind::Target.fit("ipv4:127.0.0.1"), Fit::Yes(TYPED));
         assert_eq!(TokenKind::Target.fit("ipv6:1"), Fit::No { good: 3 });
+        assert_eq!(
+            TokenKind::SipTarget.fit("dns:sip.example.net"),
+            Fit::Yes(TYPED)
+        );
+        assert_eq!(
+            TokenKind::SipTarget.fit("ipv4:10.0.0.1:5060"),
+            Fit::Yes(TYPED)
+        );
+        assert_eq!(TokenKind::SipTarget.fit("dns:"), Fit::No { good: 4 });
         assert_eq!(TokenKind::Mac.canonical("000d.edab.3566"), "000D.EDAB.3566");
         assert_eq!(TokenKind::Range(1, 9).canonical("007"), "7");
     }

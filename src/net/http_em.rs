@@ -1,5 +1,6 @@
 //! The phone service pages on `ip http port` (axum): the Services menu, Extension Mobility
-//! login and logout, password change, and the authentication URL phones call back.
+//! login and logout, password change, the authentication URL phones call back, and the local
+//! directory (`directory entry`) of the Directories button.
 //!
 //! Thin: each handler reads the query, asks the engine (`EngineHandle::em`) or reads the
 //! published snapshot, and renders the answer with `files::services`. Answers are
@@ -95,6 +96,7 @@ pub async fn serve(
             get(authenticate_get).post(authenticate_post),
         )
         .route("/emservice/EMServiceServlet", axum::routing::post(em_api))
+        .route("/localdirectory", get(local_directory))
         .with_state(state);
     let service = app.into_make_service_with_connect_info::<SocketAddr>();
     if let Err(e) = axum::serve(listener, service).await {
@@ -175,6 +177,11 @@ async fn services_menu(State(s): Shared, Query(q): Params) -> Response {
         ));
     }
     xml(services::menu("Services", "Select a service", &items))
+}
+
+/// `GET /localdirectory`: the Directories button's local directory.
+async fn local_directory(State(s): Shared) -> Response {
+    xml(services::local_directory(&s.engine.snapshot().model))
 }
 
 /// `GET /emapp/EMAppServlet?device=SEP…[&action=login&userid=…&password=…|&action=logout]`.

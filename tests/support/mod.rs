@@ -30,7 +30,12 @@ impl Console {
         let g = Grammar::embedded();
         let loaded = load::load(&g, config);
         assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
-        let running = Running::new(&g, loaded.tree, Some(config.to_string()));
+        Console::on(Running::new(&g, loaded.tree, Some(config.to_string())))
+    }
+
+    /// A console on a running configuration as loaded (kept lines and all).
+    pub fn on(running: Running) -> Console {
+        let g = Grammar::embedded();
         let engine = Engine::new(std::sync::Arc::new(Grammar::embedded()), running);
         let core = Core::new(engine, Box::new(MemStore::new()), Box::new(|_| Ok(())));
         let s = VtySession::new(&g, 15, "console");

@@ -172,6 +172,7 @@ impl Builder<'_> {
                 Handler::Hostname,
                 Handler::IpHttpServer,
                 Handler::IpHttpPort,
+                Handler::TftpServer,
                 Handler::TelephonyService,
             ][..],
             &[Handler::VoiceRegisterGlobal],
@@ -204,6 +205,7 @@ impl Builder<'_> {
                         self.m.http_port = num(entry.line.get(self.g, "port"));
                         Ok(())
                     }
+                    Handler::TftpServer => self.tftp_server(&entry.line),
                     Handler::TelephonyService => {
                         self.telephony(&path, &body);
                         Ok(())
@@ -239,6 +241,10 @@ impl Builder<'_> {
     ) {
         for (key, entry) in &body.entries {
             let h = self.g.cmd(entry.line.cmd).handler;
+            if h == Handler::Accepted {
+                // Kept and rendered; nothing in the model reads it yet.
+                continue;
+            }
             if let Err(msg) = f(self, h, &entry.line) {
                 self.fail(path, key, &entry.line, msg);
             }

@@ -55,7 +55,8 @@ impl Builder<'_> {
                 Handler::DnCallForward | Handler::DnCallForwardNoan => {
                     call_forward(&mut dn.forward, g, l)?
                 }
-                Handler::DnHuntstop => dn.huntstop = true,
+                // `no huntstop` is stored (huntstop is on by default in CME).
+                Handler::DnHuntstop => dn.huntstop = !l.negated,
                 other => return Err(format!("% {} is not an ephone-dn command", other.id())),
             }
             Ok(())

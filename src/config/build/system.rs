@@ -103,6 +103,11 @@ impl Builder<'_> {
                     t.em.lockout = Some((num(l.get(g, "attempts")), num(l.get(g, "minutes"))))
                 }
                 Handler::TelCreateCnfFiles => t.create_cnf_files = true,
+                Handler::TelDirectoryEntry => {
+                    let number = check_number(l.get(g, "number").unwrap_or(""))?.0;
+                    let name = l.get(g, "name").unwrap_or("").to_string();
+                    t.directory.insert(num(l.get(g, "tag")), (number, name));
+                }
                 other => {
                     return Err(format!(
                         "% {} is not a telephony-service command",
@@ -147,6 +152,27 @@ impl Builder<'_> {
         });
     }
 
+    /// `tftp-server flash:DIR/FILE [alias NAME]`: with an alias, a request for NAME is served
+    /// the file DIR/FILE of `--tftp-root` (the router's flash is that directory).
+    pub(super) fn tftp_server(&mut self, l: &Line) -> Check<()> {
+        let g = self.g;
+        let file = l.get(g, "file").unwrap_or("");
+        let path = file
+            .split_once(':')
+            .map_or(file, |(_, p)| p)
+            .replace('\\', "/");
+        let path = path.trim_start_matches('/').to_string();
+        if path.is_empty() || path.split('/').any(|p| p == ".." || p.is_empty()) {
+            return Err(format!(
+                "% Invalid file {file}: a path under the TFTP root, for example flash:SCCP45.9-4-2SR3-1S.loads"
+            ));
+        }
+        if let Some(alias) = l.get(g, "alias") {
+            self.m.tftp_aliases.insert(alias.to_string(), path);
+        }
+        Ok(())
+    }
+
     pub(super) fn dial_peer(
         &mut self,
         path: &[LineKey],
@@ -160,9 +186,12 @@ impl Builder<'_> {
             match h {
                 Handler::DpDescription => d.description = l.get(g, "text").map(String::from),
                 Handler::DpDestinationPattern => {
-                    d.pattern = Some(check_number(l.get(g, "pattern").unwrap_or(""))?.0)
+                    d.pattern = Some(check_pattern(l.get(g, "pattern").unwrap_or(""))?)
                 }
                 Handler::DpSessionProtocol => d.sipv2 = true,
+                Handler::DpSessionTarget if l.get(g, "target") == Some("sip-server") => {
+                    d.sip_server = true
+                }
                 Handler::DpSessionTarget => {
                     let t = l.get(g, "target").unwrap_or("").trim_start_matches("ipv4:");
                     let (ip, port) = t.split_once(':').unwrap_or((t, "5060"));
@@ -174,5 +203,68 @@ impl Builder<'_> {
         });
         self.m.dial_peers.insert(DialPeerTag(tag), d);
         Ok(())
+    }
+}
+
+/// Checks an IOS `destination-pattern`: digits, `*`, `#`, `.` (any digit), `[..]` sets with
+/// ranges and lists (`9[1-7,9]......`, `[^0]`), `%`, `+` and `?` after an element, a leading
+/// `+` or `^`, a trailing `T` or `$`. Up to 32 characters.
+pub(super) fn check_pattern(p: &str) -> Check<String> {
+    let bad = |why: &str| Err(format!("% Invalid destination-pattern {p}: {why}"));
+    if p.is_empty() || p.len() > 32 {
+        return bad("use 1 to 32 characters");
+    }
+    let body = p.strip_prefix(['+', '^']).unwrap_or(p);
+    let body = body.strip_suffix(['T', 't', '$']).unwrap_or(body);
+    let mut chars = body.chars().peekable();
+    let mut elements = 0;
+    while let Some(c) = chars.next() {
+        match c {
+            '0'..='9' | '*' | '#' | '.' | ',' => elements += 1,
+            '%' | '+' | '?' if elements > 0 => {}
+            '[' => {
+                let mut set = String::new();
+                loop {
+                    match chars.next() {
+                        Some(']') => break,
+                        Some(c) if c.is_ascii_digit() || "-,^*#".contains(c) => set.push(c),
+                        _ => return bad("a [ ] set takes digits, ranges and commas"),
+                    }
+                }
+                if set.trim_start_matches('^').is_empty() {
+                    return bad("empty [ ] set");
+                }
+                elements += 1;
+            }
+            _ => return bad("unexpected character"),
+        }
+    }
+    if elements == 0 && !p.ends_with(['T', 't']) {
+        return bad("no digits");
+    }
+    Ok(p.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_pattern;
+
+    #[test]
+    fn destination_patterns_take_ios_sets_and_ranges() {
+        for ok in [
+            "9[1-7,9]......",
+            "3003[012]..",
+            "[2-9]...",
+            "9T",
+            "+1408.......",
+            "5...",
+            "[^0]..",
+            "1234$",
+        ] {
+            assert!(check_pattern(ok).is_ok(), "{ok}");
+        }
+        for bad in ["9[1-7", "[]..", "12a4", ""] {
+            assert!(check_pattern(bad).is_err(), "{bad}");
+        }
     }
 }
