@@ -334,7 +334,8 @@ fn exec_command(
             s.pending = Some(Pending::CopyDestination);
             Reply::text("Destination filename [startup-config]? ")
         }
-        h @ (Handler::ShowTftpBindings
+        h @ (Handler::ShowDebugging
+        | Handler::ShowTftpBindings
         | Handler::ShowTftpStatistics
         | Handler::ShowEphone
         | Handler::ShowEphoneSummary
@@ -351,6 +352,8 @@ fn exec_command(
         | Handler::DebugEphoneRegister
         | Handler::DebugEphoneDetail
         | Handler::DebugEphoneEm
+        | Handler::DebugCcsipMessages
+        | Handler::DebugVoiceRegisterEvents
         | Handler::UndebugAll) => match live.debug(h, true) {
             Some(text) => Reply::text(text),
             None => Reply::err("% The phone servers are not running\n"),
