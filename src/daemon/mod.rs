@@ -129,6 +129,10 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
     for d in &loaded.diagnostics {
         eprint!("{}", d.render(&name));
     }
+    // What cmed keeps without applying (a router's interfaces, DHCP …), once per family.
+    for f in &loaded.families {
+        eprintln!("{name}: {}", f.render());
+    }
     tracing::info!(
         file = %name,
         ephones = loaded.model.ephones.len(),
