@@ -435,8 +435,14 @@ fn request(
             let (sip, engine) = (sip.clone(), engine.clone());
             tokio::spawn(async move {
                 let tag = sip.tag();
+                let device = req.device;
                 let (status, bytes) = match engine.sip_register(req).await {
-                    Ok(o) => (status_of(&o), render(&m, source, &tag, &o, unix_now())),
+                    Ok(o) => {
+                        if Flags::on(&sip.debug.voice_register_events) {
+                            tracing::info!(target: "cmed::debug::voice_register", peer = %source, device = ?device, outcome = ?o, "REGISTER");
+                        }
+                        (status_of(&o), render(&m, source, &tag, &o, unix_now()))
+                    }
                     Err(_) => (
                         503,
                         Response::to(&m, source, 503, "Service Unavailable", &tag).finish(),
