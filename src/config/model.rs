@@ -27,6 +27,9 @@ pub struct Model {
     pub ephones: BTreeMap<EphoneTag, Ephone>,
     /// `voice register global`.
     pub register: RegisterGlobal,
+    /// `voice service voip` / `sip` / `registrar server expires max M min N`: the bounds
+    /// of SIP registration intervals, when configured.
+    pub registrar_expires: Option<(u32, u32)>,
     /// `voice register dn N`.
     pub reg_dns: BTreeMap<RegDnTag, RegisterDn>,
     /// `voice register pool N`.
@@ -137,6 +140,7 @@ impl Default for Model {
             dns: BTreeMap::new(),
             ephones: BTreeMap::new(),
             register: RegisterGlobal::default(),
+            registrar_expires: None,
             reg_dns: BTreeMap::new(),
             pools: BTreeMap::new(),
             logout_profiles: BTreeMap::new(),

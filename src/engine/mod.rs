@@ -488,7 +488,7 @@ impl Engine {
                 let Some((uri, asked)) = list.into_iter().next() else {
                     return Outcome::BadRequest("no contact");
                 };
-                match registrar::interval(asked, r.expires) {
+                match registrar::interval(asked, r.expires, m.registrar_expires) {
                     Err(min) => Outcome::IntervalTooBrief { min },
                     Ok(0) => {
                         self.devices.unbind_sip(&device);

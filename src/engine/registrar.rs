@@ -161,13 +161,19 @@ pub fn find_pool(
 
 /// The interval a contact gets: its own `expires`, else the `Expires` header, else our
 /// default; above the maximum it is lowered (RFC 3261 §10.3 step 7), below the minimum it is
-/// refused with 423 (`Err(min)`); 0 means removal.
-pub fn interval(contact: Option<u32>, header: Option<u32>) -> Result<u32, u32> {
-    let asked = contact.or(header).unwrap_or(EXPIRES_DEFAULT);
+/// refused with 423 (`Err(min)`); 0 means removal. `bounds` are `registrar server expires
+/// max M min N`, else IOS's defaults.
+pub fn interval(
+    contact: Option<u32>,
+    header: Option<u32>,
+    bounds: Option<(u32, u32)>,
+) -> Result<u32, u32> {
+    let (max, min) = bounds.unwrap_or((EXPIRES_MAX, EXPIRES_MIN));
+    let asked = contact.or(header).unwrap_or(EXPIRES_DEFAULT.min(max));
     match asked {
         0 => Ok(0),
-        e if e < EXPIRES_MIN => Err(EXPIRES_MIN),
-        e => Ok(e.min(EXPIRES_MAX)),
+        e if e < min => Err(min),
+        e => Ok(e.min(max)),
     }
 }
 
@@ -177,10 +183,15 @@ mod tests {
 
     #[test]
     fn intervals_are_bounded_as_ios_does() {
-        assert_eq!(interval(None, None), Ok(3600));
-        assert_eq!(interval(None, Some(7200)), Ok(3600));
-        assert_eq!(interval(Some(120), Some(7200)), Ok(120));
-        assert_eq!(interval(Some(0), Some(3600)), Ok(0));
-        assert_eq!(interval(None, Some(30)), Err(60));
+        assert_eq!(interval(None, None, None), Ok(3600));
+        assert_eq!(interval(None, Some(7200), None), Ok(3600));
+        assert_eq!(interval(Some(120), Some(7200), None), Ok(120));
+        assert_eq!(interval(Some(0), Some(3600), None), Ok(0));
+        assert_eq!(interval(None, Some(30), None), Err(60));
+        // `registrar server expires max 600 min 120`.
+        let b = Some((600, 120));
+        assert_eq!(interval(None, None, b), Ok(600));
+        assert_eq!(interval(Some(3600), None, b), Ok(600));
+        assert_eq!(interval(Some(90), None, b), Err(120));
     }
 }

@@ -64,6 +64,10 @@ handlers! {
     CopyRunStart = "copy-run-start",
     // Accepted into the configuration and rendered back, with no effect in cmed yet.
     Accepted = "accepted",
+    // voice service voip / sip
+    VoiceServiceVoip = "voice-service-voip",
+    VoiceServiceSip = "voice-service-sip",
+    SipRegistrarServer = "sip-registrar-server",
     // in every configuration mode
     Exit = "exit",
     End = "end",

@@ -174,6 +174,7 @@ impl Builder<'_> {
                 Handler::IpHttpPort,
                 Handler::TftpServer,
                 Handler::TelephonyService,
+                Handler::VoiceServiceVoip,
             ][..],
             &[Handler::VoiceRegisterGlobal],
             &[Handler::EphoneDn, Handler::VoiceRegisterDn],
@@ -206,6 +207,10 @@ impl Builder<'_> {
                         Ok(())
                     }
                     Handler::TftpServer => self.tftp_server(&entry.line),
+                    Handler::VoiceServiceVoip => {
+                        self.voice_service(&path, &body);
+                        Ok(())
+                    }
                     Handler::TelephonyService => {
                         self.telephony(&path, &body);
                         Ok(())

@@ -119,6 +119,39 @@ impl Builder<'_> {
         });
     }
 
+    /// `voice service voip`: of its settings only `sip` / `registrar server` has an effect.
+    pub(super) fn voice_service(&mut self, path: &[LineKey], body: &Section) {
+        let g = self.g;
+        for (key, entry) in &body.entries {
+            if g.cmd(entry.line.cmd).handler != Handler::VoiceServiceSip {
+                continue;
+            }
+            let mut sub = path.to_vec();
+            sub.push(key.clone());
+            let inner = entry.body.clone().unwrap_or_default();
+            self.lines(&sub, &inner, |b, h, l| match h {
+                Handler::SipRegistrarServer => {
+                    let max = l.get(g, "max").map(|v| num(Some(v)));
+                    let min = l.get(g, "min").map(|v| num(Some(v)));
+                    b.m.registrar_expires = match (max, min) {
+                        (Some(max), Some(min)) if min > max => {
+                            return Err(format!(
+                                "% registrar server expires min {min} is above max {max}"
+                            ));
+                        }
+                        (Some(max), Some(min)) => Some((max, min)),
+                        _ => None,
+                    };
+                    Ok(())
+                }
+                other => Err(format!(
+                    "% {} is not a voice service sip command",
+                    other.id()
+                )),
+            });
+        }
+    }
+
     pub(super) fn register_global(&mut self, path: &[LineKey], body: &Section) {
         self.m.register.present = true;
         let g = self.g;
