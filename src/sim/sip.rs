@@ -343,13 +343,21 @@ pub fn answer(m: &Message, source: SocketAddr, to_tag: &str) -> Option<(Incoming
 }
 
 /// A UDP socket bound to the address that routes to `server` (so the Contact and Via name a
-/// reachable address) and connected to it: an ICMP port-unreachable then shows as
-/// `ConnectionRefused` instead of a silent wait. Receive buffer raised for storms.
-pub async fn socket_to(server: SocketAddr) -> Result<UdpSocket, SimError> {
+/// reachable address), with its receive buffer raised for storms. `connected`: only
+/// `server` may answer, and an ICMP port-unreachable shows as `ConnectionRefused` instead of
+/// a silent wait (a storm wants that); unconnected, requests from any address arrive, as a
+/// phone takes a NOTIFY from wherever the registrar sends it.
+pub async fn socket_to(server: SocketAddr, connected: bool) -> Result<UdpSocket, SimError> {
     let any = match server {
         SocketAddr::V4(_) => SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
         SocketAddr::V6(_) => SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), 0),
     };
+    // The source address the kernel picks for `server`: Via and Contact must name it, not
+    // the unspecified address.
+    let route = std::net::UdpSocket::bind(any)?;
+    route.connect(server)?;
+    let ip = route.local_addr()?.ip();
+    drop(route);
     let s = socket2::Socket::new(
         socket2::Domain::for_address(server),
         socket2::Type::DGRAM,
@@ -358,9 +366,11 @@ pub async fn socket_to(server: SocketAddr) -> Result<UdpSocket, SimError> {
     // Best effort: the kernel caps it at net.core.rmem_max.
     let _ = s.set_recv_buffer_size(4 << 20);
     s.set_nonblocking(true)?;
-    s.bind(&any.into())?;
+    s.bind(&SocketAddr::new(ip, 0).into())?;
     let sock = UdpSocket::from_std(s.into())?;
-    sock.connect(server).await?;
+    if connected {
+        sock.connect(server).await?;
+    }
     Ok(sock)
 }
 
@@ -368,7 +378,8 @@ fn is_refused(e: &std::io::Error) -> bool {
     e.kind() == std::io::ErrorKind::ConnectionRefused
 }
 
-/// One phone on its own socket.
+/// One phone on its own (unconnected) socket: it sends to its registrar and takes requests
+/// from anyone.
 pub struct Ua {
     sock: UdpSocket,
     /// The local address (in Via and Contact).
@@ -385,7 +396,7 @@ pub struct Ua {
 impl Ua {
     /// Opens the phone's socket towards its server.
     pub async fn new(phone: SipPhone) -> Result<Ua, SimError> {
-        let sock = socket_to(phone.server).await?;
+        let sock = socket_to(phone.server, false).await?;
         let local = sock.local_addr()?;
         Ok(Ua {
             sock,
@@ -398,42 +409,41 @@ impl Ua {
     }
 
     /// Registers (or refreshes): REGISTER, the challenge answered if one comes, until a final
-    /// answer or `timeout` (then [`SimError::Timeout`]; a refused port is
-    /// [`SimError::Io`] with `ConnectionRefused`).
+    /// answer or `timeout` (then [`SimError::Timeout`]: nothing answered).
     pub async fn register(&mut self, timeout: Duration) -> Result<Registered, SimError> {
         let end = Instant::now() + timeout.min(TIMER_F);
         let mut out = self.phone.register(self.local);
         let mut interval = T1;
-        self.sock.send(&out).await?;
+        self.sock.send_to(&out, self.phone.server).await?;
         let mut resend = Instant::now() + interval;
         let mut buf = vec![0u8; msg::MAX_MESSAGE];
         loop {
             let wake = resend.min(end);
-            let got = tokio::time::timeout_at(wake.into(), self.sock.recv(&mut buf)).await;
+            let got = tokio::time::timeout_at(wake.into(), self.sock.recv_from(&mut buf)).await;
             match got {
                 Err(_) if Instant::now() >= end => {
                     return Err(SimError::Timeout("a final response to REGISTER"));
                 }
                 Err(_) => {
-                    self.sock.send(&out).await?;
+                    self.sock.send_to(&out, self.phone.server).await?;
                     self.retransmissions += 1;
                     interval = (interval * 2).min(T2);
                     resend = Instant::now() + interval;
                 }
                 Ok(Err(e)) => return Err(SimError::Io(e)),
-                Ok(Ok(n)) => {
+                Ok(Ok((n, from))) => {
                     let Ok(m) = msg::parse(&buf[..n]) else {
                         continue; // a real phone drops what it cannot parse
                     };
                     if m.is_request() {
-                        self.serve(&m).await?;
+                        self.serve(&m, from).await?;
                         continue;
                     }
                     match self.phone.on_response(&m, self.local) {
                         Outcome::Ignore => {}
                         Outcome::Send(next) => {
                             out = next;
-                            self.sock.send(&out).await?;
+                            self.sock.send_to(&out, self.phone.server).await?;
                             interval = T1;
                             resend = Instant::now() + interval;
                         }
@@ -447,9 +457,11 @@ impl Ua {
         }
     }
 
-    async fn serve(&mut self, m: &Message) -> Result<(), SimError> {
-        if let Some((inc, bytes)) = answer(m, self.phone.server, &self.to_tag) {
-            self.sock.send(&bytes).await?;
+    /// Answers a request from `from` (back to where it came from: RFC 3261 §18.2.2 would
+    /// use its Via, which for a registrar on UDP is the same address).
+    async fn serve(&mut self, m: &Message, from: SocketAddr) -> Result<(), SimError> {
+        if let Some((inc, bytes)) = answer(m, from, &self.to_tag) {
+            self.sock.send_to(&bytes, from).await?;
             self.incoming.push(inc);
         }
         Ok(())
@@ -463,17 +475,16 @@ impl Ua {
         }
         let mut buf = vec![0u8; msg::MAX_MESSAGE];
         loop {
-            let n = match tokio::time::timeout_at(until.into(), self.sock.recv(&mut buf)).await {
+            let got = tokio::time::timeout_at(until.into(), self.sock.recv_from(&mut buf)).await;
+            let (n, from) = match got {
                 Err(_) => return Ok(None),
-                // Nothing listens any more (restart): keep waiting, the caller re-registers.
-                Ok(Err(e)) if is_refused(&e) => continue,
                 Ok(Err(e)) => return Err(SimError::Io(e)),
-                Ok(Ok(n)) => n,
+                Ok(Ok(got)) => got,
             };
             if let Ok(m) = msg::parse(&buf[..n])
                 && m.is_request()
             {
-                self.serve(&m).await?;
+                self.serve(&m, from).await?;
                 return Ok(self.incoming.pop());
             }
         }
@@ -531,7 +542,7 @@ pub async fn storm(
     let end = start + deadline;
     let mut tasks = Vec::new();
     for g in groups {
-        let sock = socket_to(server).await?;
+        let sock = socket_to(server, true).await?;
         tasks.push(tokio::spawn(storm_socket(sock, g, window.max(1), end)));
     }
     let mut total = StormReport::default();
