@@ -19,8 +19,9 @@
 #     closed loop: `-r 100000 -l LIMIT` (at most LIMIT registrations in flight), DURATION s;
 #     open loop:   `-r RATE` (new registrations per second), DURATION s;
 #   and reads the final cumulative line of sipp's `-trace_stat` CSV: successful and failed
-#   registrations (one sipp "call" = one whole digest registration), the rate, and the
-#   retransmissions;
+#   registrations (one sipp "call" = one whole digest registration), the rate, the
+#   retransmissions and the mean REGISTER-to-200 time; then (STORM=1) registers all POOLS
+#   phones at once with `cmed-sip-phone storm` (time until every one has its 200, p95);
 # - prints a table with the cmed/Kamailio ratio.
 #
 # Until cmed has its SIP listener nothing answers on its port: the script says so ("cmed: no
@@ -28,7 +29,8 @@
 # status 0 whatever the figures (a benchmark, not a test); 2 when the setup failed.
 #
 # Environment: DURATION (20 s per load), RATE (5000 REGISTER/s), LIMIT (200 in flight),
-# POOLS (10000 users/pools), KAM_CHILDREN (2 UDP workers, as in the anchor). sipp, the
+# POOLS (10000 users/pools), KAM_CHILDREN (2 UDP workers, as in the anchor), STORM (1: also
+# the cmed-sip-phone storm; 0: sipp only). sipp, the
 # servers and anything else running share the machine's CPUs: the figures are comparative,
 # and only meaningful on an otherwise idle machine.
 set -euo pipefail
@@ -40,6 +42,7 @@ RATE=${RATE:-5000}
 LIMIT=${LIMIT:-200}
 POOLS=${POOLS:-10000}
 KAM_CHILDREN=${KAM_CHILDREN:-2}
+STORM=${STORM:-1}
 
 die() {
     echo "bench-sip: $*" >&2
@@ -51,6 +54,7 @@ die() {
 [[ $LIMIT =~ ^[1-9][0-9]{0,4}$ ]] || die "LIMIT must be a number from 1 to 99999"
 [[ $POOLS =~ ^[1-9][0-9]{0,4}$ ]] && ((POOLS <= 10000)) || die "POOLS must be a number from 1 to 10000"
 [[ $KAM_CHILDREN =~ ^[1-9][0-9]?$ ]] || die "KAM_CHILDREN must be a number from 1 to 99"
+[[ $STORM =~ ^[01]$ ]] || die "STORM must be 0 or 1"
 
 # ---------------------------------------------------------------- tools
 # "debian-package:command": a package is installed only when its command is missing (Debian
@@ -326,7 +330,7 @@ load() {
 }
 
 # bench NAME PID ADDR: memory, both loads, memory again, for a server that answered.
-declare -A MEM_BEFORE MEM_AFTER
+declare -A MEM_BEFORE MEM_AFTER STORMS
 bench() {
     local name=$1 pid=$2 addr=$3 rss pss n
     read -r rss pss n < <(mem "$pid")
@@ -336,6 +340,13 @@ bench() {
     kill -0 "$pid" 2>/dev/null || { echo "bench-sip: $name went away during the closed loop" >&2; return 1; }
     load "$name" "$addr" open
     kill -0 "$pid" 2>/dev/null || { echo "bench-sip: $name went away during the open loop" >&2; return 1; }
+    if ((STORM)); then
+        echo "==> $name, storm: cmed-sip-phone storm --server $addr --count $POOLS --deadline 60"
+        STORMS[$name]=$(timeout 120 "$SIPPHONE" storm --server "$addr" --count "$POOLS" --deadline 60 2>&1 |
+            grep -m 1 '^storm:' || true)
+        echo "    ${STORMS[$name]:-no storm: line from cmed-sip-phone}"
+        kill -0 "$pid" 2>/dev/null || { echo "bench-sip: $name went away during the storm" >&2; return 1; }
+    fi
     read -r rss pss n < <(mem "$pid")
     MEM_AFTER[$name]="$(mb "$rss") MB RSS, $(mb "$pss") MB PSS over $n processes"
     echo "$name after:  ${MEM_AFTER[$name]}"
@@ -398,6 +409,13 @@ else
     3) echo "cmed: no SIP listener answered on $CMED_ADDR (UDP); no cmed figures" ;;
     *) echo "cmed: the SIP listener on $CMED_ADDR answered but did not register sip1 (see the probe above); no cmed figures" ;;
     esac
+    if [[ -z $CMED_OK ]]; then
+        # What the daemon said about SIP, to tell a missing listener from a misconfigured one.
+        said=$(sed 's/\x1b\[[0-9;]*m//g' "$TMP/cmed.log" | grep -E -m 5 'SIP|[^-]sip[ _:=]' | cut -c1-200 || true)
+        echo "${said:-nothing about SIP}" | sed 's/^/  cmed log: /'
+        read -r rss pss n < <(mem "$CMED_PID")
+        MEM_BEFORE[cmed]="$(mb "$rss") MB RSS with $POOLS pools loaded"
+    fi
 fi
 if [[ -n $CMED_OK ]]; then
     bench cmed "$CMED_PID" "$CMED_ADDR" || true
@@ -422,5 +440,10 @@ done
 for name in kamailio cmed; do
     echo "$name memory before: ${MEM_BEFORE[$name]:--}; after: ${MEM_AFTER[$name]:--}"
 done
+if ((STORM)); then
+    for name in kamailio cmed; do
+        echo "$name ${STORMS[$name]:-storm: -}"
+    done
+fi
 [[ -n $CMED_OK ]] || echo "cmed: not measured (no SIP listener answered on $CMED_ADDR)"
 exit 0
