@@ -36,6 +36,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+ROOT=$PWD
 
 DURATION=${DURATION:-20}
 RATE=${RATE:-5000}
@@ -81,9 +82,9 @@ done
 KAM_MODULES=$(dirname "$(find /usr/lib -path '*/kamailio/modules/registrar.so' -print -quit 2>/dev/null)")
 [[ -f $KAM_MODULES/registrar.so ]] || die "no Kamailio modules directory found (registrar.so)"
 
-CMED=target/release/cmed
-SIPPHONE=target/release/cmed-sip-phone
-GEN=target/release/cmed-gen-config
+CMED=$ROOT/target/release/cmed
+SIPPHONE=$ROOT/target/release/cmed-sip-phone
+GEN=$ROOT/target/release/cmed-gen-config
 if [[ ! -x $CMED || ! -x $SIPPHONE || ! -x $GEN ]]; then
     echo "==> cargo build --release --bins"
     cargo build --release --bins --quiet
@@ -134,11 +135,33 @@ wait_gone() {
     done
     return 1
 }
+# forget PID: drops a process that has ended from PIDS, so the exit trap never signals a
+# recycled pid that is no longer ours.
+forget() {
+    local keep=() p
+    for p in "${PIDS[@]}"; do
+        [[ $p == "$1" ]] || keep+=("$p")
+    done
+    PIDS=("${keep[@]}")
+}
 # stop PID: stops a server we started (Kamailio's main process stops its own children).
 stop() {
     kill "$1" 2>/dev/null || true
     wait_gone "$1" 10 || kill -9 "$1" 2>/dev/null || true
     wait "$1" 2>/dev/null || true
+    forget "$1"
+}
+# run_bounded SECS CMD...: runs CMD in the background under `timeout` (which passes a TERM
+# on to it), recorded in PIDS while it runs so an interrupt stops it too; returns its status.
+run_bounded() {
+    local secs=$1 pid rc=0
+    shift
+    timeout "$secs" "$@" &
+    pid=$!
+    PIDS+=("$pid")
+    wait "$pid" || rc=$?
+    forget "$pid"
+    return "$rc"
 }
 
 # ---------------------------------------------------------------- files
@@ -273,7 +296,7 @@ echo "sipp: $(sipp -v 2>&1 | sed -n -E 's/^ *(SIPp v[^ ]*[^ .]).*/\1/p' | head -
 # 200 came back, 3 when nothing answered, else 1.
 probe() {
     local rc=0
-    timeout 20 "$SIPPHONE" one --server "$1" --mac 64A0E7000001 --user sip1 --password s1 \
+    run_bounded 20 "$SIPPHONE" one --server "$1" --mac 64A0E7000001 --user sip1 --password s1 \
         --timeout 2 >"$TMP/probe.out" 2>&1 || rc=$?
     sed 's/^/  probe: /' "$TMP/probe.out" | head -n 8
     return "$rc"
@@ -313,10 +336,13 @@ load() {
     stat=$TMP/$name-$kind.csv
     echo "==> $name, $kind loop: sipp $addr -sf reg_auth.xml -inf users.csv -i 127.0.0.1 -p $lport ${args[*]} -timeout ${DURATION}s -nostdin -trace_stat -fd 1"
     # sipp stops itself at -timeout; `timeout` bounds it should it hang.
-    (cd "$TMP" && timeout $((DURATION + 30)) sipp "$addr" -sf reg_auth.xml -inf users.csv \
+    # sipp reads reg_auth.xml and users.csv from TMP, where it also writes its logs.
+    cd "$TMP"
+    run_bounded $((DURATION + 30)) sipp "$addr" -sf reg_auth.xml -inf users.csv \
         -i 127.0.0.1 -p "$lport" "${args[@]}" -timeout "${DURATION}s" -nostdin \
         -trace_stat -stf "$stat" -fd 1 -trace_err -error_file "$TMP/$name-$kind.err" \
-        >"$TMP/$name-$kind.out" 2>&1) || rc=$?
+        >"$TMP/$name-$kind.out" 2>&1 || rc=$?
+    cd "$ROOT"
     if [[ ! -s $stat ]]; then
         echo "    sipp wrote no statistics; the end of its output:"
         tail -n 5 "$TMP/$name-$kind.out" | sed 's/^/    sipp: /'
@@ -342,8 +368,9 @@ bench() {
     kill -0 "$pid" 2>/dev/null || { echo "bench-sip: $name went away during the open loop" >&2; return 1; }
     if ((STORM)); then
         echo "==> $name, storm: cmed-sip-phone storm --server $addr --count $POOLS --deadline 60"
-        STORMS[$name]=$(timeout 120 "$SIPPHONE" storm --server "$addr" --count "$POOLS" --deadline 60 2>&1 |
-            grep -m 1 '^storm:' || true)
+        run_bounded 120 "$SIPPHONE" storm --server "$addr" --count "$POOLS" --deadline 60 \
+            >"$TMP/$name-storm.out" 2>&1 || true
+        STORMS[$name]=$(grep -m 1 '^storm:' "$TMP/$name-storm.out" || true)
         echo "    ${STORMS[$name]:-no storm: line from cmed-sip-phone}"
         kill -0 "$pid" 2>/dev/null || { echo "bench-sip: $name went away during the storm" >&2; return 1; }
     fi
