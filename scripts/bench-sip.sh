@@ -135,6 +135,11 @@ wait_gone() {
     done
     return 1
 }
+# udp_drops: the machine's UDP RcvbufErrors (/proc/net/snmp): datagrams dropped because a
+# receive buffer was full, whoever's. Over a load it says whether retransmissions were losses.
+udp_drops() {
+    awk '$1 == "Udp:" { if (!h) { for (i = 2; i <= NF; i++) k[$i] = i; h = 1 } else { print $k["RcvbufErrors"]; exit } }' /proc/net/snmp
+}
 # forget PID: drops a process that has ended from PIDS, so the exit trap never signals a
 # recycled pid that is no longer ours.
 forget() {
@@ -327,7 +332,7 @@ csv_final() {
 RESULTS=$TMP/results
 : >"$RESULTS"
 load() {
-    local name=$1 addr=$2 kind=$3 args lport rc=0 stat
+    local name=$1 addr=$2 kind=$3 args lport rc=0 stat drops
     case $kind in
     closed) args=(-r 100000 -l "$LIMIT") ;;
     open) args=(-r "$RATE") ;;
@@ -336,6 +341,7 @@ load() {
     stat=$TMP/$name-$kind.csv
     echo "==> $name, $kind loop: sipp $addr -sf reg_auth.xml -inf users.csv -i 127.0.0.1 -p $lport ${args[*]} -timeout ${DURATION}s -nostdin -trace_stat -fd 1"
     # sipp stops itself at -timeout; `timeout` bounds it should it hang.
+    drops=$(udp_drops)
     # sipp reads reg_auth.xml and users.csv from TMP, where it also writes its logs.
     cd "$TMP"
     run_bounded $((DURATION + 30)) sipp "$addr" -sf reg_auth.xml -inf users.csv \
@@ -348,7 +354,9 @@ load() {
         tail -n 5 "$TMP/$name-$kind.out" | sed 's/^/    sipp: /'
     fi
     read -r ok failed rate retrans rtd < <(csv_final "$stat")
+    drops=$(($(udp_drops) - drops))
     echo "    $ok registered, $failed failed, $rate /s, $retrans retransmissions, mean REGISTER-to-200 $rtd ms (sipp exit $rc)"
+    echo "    UDP receive-buffer drops on the machine meanwhile: $drops"
     if [[ $failed != 0 && -s $TMP/$name-$kind.err ]]; then
         grep -m 3 -E 'Aborting|unexpected|error' "$TMP/$name-$kind.err" | cut -c1-200 | sed 's/^/    sipp: /' || true
     fi

@@ -69,8 +69,10 @@ enum Cmd {
         /// UDP sockets the phones share (many phones behind few ports, as behind a NAT).
         #[arg(long, default_value_t = 4)]
         sockets: usize,
-        /// Registrations in flight per socket.
-        #[arg(long, default_value_t = 64)]
+        /// Registrations in flight per socket. More does not go faster: against Kamailio on
+        /// loopback, 4 x 64 overflowed its receive buffer (retransmissions after T1, 500 ms)
+        /// where 4 x 16 registered 5,000 phones in 0.6 s with none.
+        #[arg(long, default_value_t = 16)]
         window: usize,
         /// Registration lifetime to ask for, seconds.
         #[arg(long, default_value_t = 3600)]
