@@ -1,6 +1,8 @@
 //! Server-side HTTP digest for SIP (RFC 3261 §22.4 with RFC 7616 and, for SHA-256, RFC 8760):
 //! the challenge we send in `401 WWW-Authenticate`, our nonces, and the check of the
-//! client's `Authorization`.
+//! client's `Authorization`. The client's side ([`parse_challenge`], [`respond`]) is here too,
+//! for the simulated SIP phones (`sim::sip`): one hash implementation for both directions,
+//! and tests that answer our own challenges with it.
 //!
 //! Nonces are stateless: `<issued>.<serial>.<HMAC-SHA-256(secret, issued ‖ serial ‖ realm),
 //! 16 bytes>` in hex, so a registration storm stores nothing per challenge (the serial makes
@@ -272,6 +274,114 @@ impl Replays {
     }
 }
 
+/// A challenge as a client reads it from `WWW-Authenticate` (or `Proxy-Authenticate`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Challenge {
+    /// `realm`
+    pub realm: String,
+    /// `nonce`
+    pub nonce: String,
+    /// `algorithm` (MD5 when absent).
+    pub algorithm: Algorithm,
+    /// Whether `qop` offers `auth` (then the answer carries `qop=auth`, `cnonce`, `nc`).
+    pub qop_auth: bool,
+    /// `opaque`, echoed in the answer.
+    pub opaque: Option<String>,
+    /// `stale=true`: the password was right, only the nonce expired.
+    pub stale: bool,
+}
+
+/// Splits `a=b, c="d, e"` at the commas outside quotes into trimmed `(name, unquoted value)`.
+fn auth_params(s: &str) -> Vec<(String, String)> {
+    let (mut parts, mut start, mut quoted, mut escaped) = (Vec::new(), 0, false, false);
+    for (i, c) in s.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            ',' if !quoted => {
+                parts.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&s[start..]);
+    parts
+        .into_iter()
+        .filter_map(|p| {
+            let (n, v) = p.split_once('=')?;
+            let v = v.trim();
+            let v = v
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or(v);
+            Some((n.trim().to_ascii_lowercase(), v.to_string()))
+        })
+        .collect()
+}
+
+/// Reads a `Digest` challenge; `None` for another scheme, a missing realm or nonce, or an
+/// algorithm we cannot answer (`MD5-sess`, …).
+pub fn parse_challenge(value: &str) -> Option<Challenge> {
+    let value = value.trim();
+    let (scheme, rest) = value.split_once(char::is_whitespace)?;
+    if !scheme.eq_ignore_ascii_case("digest") {
+        return None;
+    }
+    let params = auth_params(rest);
+    let get = |name: &str| {
+        params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    Some(Challenge {
+        realm: get("realm")?.to_string(),
+        nonce: get("nonce")?.to_string(),
+        algorithm: Algorithm::from_token(get("algorithm").unwrap_or(""))?,
+        qop_auth: get("qop").is_some_and(|q| q.split(',').any(|t| t.trim() == "auth")),
+        opaque: get("opaque").map(str::to_string),
+        stale: get("stale").is_some_and(|v| v.eq_ignore_ascii_case("true")),
+    })
+}
+
+/// The client's `Authorization` value answering `ch` for `method` on `uri` (RFC 7616 §3.4):
+/// with `qop=auth`, `cnonce` and the nonce count `nc` when the challenge offered `auth`, else
+/// the RFC 2069 form. The caller counts `nc` per nonce (1 for the first use).
+pub fn respond(
+    ch: &Challenge,
+    method: &str,
+    uri: &str,
+    user: &str,
+    password: &str,
+    cnonce: &str,
+    nc: u32,
+) -> String {
+    let alg = ch.algorithm;
+    let ha1 = ha1(alg, user, &ch.realm, password);
+    let ha2 = alg.hash(&format!("{method}:{uri}"));
+    let mut out = format!(
+        "Digest username=\"{user}\", realm=\"{}\", nonce=\"{}\", uri=\"{uri}\", ",
+        ch.realm, ch.nonce
+    );
+    if ch.qop_auth {
+        let response = alg.hash(&format!("{ha1}:{}:{nc:08x}:{cnonce}:auth:{ha2}", ch.nonce));
+        let _ = write!(
+            out,
+            "response=\"{response}\", algorithm={}, cnonce=\"{cnonce}\", qop=auth, nc={nc:08x}",
+            alg.token()
+        );
+    } else {
+        let response = alg.hash(&format!("{ha1}:{}:{ha2}", ch.nonce));
+        let _ = write!(out, "response=\"{response}\", algorithm={}", alg.token());
+    }
+    if let Some(o) = &ch.opaque {
+        let _ = write!(out, ", opaque=\"{o}\"");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -358,6 +468,72 @@ mod tests {
         let d = answer(Algorithm::Md5, &n, "Lab2001x", 2);
         assert_eq!(check(&d, &mut r, 1301), Err(Refused::Stale));
         assert!(challenge("cmed", &n, Algorithm::Md5, true).ends_with("qop=\"auth\", stale=true"));
+    }
+
+    #[test]
+    fn respond_reproduces_the_rfc_2617_example() {
+        let ch = parse_challenge(
+            "Digest realm=\"testrealm@host.com\", qop=\"auth,auth-int\", \
+             nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", \
+             opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"",
+        )
+        .unwrap();
+        assert!(ch.qop_auth && !ch.stale);
+        assert_eq!(ch.algorithm, Algorithm::Md5);
+        let a = respond(
+            &ch,
+            "GET",
+            "/dir/index.html",
+            "Mufasa",
+            "Circle Of Life",
+            "0a4f113b",
+            1,
+        );
+        assert!(
+            a.contains("response=\"6629fae49393a05397450978507c4ef1\""),
+            "{a}"
+        );
+        assert!(
+            a.contains("nc=00000001") && a.contains("opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"")
+        );
+    }
+
+    #[test]
+    fn our_challenges_answered_by_respond_verify_through_the_facade() {
+        let mut issuer = nonces();
+        let mut r = Replays::new(100);
+        for alg in [Algorithm::Md5, Algorithm::Sha256] {
+            let n = issuer.issue("cmed", 1000);
+            let ch = parse_challenge(&challenge("cmed", &n, alg, false)).unwrap();
+            assert_eq!((ch.algorithm, ch.qop_auth), (alg, true));
+            for nc in 1..=2 {
+                let auth = respond(
+                    &ch,
+                    "REGISTER",
+                    "sip:127.0.0.1",
+                    "mlopez",
+                    "Lab2001x",
+                    "c0ffee",
+                    nc,
+                );
+                let raw = format!(
+                    "REGISTER sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bK1\r\n\
+                     From: <sip:mlopez@127.0.0.1>;tag=1\r\nTo: <sip:mlopez@127.0.0.1>\r\n\
+                     Call-ID: a\r\nCSeq: {nc} REGISTER\r\nAuthorization: {auth}\r\nContent-Length: 0\r\n\r\n"
+                );
+                let d = super::super::msg::parse(raw.as_bytes())
+                    .unwrap()
+                    .authorization()
+                    .unwrap()
+                    .unwrap();
+                assert_eq!(d.qop, Some(("auth".into(), "c0ffee".into(), nc)));
+                assert_eq!(check(&d, &mut r, 1001), Ok(()));
+            }
+        }
+        assert!(parse_challenge("Basic realm=\"x\"").is_none());
+        assert!(parse_challenge("Digest realm=\"x\", nonce=\"n\", algorithm=MD5-sess").is_none());
+        let stale = parse_challenge("digest nonce=\"n\",realm=\"x\",stale=TRUE").unwrap();
+        assert!(stale.stale && !stale.qop_auth);
     }
 
     #[test]

@@ -14,7 +14,9 @@
 //!   profiles, which cycle over them (so several profiles may share a DN when users outnumber
 //!   them). When no DN is left over, profiles cycle over all DNs.
 //! - SIP pools (`--pools`): pool tag `p` is EM-enabled when `p % 4 == 0`; every other pool owns a
-//!   `voice register dn` numbered `200000 + tag`.
+//!   `voice register dn` numbered `200000 + tag`. Every pool has the digest credential
+//!   `username sip<p> password s<p>`, which `scripts/bench-sip.sh` gives Kamailio and
+//!   `cmed-sip-phone storm` derives from the tag, so both sides agree without sharing a file.
 
 use std::fmt;
 use std::io::{self, BufWriter, Write};
@@ -34,6 +36,7 @@ Options:
                                                                [default: 20000]
   --users N     voice user-profiles, 0 to 3 x ephones (max 30000) [default: 10000]
   --pools N     SIP phones (voice register pool blocks), 0-10000  [default: 0]
+                pool p registers with digest user sip<p>, password s<p>
   -h, --help    print this help and exit
 
 Example:
@@ -298,6 +301,8 @@ fn generate<W: Write>(p: Params, out: &mut W) -> io::Result<()> {
         for tag in 1..=p.pools {
             let model = SIP_MODELS[((tag - 1) as usize) % SIP_MODELS.len()];
             writeln!(out, "voice register pool  {tag}")?;
+            // The `[0|6]` type is optional in `grammar/register-pool.cli`; clear text it is.
+            writeln!(out, " username sip{tag} password s{tag}")?;
             if tag % 4 == 0 {
                 let profile = em_seen % plan.logout_profiles + 1;
                 em_seen += 1;
@@ -401,6 +406,8 @@ mod tests {
         em_ephones: usize,
         register_dns: usize,
         pools: usize,
+        /// Pools that carry `username sip<tag> password s<tag>` for their own tag.
+        credentials: usize,
         logout_profiles: usize,
         user_profiles: usize,
     }
@@ -419,6 +426,8 @@ mod tests {
         let mut logout_refs = Vec::new();
         let mut profile_numbers = Vec::new();
         let mut max = HashMap::new();
+        let mut pool_tag = 0u32;
+        let mut sip_users = HashSet::new();
 
         assert!(
             cfg.ends_with("!\nend\n"),
@@ -461,6 +470,12 @@ mod tests {
                     ("pool", ["logout-profile", t]) => {
                         logout_refs.push((n, t.parse::<u32>().unwrap()));
                     }
+                    ("pool", ["username", u, "password", p]) => {
+                        assert_eq!(*u, format!("sip{pool_tag}"), "line {n}: user of the pool");
+                        assert_eq!(*p, format!("s{pool_tag}"), "line {n}: password of the pool");
+                        assert!(sip_users.insert(u.to_string()), "line {n}: duplicate {u}");
+                        c.credentials += 1;
+                    }
                     ("pool", ["number", "1", "dn", t]) => {
                         reg_refs.push((n, t.parse::<u32>().unwrap()));
                     }
@@ -492,8 +507,9 @@ mod tests {
                     assert!(reg_dn_tags.insert(t.parse::<u32>().unwrap()));
                     "reg-dn"
                 }
-                ["voice", "register", "pool", "", _] => {
+                ["voice", "register", "pool", "", t] => {
                     c.pools += 1;
+                    pool_tag = t.parse().unwrap();
                     "pool"
                 }
                 ["voice", "logout-profile", t] => {
@@ -568,6 +584,22 @@ mod tests {
         let c = check(&text(p));
         assert_eq!(c.pools, 9);
         assert_eq!(c.register_dns, 7);
+    }
+
+    #[test]
+    fn every_pool_has_its_own_digest_credential() {
+        let p = Params {
+            ephones: 4,
+            dns: 8,
+            users: 0,
+            pools: 10,
+        };
+        let cfg = text(p);
+        let c = check(&cfg);
+        assert_eq!(c.credentials, 10);
+        // The EM pools (tag % 4 == 0) register too: the credential is the device's.
+        assert!(cfg.contains("voice register pool  8\n username sip8 password s8\n"));
+        assert!(cfg.contains("voice register pool  10\n username sip10 password s10\n"));
     }
 
     #[test]

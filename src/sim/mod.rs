@@ -6,6 +6,11 @@
 //! This is a client of the daemon, not part of it: it uses the same codec in the other
 //! direction (`encode_from_phone`, `decode_to_phone`), so a disagreement between the two
 //! sides is caught by the tshark tests rather than hidden.
+//!
+//! The SCCP phone is this module's root (its API predates the SIP one); [`sip`] holds the
+//! simulated SIP phone. Both may import only `proto` and the leaf modules.
+
+pub mod sip;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
