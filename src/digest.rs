@@ -499,44 +499,6 @@ mod tests {
     }
 
     #[test]
-    fn our_challenges_answered_by_respond_verify_through_the_facade() {
-        let mut issuer = nonces();
-        let mut r = Replays::new(100);
-        for alg in [Algorithm::Md5, Algorithm::Sha256] {
-            let n = issuer.issue("cmed", 1000);
-            let ch = parse_challenge(&challenge("cmed", &n, alg, false)).unwrap();
-            assert_eq!((ch.algorithm, ch.qop_auth), (alg, true));
-            for nc in 1..=2 {
-                let auth = respond(
-                    &ch,
-                    "REGISTER",
-                    "sip:127.0.0.1",
-                    "mlopez",
-                    "Lab2001x",
-                    "c0ffee",
-                    nc,
-                );
-                let raw = format!(
-                    "REGISTER sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bK1\r\n\
-                     From: <sip:mlopez@127.0.0.1>;tag=1\r\nTo: <sip:mlopez@127.0.0.1>\r\n\
-                     Call-ID: a\r\nCSeq: {nc} REGISTER\r\nAuthorization: {auth}\r\nContent-Length: 0\r\n\r\n"
-                );
-                let d = super::super::msg::parse(raw.as_bytes())
-                    .unwrap()
-                    .authorization()
-                    .unwrap()
-                    .unwrap();
-                assert_eq!(d.qop, Some(("auth".into(), "c0ffee".into(), nc)));
-                assert_eq!(check(&d, &mut r, 1001), Ok(()));
-            }
-        }
-        assert!(parse_challenge("Basic realm=\"x\"").is_none());
-        assert!(parse_challenge("Digest realm=\"x\", nonce=\"n\", algorithm=MD5-sess").is_none());
-        let stale = parse_challenge("digest nonce=\"n\",realm=\"x\",stale=TRUE").unwrap();
-        assert!(stale.stale && !stale.qop_auth);
-    }
-
-    #[test]
     fn a_replayed_nonce_count_is_refused() {
         let mut r = Replays::new(100);
         let n = nonces().issue("cmed", 1000);

@@ -5,7 +5,7 @@
 //!
 //! The pool is found by the Cisco `+u.sip!devicename` contact parameter, else by the digest
 //! user name (`username` of the pool), else by the `To` user (a number on one of the pool's
-//! lines). A pool with `username … password …` is challenged: MD5 first, then SHA-256
+//! lines, or its `username`: clients that register as their authentication name). A pool with `username … password …` is challenged: MD5 first, then SHA-256
 //! (RFC 8760 §2.4: the client takes the first it supports), with `qop=auth` and our
 //! stateless nonces ([`crate::digest`]). A pool without credentials registers as it asks.
 //! A device binds once for all its lines (CME's bulk registration): the numbers of its
@@ -154,7 +154,7 @@ pub fn find_pool(
                 .get(dn)
                 .and_then(|d| d.number.as_ref())
                 .is_some_and(|n| n.0 == u)
-        })
+        }) || p.username.as_ref().is_some_and(|c| c.user.0 == u)
     })?;
     named(*tag)
 }

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::net::UdpSocket;
 
 use super::SimError;
-use crate::proto::sip::digest::{self, Challenge};
+use crate::digest::{self, Challenge};
 use crate::proto::sip::msg::{self, Contacts, Message, Method, Response, StartLine};
 
 /// RFC 3261 §17.1.2.2: the first retransmission interval, doubled up to [`T2`].

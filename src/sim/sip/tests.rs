@@ -2,7 +2,7 @@
 //! own server-side digest: what cmed's registrar will see from `cmed-sip-phone`.
 
 use super::*;
-use crate::proto::sip::digest::{Algorithm, Nonces, Replays, challenge, ha1, verify};
+use crate::digest::{Algorithm, Nonces, Replays, challenge, ha1, verify};
 
 fn server() -> SocketAddr {
     "127.0.0.1:5060".parse().unwrap()

@@ -1,4 +1,5 @@
 use super::*;
+use crate::digest::{self, Algorithm, Nonces, Replays, challenge, parse_challenge, respond};
 
 /// What a Cisco 8861 sends (provisioning reference §4), with compact and odd forms mixed in:
 /// `v:` and `i:` compact names, a folded header, two Vias on one line, odd case.
@@ -149,4 +150,46 @@ fn garbage_is_an_error_not_a_panic() {
     assert_eq!(m.cseq(), None);
     assert!(m.vias().is_empty());
     assert_eq!(m.contacts(), Contacts::List(Vec::new()));
+}
+
+#[test]
+fn our_challenges_answered_by_the_client_side_verify_through_the_facade() {
+    let mut issuer = Nonces::new([7; 32], 300);
+    let mut r = Replays::new(100);
+    for alg in [Algorithm::Md5, Algorithm::Sha256] {
+        let n = issuer.issue("cmed", 1000);
+        let ch = parse_challenge(&challenge("cmed", &n, alg, false)).unwrap();
+        assert_eq!((ch.algorithm, ch.qop_auth), (alg, true));
+        for nc in 1..=2 {
+            let auth = respond(
+                &ch,
+                "REGISTER",
+                "sip:127.0.0.1",
+                "mlopez",
+                "Lab2001x",
+                "c0ffee",
+                nc,
+            );
+            let raw = format!(
+                "REGISTER sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bK1\r\n\
+                     From: <sip:mlopez@127.0.0.1>;tag=1\r\nTo: <sip:mlopez@127.0.0.1>\r\n\
+                     Call-ID: a\r\nCSeq: {nc} REGISTER\r\nAuthorization: {auth}\r\nContent-Length: 0\r\n\r\n"
+            );
+            let d = parse(raw.as_bytes())
+                .unwrap()
+                .authorization()
+                .unwrap()
+                .unwrap();
+            assert_eq!(d.qop, Some(("auth".into(), "c0ffee".into(), nc)));
+            let ha1 = |alg| digest::ha1(alg, "mlopez", "cmed", "Lab2001x");
+            assert_eq!(
+                digest::verify(&d, "REGISTER", "cmed", ha1, &issuer, &mut r, 1001),
+                Ok(())
+            );
+        }
+    }
+    assert!(parse_challenge("Basic realm=\"x\"").is_none());
+    assert!(parse_challenge("Digest realm=\"x\", nonce=\"n\", algorithm=MD5-sess").is_none());
+    let stale = parse_challenge("digest nonce=\"n\",realm=\"x\",stale=TRUE").unwrap();
+    assert!(stale.stale && !stale.qop_auth);
 }
