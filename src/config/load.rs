@@ -268,7 +268,10 @@ pub fn load(g: &Grammar, text: &str) -> Loaded {
         let negated = m.prefix.is_some_and(|p| g.cmd(p).kind == Kind::Negate);
         // `no vad` is stored (vad is on by default); `default vad` removes the line.
         let stored_no = cmd.default_on && m.prefix.is_some_and(|p| g.cmd(p).handler == Handler::No);
-        let origin = Some(Origin { line: n + 1, col });
+        let origin = Some(Origin {
+            line: (n + 1) as u32,
+            col: col as u32,
+        });
         match (m.prefix.map(|p| g.cmd(p).kind), cmd.kind) {
             // `exit` is implied by indentation; actions and EXEC commands do not configure.
             (Some(Kind::Do), _) | (_, Kind::Action | Kind::Exec | Kind::Exit) => {}
@@ -349,16 +352,16 @@ fn set_aside_refused(
                         after: Some(e.key.clone()),
                         lines: kept_lines,
                         reason: Reason::Refused(e.message.clone()),
-                        line: origin.line,
+                        line: origin.line as usize,
                     });
                 }
             }
             diagnostics.push(Diagnostic {
-                line: origin.line,
-                col: origin.col,
+                line: origin.line as usize,
+                col: origin.col as usize,
                 message: e.message,
                 text: lines
-                    .get(origin.line.wrapping_sub(1))
+                    .get((origin.line as usize).wrapping_sub(1))
                     .copied()
                     .unwrap_or("")
                     .trim_end()

@@ -16,10 +16,11 @@ use crate::grammar::matcher::{Arg, Matched};
 /// Where a line came from in a startup-config: 1-based line and column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Origin {
-    /// Line number.
-    pub line: usize,
+    /// Line number. `u32`, not `usize`: every stored line carries one, and ten thousand
+    /// phones' configuration is a few hundred thousand lines.
+    pub line: u32,
     /// Column of the first character of the command.
-    pub col: usize,
+    pub col: u32,
 }
 
 /// One stored command line.
