@@ -4,6 +4,8 @@
 //! router line is kept and reported once per family, no line lands in the wrong section, and
 //! load -> write memory -> load gives the same applied configuration and the same file.
 
+mod support;
+
 use std::collections::HashSet;
 use std::process::Command;
 
@@ -16,20 +18,7 @@ use cmed::ids::{DnTag, EphoneTag, PoolTag};
 const CMED: &str = env!("CARGO_BIN_EXE_cmed");
 
 fn corpus() -> Vec<(String, String)> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/migration");
-    let mut out: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "cfg"))
-        .map(|p| {
-            (
-                p.display().to_string(),
-                std::fs::read_to_string(&p).unwrap(),
-            )
-        })
-        .collect();
-    out.sort();
+    let out = support::files("tests/migration", "cfg");
     assert!(out.len() >= 2);
     out
 }

@@ -1,23 +1,12 @@
 //! Every sample config loads clean and round-trips; bad lines are located and the rest loads.
 
+mod support;
+
 use cmed::config::{load, running as render};
 use cmed::grammar::graph::Grammar;
 
 fn samples() -> Vec<(String, String)> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-configs");
-    let mut out: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "cfg"))
-        .map(|p| {
-            (
-                p.display().to_string(),
-                std::fs::read_to_string(&p).unwrap(),
-            )
-        })
-        .collect();
-    out.sort();
+    let out = support::files("sample-configs", "cfg");
     assert!(!out.is_empty());
     out
 }

@@ -537,18 +537,11 @@ use md5::Digest as _;
 /// its `config-replace` edits applied before the start.
 #[test]
 fn every_recorded_scenario_replays_with_the_same_effects() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/scenarios");
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "scn"))
-        .collect();
-    files.sort();
-    assert!(files.len() >= 15, "scenarios missing: {files:?}");
+    let files = support::files("tests/scenarios", "scn");
+    assert!(files.len() >= 15, "scenarios missing: {}", files.len());
     let mut failures = String::new();
-    for path in &files {
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let text = std::fs::read_to_string(path).unwrap();
+    for (path, text) in &files {
+        let name = path.rsplit('/').next().unwrap_or(path).to_string();
         // Setup lines before the first input: the configuration and edits to it.
         let mut config = support::SMALL_OFFICE.to_string();
         for line in text.lines().take_while(|l| !l.starts_with('>')) {

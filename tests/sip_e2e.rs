@@ -50,6 +50,16 @@ Content-Length: 0\r\n\r\n"
     )
 }
 
+/// What the EM service page does when amartin logs in on the SIP phone of pool 2.
+fn login_amartin_on_pool_2(d: &Daemon) -> String {
+    let (code, page) = http_get(
+        d.http,
+        "/emapp/EMAppServlet?device=SEP2C3124376B12&action=login&userid=amartin&password=Am4rtin9",
+    );
+    assert_eq!(code, 200, "{page}");
+    page
+}
+
 const SIPP_SCENARIO: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
 <!DOCTYPE scenario SYSTEM "sipp.dtd">
 <scenario name="register with digest">
@@ -210,11 +220,7 @@ fn an_em_login_on_a_sip_phone_sends_the_restart_notifies_and_changes_its_file() 
         )),
         "{r}"
     );
-    let (code, page) = http_get(
-        d.http,
-        "/emapp/EMAppServlet?device=SEP2C3124376B12&action=login&userid=amartin&password=Am4rtin9",
-    );
-    assert_eq!(code, 200, "{page}");
+    let page = login_amartin_on_pool_2(&d);
     assert!(page.contains("Login Successful"), "{page}");
     let first = recv(&p).expect("NOTIFY check-sync");
     assert!(
@@ -253,11 +259,7 @@ fn retransmissions_are_absorbed_and_unanswered_notifies_are_sent_again() {
     let req = register(port, "SEP2C3124376B12", "re2", 3600);
     p.send_to(req.as_bytes(), sip_addr(&d)).unwrap();
     assert!(recv(&p).expect("200").starts_with("SIP/2.0 200 OK"));
-    let (code, _) = http_get(
-        d.http,
-        "/emapp/EMAppServlet?device=SEP2C3124376B12&action=login&userid=amartin&password=Am4rtin9",
-    );
-    assert_eq!(code, 200);
+    login_amartin_on_pool_2(&d);
     let mut check_sync = Vec::new();
     while check_sync.len() < 2 {
         let m = recv(&p).expect("NOTIFYs until both check-sync copies");
