@@ -8,7 +8,8 @@
 //! 16 bytes>` in hex, so a registration storm stores nothing per challenge (the serial makes
 //! every nonce unique, so two phones challenged in the same second never share one); a nonce older than its lifetime is
 //! answered `stale=true` (RFC 7616 §3.3) and the client retries without asking its user. A
-//! `nc` at or below one already seen with the same nonce is a replay ([`Replays`]). The
+//! `nc` below one already seen with the same nonce, or the same count with another response,
+//! is a replay ([`Replays`]); an exact copy is a retransmission. The
 //! response is compared in constant time. HA1 is computed from the configured password by
 //! the caller ([`ha1`]); it is password-equivalent and never logged.
 //!
@@ -135,8 +136,14 @@ impl Nonces {
     /// A new nonce issued at `now` (unix seconds) for `realm`.
     pub fn issue(&mut self, realm: &str, now: u64) -> String {
         self.serial = self.serial.wrapping_add(1);
-        let serial = self.serial;
-        format!("{now:x}.{serial:x}.{}", self.tag(now, serial, realm))
+        self.issue_for(realm, now, self.serial)
+    }
+
+    /// The nonce for request `salt` (a digest of the request's identity) issued at `now`:
+    /// the same request retransmitted within the second gets the same nonce, so a stateless
+    /// answer to the retransmission is the same answer (RFC 3261 §8.2.7).
+    pub fn issue_for(&self, realm: &str, now: u64, salt: u64) -> String {
+        format!("{now:x}.{salt:x}.{}", self.tag(now, salt, realm))
     }
 
     /// Whether `nonce` is ours for `realm` and still fresh at `now`.
@@ -226,7 +233,7 @@ pub fn verify(
         return Err(Refused::Wrong);
     }
     if let Some((_, _, nc)) = &d.qop
-        && !replays.accept(&d.nonce, *nc)
+        && !replays.accept(&d.nonce, *nc, &given)
     {
         return Err(Refused::Replay);
     }
@@ -237,7 +244,7 @@ pub fn verify(
 /// forgotten first, and a forgotten nonce has expired long before).
 #[derive(Debug)]
 pub struct Replays {
-    seen: HashMap<String, u32>,
+    seen: HashMap<String, (u32, String)>,
     order: VecDeque<String>,
     max: usize,
 }
@@ -252,12 +259,17 @@ impl Replays {
         }
     }
 
-    /// Whether `nc` is new for `nonce` (and records it).
-    fn accept(&mut self, nonce: &str, nc: u32) -> bool {
+    /// Whether `nc` is new for `nonce` (and records it). The same count with the same
+    /// response is a retransmission of the request already accepted, not a replay of an old
+    /// one: accepted again, so answering a retransmitted REGISTER statelessly gives the
+    /// same 200 (an exact copy can only refresh the binding it already made).
+    fn accept(&mut self, nonce: &str, nc: u32, response: &str) -> bool {
         match self.seen.get_mut(nonce) {
-            Some(last) if nc <= *last => false,
-            Some(last) => {
+            Some((last, r)) if nc == *last && r == response => true,
+            Some((last, _)) if nc <= *last => false,
+            Some((last, r)) => {
                 *last = nc;
+                *r = response.to_string();
                 true
             }
             None => {
@@ -267,7 +279,8 @@ impl Replays {
                     self.seen.remove(&old);
                 }
                 self.order.push_back(nonce.to_string());
-                self.seen.insert(nonce.to_string(), nc);
+                self.seen
+                    .insert(nonce.to_string(), (nc, response.to_string()));
                 true
             }
         }
@@ -499,20 +512,18 @@ mod tests {
     }
 
     #[test]
-    fn a_replayed_nonce_count_is_refused() {
+    fn an_old_nonce_count_is_a_replay_and_an_exact_copy_a_retransmission() {
         let mut r = Replays::new(100);
         let n = nonces().issue("cmed", 1000);
-        assert_eq!(
-            check(&answer(Algorithm::Md5, &n, "Lab2001x", 1), &mut r, 1000),
-            Ok(())
-        );
-        assert_eq!(
-            check(&answer(Algorithm::Md5, &n, "Lab2001x", 1), &mut r, 1001),
-            Err(Refused::Replay)
-        );
+        let one = answer(Algorithm::Md5, &n, "Lab2001x", 1);
+        assert_eq!(check(&one, &mut r, 1000), Ok(()));
+        // The same request again (a retransmission answered statelessly): accepted again.
+        assert_eq!(check(&one, &mut r, 1000), Ok(()));
         assert_eq!(
             check(&answer(Algorithm::Md5, &n, "Lab2001x", 2), &mut r, 1002),
             Ok(())
         );
+        // A count below the last one is a replay.
+        assert_eq!(check(&one, &mut r, 1003), Err(Refused::Replay));
     }
 }

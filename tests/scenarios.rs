@@ -378,6 +378,7 @@ impl Runner {
             contacts,
             expires,
             call_id,
+            cseq: 1,
         }))
     }
 

@@ -116,6 +116,8 @@ pub struct SipRegister {
     pub expires: Option<u32>,
     /// The `Call-ID` (the phone checks it in a restart NOTIFY's `RegisterCallId`).
     pub call_id: String,
+    /// The `CSeq` number: with the Call-ID, what makes a retransmission the same request.
+    pub cseq: u32,
 }
 
 /// The contacts of a `REGISTER`.

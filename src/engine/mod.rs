@@ -453,12 +453,14 @@ impl Engine {
         if let Some(c) = m.pools.get(&pool).and_then(|p| p.username.as_ref()) {
             let realm = registrar::realm(&m);
             let user = c.user.0.as_str();
+            let salt = registrar::request_salt(&r.call_id, r.cseq);
             if let Err(o) = self.registrar.authenticate(
                 realm,
                 user,
                 &c.secret.text,
                 r.auth.as_ref(),
                 now.unix.0,
+                salt,
             ) {
                 return o;
             }

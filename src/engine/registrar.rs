@@ -69,11 +69,12 @@ impl Registrar {
         }
     }
 
-    /// Issues a challenge.
-    pub fn challenge(&mut self, realm: &str, now: u64, stale: bool) -> Outcome {
+    /// Issues a challenge for request `salt` (see [`request_salt`]): a retransmission of
+    /// the same REGISTER within the second is challenged with the same nonce.
+    pub fn challenge(&mut self, realm: &str, now: u64, salt: u64, stale: bool) -> Outcome {
         Outcome::Challenge {
             realm: realm.to_string(),
-            nonce: self.nonces.issue(realm, now),
+            nonce: self.nonces.issue_for(realm, now, salt),
             stale,
         }
     }
@@ -87,9 +88,10 @@ impl Registrar {
         password: &str,
         auth: Option<&digest::Authorization>,
         now: u64,
+        salt: u64,
     ) -> Result<(), Outcome> {
         let Some(a) = auth else {
-            return Err(self.challenge(realm, now, false));
+            return Err(self.challenge(realm, now, salt, false));
         };
         if a.username != user {
             return Err(Outcome::Forbidden("wrong user name"));
@@ -105,15 +107,25 @@ impl Registrar {
             now,
         ) {
             Ok(()) => Ok(()),
-            Err(Refused::Stale) => Err(self.challenge(realm, now, true)),
+            Err(Refused::Stale) => Err(self.challenge(realm, now, salt, true)),
             // A nonce not ours (a restart changed the secret) or a count already used:
             // challenge again, the phone answers with a fresh nonce.
             Err(Refused::Forged | Refused::Replay | Refused::Mismatch) => {
-                Err(self.challenge(realm, now, false))
+                Err(self.challenge(realm, now, salt, false))
             }
             Err(Refused::Wrong) => Err(Outcome::Forbidden("wrong password")),
         }
     }
+}
+
+/// What identifies a request for its nonce: its Call-ID and CSeq (FNV-1a; only equality
+/// within a second matters, and a collision costs one more challenge).
+pub fn request_salt(call_id: &str, cseq: u32) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in call_id.bytes().chain(cseq.to_be_bytes()) {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
 }
 
 /// The realm we challenge with: the `hostname` (any fixed text works: the phones' digest

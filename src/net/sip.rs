@@ -239,6 +239,7 @@ fn register_of(m: &Message, flow: Flow) -> Result<SipRegister, &'static str> {
         contacts,
         expires: m.expires(),
         call_id,
+        cseq: m.cseq().map_or(0, |(n, _)| n),
     })
 }
 
@@ -451,8 +452,13 @@ fn request(
             };
             // The engine's answer comes back through the core, into this transaction.
             let (sip, engine) = (sip.clone(), engine.clone());
+            // The To tag follows the request, so a stateless answer to a retransmission is
+            // the same answer (RFC 3261 §8.2.7).
+            let tag = format!(
+                "cmed{:x}",
+                crate::engine::registrar::request_salt(&req.call_id, req.cseq)
+            );
             tokio::spawn(async move {
-                let tag = sip.tag();
                 let device = req.device;
                 let (status, bytes) = match engine.sip_register(req).await {
                     Ok(o) => {
