@@ -290,74 +290,52 @@ impl Runner {
 
     /// `sip-register DEVICE|- TO [auth USER PASSWORD [nc N] [sha256] [nonce last|TEXT]]
     /// [contact URI] [contact-expires N] [expires N] [star] [query] [call-id X]`.
-    fn sip_register(&mut self, device: &str, to: &str, rest: &[&str]) -> Input {
+    fn sip_register<'a>(&mut self, device: &str, to: &str, rest: &[&'a str]) -> Input {
         let mut auth = None;
         let (mut contact, mut contact_expires, mut expires) =
             (format!("sip:{to}@{PHONE_IP}:5060"), None, None);
         let (mut star, mut query, mut call_id) = (false, false, "reg-1".to_string());
-        let mut i = 0;
-        let num = |w: Option<&&str>| w.and_then(|v| v.parse::<u32>().ok()).unwrap();
-        while i < rest.len() {
-            match rest[i] {
+        let mut words = rest.iter().copied().peekable();
+        let here = self.here();
+        let value = |w: &mut dyn Iterator<Item = &'a str>| -> &'a str {
+            w.next()
+                .unwrap_or_else(|| panic!("{here}: a value is missing"))
+        };
+        let num = |v: &str| v.parse::<u32>().unwrap();
+        let mut digest_words = Vec::new();
+        while let Some(w) = words.next() {
+            match w {
                 "auth" => {
-                    let (user, password) = (rest[i + 1], rest[i + 2]);
-                    i += 3;
-                    let (mut nc, mut alg, mut nonce) = (1, Algorithm::Md5, self.last_nonce.clone());
-                    while i < rest.len() {
-                        match rest[i] {
-                            "nc" => nc = num(rest.get(i + 1)),
-                            "sha256" => {
-                                alg = Algorithm::Sha256;
-                                i -= 1;
-                            }
-                            "nonce" if rest.get(i + 1) != Some(&"last") => {
-                                nonce = rest[i + 1].to_string()
-                            }
-                            "nonce" => {}
-                            _ => break,
-                        }
-                        i += 2;
+                    let (user, password) = (value(&mut words), value(&mut words));
+                    // Its options follow: nc N, sha256, nonce TEXT|last.
+                    while let Some(&o @ ("nc" | "sha256" | "nonce")) = words.peek() {
+                        words.next();
+                        let v = if o == "sha256" { "" } else { value(&mut words) };
+                        digest_words.push((o, v));
                     }
-                    let realm = self.last_realm.clone();
-                    let ha1 = digest::ha1(alg, user, &realm, password);
-                    let uri = "sip:127.0.0.1";
-                    let ha2 = match alg {
-                        Algorithm::Md5 => md5_hex(&format!("REGISTER:{uri}")),
-                        Algorithm::Sha256 => sha256_hex(&format!("REGISTER:{uri}")),
-                    };
-                    let kd = format!("{ha1}:{nonce}:{nc:08x}:c0ffee:auth:{ha2}");
-                    let response = match alg {
-                        Algorithm::Md5 => md5_hex(&kd),
-                        Algorithm::Sha256 => sha256_hex(&kd),
-                    };
-                    auth = Some(Authorization {
-                        username: user.into(),
-                        realm,
-                        nonce,
-                        uri: uri.into(),
-                        response,
-                        algorithm: alg.token().into(),
-                        opaque: None,
-                        qop: Some(("auth".into(), "c0ffee".into(), nc)),
-                    });
-                    continue;
+                    auth = Some((user, password));
                 }
-                "contact" => contact = rest[i + 1].to_string(),
-                "contact-expires" => contact_expires = Some(num(rest.get(i + 1))),
-                "expires" => expires = Some(num(rest.get(i + 1))),
-                "call-id" => call_id = rest[i + 1].to_string(),
-                "star" => {
-                    star = true;
-                    i -= 1;
-                }
-                "query" => {
-                    query = true;
-                    i -= 1;
-                }
-                other => panic!("{}: unknown sip-register word {other}", self.here()),
+                "contact" => contact = value(&mut words).to_string(),
+                "contact-expires" => contact_expires = Some(num(value(&mut words))),
+                "expires" => expires = Some(num(value(&mut words))),
+                "call-id" => call_id = value(&mut words).to_string(),
+                "star" => star = true,
+                "query" => query = true,
+                other => panic!("{here}: unknown sip-register word {other}"),
             }
-            i += 2;
         }
+        let auth = auth.map(|(user, password)| {
+            let (mut nc, mut alg, mut nonce) = (1, Algorithm::Md5, self.last_nonce.clone());
+            for (o, v) in digest_words {
+                match (o, v) {
+                    ("nc", v) => nc = num(v),
+                    ("sha256", _) => alg = Algorithm::Sha256,
+                    ("nonce", "last") => {}
+                    (_, v) => nonce = v.to_string(),
+                }
+            }
+            self.answer_challenge(alg, user, password, nonce, nc)
+        });
         let contacts = if star {
             SipContacts::Star
         } else if query {
@@ -380,6 +358,36 @@ impl Runner {
             call_id,
             cseq: 1,
         }))
+    }
+
+    /// Our own answer to the last challenge (RFC 7616 §3.4.1), as a phone computes it.
+    fn answer_challenge(
+        &self,
+        alg: Algorithm,
+        user: &str,
+        password: &str,
+        nonce: String,
+        nc: u32,
+    ) -> Authorization {
+        let realm = self.last_realm.clone();
+        let ha1 = digest::ha1(alg, user, &realm, password);
+        let uri = "sip:127.0.0.1";
+        let hash = |s: &str| match alg {
+            Algorithm::Md5 => md5_hex(s),
+            Algorithm::Sha256 => sha256_hex(s),
+        };
+        let ha2 = hash(&format!("REGISTER:{uri}"));
+        let response = hash(&format!("{ha1}:{nonce}:{nc:08x}:c0ffee:auth:{ha2}"));
+        Authorization {
+            username: user.into(),
+            realm,
+            nonce,
+            uri: uri.into(),
+            response,
+            algorithm: alg.token().into(),
+            opaque: None,
+            qop: Some(("auth".into(), "c0ffee".into(), nc)),
+        }
     }
 
     fn em(&mut self, req: EmRequest) -> Input {
