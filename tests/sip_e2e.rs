@@ -272,3 +272,51 @@ fn retransmissions_are_absorbed_and_unanswered_notifies_are_sent_again() {
         "a retransmission is the same request"
     );
 }
+
+/// `show voice register pool N` shows a registered phone's contact and flow;
+/// `clear voice register pool N` drops the binding; `show voice register dn` lists the pools
+/// that carry a DN.
+#[test]
+fn show_and_clear_voice_register_pool() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = office(dir.path());
+    let p = phone(10);
+    let port = p.local_addr().unwrap().port();
+    let req = register(port, "SEP2C3124376B12", "show-1", 3600);
+    p.send_to(req.as_bytes(), sip_addr(&d)).unwrap();
+    assert!(recv(&p).expect("200").starts_with("SIP/2.0 200 OK"));
+    let t = support::daemon::cli_text(&d.data, &["show voice register pool 2"]);
+    assert!(
+        t.contains("Pool Tag 2\nConfig:\n  Mac address is 2C31.2437.6B12\n"),
+        "{t}"
+    );
+    assert!(t.contains("  State is REGISTERED\n"), "{t}");
+    assert!(
+        t.contains(&format!(
+            "  Contact is sip:1901@127.0.0.1:{port} from 127.0.0.1:{port} over UDP\n"
+        )),
+        "{t}"
+    );
+    let t = support::daemon::cli_text(
+        &d.data,
+        &["clear voice register pool 2", "show voice register pool 2"],
+    );
+    assert!(t.contains("  State is UNREGISTERED\n"), "{t}");
+    let t = support::daemon::cli_text(&d.data, &["clear voice register pool 2"]);
+    assert!(t.contains("% Pool 2 is not registered"), "{t}");
+    let t = support::daemon::cli_text(&d.data, &["show voice register dn 1"]);
+    assert!(t.contains("Dn Tag 1\nConfig:\n  Number is 2001\n"), "{t}");
+    assert!(
+        t.contains("  Pool 1    has this DN configured for line 1\n"),
+        "{t}"
+    );
+    let t = support::daemon::cli_text(&d.data, &["show voice register all"]);
+    assert!(
+        t.starts_with("CME-Office#show voice register all\nVOICE REGISTER GLOBAL\n"),
+        "{t}"
+    );
+    assert!(
+        t.contains("VOICE REGISTER DN") && t.contains("VOICE REGISTER POOL"),
+        "{t}"
+    );
+}

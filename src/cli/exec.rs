@@ -334,7 +334,14 @@ fn exec_command(
             s.pending = Some(Pending::CopyDestination);
             Reply::text("Destination filename [startup-config]? ")
         }
+        Handler::ClearRegisterPool => {
+            let tag = line.get(g, "tag").and_then(|t| t.parse().ok()).unwrap_or(0);
+            ask(Admin::ClearSipPool(PoolTag(tag)))
+        }
         h @ (Handler::ShowDebugging
+        | Handler::ShowRegisterPool
+        | Handler::ShowRegisterDn
+        | Handler::ShowRegisterAll
         | Handler::ShowTftpBindings
         | Handler::ShowTftpStatistics
         | Handler::ShowEphone

@@ -218,6 +218,8 @@ pub enum Admin {
         /// The phone.
         ephone: EphoneTag,
     },
+    /// `clear voice register pool N`: drop that SIP phone's registration.
+    ClearSipPool(PoolTag),
     /// `emadmin logout USER`: everywhere.
     EmLogout {
         /// The user.

@@ -432,6 +432,28 @@ impl Engine {
                 };
                 self.decided(decision, reply, true, out);
             }
+            Admin::ClearSipPool(tag) => {
+                let device = self
+                    .running
+                    .model
+                    .pools
+                    .get(&tag)
+                    .and_then(|p| p.mac)
+                    .map(DeviceName::from_mac);
+                let answer = match device {
+                    Some(d) if self.devices.get(&d).and_then(|x| x.sip()).is_some() => {
+                        tracing::info!(device = %d, "SIP registration cleared");
+                        self.devices.unbind_sip(&d);
+                        cli_text("", false)
+                    }
+                    Some(_) => cli_text(&format!("% Pool {tag} is not registered\n"), true),
+                    None => cli_text(
+                        &format!("% Pool {tag} is not configured with an id mac\n"),
+                        true,
+                    ),
+                };
+                out.push(Effect::Reply { to: reply, answer });
+            }
             Admin::EmLogout { user } => {
                 let batch = self.em.logout_user(&user, Reason::Admin, now.unix.0);
                 self.decided(Ok(batch), reply, true, out);

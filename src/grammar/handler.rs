@@ -60,6 +60,10 @@ handlers! {
     ShowDebugging = "show-debugging",
     DebugCcsipMessages = "debug-ccsip-messages",
     DebugVoiceRegisterEvents = "debug-voice-register-events",
+    ShowRegisterPool = "show-register-pool",
+    ShowRegisterDn = "show-register-dn",
+    ShowRegisterAll = "show-register-all",
+    ClearRegisterPool = "clear-register-pool",
     WriteMemory = "write-memory",
     CopyRunStart = "copy-run-start",
     // Accepted into the configuration and rendered back, with no effect in cmed yet.

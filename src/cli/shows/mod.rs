@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 pub mod em;
 pub mod phones;
+pub mod sip;
 
 use crate::cli::exec::Live;
 use crate::config::tree::Line;
@@ -35,6 +36,10 @@ pub struct Shows<'a> {
     pub provision: Option<&'a dyn ProvisionInfo>,
     /// Debug switches.
     pub debug: &'a Flags,
+}
+
+fn tag_u32(g: &Grammar, line: &Line) -> Option<u32> {
+    line.get(g, "tag").and_then(|t| t.parse().ok())
 }
 
 fn tag(g: &Grammar, line: &Line) -> Option<ProfileTag> {
@@ -73,6 +78,9 @@ impl Live for Shows<'_> {
         );
         Some(match handler {
             Handler::ShowDebugging => self.debug.show(),
+            Handler::ShowRegisterPool => sip::pools(m, p, now, tag_u32(g, line)),
+            Handler::ShowRegisterDn => sip::dns(m, tag_u32(g, line)),
+            Handler::ShowRegisterAll => sip::all(m, p, now),
             Handler::ShowTftpBindings => self.tftp_bindings(self.provision?),
             Handler::ShowTftpStatistics => {
                 let mut s = self.provision?.stats();
