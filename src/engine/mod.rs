@@ -43,7 +43,7 @@ pub use input::{
     SipRegister,
 };
 use profile::Source;
-use registrar::{Outcome, Registrar};
+use registrar::Registrar;
 use timers::Timers;
 
 /// Phones and the users logged in on them (or who last were).
@@ -163,7 +163,14 @@ impl Engine {
             }
             Input::Device { conn, event } => self.device_event(conn, event, now, &mut out),
             Input::SipRegister(r) => {
-                let outcome = self.sip_register(*r.clone(), now);
+                let model = self.running.model.clone();
+                let outcome = self.registrar.register(
+                    &model,
+                    &mut self.devices,
+                    &self.em.logins,
+                    (*r).clone(),
+                    now,
+                );
                 out.push(Effect::Reply {
                     to: r.reply,
                     answer: Answer::Register(outcome),
@@ -457,89 +464,6 @@ impl Engine {
             Admin::EmLogout { user } => {
                 let batch = self.em.logout_user(&user, Reason::Admin, now.unix.0);
                 self.decided(Ok(batch), reply, true, out);
-            }
-        }
-    }
-
-    /// A REGISTER: find the pool, check its credentials, then bind, refresh, remove or list
-    /// (RFC 3261 §10.3).
-    fn sip_register(&mut self, r: SipRegister, now: Now) -> Outcome {
-        let m = self.running.model.clone();
-        let digest_user = r.auth.as_ref().map(|a| a.username.as_str());
-        let Some((pool, device)) =
-            registrar::find_pool(&m, r.device, digest_user, r.to_user.as_deref())
-        else {
-            tracing::debug!(to = ?r.to_user, device = ?r.device, "REGISTER for no configured pool");
-            return Outcome::NotFound;
-        };
-        if let Some(c) = m.pools.get(&pool).and_then(|p| p.username.as_ref()) {
-            let realm = registrar::realm(&m);
-            let user = c.user.0.as_str();
-            let salt = registrar::request_salt(&r.call_id, r.cseq);
-            if let Err(o) = self.registrar.authenticate(
-                realm,
-                user,
-                &c.secret.text,
-                r.auth.as_ref(),
-                now.unix.0,
-                salt,
-            ) {
-                return o;
-            }
-        }
-        let current = |d: &Devices| -> Vec<(String, u32)> {
-            d.get(&device)
-                .and_then(|x| x.sip())
-                .map(|b| {
-                    let left = b.expires_at.saturating_sub(now.unix.0) as u32;
-                    vec![(b.contact.clone(), left)]
-                })
-                .unwrap_or_default()
-        };
-        match r.contacts {
-            SipContacts::Query => Outcome::Registered {
-                contacts: current(&self.devices),
-            },
-            SipContacts::Star if r.expires == Some(0) => {
-                self.devices.unbind_sip(&device);
-                Outcome::Registered {
-                    contacts: Vec::new(),
-                }
-            }
-            SipContacts::Star => Outcome::BadRequest("Contact * needs Expires: 0"),
-            SipContacts::List(list) => {
-                // One binding per device: the first contact (Cisco phones send one).
-                let Some((uri, asked)) = list.into_iter().next() else {
-                    return Outcome::BadRequest("no contact");
-                };
-                match registrar::interval(asked, r.expires, m.registrar_expires) {
-                    Err(min) => Outcome::IntervalTooBrief { min },
-                    Ok(0) => {
-                        self.devices.unbind_sip(&device);
-                        Outcome::Registered {
-                            contacts: Vec::new(),
-                        }
-                    }
-                    Ok(e) => {
-                        let refresh = self.devices.get(&device).and_then(|d| d.sip()).is_some();
-                        if !refresh && self.devices.registered_sip() >= m.register.max_pool as usize
-                        {
-                            return Outcome::Forbidden("max-pool reached");
-                        }
-                        let binding = devices::SipBinding {
-                            flow: r.flow,
-                            contact: uri.clone(),
-                            call_id: r.call_id,
-                            expires_at: now.unix.0 + u64::from(e),
-                        };
-                        let logins = self.em.logins.clone();
-                        self.devices
-                            .bind_sip(&m, &logins, device, pool, binding, now.unix.0);
-                        Outcome::Registered {
-                            contacts: vec![(uri, e)],
-                        }
-                    }
-                }
             }
         }
     }

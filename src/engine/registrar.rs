@@ -11,9 +11,12 @@
 //! A device binds once for all its lines (CME's bulk registration): the numbers of its
 //! effective profile are reached through that binding.
 
+use super::devices::{Devices, SipBinding};
+use super::input::{SipContacts, SipRegister};
 use crate::config::model::Model;
 use crate::digest::{self, Algorithm, Nonces, Refused, Replays};
 use crate::ids::{DeviceName, PoolTag};
+use crate::time::Now;
 
 /// `registrar server expires` defaults (IOS: max 3600, min 60).
 pub const EXPIRES_MAX: u32 = 3600;
@@ -76,6 +79,90 @@ impl Registrar {
             realm: realm.to_string(),
             nonce: self.nonces.issue_for(realm, now, salt),
             stale,
+        }
+    }
+
+    /// A REGISTER: find the pool, check its credentials, then bind, refresh, remove or list
+    /// (RFC 3261 §10.3).
+    pub fn register(
+        &mut self,
+        m: &Model,
+        devices: &mut Devices,
+        logins: &crate::engine::Logins,
+        r: SipRegister,
+        now: Now,
+    ) -> Outcome {
+        let digest_user = r.auth.as_ref().map(|a| a.username.as_str());
+        let Some((pool, device)) = find_pool(m, r.device, digest_user, r.to_user.as_deref()) else {
+            tracing::debug!(to = ?r.to_user, device = ?r.device, "REGISTER for no configured pool");
+            return Outcome::NotFound;
+        };
+        if let Some(c) = m.pools.get(&pool).and_then(|p| p.username.as_ref()) {
+            let realm = realm(m);
+            let user = c.user.0.as_str();
+            let salt = request_salt(&r.call_id, r.cseq);
+            if let Err(o) = self.authenticate(
+                realm,
+                user,
+                &c.secret.text,
+                r.auth.as_ref(),
+                now.unix.0,
+                salt,
+            ) {
+                return o;
+            }
+        }
+        let current = |d: &Devices| -> Vec<(String, u32)> {
+            d.get(&device)
+                .and_then(|x| x.sip())
+                .map(|b| {
+                    let left = b.expires_at.saturating_sub(now.unix.0) as u32;
+                    vec![(b.contact.clone(), left)]
+                })
+                .unwrap_or_default()
+        };
+        match r.contacts {
+            SipContacts::Query => Outcome::Registered {
+                contacts: current(devices),
+            },
+            SipContacts::Star if r.expires == Some(0) => {
+                devices.unbind_sip(&device);
+                Outcome::Registered {
+                    contacts: Vec::new(),
+                }
+            }
+            SipContacts::Star => Outcome::BadRequest("Contact * needs Expires: 0"),
+            SipContacts::List(list) => {
+                // One binding per device: the first contact (Cisco phones send one).
+                let Some((uri, asked)) = list.into_iter().next() else {
+                    return Outcome::BadRequest("no contact");
+                };
+                match interval(asked, r.expires, m.registrar_expires) {
+                    Err(min) => Outcome::IntervalTooBrief { min },
+                    Ok(0) => {
+                        devices.unbind_sip(&device);
+                        Outcome::Registered {
+                            contacts: Vec::new(),
+                        }
+                    }
+                    Ok(e) => {
+                        let refresh = devices.get(&device).and_then(|d| d.sip()).is_some();
+                        if !refresh && devices.registered_sip() >= m.register.max_pool as usize {
+                            return Outcome::Forbidden("max-pool reached");
+                        }
+                        let binding = SipBinding {
+                            flow: r.flow,
+                            contact: uri.clone(),
+                            call_id: r.call_id,
+                            expires_at: now.unix.0 + u64::from(e),
+                        };
+                        devices.bind_sip(m, logins, device, pool, binding, now.unix.0);
+                        Outcome::Registered {
+                            contacts: vec![(uri, e)],
+                        }
+                    }
+                }
+            }
         }
     }
 
