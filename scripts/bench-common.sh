@@ -16,3 +16,16 @@ bench_cleanup() {
     done
     rm -rf "$TMP"
 }
+
+# Waits up to 30 s for the cmed started as PID with data directory DATA to answer on its
+# control socket. Usage: bench_wait_cmed CMED DATA PID; returns 1 if it exited or never
+# answered.
+bench_wait_cmed() {
+    local i
+    for i in $(seq 300); do
+        "$1" cli --data "$2" -c "show ephone summary | include configured" >/dev/null 2>&1 && return 0
+        kill -0 "$3" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}

@@ -31,11 +31,7 @@ target/release/cmed run --no-console --config "$tmp/em.cfg" --data "$tmp/data" \
     --tftp-port 0 --http-prov-port 0 --sccp-port 0 --sip-port 0 --http-port "$port" 2> "$tmp/cmed.log" &
 pid=$!
 PIDS+=("$pid")
-for _ in $(seq 1 100); do
-    target/release/cmed cli --data "$tmp/data" -c 'show ephone summary | include configured' \
-        > /dev/null 2>&1 && break
-    sleep 0.2
-done
+bench_wait_cmed target/release/cmed "$tmp/data" "$pid" || { echo "cmed did not come up" >&2; exit 2; }
 target/release/cmed cli --data "$tmp/data" -c 'configure terminal' -c 'telephony-service' \
     -c 'em max-concurrent-requests 1000' -c 'end' > /dev/null
 

@@ -112,16 +112,8 @@ echo "==> starting cmed"
     2>"$TMP/cmed.log" &
 CMED_PID=$!
 PIDS+=("$CMED_PID")
-up=""
-for _ in $(seq 300); do
-    if "$CMED" cli --data "$TMP/data" -c "show ephone summary | include configured" >/dev/null 2>&1; then
-        up=1
-        break
-    fi
-    kill -0 "$CMED_PID" 2>/dev/null || { cat "$TMP/cmed.log" >&2; die "cmed exited"; }
-    sleep 0.1
-done
-[[ -n $up ]] || { cat "$TMP/cmed.log" >&2; die "cmed did not come up in 30 s"; }
+bench_wait_cmed "$CMED" "$TMP/data" "$CMED_PID" ||
+    { cat "$TMP/cmed.log" >&2; die "cmed exited or did not come up in 30 s"; }
 # The SCCP port it bound (--sccp-port 0): from its log line `SCCP listening addr=IP:PORT`.
 SCCP=$(sed 's/\x1b\[[0-9;]*m//g' "$TMP/cmed.log" | sed -n -E 's/.*SCCP listening addr=([0-9.]+:[0-9]+).*/\1/p' | head -n 1)
 [[ $SCCP == 127.*:* ]] || { cat "$TMP/cmed.log" >&2; die "no loopback SCCP address in cmed's log (got '$SCCP')"; }

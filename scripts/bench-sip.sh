@@ -422,17 +422,8 @@ echo "==> starting cmed, SIP on $CMED_ADDR"
     2>"$TMP/cmed.log" &
 CMED_PID=$!
 PIDS+=("$CMED_PID")
-up=""
-for _ in $(seq 300); do
-    if "$CMED" cli --data "$TMP/data" -c "show ephone summary | include configured" >/dev/null 2>&1; then
-        up=1
-        break
-    fi
-    kill -0 "$CMED_PID" 2>/dev/null || break
-    sleep 0.1
-done
 CMED_OK=""
-if [[ -z $up ]]; then
+if ! bench_wait_cmed "$CMED" "$TMP/data" "$CMED_PID"; then
     tail -n 20 "$TMP/cmed.log" >&2
     echo "cmed: did not come up (no control socket in 30 s); no cmed figures"
 else

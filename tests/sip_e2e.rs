@@ -50,6 +50,16 @@ Content-Length: 0\r\n\r\n"
     )
 }
 
+/// Registers pool 2 (SEP2C3124376B12, no credentials: at once) from `p`; its 200 OK.
+fn register_pool_2(d: &Daemon, p: &UdpSocket, call_id: &str) -> String {
+    let port = p.local_addr().unwrap().port();
+    let req = register(port, "SEP2C3124376B12", call_id, 3600);
+    p.send_to(req.as_bytes(), sip_addr(d)).unwrap();
+    let r = recv(p).expect("200");
+    assert!(r.starts_with("SIP/2.0 200 OK\r\n"), "{r}");
+    r
+}
+
 /// What the EM service page does when amartin logs in on the SIP phone of pool 2.
 fn login_amartin_on_pool_2(d: &Daemon) -> String {
     let (code, page) = http_get(
@@ -208,11 +218,7 @@ fn an_em_login_on_a_sip_phone_sends_the_restart_notifies_and_changes_its_file() 
     let d = office(dir.path());
     let p = phone(10);
     let port = p.local_addr().unwrap().port();
-    // Pool 2 (SEP2C3124376B12) has no credentials: it registers at once.
-    let req = register(port, "SEP2C3124376B12", "reg-2c31", 3600);
-    p.send_to(req.as_bytes(), sip_addr(&d)).unwrap();
-    let r = recv(&p).expect("200");
-    assert!(r.starts_with("SIP/2.0 200 OK\r\n"), "{r}");
+    let r = register_pool_2(&d, &p, "reg-2c31");
     assert!(r.contains("Date: ") && r.contains(" GMT\r\n"), "{r}");
     assert!(
         r.contains(&format!(
@@ -256,9 +262,7 @@ fn retransmissions_are_absorbed_and_unanswered_notifies_are_sent_again() {
     assert!(first.starts_with("SIP/2.0 401"), "{first}");
     assert_eq!(first, again, "a retransmission got a new decision");
 
-    let req = register(port, "SEP2C3124376B12", "re2", 3600);
-    p.send_to(req.as_bytes(), sip_addr(&d)).unwrap();
-    assert!(recv(&p).expect("200").starts_with("SIP/2.0 200 OK"));
+    register_pool_2(&d, &p, "re2");
     login_amartin_on_pool_2(&d);
     let mut check_sync = Vec::new();
     while check_sync.len() < 2 {
@@ -282,9 +286,7 @@ fn show_and_clear_voice_register_pool() {
     let d = office(dir.path());
     let p = phone(10);
     let port = p.local_addr().unwrap().port();
-    let req = register(port, "SEP2C3124376B12", "show-1", 3600);
-    p.send_to(req.as_bytes(), sip_addr(&d)).unwrap();
-    assert!(recv(&p).expect("200").starts_with("SIP/2.0 200 OK"));
+    register_pool_2(&d, &p, "show-1");
     let t = support::daemon::cli_text(&d.data, &["show voice register pool 2"]);
     assert!(
         t.contains("Pool Tag 2\nConfig:\n  Mac address is 2C31.2437.6B12\n"),

@@ -126,14 +126,19 @@ struct Actor {
     start: Instant,
 }
 
+/// The wall clock in unix seconds: the one place the daemon reads it (the actor for each
+/// input, the adapters for what they stamp on the wire: `DefineTimeDate`, SIP `Date`).
+pub fn wall_clock() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 impl Actor {
     /// Both clocks, read once per request.
     fn now(&self) -> Now {
-        let unix = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
         Now {
-            unix: Unix(unix),
+            unix: Unix(wall_clock()),
             mono: Mono(self.start.elapsed()),
         }
     }

@@ -9,7 +9,7 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -31,12 +31,6 @@ pub const MAX_CONNECTIONS: usize = 16_384;
 fn mono() -> Duration {
     static START: OnceLock<Instant> = OnceLock::new();
     START.get_or_init(Instant::now).elapsed()
-}
-
-fn unix() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 /// Accepts phones on `listener` until the task is dropped.
@@ -185,7 +179,7 @@ async fn feed(
                 if Flags::on(&debug.ephone_detail) {
                     tracing::info!(target: "cmed::debug::ephone", %conn, %peer, ?msg, "receive");
                 }
-                session.handle(msg, mono(), unix());
+                session.handle(msg, mono(), crate::actor::wall_clock());
             }
             Ok(None) => break Ok(()),
             Err(e) => break Err(e.to_string()),

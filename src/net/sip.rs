@@ -294,12 +294,6 @@ fn render(m: &Message, source: SocketAddr, tag: &str, o: &Outcome, now: u64) -> 
     }
 }
 
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 /// Reads one message from `flow` and hands it to the core; what does not parse is dropped
 /// here (RFC 3261 §18.3 leaves no one to answer), what lacks a mandatory header gets 400.
 fn receive(sip: &Sip, bytes: &[u8], flow: Flow) {
@@ -465,7 +459,10 @@ fn request(
                         if Flags::on(&sip.debug.voice_register_events) {
                             tracing::info!(target: "cmed::debug::voice_register", peer = %source, device = ?device, outcome = ?o, "REGISTER");
                         }
-                        (status_of(&o), render(&m, source, &tag, &o, unix_now()))
+                        (
+                            status_of(&o),
+                            render(&m, source, &tag, &o, crate::actor::wall_clock()),
+                        )
                     }
                     Err(_) => (
                         503,

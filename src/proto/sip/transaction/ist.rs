@@ -179,12 +179,12 @@ mod tests {
 
     fn invite_again(k: &mut Kit) -> Dispatch {
         k.layer
-            .on_request(req(Method::Invite, BRANCH), peer(), false, k.clock)
+            .on_request(request(Method::Invite, BRANCH), peer(), false, k.clock)
     }
 
     fn ack(k: &mut Kit, branch: &str) -> Dispatch {
         k.layer
-            .on_request(req(Method::Ack, branch), peer(), false, k.clock)
+            .on_request(request(Method::Ack, branch), peer(), false, k.clock)
     }
 
     #[test]
@@ -283,7 +283,7 @@ mod tests {
         let mut k = Kit::new();
         let id = k
             .layer
-            .on_request(req(Method::Invite, BRANCH), peer(), true, k.clock);
+            .on_request(request(Method::Invite, BRANCH), peer(), true, k.clock);
         let Dispatch::New(id2) = id else { panic!() };
         k.events();
         k.layer
@@ -292,15 +292,10 @@ mod tests {
         k.sends();
         assert_eq!(k.layer.deadline(), Some(ms(32_000)), "Timer H only");
         k.layer
-            .on_request(req(Method::Ack, BRANCH), peer(), true, k.clock);
+            .on_request(request(Method::Ack, BRANCH), peer(), true, k.clock);
         assert_eq!(k.events(), vec![TuEvent::Terminated { id: id2 }]);
         let mut k = Kit::new();
-        let Dispatch::New(id) =
-            k.layer
-                .on_request(req(Method::Invite, BRANCH), peer(), true, k.clock)
-        else {
-            panic!()
-        };
+        let id = k.incoming(Method::Invite, BRANCH, true);
         k.layer
             .respond(id, 500, reply(b"500", true), k.clock)
             .unwrap();
@@ -383,12 +378,7 @@ mod tests {
     #[test]
     fn reliable_2xx_is_sent_once_and_further_2xx_go_out_too() {
         let mut k = Kit::new();
-        let Dispatch::New(id) =
-            k.layer
-                .on_request(req(Method::Invite, BRANCH), peer(), true, k.clock)
-        else {
-            panic!()
-        };
+        let id = k.incoming(Method::Invite, BRANCH, true);
         k.layer
             .respond(id, 200, reply(b"200a", true), k.clock)
             .unwrap();

@@ -108,9 +108,12 @@ mod tests {
             [TuEvent::Request { id: i, cancels: None, reliable: false, .. }] if *i == id
         ));
         assert_eq!(k.layer.state(id), Some(TxState::Trying));
-        let again = k
-            .layer
-            .on_request(req(Method::Register, "z9hG4bKr1"), peer(), false, k.clock);
+        let again = k.layer.on_request(
+            request(Method::Register, "z9hG4bKr1"),
+            peer(),
+            false,
+            k.clock,
+        );
         assert_eq!(again, Dispatch::Matched(id));
         assert_eq!(k.events(), vec![]);
         assert_eq!(k.sends(), 0);
@@ -125,8 +128,12 @@ mod tests {
             .respond(id, 100, reply(b"100", false), k.clock)
             .unwrap();
         assert_eq!(k.layer.state(id), Some(TxState::Proceeding));
-        k.layer
-            .on_request(req(Method::Register, "z9hG4bKr1"), peer(), false, k.clock);
+        k.layer.on_request(
+            request(Method::Register, "z9hG4bKr1"),
+            peer(),
+            false,
+            k.clock,
+        );
         assert_eq!(k.sent_bodies(), vec![b"100".to_vec(), b"100".to_vec()]);
         k.clock = ms(1000);
         k.layer
@@ -136,8 +143,12 @@ mod tests {
             k.layer.respond(id, 200, reply(b"200", false), k.clock),
             Err(TxError::AlreadyFinal)
         );
-        k.layer
-            .on_request(req(Method::Register, "z9hG4bKr1"), peer(), false, k.clock);
+        k.layer.on_request(
+            request(Method::Register, "z9hG4bKr1"),
+            peer(),
+            false,
+            k.clock,
+        );
         assert_eq!(k.sent_bodies(), vec![b"200".to_vec(), b"200".to_vec()]);
         assert_eq!(k.events(), vec![], "retransmissions never reach the TU");
         // No retransmission by the server (the client's Timer E drives them); J = 64·T1.
@@ -146,9 +157,12 @@ mod tests {
         k.run_until(ms(33_000));
         assert_eq!(k.events(), vec![TuEvent::Terminated { id }]);
         // Gone: the same request now is a new transaction.
-        let again = k
-            .layer
-            .on_request(req(Method::Register, "z9hG4bKr1"), peer(), false, k.clock);
+        let again = k.layer.on_request(
+            request(Method::Register, "z9hG4bKr1"),
+            peer(),
+            false,
+            k.clock,
+        );
         assert!(matches!(again, Dispatch::New(n) if n != id));
     }
 

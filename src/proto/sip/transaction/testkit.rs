@@ -42,11 +42,6 @@ pub fn request(method: Method, branch: &str) -> Inbound {
     }
 }
 
-/// Same as [`request`], shorter for test bodies.
-pub fn req(method: Method, branch: &str) -> Inbound {
-    request(method, branch)
-}
-
 /// A response to one of the kit's client transactions.
 pub fn response(method: Method, status: u16) -> Inbound {
     Inbound {

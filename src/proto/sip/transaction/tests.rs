@@ -27,7 +27,7 @@ fn cancel_is_its_own_server_transaction_pointing_at_the_invite() {
     // A retransmitted CANCEL gets the CANCEL's 200, not the 487.
     k.sends();
     k.layer
-        .on_request(req(Method::Cancel, "z9hG4bKc"), peer(), false, k.clock);
+        .on_request(request(Method::Cancel, "z9hG4bKc"), peer(), false, k.clock);
     assert_eq!(k.sent_bodies(), vec![b"200c".to_vec()]);
 }
 
@@ -73,7 +73,7 @@ fn ack_with_no_transaction_goes_to_the_tu_and_creates_none() {
     let mut k = Kit::new();
     let d = k
         .layer
-        .on_request(req(Method::Ack, "z9hG4bKlone"), peer(), false, k.clock);
+        .on_request(request(Method::Ack, "z9hG4bKlone"), peer(), false, k.clock);
     assert_eq!(d, Dispatch::Ack);
     assert!(matches!(
         &k.events()[..],
@@ -89,7 +89,7 @@ fn ack_for_a_2xx_is_not_matched_to_an_invite_still_proceeding() {
     k.events();
     let d = k
         .layer
-        .on_request(req(Method::Ack, "z9hG4bKother"), peer(), false, k.clock);
+        .on_request(request(Method::Ack, "z9hG4bKother"), peer(), false, k.clock);
     assert_eq!(d, Dispatch::Ack);
     assert_eq!(k.layer.state(id), Some(TxState::Proceeding));
 }
@@ -98,7 +98,7 @@ fn ack_for_a_2xx_is_not_matched_to_an_invite_still_proceeding() {
 fn same_branch_from_another_sent_by_is_another_transaction() {
     let mut k = Kit::new();
     let a = k.incoming(Method::Register, "z9hG4bKsame", false);
-    let mut other = req(Method::Register, "z9hG4bKsame");
+    let mut other = request(Method::Register, "z9hG4bKsame");
     other.sent_by = "10.0.0.3:5060".into();
     let d = k.layer.on_request(other, peer(), false, k.clock);
     assert!(matches!(d, Dispatch::New(b) if b != a));
@@ -114,12 +114,16 @@ fn rfc2543_invite_retransmission_and_its_ack_match_without_a_cookie() {
         .unwrap();
     k.sends();
     assert_eq!(
-        k.layer
-            .on_request(req(Method::Invite, "old-branch"), peer(), false, k.clock),
+        k.layer.on_request(
+            request(Method::Invite, "old-branch"),
+            peer(),
+            false,
+            k.clock
+        ),
         Dispatch::Matched(id)
     );
     assert_eq!(k.sent_bodies(), vec![b"486".to_vec()]);
-    let mut ack = req(Method::Ack, "old-branch");
+    let mut ack = request(Method::Ack, "old-branch");
     ack.to_tag = "ours".into();
     k.layer.on_request(ack, peer(), false, k.clock);
     assert_eq!(k.layer.state(id), Some(TxState::Confirmed));
