@@ -175,9 +175,14 @@ tag_newtype!(
     DialPeerTag
 );
 
-/// One phone connection (SCCP TCP connection), numbered by the daemon from 1.
+/// One phone connection (SCCP or SIP TCP connection), numbered by the daemon from 1.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub struct ConnId(pub u64);
+
+impl ConnId {
+    /// A connection of an earlier run of the daemon: never handed out (numbering starts at 1).
+    pub const GONE: ConnId = ConnId(0);
+}
 
 impl fmt::Display for ConnId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -17,8 +17,8 @@ use cmed::digest::{self, Algorithm, Authorization};
 use cmed::engine::em::EmError;
 use cmed::engine::registrar::Outcome;
 use cmed::engine::{
-    Admin, Answer, ConnCmd, DeviceEvent, Effect, EmRequest, Engine, Flow, Input, Registration,
-    ReplyTo, SipContacts, SipRegister,
+    Admin, Answer, ConnCmd, DeviceEvent, Effect, EmPhone, EmRequest, Engine, Flow, Input,
+    Registration, ReplyTo, SipContacts, SipRegister,
 };
 use cmed::grammar::graph::Grammar;
 use cmed::ids::{ConnId, DeviceName, EphoneTag, UserName};
@@ -58,6 +58,11 @@ fn change(c: &Change) -> String {
         Change::PutLastUser { device, user } => format!("put-last-user {device} {user}"),
         Change::PutCredential { user, .. } => format!("put-credential {user}"),
         Change::DeleteCredential { user } => format!("delete-credential {user}"),
+        Change::PutBinding { device, binding } => format!(
+            "put-binding {device} pool={} expires={}",
+            binding.pool, binding.expires_at
+        ),
+        Change::DropBinding { device } => format!("drop-binding {device}"),
     }
 }
 
@@ -88,7 +93,7 @@ fn outcome(o: &Outcome) -> String {
             format!("ok {}", list.join(",")).trim_end().to_string()
         }
         Outcome::BadRequest(why) => format!("bad-request {why:?}"),
-        Outcome::Forbidden(why) => format!("forbidden {why:?}"),
+        Outcome::Forbidden(why) => format!("forbidden {:?}", why.text()),
         Outcome::NotFound => "not-found".into(),
         Outcome::IntervalTooBrief { min } => format!("too-brief {min}"),
     }
@@ -161,6 +166,17 @@ impl Runner {
                             result,
                         });
                         text
+                    }
+                    Effect::WriteBehind(changes) => {
+                        let result = self.store.commit(changes);
+                        let list: Vec<String> = changes.iter().map(change).collect();
+                        let failed = if result.is_err() { " (fails)" } else { "" };
+                        if result.is_err() {
+                            queue.push_back(Input::WriteBehindFailed {
+                                changes: changes.clone(),
+                            });
+                        }
+                        format!("write-behind {}{failed}", list.join("; "))
                     }
                     Effect::Reply { answer: a, .. } => {
                         if let Answer::Register(Outcome::Challenge { realm, nonce, .. }) = a {
@@ -276,7 +292,7 @@ impl Runner {
             }),
             ["emadmin-login", u, e] => self.admin(Admin::EmLogin {
                 user: UserName(u.to_string()),
-                ephone: EphoneTag(e.parse().unwrap()),
+                phone: EmPhone::Ephone(EphoneTag(e.parse().unwrap())),
             }),
             ["emadmin-logout", u] => self.admin(Admin::EmLogout {
                 user: UserName(u.to_string()),
@@ -472,7 +488,7 @@ impl Runner {
     fn restart(&mut self) {
         self.all_matched();
         self.engine = Runner::engine(&self.grammar, &self.config);
-        let dropped = self.engine.recover(self.store.load().unwrap());
+        let dropped = self.engine.recover(self.store.load().unwrap(), self.now);
         if !dropped.is_empty() {
             self.store.commit(&dropped).unwrap();
             let list: Vec<String> = dropped.iter().map(change).collect();

@@ -129,8 +129,62 @@ fn sipp_registers_a_pool_with_digest_and_a_wrong_password_is_refused() {
         "{}",
         String::from_utf8_lossy(&ok.stdout)
     );
+    let t = support::daemon::cli_text(&d.data, &["show sip-ua status registrar"]);
+    for number in ["2001", "2002"] {
+        // Both numbers of the pool, bound by one REGISTER (bulk registration).
+        assert!(
+            t.contains(&format!("\n{number:<13} 127.0.0.1        ")),
+            "{number}: {t}"
+        );
+    }
     let bad = run("wrong");
     assert!(!bad.status.success(), "a wrong password registered");
+    let t = support::daemon::cli_text(&d.data, &["show voice register statistics"]);
+    for counted in [
+        "  Registration requests      : 4\n",
+        "    New registrations        : 1\n",
+        "    Wrong password           : 1\n",
+        "  Challenges sent (401)      : 2\n",
+        "\nRegister pool 1 statistics\n  Active registrations       : 1\n",
+        "    Registration success     : 1\n    Registration failed      : 1\n",
+    ] {
+        assert!(t.contains(counted), "{counted:?} in {t}");
+    }
+}
+
+/// kill -9, then a restart: the bindings written behind (at most a second after the
+/// REGISTER) are registered again, and the restarted daemon reaches the phone on them.
+#[test]
+fn sip_bindings_survive_kill_9_and_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = office(dir.path());
+    let p = phone(10);
+    let port = p.local_addr().unwrap().port();
+    register_pool_2(&d, &p, "kill-9");
+    let stored = support::wait_until(Duration::from_secs(10), || {
+        support::daemon::cli_text(&d.data, &["show voice register statistics"])
+            .contains("  Bindings not yet stored    : 0\n")
+    });
+    assert!(stored, "the binding was never written behind");
+    d.child.kill().unwrap();
+    d.child.wait().unwrap();
+    let d = support::daemon::start(&dir.path().join("startup.cfg"), &d.data, &[]);
+    let t = support::daemon::cli_text(&d.data, &["show voice register pool 2"]);
+    assert!(t.contains("  State is REGISTERED\n"), "{t}");
+    assert!(
+        t.contains(&format!(
+            "  Contact is sip:1901@127.0.0.1:{port} from 127.0.0.1:{port} over UDP\n"
+        )),
+        "{t}"
+    );
+    // The restarted daemon reaches the phone where it registered: a restart is a NOTIFY.
+    support::daemon::cli_text(
+        &d.data,
+        &["configure terminal", "voice register pool 2", "restart"],
+    );
+    let n = recv(&p).expect("a NOTIFY after the restart");
+    assert!(n.starts_with("NOTIFY sip:1901@127.0.0.1:"), "{n}");
+    assert!(n.contains("Event: check-sync\r\n"), "{n}");
 }
 
 /// Without credentials a pool with a password is challenged, MD5 first and SHA-256 second,

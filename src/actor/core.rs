@@ -1,6 +1,7 @@
 //! The synchronous heart of the actor: the engine with its store and startup-config writer.
 //! It runs an input and everything the input leads to at one instant — a `Persist` is
-//! committed and handed back as `Input::Committed`, a `WriteStartup` is written and handed
+//! committed and handed back as `Input::Committed` (a `WriteBehind` is committed and only a
+//! failure handed back), a `WriteStartup` is written and handed
 //! back as `Input::StartupWritten` — so the answer, the restarts and the new snapshot come
 //! only after the commit (persist before you announce). What is left for the world (answers,
 //! connection commands, pushes, snapshots) is returned, in order, for the caller to deliver.
@@ -99,6 +100,12 @@ impl Core {
                     Effect::Persist(batch) => {
                         let result = self.store.commit(&batch.changes).map_err(|e| e.to_string());
                         queue.push_back(Input::Committed { batch, result });
+                    }
+                    Effect::WriteBehind(changes) => {
+                        if let Err(e) = self.store.commit(&changes) {
+                            tracing::error!(error = %e, bindings = changes.len(), "SIP bindings not written; trying again in a second");
+                            queue.push_back(Input::WriteBehindFailed { changes });
+                        }
                     }
                     Effect::WriteStartup { text, reply } => {
                         let result = (self.write)(&text);

@@ -45,6 +45,8 @@ pub(super) enum Request {
     Open { conn: ConnId, mailbox: Arc<Mailbox> },
     /// An input that waits for no answer (phone registrations and events).
     Input(Input),
+    /// The daemon stops: write behind what is pending, then answer.
+    Flush { reply: oneshot::Sender<()> },
 }
 
 /// A clonable handle to the engine actor.
@@ -132,6 +134,12 @@ impl EngineHandle {
     /// Tells the engine something that waits for no answer (fire and forget).
     pub async fn input(&self, input: Input) {
         let _ = self.tx.send(Request::Input(input)).await;
+    }
+
+    /// Writes behind what is still pending (SIP bindings) and waits until it is written:
+    /// what the daemon does last before it exits.
+    pub async fn flush(&self) -> Result<(), Stopped> {
+        self.ask(|reply| Request::Flush { reply }).await
     }
 
     /// The latest published snapshot.

@@ -181,6 +181,11 @@ impl Actor {
             Request::Open { conn, mailbox } => {
                 self.conns.insert(conn, mailbox);
             }
+            Request::Flush { reply } => {
+                let out = self.core.input(Input::Flush, now);
+                self.deliver(out);
+                let _ = reply.send(());
+            }
             Request::Input(input) => {
                 if let Input::Closed { conn } = &input {
                     self.conns.remove(conn);

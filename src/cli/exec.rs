@@ -19,7 +19,7 @@ use crate::config::Running;
 use crate::config::edit::ConfigEdit;
 use crate::config::running as render;
 use crate::config::tree::{KeyPart, Line, SectionPath, key_of};
-use crate::engine::{Admin, Scope};
+use crate::engine::{Admin, EmPhone, Scope};
 use crate::ids::{EphoneTag, PoolTag, ProfileTag, UserName};
 use crate::leg::RestartKind;
 
@@ -342,6 +342,8 @@ fn exec_command(
         | Handler::ShowRegisterPool
         | Handler::ShowRegisterDn
         | Handler::ShowRegisterAll
+        | Handler::ShowRegisterStatistics
+        | Handler::ShowSipUaRegistrar
         | Handler::ShowTftpBindings
         | Handler::ShowTftpStatistics
         | Handler::ShowEphone
@@ -367,11 +369,17 @@ fn exec_command(
         },
         Handler::EmadminLogin | Handler::EmadminLogout => {
             let user = UserName(line.get(g, "user").unwrap_or("").to_string());
-            let cmd = match line.get(g, "ephone").and_then(|t| t.parse().ok()) {
-                Some(ephone) => Admin::EmLogin {
-                    user,
-                    ephone: EphoneTag(ephone),
-                },
+            let tag = |name: &str| line.get(g, name).and_then(|t| t.parse().ok());
+            let phone = if let Some(t) = tag("ephone") {
+                Some(EmPhone::Ephone(EphoneTag(t)))
+            } else if let Some(t) = tag("pool") {
+                Some(EmPhone::Pool(PoolTag(t)))
+            } else {
+                line.get(g, "device")
+                    .map(|d| EmPhone::Device(d.to_string()))
+            };
+            let cmd = match phone {
+                Some(phone) => Admin::EmLogin { user, phone },
                 None => Admin::EmLogout { user },
             };
             ask(cmd)

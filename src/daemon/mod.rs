@@ -163,17 +163,33 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
     let stats = Arc::new(ProvisionStats::default());
     let mut engine = Engine::new(grammar.clone(), running);
     let debug = Arc::new(crate::debug::Flags::default());
-    // Sessions are recovered before any listener opens; those whose phone or profile is gone
-    // are dropped from the store too.
+    // Sessions and SIP bindings are recovered before any listener opens; those whose phone
+    // or profile is gone (or, for a binding, that expired meanwhile) are dropped from the
+    // store too.
     let persisted_sessions = persisted.sessions.len();
-    let dropped = engine.recover(persisted);
+    let started = crate::time::Now {
+        unix: crate::time::Unix(actor::wall_clock()),
+        mono: crate::time::Mono::default(),
+    };
+    let persisted_bindings = persisted.bindings.len();
+    let dropped = engine.recover(persisted, started);
     if !dropped.is_empty() {
         store.commit(&dropped)?;
     }
+    let dropped_bindings = dropped
+        .iter()
+        .filter(|c| matches!(c, crate::store::Change::DropBinding { .. }))
+        .count();
+    let dropped_sessions = dropped.len() - dropped_bindings;
     tracing::info!(
-        sessions = persisted_sessions - dropped.len(),
-        dropped = dropped.len(),
+        sessions = persisted_sessions - dropped_sessions,
+        dropped = dropped_sessions,
         "EM sessions recovered"
+    );
+    tracing::info!(
+        bindings = persisted_bindings - dropped_bindings,
+        dropped = dropped_bindings,
+        "SIP bindings recovered"
     );
     let overrides = Overrides {
         bind: opts.bind,
@@ -231,6 +247,8 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
     }
     shutdown_signal().await;
     tracing::info!("shutting down");
+    // The SIP bindings of the last second, so a clean stop loses none.
+    let _ = engine.flush().await;
     let _ = std::fs::remove_file(control::socket_path(&opts.data));
     Ok(())
 }

@@ -19,6 +19,9 @@ pub enum Effect {
     /// Commit `batch.changes` in one durable transaction, then hand the batch back as
     /// `Input::Committed` with the outcome.
     Persist(Box<Batch>),
+    /// Commit these SIP binding changes, written behind: nothing waits for them and the
+    /// engine has already applied them. On failure, report `Input::WriteBehindFailed`.
+    WriteBehind(Vec<Change>),
     /// Answer a waiting request.
     Reply {
         /// Who waits.

@@ -273,6 +273,8 @@ impl Em {
                 Change::DeleteCredential { user } => {
                     self.credentials.remove(user);
                 }
+                // SIP bindings are the device registry's, written behind (`Devices`).
+                Change::PutBinding { .. } | Change::DropBinding { .. } => {}
             }
         }
         for e in &plan.ended {

@@ -57,6 +57,14 @@ pub enum Input {
         /// `Err` holds the store's message.
         result: Result<(), String>,
     },
+    /// A [`Effect::WriteBehind`](super::Effect::WriteBehind) failed: its devices are written
+    /// again with the next batch.
+    WriteBehindFailed {
+        /// The changes that were not written.
+        changes: Vec<crate::store::Change>,
+    },
+    /// The daemon is stopping: write behind now what is still pending.
+    Flush,
     /// The startup-config file was written (the answer to
     /// [`Effect::WriteStartup`](super::Effect::WriteStartup)).
     StartupWritten {
@@ -94,6 +102,18 @@ pub struct Flow {
     pub tcp: Option<ConnId>,
     /// Where the request came from (after NAT: what RFC 3581 `rport` reports).
     pub peer: SocketAddr,
+}
+
+impl Flow {
+    /// A flow read back from the store after a restart. A TCP connection does not outlive
+    /// the process: such a flow names [`ConnId::GONE`], and the adapter sends on whatever
+    /// connection the phone has open from that address (none until it reconnects).
+    pub fn recovered(tcp: bool, peer: SocketAddr) -> Flow {
+        Flow {
+            tcp: tcp.then_some(ConnId::GONE),
+            peer,
+        }
+    }
 }
 
 /// A `REGISTER`, as the SIP adapter read it.
@@ -211,12 +231,12 @@ pub enum Admin {
         /// Restart or reset.
         kind: RestartKind,
     },
-    /// `emadmin login USER EPHONE-TAG`: no password, no IP check.
+    /// `emadmin login USER EPHONE-TAG | pool N | SEP…`: no password, no IP check.
     EmLogin {
         /// The user.
         user: UserName,
         /// The phone.
-        ephone: EphoneTag,
+        phone: EmPhone,
     },
     /// `clear voice register pool N`: drop that SIP phone's registration.
     ClearSipPool(PoolTag),
@@ -225,6 +245,17 @@ pub enum Admin {
         /// The user.
         user: UserName,
     },
+}
+
+/// The phone `emadmin login` names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EmPhone {
+    /// `ephone N` (CME's form).
+    Ephone(EphoneTag),
+    /// `pool N`: a SIP phone.
+    Pool(PoolTag),
+    /// A device name (`SEP<MAC>`), SCCP or SIP; kept as typed, checked by the engine.
+    Device(String),
 }
 
 /// Which phones an action is for.

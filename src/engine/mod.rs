@@ -39,7 +39,7 @@ use devices::Devices;
 pub use effect::{Answer, Batch, ConnCmd, Effect};
 use em::{Em, EmError, Origin, Reason};
 pub use input::{
-    Admin, DeviceEvent, EmRequest, Flow, Input, Registration, ReplyTo, Scope, SipContacts,
+    Admin, DeviceEvent, EmPhone, EmRequest, Flow, Input, Registration, ReplyTo, Scope, SipContacts,
     SipRegister,
 };
 use profile::Source;
@@ -68,6 +68,8 @@ pub struct View<'a> {
     pub devices: &'a Devices,
     /// Extension Mobility state.
     pub em: &'a Em,
+    /// The registrar's counters.
+    pub registrar: &'a registrar::Stats,
     /// Unix time now, for ages.
     pub now: u64,
 }
@@ -102,7 +104,7 @@ impl Engine {
     }
 
     fn wants_housekeeping(&self) -> bool {
-        self.em.wants_ticks() || self.devices.registered_sip() > 0
+        self.em.wants_ticks() || self.devices.registered_sip() > 0 || self.devices.unwritten()
     }
 
     /// The grammar lines are matched against.
@@ -121,6 +123,7 @@ impl Engine {
             model: &self.running.model,
             devices: &self.devices,
             em: &self.em,
+            registrar: &self.registrar.stats,
             now: now.unix.0,
         }
     }
@@ -134,11 +137,18 @@ impl Engine {
         }
     }
 
-    /// Takes over the EM state recovered from the store; returns the changes that drop
-    /// sessions whose phone or profile is gone (to commit before anything listens).
-    pub fn recover(&mut self, persisted: Persisted) -> Vec<Change> {
-        let (em, drop) = Em::recover(&self.running.model, persisted);
+    /// Takes over the EM state and the SIP bindings recovered from the store at `now`;
+    /// returns the changes that drop sessions whose phone or profile is gone and bindings
+    /// that expired or whose pool is gone (to commit before anything listens).
+    pub fn recover(&mut self, mut persisted: Persisted, now: Now) -> Vec<Change> {
+        let bindings = std::mem::take(&mut persisted.bindings);
+        let model = self.running.model.clone();
+        let (em, mut drop) = Em::recover(&model, persisted);
         self.em = em;
+        drop.extend(
+            self.devices
+                .recover_sip(&model, &self.em.logins, bindings, now.unix.0),
+        );
         drop
     }
 
@@ -189,6 +199,8 @@ impl Engine {
                     }
                 }
             },
+            Input::WriteBehindFailed { changes } => self.devices.unwritten_again(&changes),
+            Input::Flush => self.write_behind(&mut out),
             Input::StartupWritten {
                 text,
                 result,
@@ -421,14 +433,16 @@ impl Engine {
                     answer: cli_text("", false),
                 });
             }
-            Admin::EmLogin { user, ephone } => {
-                let device = self
-                    .running
-                    .model
-                    .ephones
-                    .get(&ephone)
-                    .and_then(|e| e.mac)
-                    .map(DeviceName::from_mac);
+            Admin::EmLogin { user, phone } => {
+                let m = &self.running.model;
+                let device = match phone {
+                    EmPhone::Ephone(t) => m.ephones.get(&t).and_then(|e| e.mac),
+                    EmPhone::Pool(t) => m.pools.get(&t).and_then(|p| p.mac),
+                    EmPhone::Device(name) => DeviceName::parse(&name)
+                        .map(|d| d.mac())
+                        .filter(|mac| m.phone_by_mac(*mac).is_some()),
+                }
+                .map(DeviceName::from_mac);
                 let decision = match device {
                     Some(d) => {
                         let m = self.running.model.clone();
@@ -451,6 +465,7 @@ impl Engine {
                     Some(d) if self.devices.get(&d).and_then(|x| x.sip()).is_some() => {
                         tracing::info!(device = %d, "SIP registration cleared");
                         self.devices.unbind_sip(&d);
+                        self.registrar.stats.cleared += 1;
                         cli_text("", false)
                     }
                     Some(_) => cli_text(&format!("% Pool {tag} is not registered\n"), true),
@@ -473,7 +488,9 @@ impl Engine {
             for device in self.devices.expired_sip(now.unix.0) {
                 tracing::info!(%device, "SIP registration expired");
                 self.devices.unbind_sip(&device);
+                self.registrar.stats.expired += 1;
             }
+            self.write_behind(out);
             let model = self.running.model.clone();
             let devices = &self.devices;
             let batch = self
@@ -492,6 +509,14 @@ impl Engine {
             out.extend(self.devices.restart(&stale, RestartKind::Restart));
         }
         self.timer_restarts(now, out);
+    }
+
+    /// The SIP bindings changed since the last write, written behind (at most a second
+    /// late: housekeeping runs every second while any are pending).
+    fn write_behind(&mut self, out: &mut Vec<Effect>) {
+        if self.devices.unwritten() {
+            out.push(Effect::WriteBehind(self.devices.take_unwritten()));
+        }
     }
 
     fn timer_restarts(&mut self, now: Now, out: &mut Vec<Effect>) {
@@ -521,8 +546,7 @@ impl Engine {
             .collect()
     }
 
-    /// The registered phones a restart or reset of `scope` reaches, in order. SIP scopes
-    /// reach none yet (no SIP phone registers).
+    /// The registered phones a restart or reset of `scope` reaches, in order.
     fn devices_in(&self, scope: Scope) -> Vec<DeviceName> {
         let m = &self.running.model;
         match scope {
@@ -564,7 +588,27 @@ impl Engine {
                     }
                 })
                 .collect(),
-            Scope::AllSip | Scope::Pool(_) => Vec::new(),
+            // In pool-tag order; a SIP phone is reached while it has a binding.
+            Scope::AllSip => {
+                let mut v: Vec<(u32, DeviceName)> = self
+                    .devices
+                    .registered()
+                    .into_iter()
+                    .filter_map(|d| match m.phone_by_mac(d.mac()) {
+                        Some(PhoneRef::Pool(t, _)) => Some((t.0, d)),
+                        _ => None,
+                    })
+                    .collect();
+                v.sort();
+                v.into_iter().map(|(_, d)| d).collect()
+            }
+            Scope::Pool(t) => m
+                .pools
+                .get(&t)
+                .and_then(|p| p.mac)
+                .map(DeviceName::from_mac)
+                .into_iter()
+                .collect(),
         }
     }
 }

@@ -63,6 +63,8 @@ handlers! {
     ShowRegisterPool = "show-register-pool",
     ShowRegisterDn = "show-register-dn",
     ShowRegisterAll = "show-register-all",
+    ShowRegisterStatistics = "show-register-statistics",
+    ShowSipUaRegistrar = "show-sip-ua-registrar",
     ClearRegisterPool = "clear-register-pool",
     WriteMemory = "write-memory",
     CopyRunStart = "copy-run-start",

@@ -282,7 +282,7 @@ fn render(m: &Message, source: SocketAddr, tag: &str, o: &Outcome, now: u64) -> 
         }
         Outcome::BadRequest(why) => Response::to(m, source, 400, why, tag).finish(),
         Outcome::Forbidden(why) => {
-            tracing::info!(peer = %source, reason = why, "SIP REGISTER refused");
+            tracing::info!(peer = %source, reason = why.text(), "SIP REGISTER refused");
             Response::to(m, source, 403, "Forbidden", tag).finish()
         }
         Outcome::NotFound => Response::to(m, source, 404, "Not Found", tag).finish(),

@@ -78,6 +78,12 @@ fn apply(state: &mut Persisted, change: &Change) {
         Change::DeleteCredential { user } => {
             state.credentials.remove(user);
         }
+        Change::PutBinding { device, binding } => {
+            state.bindings.insert(*device, binding.clone());
+        }
+        Change::DropBinding { device } => {
+            state.bindings.remove(device);
+        }
     }
 }
 

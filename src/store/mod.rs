@@ -1,9 +1,13 @@
-//! Durable state: who is logged in where, who last used each phone, and changed secrets.
+//! Durable state: who is logged in where, who last used each phone, changed secrets, and the
+//! SIP phones' registrations.
 //!
 //! The job of this module is to keep the little state that must survive a restart (architecture
 //! §5) and nothing else: the tables `em_sessions` (device name -> user, since, last activity),
 //! `em_last_user` (device name -> user), `credentials` (user -> changed secret, already hashed
-//! by the caller) and `meta` (schema version).
+//! by the caller), `sip_bindings` (device name -> its registration) and `meta` (schema
+//! version). EM changes are committed before they are announced; SIP bindings are written
+//! behind, a batch a second (a daemon restarted after a crash may miss the last second of
+//! registrations, which the phones' next refresh restores).
 //!
 //! Boundary: the engine decides what to write (its `Persist` effects carry [`Change`]s) and
 //! the actor commits them through the [`Store`] trait; the store is opened once, by the
@@ -45,6 +49,28 @@ pub struct Persisted {
     pub last_users: BTreeMap<DeviceName, UserName>,
     /// Secrets users have changed from the configured ones, already hashed by the caller.
     pub credentials: BTreeMap<UserName, String>,
+    /// SIP registrations, by device.
+    pub bindings: BTreeMap<DeviceName, StoredBinding>,
+}
+
+/// A SIP phone's registration as the store keeps it: enough to reach the phone again after
+/// a restart (its contact, its address, whether it came over TCP) and to say when it ends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredBinding {
+    /// The `voice register pool` it registered as.
+    pub pool: u32,
+    /// Its registered contact URI.
+    pub contact: String,
+    /// The Call-ID of its REGISTER (the restart NOTIFY's `RegisterCallId`).
+    pub call_id: String,
+    /// Where its REGISTER came from.
+    pub peer: std::net::SocketAddr,
+    /// It registered over TCP (the connection itself does not survive a restart).
+    pub tcp: bool,
+    /// When it first registered, unix seconds.
+    pub since: u64,
+    /// When the binding expires, unix seconds.
+    pub expires_at: u64,
 }
 
 /// One modification of the persisted state; a batch of them is applied by [`Store::commit`].
@@ -83,6 +109,18 @@ pub enum Change {
     DeleteCredential {
         /// Whose changed secret to forget.
         user: UserName,
+    },
+    /// Records (or replaces) the SIP registration of `device`.
+    PutBinding {
+        /// The SIP phone.
+        device: DeviceName,
+        /// Its registration.
+        binding: StoredBinding,
+    },
+    /// Forgets the SIP registration of `device`; harmless if there is none.
+    DropBinding {
+        /// The SIP phone.
+        device: DeviceName,
     },
 }
 
@@ -142,6 +180,19 @@ pub(crate) mod conformance {
         UserName(s.to_owned())
     }
 
+    /// A SIP binding for tests.
+    pub(crate) fn binding(pool: u32, expires_at: u64, tcp: bool) -> StoredBinding {
+        StoredBinding {
+            pool,
+            contact: format!("sip:20{pool:02}@127.0.0.1:5062"),
+            call_id: format!("call-{pool}"),
+            peer: "127.0.0.1:5062".parse().expect("socket address"),
+            tcp,
+            since: 10,
+            expires_at,
+        }
+    }
+
     fn session(u: &str, since: u64, last_activity: u64) -> EmLogin {
         EmLogin {
             user: user(u),
@@ -180,6 +231,14 @@ pub(crate) mod conformance {
                     user: user("bob"),
                     secret: "hash-b".into(),
                 },
+                Change::PutBinding {
+                    device: dev(4),
+                    binding: binding(1, 3600, false),
+                },
+                Change::PutBinding {
+                    device: dev(5),
+                    binding: binding(2, 7200, true),
+                },
             ])
             .unwrap();
 
@@ -190,6 +249,8 @@ pub(crate) mod conformance {
         want.last_users.insert(dev(3), user("carol"));
         want.credentials.insert(user("alice"), "hash-a".into());
         want.credentials.insert(user("bob"), "hash-b".into());
+        want.bindings.insert(dev(4), binding(1, 3600, false));
+        want.bindings.insert(dev(5), binding(2, 7200, true));
         assert_eq!(store.load().unwrap(), want);
 
         store
@@ -208,6 +269,11 @@ pub(crate) mod conformance {
                     user: user("alice"),
                     secret: "hash-a2".into(),
                 },
+                Change::DropBinding { device: dev(4) },
+                Change::PutBinding {
+                    device: dev(5),
+                    binding: binding(2, 9000, true),
+                },
             ])
             .unwrap();
 
@@ -216,6 +282,8 @@ pub(crate) mod conformance {
         want.sessions.insert(dev(1), session("alice", 100, 999));
         want.credentials.remove(&user("bob"));
         want.credentials.insert(user("alice"), "hash-a2".into());
+        want.bindings.remove(&dev(4));
+        want.bindings.insert(dev(5), binding(2, 9000, true));
         assert_eq!(store.load().unwrap(), want);
     }
 
@@ -235,6 +303,7 @@ pub(crate) mod conformance {
                 Change::DeleteCredential {
                     user: user("nobody"),
                 },
+                Change::DropBinding { device: dev(9) },
             ])
             .unwrap();
         assert_eq!(store.load().unwrap(), before);

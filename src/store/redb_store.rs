@@ -1,6 +1,6 @@
 //! The on-disk [`Store`]: one redb file, `cmed.redb`, in the state directory.
 //!
-//! Its job is to map [`Persisted`] and [`Change`] onto four redb tables, encoded with redb's
+//! Its job is to map [`Persisted`] and [`Change`] onto five redb tables, encoded with redb's
 //! built-in `&str`/`u64`/`u32`/tuple value types, and to refuse a file it must not touch (in use
 //! by another process, or written by a newer schema). Every commit uses redb's default
 //! `Durability::Immediate`, so a commit that returned Ok survives a crash.
@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
-use super::{Change, EmLogin, Persisted, SCHEMA_VERSION, Store, StoreError};
+use super::{Change, EmLogin, Persisted, SCHEMA_VERSION, Store, StoreError, StoredBinding};
 use crate::ids::{DeviceName, UserName};
 
 /// The file name inside the state directory.
@@ -23,6 +23,12 @@ const SESSIONS: TableDefinition<&str, (&str, u64, u64)> = TableDefinition::new("
 const LAST_USERS: TableDefinition<&str, &str> = TableDefinition::new("em_last_user");
 /// User -> changed secret (hashed by the caller).
 const CREDENTIALS: TableDefinition<&str, &str> = TableDefinition::new("credentials");
+/// Device name -> (pool, contact, Call-ID, peer address, over TCP, since, expires at). A
+/// table added after schema version 1 was first written: `prepare` creates it in older
+/// files, and an older cmed never opens it.
+const BINDINGS: TableDefinition<&str, BindingRow> = TableDefinition::new("sip_bindings");
+/// A row of [`BINDINGS`].
+type BindingRow<'a> = (u32, &'a str, &'a str, &'a str, bool, u64, u64);
 /// Key -> number; holds [`SCHEMA_KEY`].
 const META: TableDefinition<&str, u32> = TableDefinition::new("meta");
 /// The `meta` key of the schema version.
@@ -105,6 +111,8 @@ impl RedbStore {
             .map_err(self.fail("create em_last_user"))?;
         txn.open_table(CREDENTIALS)
             .map_err(self.fail("create credentials"))?;
+        txn.open_table(BINDINGS)
+            .map_err(self.fail("create sip_bindings"))?;
         txn.commit().map_err(self.fail("commit schema"))
     }
 
@@ -187,6 +195,32 @@ impl Store for RedbStore {
                 .insert(UserName(k.value().to_owned()), v.value().to_owned());
         }
 
+        let bindings = txn
+            .open_table(BINDINGS)
+            .map_err(self.fail("open sip_bindings"))?;
+        for entry in bindings.iter().map_err(self.fail("read sip_bindings"))? {
+            let (k, v) = entry.map_err(self.fail("read sip_bindings"))?;
+            let (pool, contact, call_id, peer, tcp, since, expires_at) = v.value();
+            let peer = peer.parse().map_err(|_| {
+                StoreError::Corrupt(format!(
+                    "{}: table sip_bindings holds an invalid address {peer:?}",
+                    self.path.display()
+                ))
+            })?;
+            out.bindings.insert(
+                device(&self.path, "sip_bindings", k.value())?,
+                StoredBinding {
+                    pool,
+                    contact: contact.to_owned(),
+                    call_id: call_id.to_owned(),
+                    peer,
+                    tcp,
+                    since,
+                    expires_at,
+                },
+            );
+        }
+
         Ok(out)
     }
 
@@ -206,6 +240,9 @@ impl Store for RedbStore {
             let mut credentials = txn
                 .open_table(CREDENTIALS)
                 .map_err(self.fail("open credentials"))?;
+            let mut bindings = txn
+                .open_table(BINDINGS)
+                .map_err(self.fail("open sip_bindings"))?;
             for change in changes {
                 match change {
                     Change::PutSession { device, session } => {
@@ -239,6 +276,28 @@ impl Store for RedbStore {
                         credentials
                             .remove(user.0.as_str())
                             .map_err(self.fail("write credentials"))?;
+                    }
+                    Change::PutBinding { device, binding: b } => {
+                        let peer = b.peer.to_string();
+                        bindings
+                            .insert(
+                                device.as_str(),
+                                (
+                                    b.pool,
+                                    b.contact.as_str(),
+                                    b.call_id.as_str(),
+                                    peer.as_str(),
+                                    b.tcp,
+                                    b.since,
+                                    b.expires_at,
+                                ),
+                            )
+                            .map_err(self.fail("write sip_bindings"))?;
+                    }
+                    Change::DropBinding { device } => {
+                        bindings
+                            .remove(device.as_str())
+                            .map_err(self.fail("write sip_bindings"))?;
                     }
                 }
             }

@@ -78,9 +78,11 @@ impl Live for Shows<'_> {
         );
         Some(match handler {
             Handler::ShowDebugging => self.debug.show(),
-            Handler::ShowRegisterPool => sip::pools(m, p, now, tag_u32(g, line)),
+            Handler::ShowRegisterPool => sip::pools(&self.view, tag_u32(g, line)),
+            Handler::ShowRegisterStatistics => sip::statistics(&self.view),
+            Handler::ShowSipUaRegistrar => sip::registrar(m, p, now),
             Handler::ShowRegisterDn => sip::dns(m, tag_u32(g, line)),
-            Handler::ShowRegisterAll => sip::all(m, p, now),
+            Handler::ShowRegisterAll => sip::all(&self.view),
             Handler::ShowTftpBindings => self.tftp_bindings(self.provision?),
             Handler::ShowTftpStatistics => {
                 let mut s = self.provision?.stats();

@@ -1,18 +1,31 @@
-//! `show voice register pool [N|all]`, `show voice register dn [N]` and
-//! `show voice register all`, in the layouts of the CME reference (calls reference §5.1,
-//! CLI reference §4.6): a block per pool (`Pool Tag N` / `Config:` …) and per DN (`Dn Tag N`
-//! …). The registration lines after each pool's configuration are ours: the state, the
-//! contact, the flow and the time left, which CME spreads over other commands.
+//! `show voice register pool [N|all]`, `show voice register dn [N]`,
+//! `show voice register all`, `show voice register statistics` and
+//! `show sip-ua status registrar`, in the layouts of the CME reference (calls reference
+//! §5.1, CLI reference §4.6): a block per pool (`Pool Tag N` / `Config:` … `Statistics:`)
+//! and per DN (`Dn Tag N` …), the registrar table (`Line destination expires(sec) contact`).
+//! The `Registration:` lines after each pool's configuration are ours (the state, the
+//! contact, the flow and the time left, which CME spreads over other commands), and so are
+//! the global counters by reason of `show voice register statistics`.
 
 use std::fmt::Write as _;
 
 use crate::config::model::Model;
+use crate::engine::View;
 use crate::engine::devices::{Devices, RegState};
+use crate::engine::registrar::stats::{Failure, PoolStats, Stats};
 use crate::engine::registrar::{EXPIRES_MAX, EXPIRES_MIN};
 use crate::ids::{DeviceName, PoolTag, RegDnTag};
 
+/// The automatic dial-peer of a registered SIP DN, as `show sip-ua status registrar` names
+/// it. CME numbers these from 40001 in the order the DNs register; cmed by DN tag
+/// (40000 + tag), so a line's peer is the same after every restart.
+pub fn automatic_peer(dn: RegDnTag) -> u32 {
+    40_000 + dn.0
+}
+
 /// `show voice register pool [N]` (every pool without a tag).
-pub fn pools(model: &Model, devices: &Devices, now: u64, only: Option<u32>) -> String {
+pub fn pools(view: &View<'_>, only: Option<u32>) -> String {
+    let (model, devices, now) = (&**view.model, view.devices, view.now);
     let mut out = String::new();
     for (tag, p) in &model.pools {
         if only.is_some_and(|t| t != tag.0) {
@@ -45,6 +58,8 @@ pub fn pools(model: &Model, devices: &Devices, now: u64, only: Option<u32>) -> S
             "  registration expires timer max is {max} and min is {min}"
         );
         out.push_str(&registration(devices, p.mac.map(DeviceName::from_mac), now));
+        out.push_str("Statistics:\n");
+        pool_counters(&mut out, view.registrar.pools.get(tag), active(devices, p));
         out.push('\n');
     }
     if out.is_empty() {
@@ -118,8 +133,142 @@ fn carriers(model: &Model, dn: RegDnTag) -> Vec<(PoolTag, u8)> {
         .collect()
 }
 
+/// One `label : value` line, the colons aligned at column 29 whatever the indent.
+fn row(out: &mut String, indent: usize, label: &str, value: impl std::fmt::Display) {
+    let _ = writeln!(
+        out,
+        "{:indent$}{label:<width$}: {value}",
+        "",
+        width = 29 - indent
+    );
+}
+
+/// CME's per-pool counters; `active` is 1 while the pool is registered.
+fn pool_counters(out: &mut String, s: Option<&PoolStats>, active: bool) {
+    let d = PoolStats::default();
+    let s = s.unwrap_or(&d);
+    let time = |t: Option<u64>| {
+        t.map_or_else(
+            || "never".to_string(),
+            |t| format!("*{}", crate::civil::ios(t)),
+        )
+    };
+    row(out, 2, "Active registrations", u64::from(active));
+    out.push_str("  Total Registration Statistics\n");
+    row(out, 4, "Registration requests", s.requests);
+    row(out, 4, "Registration success", s.success);
+    row(out, 4, "Registration failed", s.failed);
+    row(out, 4, "unRegister requests", s.unregister_requests);
+    row(out, 4, "unRegister success", s.unregister_success);
+    row(out, 4, "unRegister failed", 0);
+    let _ = writeln!(
+        out,
+        "  Attempts to register after last unregister : {}",
+        s.attempts_since_unregister
+    );
+    row(out, 2, "Last Register Request Time", time(s.last_request));
+    row(out, 2, "Register Success Time", time(s.last_success));
+}
+
+/// Whether pool `p` is registered now.
+fn active(devices: &Devices, p: &crate::config::model::Pool) -> bool {
+    p.mac
+        .and_then(|m| devices.get(&DeviceName::from_mac(m)))
+        .is_some_and(|d| d.state == RegState::Registered && d.sip().is_some())
+}
+
+/// `show voice register statistics`: `Global statistics`, then `Register pool N
+/// statistics` for every configured pool.
+pub fn statistics(view: &View<'_>) -> String {
+    let s: &Stats = view.registrar;
+    let mut out = String::from("Global statistics\n");
+    let o = &mut out;
+    row(o, 2, "Active registrations", view.devices.registered_sip());
+    row(o, 2, "Registration requests", s.requests);
+    row(
+        o,
+        2,
+        "Registration success",
+        s.new + s.refreshes + s.queries,
+    );
+    row(o, 4, "New registrations", s.new);
+    row(o, 4, "Refreshes", s.refreshes);
+    row(o, 4, "Binding queries", s.queries);
+    row(
+        o,
+        2,
+        "Registration failed",
+        s.failures.values().sum::<u64>(),
+    );
+    for (f, label) in Failure::ALL {
+        row(o, 4, label, s.failed(f));
+    }
+    row(o, 2, "Challenges sent (401)", s.challenges);
+    row(o, 4, "Stale nonce", s.stale);
+    row(o, 2, "unRegister requests", s.removed);
+    row(o, 2, "Expired registrations", s.expired);
+    row(o, 2, "Cleared by administrator", s.cleared);
+    row(
+        o,
+        2,
+        "Bindings not yet stored",
+        view.devices.unwritten_count(),
+    );
+    for (tag, p) in &view.model.pools {
+        let _ = writeln!(out, "\nRegister pool {tag} statistics");
+        pool_counters(&mut out, s.pools.get(tag), active(view.devices, p));
+    }
+    out
+}
+
+/// `show sip-ua status registrar`: every number of every registered pool (one REGISTER
+/// binds them all), its address, the seconds left, the contact's host, the REGISTER's
+/// Call-ID and the line's automatic dial-peer.
+pub fn registrar(model: &Model, devices: &Devices, now: u64) -> String {
+    let mut out = String::from(
+        "Line          destination      expires(sec)  contact\n              call-id\n              peer\n============================================================\n",
+    );
+    for p in model.pools.values() {
+        let Some(d) = p.mac.and_then(|m| devices.get(&DeviceName::from_mac(m))) else {
+            continue;
+        };
+        let Some(b) = d.sip().filter(|_| d.state == RegState::Registered) else {
+            continue;
+        };
+        let host = contact_host(&b.contact);
+        let left = b.expires_at.saturating_sub(now);
+        for dn in p.lines.values() {
+            let Some(number) = model.reg_dns.get(dn).and_then(|x| x.number.as_ref()) else {
+                continue;
+            };
+            let _ = writeln!(
+                out,
+                "{:<13} {:<16} {:<13} {host}\n              {}\n              {}",
+                number.0,
+                b.flow.peer.ip(),
+                left,
+                b.call_id,
+                automatic_peer(*dn)
+            );
+        }
+    }
+    out
+}
+
+/// The host of a contact URI (`sip:2001@10.1.1.5:5060;transport=tcp` → `10.1.1.5`).
+fn contact_host(uri: &str) -> &str {
+    let rest = uri.split_once(':').map_or(uri, |(_, r)| r);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+    if rest.starts_with('[') {
+        return rest.find(']').map_or(rest, |e| &rest[..=e]);
+    }
+    let end = rest.find([':', ';', '>']).unwrap_or(rest.len());
+    &rest[..end]
+}
+
 /// `show voice register all`.
-pub fn all(model: &Model, devices: &Devices, now: u64) -> String {
+pub fn all(view: &View<'_>) -> String {
+    let (model, devices) = (&**view.model, view.devices);
     let r = &model.register;
     let mut out = String::from("VOICE REGISTER GLOBAL\n=====================\n");
     let _ = writeln!(out, "CONFIG [Version=cmed {}]", env!("CARGO_PKG_VERSION"));
@@ -141,6 +290,20 @@ pub fn all(model: &Model, devices: &Devices, now: u64) -> String {
     out.push_str("\nVOICE REGISTER DN\n=================\n\n");
     out.push_str(&dns(model, None));
     out.push_str("VOICE REGISTER POOL\n===================\n\n");
-    out.push_str(&pools(model, devices, now, None));
+    out.push_str(&pools(view, None));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contact_host_takes_the_host_of_every_uri_form() {
+        assert_eq!(contact_host("sip:2001@10.1.1.5:5060"), "10.1.1.5");
+        assert_eq!(contact_host("sip:2001@10.1.1.5;transport=tcp"), "10.1.1.5");
+        assert_eq!(contact_host("sip:10.1.1.5"), "10.1.1.5");
+        assert_eq!(contact_host("sips:a@host.example"), "host.example");
+        assert_eq!(contact_host("sip:a@[::1]:5062"), "[::1]");
+    }
 }

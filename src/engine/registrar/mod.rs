@@ -11,6 +11,10 @@
 //! A device binds once for all its lines (CME's bulk registration): the numbers of its
 //! effective profile are reached through that binding.
 
+pub mod stats;
+
+pub use stats::{Event, Failure, Stats};
+
 use super::devices::{Devices, SipBinding};
 use super::input::{SipContacts, SipRegister};
 use crate::config::model::Model;
@@ -47,7 +51,7 @@ pub enum Outcome {
     /// 400: a malformed registration (`*` with a non-zero Expires).
     BadRequest(&'static str),
     /// 403: wrong credentials, or `max-pool` reached.
-    Forbidden(&'static str),
+    Forbidden(Failure),
     /// 404: no pool for this device or user.
     NotFound,
     /// 423: the interval is shorter than `Min-Expires`.
@@ -57,10 +61,12 @@ pub enum Outcome {
     },
 }
 
-/// The registrar's own state: nonces and the `nc` replay window.
+/// The registrar's own state: nonces, the `nc` replay window and its counters.
 pub struct Registrar {
     nonces: Nonces,
     replays: Replays,
+    /// What it has decided since the daemon started.
+    pub stats: Stats,
 }
 
 impl Registrar {
@@ -69,6 +75,7 @@ impl Registrar {
         Registrar {
             nonces: Nonces::new(secret, NONCE_LIFETIME),
             replays: Replays::new(65_536),
+            stats: Stats::default(),
         }
     }
 
@@ -83,7 +90,7 @@ impl Registrar {
     }
 
     /// A REGISTER: find the pool, check its credentials, then bind, refresh, remove or list
-    /// (RFC 3261 §10.3).
+    /// (RFC 3261 §10.3). Counted in [`Registrar::stats`].
     pub fn register(
         &mut self,
         m: &Model,
@@ -92,11 +99,25 @@ impl Registrar {
         r: SipRegister,
         now: Now,
     ) -> Outcome {
+        let (pool, outcome, event) = self.decide(m, devices, logins, r, now);
+        self.stats.record(pool, event, now.unix.0);
+        outcome
+    }
+
+    fn decide(
+        &mut self,
+        m: &Model,
+        devices: &mut Devices,
+        logins: &crate::engine::Logins,
+        r: SipRegister,
+        now: Now,
+    ) -> (Option<PoolTag>, Outcome, Event) {
         let digest_user = r.auth.as_ref().map(|a| a.username.as_str());
         let Some((pool, device)) = find_pool(m, r.device, digest_user, r.to_user.as_deref()) else {
             tracing::debug!(to = ?r.to_user, device = ?r.device, "REGISTER for no configured pool");
-            return Outcome::NotFound;
+            return (None, Outcome::NotFound, Event::Failed(Failure::NoPool));
         };
+        let done = |o: Outcome, e: Event| (Some(pool), o, e);
         if let Some(c) = m.pools.get(&pool).and_then(|p| p.username.as_ref()) {
             let realm = realm(m);
             let user = c.user.0.as_str();
@@ -109,7 +130,11 @@ impl Registrar {
                 now.unix.0,
                 salt,
             ) {
-                return o;
+                let e = match &o {
+                    Outcome::Challenge { stale, .. } => Event::Challenged { stale: *stale },
+                    refused => Event::Failed(Failure::of(refused).unwrap_or(Failure::WrongUser)),
+                };
+                return done(o, e);
             }
         }
         let current = |d: &Devices| -> Vec<(String, u32)> {
@@ -121,34 +146,44 @@ impl Registrar {
                 })
                 .unwrap_or_default()
         };
+        let removed = |d: &mut Devices| {
+            d.unbind_sip(&device);
+            let none = Outcome::Registered {
+                contacts: Vec::new(),
+            };
+            done(none, Event::Removed)
+        };
         match r.contacts {
-            SipContacts::Query => Outcome::Registered {
-                contacts: current(devices),
-            },
-            SipContacts::Star if r.expires == Some(0) => {
-                devices.unbind_sip(&device);
-                Outcome::Registered {
-                    contacts: Vec::new(),
-                }
+            SipContacts::Query => {
+                let o = Outcome::Registered {
+                    contacts: current(devices),
+                };
+                done(o, Event::Query)
             }
-            SipContacts::Star => Outcome::BadRequest("Contact * needs Expires: 0"),
+            SipContacts::Star if r.expires == Some(0) => removed(devices),
+            SipContacts::Star => {
+                let o = Outcome::BadRequest("Contact * needs Expires: 0");
+                done(o, Event::Failed(Failure::Malformed))
+            }
             SipContacts::List(list) => {
                 // One binding per device: the first contact (Cisco phones send one).
                 let Some((uri, asked)) = list.into_iter().next() else {
-                    return Outcome::BadRequest("no contact");
+                    let o = Outcome::BadRequest("no contact");
+                    return done(o, Event::Failed(Failure::Malformed));
                 };
                 match interval(asked, r.expires, m.registrar_expires) {
-                    Err(min) => Outcome::IntervalTooBrief { min },
-                    Ok(0) => {
-                        devices.unbind_sip(&device);
-                        Outcome::Registered {
-                            contacts: Vec::new(),
-                        }
-                    }
+                    Err(min) => done(
+                        Outcome::IntervalTooBrief { min },
+                        Event::Failed(Failure::IntervalTooBrief),
+                    ),
+                    Ok(0) => removed(devices),
                     Ok(e) => {
                         let refresh = devices.get(&device).and_then(|d| d.sip()).is_some();
                         if !refresh && devices.registered_sip() >= m.register.max_pool as usize {
-                            return Outcome::Forbidden("max-pool reached");
+                            return done(
+                                Outcome::Forbidden(Failure::MaxPool),
+                                Event::Failed(Failure::MaxPool),
+                            );
                         }
                         let binding = SipBinding {
                             flow: r.flow,
@@ -157,9 +192,10 @@ impl Registrar {
                             expires_at: now.unix.0 + u64::from(e),
                         };
                         devices.bind_sip(m, logins, device, pool, binding, now.unix.0);
-                        Outcome::Registered {
+                        let o = Outcome::Registered {
                             contacts: vec![(uri, e)],
-                        }
+                        };
+                        done(o, if refresh { Event::Refresh } else { Event::New })
                     }
                 }
             }
@@ -181,7 +217,7 @@ impl Registrar {
             return Err(self.challenge(realm, now, salt, false));
         };
         if a.username != user {
-            return Err(Outcome::Forbidden("wrong user name"));
+            return Err(Outcome::Forbidden(Failure::WrongUser));
         }
         let ha1 = |alg: Algorithm| digest::ha1(alg, user, realm, password);
         match digest::verify(
@@ -200,7 +236,7 @@ impl Registrar {
             Err(Refused::Forged | Refused::Replay | Refused::Mismatch) => {
                 Err(self.challenge(realm, now, salt, false))
             }
-            Err(Refused::Wrong) => Err(Outcome::Forbidden("wrong password")),
+            Err(Refused::Wrong) => Err(Outcome::Forbidden(Failure::WrongPassword)),
         }
     }
 }

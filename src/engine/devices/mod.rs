@@ -1,12 +1,15 @@
 //! The one registry of devices, keyed by device name (`SEP<MAC>`): every configured phone
-//! of either protocol that has been heard from — its state, its transport (today an SCCP
-//! connection; SIP bindings join here), where it connected from, its hook state and the
+//! of either protocol that has been heard from — its state, its transport (an SCCP
+//! connection or a SIP binding), where it connected from, its hook state and the
 //! layout it was given — plus the registrations that were refused.
+//!
+//! SIP bindings (`sip.rs`) are kept here as a device's transport, and written behind to the
+//! store.
 //!
 //! Pure state: `Engine::handle` calls it and turns what it returns into effects. The
 //! `show ephone …` renderers (in `cli::shows`) read it through `engine::View`.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -126,6 +129,8 @@ pub struct Attempt {
 pub struct Devices {
     by_name: BTreeMap<DeviceName, Device>,
     by_conn: HashMap<ConnId, DeviceName>,
+    /// SIP devices whose binding changed since it was last written behind (`sip.rs`).
+    unwritten: BTreeSet<DeviceName>,
     /// Refused registrations, oldest first.
     pub attempts: VecDeque<Attempt>,
     /// Registered devices by kind (SCCP, SIP), kept up to date as states change, because a
@@ -139,6 +144,8 @@ fn kind_index(k: PhoneKey) -> usize {
         PhoneKey::Pool(_) => 1,
     }
 }
+
+mod sip;
 
 impl Devices {
     /// A registration on `reg.conn`: the commands for that connection (and for the one it
@@ -205,70 +212,6 @@ impl Devices {
         self.set_state(&device, RegState::Registered);
         cmds.push((conn, ConnCmd::Accept(layout, reg.protocol)));
         cmds
-    }
-
-    /// A SIP device registered (or refreshed its registration) with `binding`. A refresh
-    /// keeps the layout it was given; a new registration computes it.
-    pub fn bind_sip(
-        &mut self,
-        model: &Model,
-        logins: &crate::engine::Logins,
-        device: DeviceName,
-        pool: PoolTag,
-        binding: SipBinding,
-        now: u64,
-    ) {
-        if let Some(d) = self.by_name.get_mut(&device)
-            && d.state == RegState::Registered
-            && d.sip().is_some()
-        {
-            d.peer = binding.flow.peer;
-            d.transport = Some(Transport::Sip(Box::new(binding)));
-            return;
-        }
-        let Some(phone) = model.pools.get(&pool).map(|p| PhoneRef::Pool(pool, p)) else {
-            return;
-        };
-        let eff = profile::effective(model, phone, logins.get(&device));
-        let layout = Arc::new(layout::layout(model, phone, &eff));
-        let previous = self.by_name.insert(
-            device,
-            Device {
-                phone: PhoneKey::Pool(pool),
-                state: RegState::Unregistered,
-                peer: binding.flow.peer,
-                transport: Some(Transport::Sip(Box::new(binding))),
-                offered_protocol: 0,
-                max_streams: 0,
-                since: now,
-                keepalives: 0,
-                off_hook: false,
-                layout,
-            },
-        );
-        if let Some(p) = previous.filter(|p| p.state == RegState::Registered) {
-            self.registered_now[kind_index(p.phone)] -= 1;
-        }
-        self.set_state(&device, RegState::Registered);
-    }
-
-    /// The SIP device's binding is gone (`Expires: 0`, `*`, expiry, `clear`).
-    pub fn unbind_sip(&mut self, device: &DeviceName) {
-        if self.by_name.get(device).and_then(Device::sip).is_some() {
-            self.set_state(device, RegState::Unregistered);
-            if let Some(d) = self.by_name.get_mut(device) {
-                d.transport = None;
-            }
-        }
-    }
-
-    /// The SIP devices whose binding has expired at `now` (unix seconds).
-    pub fn expired_sip(&self, now: u64) -> Vec<DeviceName> {
-        self.by_name
-            .iter()
-            .filter(|(_, d)| d.sip().is_some_and(|b| b.expires_at <= now))
-            .map(|(n, _)| *n)
-            .collect()
     }
 
     fn refuse(&mut self, reg: &Registration, now: u64) {
@@ -415,7 +358,7 @@ mod tests {
 
     fn office() -> Model {
         let g = Grammar::embedded();
-        load::load(&g, include_str!("../../sample-configs/small-office.cfg")).model
+        load::load(&g, include_str!("../../../sample-configs/small-office.cfg")).model
     }
 
     fn reg(conn: u64, name: &str) -> Registration {
