@@ -51,6 +51,20 @@ pub struct Model {
     pub users: BTreeMap<UserName, ProfileTag>,
     /// Which phone has each MAC (derived from `ephones` and `pools`; MACs are unique).
     pub macs: BTreeMap<Mac, PhoneTag>,
+    /// The SIP registrar's lookups, derived from `pools` and `reg_dns` (a REGISTER storm
+    /// must not scan ten thousand pools): the first pool, by tag, with each digest
+    /// `username`, and with each `To` user a client may register as (a number on one of
+    /// its lines, or its `username`).
+    pub sip_users: SipUsers,
+}
+
+/// See [`Model::sip_users`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SipUsers {
+    /// Pool `username` -> the first pool with it.
+    pub by_username: BTreeMap<String, PoolTag>,
+    /// Line number or `username` -> the first pool with it.
+    pub by_to_user: BTreeMap<String, PoolTag>,
 }
 
 /// A configured phone by its kind and tag.
@@ -72,8 +86,8 @@ pub enum NumberOwner {
 }
 
 impl Model {
-    /// Rebuilds the derived indexes [`Model::numbers`] and [`Model::users`]; an extension
-    /// on both kinds of DN belongs to the ephone-dn.
+    /// Rebuilds the derived indexes ([`Model::numbers`], [`Model::users`], [`Model::macs`],
+    /// [`Model::sip_users`]); an extension on both kinds of DN belongs to the ephone-dn.
     pub fn index(&mut self) {
         self.macs = self
             .ephones
@@ -104,6 +118,19 @@ impl Model {
             }
         }
         self.numbers = index;
+        let mut sip = SipUsers::default();
+        for (tag, p) in &self.pools {
+            if let Some(c) = &p.username {
+                sip.by_username.entry(c.user.0.clone()).or_insert(*tag);
+                sip.by_to_user.entry(c.user.0.clone()).or_insert(*tag);
+            }
+            for dn in p.lines.values() {
+                if let Some(n) = self.reg_dns.get(dn).and_then(|d| d.number.as_ref()) {
+                    sip.by_to_user.entry(n.0.clone()).or_insert(*tag);
+                }
+            }
+        }
+        self.sip_users = sip;
     }
 
     /// The ephone with this MAC.
@@ -150,6 +177,7 @@ impl Default for Model {
             numbers: BTreeMap::new(),
             users: BTreeMap::new(),
             macs: BTreeMap::new(),
+            sip_users: SipUsers::default(),
         }
     }
 }

@@ -274,24 +274,11 @@ pub fn find_pool(
         return named(tag);
     }
     if let Some(u) = digest_user
-        && let Some((tag, _)) = model
-            .pools
-            .iter()
-            .find(|(_, p)| p.username.as_ref().is_some_and(|c| c.user.0 == u))
+        && let Some(tag) = model.sip_users.by_username.get(u)
     {
         return named(*tag);
     }
-    let u = to_user?;
-    let (tag, _) = model.pools.iter().find(|(_, p)| {
-        p.lines.values().any(|dn| {
-            model
-                .reg_dns
-                .get(dn)
-                .and_then(|d| d.number.as_ref())
-                .is_some_and(|n| n.0 == u)
-        }) || p.username.as_ref().is_some_and(|c| c.user.0 == u)
-    })?;
-    named(*tag)
+    named(*model.sip_users.by_to_user.get(to_user?)?)
 }
 
 /// The interval a contact gets: its own `expires`, else the `Expires` header, else our
