@@ -13,6 +13,7 @@
 //!
 //! Pure: bytes in, values out. A malformed message is a [`ParseError`], never a panic.
 
+use std::cell::OnceCell;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 
@@ -128,6 +129,19 @@ pub struct Message {
     headers: Headers,
     /// The body (exactly Content-Length bytes when the header is present).
     pub body: Bytes,
+    /// The typed headers every request's handling reads several times (the transaction
+    /// match, the TU, the response), each decoded once, on first use: decoding From/To
+    /// again for each reader was the largest cost of a REGISTER.
+    memo: Memo,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Memo {
+    from: OnceCell<Option<Party>>,
+    to: OnceCell<Option<Party>>,
+    vias: OnceCell<Vec<Via>>,
+    call_id: OnceCell<Option<String>>,
+    cseq: OnceCell<Option<(u32, Method)>>,
 }
 
 /// The end of the head: the index after the blank line, if the head is complete.
@@ -242,6 +256,7 @@ pub fn parse(buf: &[u8]) -> Result<Message, ParseError> {
         start,
         headers,
         body,
+        memo: Memo::default(),
     })
 }
 
@@ -359,20 +374,30 @@ impl Message {
 
     /// `Call-ID`.
     pub fn call_id(&self) -> Option<String> {
-        self.headers
-            .get_named::<CallID>()
-            .ok()
-            .map(|c| c.0.to_string())
+        let decode = || {
+            self.headers
+                .get_named::<CallID>()
+                .ok()
+                .map(|c| c.0.to_string())
+        };
+        self.memo.call_id.get_or_init(decode).clone()
     }
 
     /// `CSeq`: number and method.
     pub fn cseq(&self) -> Option<(u32, Method)> {
-        let c = self.headers.get_named::<CSeq>().ok()?;
-        Some((c.cseq, Method::parse(&c.method.to_string())))
+        let decode = || {
+            let c = self.headers.get_named::<CSeq>().ok()?;
+            Some((c.cseq, Method::parse(&c.method.to_string())))
+        };
+        self.memo.cseq.get_or_init(decode).clone()
     }
 
     /// Every Via, top first (comma-joined values split).
     pub fn vias(&self) -> Vec<Via> {
+        self.memo.vias.get_or_init(|| self.decode_vias()).clone()
+    }
+
+    fn decode_vias(&self) -> Vec<Via> {
         let Ok(vias) = self
             .headers
             .get_named::<Vec<ezk_sip_types::header::typed::Via>>()
@@ -404,12 +429,15 @@ impl Message {
 
     /// `From`.
     pub fn from(&self) -> Option<Party> {
-        self.party(Name::FROM)
+        self.memo
+            .from
+            .get_or_init(|| self.party(Name::FROM))
+            .clone()
     }
 
     /// `To`.
     pub fn to(&self) -> Option<Party> {
-        self.party(Name::TO)
+        self.memo.to.get_or_init(|| self.party(Name::TO)).clone()
     }
 
     /// The contacts (`*`, none, or the list).
