@@ -1,6 +1,6 @@
 //! The SIP registrar end to end over loopback: the daemon as a child process, sipp (a client
 //! no one here wrote) registering with digest, and raw UDP/TCP sockets for what sipp cannot
-//! show: both challenges, malformed input, CRLF keep-alives, and the NOTIFYs an Extension
+//! show: the challenge, malformed input, CRLF keep-alives, and the NOTIFYs an Extension
 //! Mobility login sends to a registered SIP phone.
 
 mod support;
@@ -133,10 +133,13 @@ fn sipp_registers_a_pool_with_digest_and_a_wrong_password_is_refused() {
     assert!(!bad.status.success(), "a wrong password registered");
 }
 
-/// Without credentials a pool with a password is challenged, MD5 first and SHA-256 second,
-/// in the realm of our hostname; the answer copies the dialog headers and fills rport.
+/// Regression: the 401 used to carry a second challenge, SHA-256, after the MD5 one, and
+/// baresip 1.0.0 (libre 1.1.0 refuses a 401 if any challenge names an algorithm other than
+/// MD5) never answered it ("Register: Function not implemented"). Without credentials a
+/// pool with a password is challenged once, MD5 with `qop="auth"` as CME does, in the realm
+/// of our hostname; the answer copies the dialog headers and fills rport.
 #[test]
-fn a_register_without_credentials_is_challenged_with_md5_then_sha256() {
+fn a_401_offers_only_md5_so_clients_refusing_unknown_algorithms_can_answer() {
     let dir = tempfile::tempdir().unwrap();
     let d = office(dir.path());
     let p = phone(10);
@@ -147,13 +150,16 @@ fn a_register_without_credentials_is_challenged_with_md5_then_sha256() {
     assert!(r.starts_with("SIP/2.0 401 Unauthorized\r\n"), "{r}");
     let challenges: Vec<&str> = r
         .lines()
-        .filter(|l| l.starts_with("WWW-Authenticate:"))
+        .filter(|l| l.to_ascii_lowercase().starts_with("www-authenticate:"))
         .collect();
-    assert_eq!(challenges.len(), 2, "{r}");
+    assert_eq!(challenges.len(), 1, "{r}");
     assert!(
-        challenges[0].contains("realm=\"CME-Office\"") && challenges[0].contains("algorithm=MD5")
+        challenges[0].contains("realm=\"CME-Office\"")
+            && challenges[0].contains("algorithm=MD5")
+            && challenges[0].contains("qop=\"auth\""),
+        "{r}"
     );
-    assert!(challenges[1].contains("algorithm=SHA-256") && challenges[1].contains("qop=\"auth\""));
+    assert!(!r.contains("SHA-256"), "{r}");
     assert!(
         r.contains(&format!(";rport={port};received=127.0.0.1")),
         "{r}"
