@@ -9,11 +9,11 @@
 mod support;
 
 use std::fmt::Write as _;
-use std::net::{SocketAddr, UdpSocket};
+use std::net::UdpSocket;
 use std::process::Command;
 use std::time::Duration;
 
-use support::daemon::{http_get, start};
+use support::daemon::{http_get, start_office};
 
 fn run(cmd: &mut Command) -> String {
     let tool = cmd.get_program().to_string_lossy().into_owned();
@@ -50,10 +50,8 @@ Max-Forwards: 70\r\n\
 #[test]
 fn tshark_decodes_every_sip_message_cmed_sends_without_complaint() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("startup.cfg");
-    std::fs::write(&file, support::SMALL_OFFICE).unwrap();
-    let d = start(&file, &dir.path().join("data"), &[]);
-    let cmed = SocketAddr::from(([127, 0, 0, 1], d.sip));
+    let d = start_office(dir.path());
+    let cmed = d.sip_addr();
     let p = UdpSocket::bind("127.0.0.1:0").unwrap();
     p.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let port = p.local_addr().unwrap().port();

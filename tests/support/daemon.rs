@@ -100,6 +100,14 @@ pub fn start(config: &Path, data: &Path, extra: &[&str]) -> Daemon {
     d
 }
 
+/// Starts the daemon on `sample-configs/small-office.cfg`, written into `dir` with the data
+/// directory beside it.
+pub fn start_office(dir: &Path) -> Daemon {
+    let file = dir.join("startup.cfg");
+    std::fs::write(&file, super::SMALL_OFFICE).unwrap();
+    start(&file, &dir.join("data"), &[])
+}
+
 /// Stops the daemon with SIGTERM and waits for it, as an administrator would.
 pub fn stop(mut d: Daemon) {
     let pid = d.child.id().to_string();
@@ -109,6 +117,11 @@ pub fn stop(mut d: Daemon) {
 }
 
 impl Daemon {
+    /// Its SIP address (UDP and TCP).
+    pub fn sip_addr(&self) -> std::net::SocketAddr {
+        std::net::SocketAddr::from(([127, 0, 0, 1], self.sip))
+    }
+
     /// The port a provisioning server listens on, from `show tftp statistics`
     /// (`"TFTP server"` or `"HTTP provisioning server"`).
     pub fn port(&self, server: &str) -> u16 {
