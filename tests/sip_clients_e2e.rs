@@ -33,6 +33,9 @@ use support::wait_until;
 /// a second on loopback; the margin is for a loaded machine).
 const WAIT: Duration = Duration::from_secs(15);
 
+/// How many times a client is started again when a port chosen for it was taken first.
+const PORT_ATTEMPTS: usize = 5;
+
 const USER: &str = "2001";
 const AUTH_USER: &str = "mlopez";
 const PASSWORD: &str = "Lab2001x";
@@ -148,20 +151,6 @@ impl Baresip {
     fn start(dir: &Path, cmed: &Daemon, password: &str) -> Baresip {
         let home = dir.join("baresip");
         std::fs::create_dir_all(&home).unwrap();
-        let port = free_port_pair();
-        std::fs::write(
-            home.join("config"),
-            format!(
-                "poll_method\tepoll\n\
-sip_listen\t127.0.0.1:{port}\n\
-net_interface\t127.0.0.1\n\
-dns_server\t127.0.0.1:53\n\
-audio_level\tno\n\
-module_path\t/usr/lib/baresip/modules\n\
-module_app\taccount.so\n"
-            ),
-        )
-        .unwrap();
         // The account line: `regint` is the Expires it asks for.
         std::fs::write(
             home.join("accounts"),
@@ -173,25 +162,69 @@ module_app\taccount.so\n"
         .unwrap();
         std::fs::write(home.join("contacts"), "").unwrap();
         let log = dir.join("baresip.log");
-        let out = File::create(&log).unwrap();
-        let child = Command::new("baresip")
-            .arg("-f")
-            .arg(&home)
-            .args(["-s", "-t", "60"])
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .expect("baresip runs (scripts/test.sh installs it)");
-        Baresip {
-            proc: Proc(child),
-            log,
-            port,
+        // Its ports are free when chosen, not held: if another test's process takes one
+        // first, baresip exits at start-up ("Address already in use"); it gets new ones.
+        for _ in 0..PORT_ATTEMPTS {
+            let port = free_port_pair();
+            std::fs::write(
+                home.join("config"),
+                format!(
+                    "poll_method\tepoll\n\
+sip_listen\t127.0.0.1:{port}\n\
+net_interface\t127.0.0.1\n\
+dns_server\t127.0.0.1:53\n\
+audio_level\tno\n\
+module_path\t/usr/lib/baresip/modules\n\
+module_app\taccount.so\n"
+                ),
+            )
+            .unwrap();
+            let out = File::create(&log).unwrap();
+            let child = Command::new("baresip")
+                .arg("-f")
+                .arg(&home)
+                .args(["-s", "-t", "60"])
+                .stdin(Stdio::null())
+                .stdout(out.try_clone().unwrap())
+                .stderr(out)
+                .spawn()
+                .expect("baresip runs (scripts/test.sh installs it)");
+            let mut b = Baresip {
+                proc: Proc(child),
+                log: log.clone(),
+                port,
+            };
+            // It prints this once its SIP transports are bound.
+            let mut exited = false;
+            let ready = wait_until(WAIT, || {
+                exited = matches!(b.proc.0.try_wait(), Ok(Some(_)));
+                exited || b.log().contains("baresip is ready.")
+            });
+            if exited {
+                continue;
+            }
+            assert!(ready, "baresip did not start:\n{}", b.log());
+            return b;
         }
+        panic!(
+            "baresip exited at start-up {PORT_ATTEMPTS} times:\n{}",
+            read(&log)
+        );
     }
 
     fn log(&self) -> String {
         read(&self.log)
+    }
+
+    /// Waits until baresip reports its REGISTER answered 200 with its binding in it (the
+    /// line it prints: `2001@127.0.0.1: {0/UDP/v4} 200 OK (<Server>) [1 binding]`).
+    fn registers(&self) -> bool {
+        let ok = format!("{USER}@127.0.0.1: {{0/UDP/v4}} 200 OK");
+        wait_until(WAIT, || {
+            self.log()
+                .lines()
+                .any(|l| l.contains(&ok) && l.contains("[1 binding]"))
+        })
     }
 
     /// Waits until the log holds `text`.
@@ -218,19 +251,6 @@ module_app\taccount.so\n"
             "baresip did not exit:\n{}",
             self.log()
         );
-    }
-}
-
-impl Baresip {
-    /// Waits until baresip reports its REGISTER answered 200 with its binding in it (the
-    /// line it prints: `2001@127.0.0.1: {0/UDP/v4} 200 OK (<Server>) [1 binding]`).
-    fn registers(&self) -> bool {
-        let ok = format!("{USER}@127.0.0.1: {{0/UDP/v4}} 200 OK");
-        wait_until(WAIT, || {
-            self.log()
-                .lines()
-                .any(|l| l.contains(&ok) && l.contains("[1 binding]"))
-        })
     }
 }
 
@@ -327,7 +347,8 @@ struct Linphonec {
     proc: Proc,
     log: PathBuf,
     port: u16,
-    _lock: File,
+    /// Released after `proc` is stopped (fields drop in order).
+    _lock: Option<File>,
 }
 
 /// Holds the lock serializing linphonec runs (see [`Linphonec`]) until dropped.
@@ -348,16 +369,20 @@ impl Linphonec {
         let lock = linphonec_lock(dir);
         let home = dir.join("linphone-home");
         std::fs::create_dir_all(&home).unwrap();
-        let port = free_udp_port();
         let rc = dir.join("linphonerc");
-        // `[auth_info_0]`: linphone finds it by the identity's user (`username`) and sends
-        // `userid` as the digest user name. Network monitoring stays on (no
-        // `auto_net_state_mon=0`): with it off the core never marks the network up, and then
-        // skips unregistering on exit.
-        std::fs::write(
-            &rc,
-            format!(
-                "[sip]\n\
+        let log = dir.join("linphonec.log");
+        // Its port is free when chosen, not held: if another test's process takes it first,
+        // liblinphone logs the failed bind and opens no SIP socket; it gets a new one.
+        for _ in 0..PORT_ATTEMPTS {
+            let port = free_udp_port();
+            // `[auth_info_0]`: linphone finds it by the identity's user (`username`) and
+            // sends `userid` as the digest user name. Network monitoring stays on (no
+            // `auto_net_state_mon=0`): with it off the core never marks the network up, and
+            // then skips unregistering on exit.
+            std::fs::write(
+                &rc,
+                format!(
+                    "[sip]\n\
 sip_port={port}\n\
 sip_tcp_port=0\n\
 sip_tls_port=0\n\
@@ -391,29 +416,48 @@ uri={db}\n\
 \n\
 [misc]\n\
 history_max_size=0\n",
-                cmed = cmed.sip,
-                db = dir.join("linphone.db").display(),
-            ),
-        )
-        .unwrap();
-        let log = dir.join("linphonec.log");
-        let child = Command::new("linphonec")
-            .args(["--pipe", "-c", "/dev/null", "-c"])
-            .arg(&rc)
-            .args(["-d", "6", "-l"])
-            .arg(&log)
-            .env("HOME", &home)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("linphonec runs (scripts/test.sh installs linphone-cli)");
-        Linphonec {
-            proc: Proc(child),
-            log,
-            port,
-            _lock: lock,
+                    cmed = cmed.sip,
+                    db = dir.join("linphone.db").display(),
+                ),
+            )
+            .unwrap();
+            let _ = std::fs::remove_file(&log);
+            let child = Command::new("linphonec")
+                .args(["--pipe", "-c", "/dev/null", "-c"])
+                .arg(&rc)
+                .args(["-d", "6", "-l"])
+                .arg(&log)
+                .env("HOME", &home)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("linphonec runs (scripts/test.sh installs linphone-cli)");
+            let l = Linphonec {
+                proc: Proc(child),
+                log: log.clone(),
+                port,
+                _lock: None,
+            };
+            // Its first REGISTER goes out from its socket once that is bound.
+            let sent = format!("Via: SIP/2.0/UDP 127.0.0.1:{port};");
+            let bound = wait_until(WAIT, || {
+                let t = l.log();
+                t.contains("udp bind() failed") || t.contains(&sent)
+            });
+            assert!(bound, "linphonec did not start:\n{}", l.log());
+            if l.log().contains("udp bind() failed") {
+                continue;
+            }
+            return Linphonec {
+                _lock: Some(lock),
+                ..l
+            };
         }
+        panic!(
+            "linphonec found its port taken {PORT_ATTEMPTS} times:\n{}",
+            read(&log)
+        );
     }
 
     fn log(&self) -> String {
