@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 # only when its command is not on PATH. tmux drives the console test; tftp-hpa, atftp and
 # curl are the real TFTP/HTTP clients of the provisioning tests; tshark decodes what our
 # SCCP and SIP servers send (text2pcap comes with it); sip-tester is sipp, the SIP client
-# of the registrar tests.
+# of the registrar tests; baresip and linphone-cli (linphonec, linphonecsh) are the two SIP
+# softphones that register to cmed with digest in tests/sip_clients_e2e.rs.
 TEST_PACKAGES=(
     tmux:tmux
     tftp-hpa:tftp
@@ -19,6 +20,8 @@ TEST_PACKAGES=(
     curl:curl
     tshark:tshark
     sip-tester:sipp
+    baresip:baresip
+    linphone-cli:linphonec
 )
 
 missing=()

@@ -4,17 +4,10 @@
 mod support;
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::process::Command;
 
 use cmed::sim::Phone;
-use support::daemon::{Daemon, cli_text, http_get, start, xml_text};
-
-fn office(dir: &Path) -> Daemon {
-    let file = dir.join("startup.cfg");
-    std::fs::write(&file, support::SMALL_OFFICE).unwrap();
-    start(&file, &dir.join("data"), &[])
-}
+use support::daemon::{Daemon, cli_text, http_get, start, start_office, xml_text};
 
 fn sccp(d: &Daemon) -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], d.sccp))
@@ -67,7 +60,7 @@ fn login_from_the_phone(d: &Daemon, device: &str, user: &str, secret: &str) -> S
 #[tokio::test]
 async fn login_restarts_the_phone_into_the_user_profile_and_login_elsewhere_moves_the_user() {
     let dir = tempfile::tempdir().unwrap();
-    let d = office(dir.path());
+    let d = start_office(dir.path());
     let mut lobby = Phone::new(sccp(&d), "5475D0A32204", 585);
     let mut desk = Phone::new(sccp(&d), "002333B84F05", 436);
     let before = lobby.register().await.unwrap();
@@ -123,7 +116,7 @@ async fn login_restarts_the_phone_into_the_user_profile_and_login_elsewhere_move
 #[test]
 fn service_errors_are_pages_with_cisco_numbers() {
     let dir = tempfile::tempdir().unwrap();
-    let d = office(dir.path());
+    let d = start_office(dir.path());
     let page = |q: &str| http_get(d.http, &format!("/emapp/EMAppServlet?{q}")).1;
     assert!(
         page("device=SEP5475D0A32204&action=login&userid=amartin&password=x")
@@ -264,7 +257,7 @@ fn em_api(d: &Daemon, xml: &str) -> String {
 #[test]
 fn the_em_api_logs_in_queries_and_logs_out() {
     let dir = tempfile::tempdir().unwrap();
-    let d = office(dir.path());
+    let d = start_office(dir.path());
     let app = "<appInfo><appID>emapp</appID><appCertificate>cisco123</appCertificate></appInfo>";
     let login = format!(
         "<request>{app}<login><deviceName>SEP0024C4A17E03</deviceName><userID>erossi</userID></login></request>"

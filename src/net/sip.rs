@@ -4,7 +4,7 @@
 //! Each message is parsed at the edge. A `REGISTER` becomes a typed `SipRegister` for the
 //! engine's registrar (the device name from the Cisco `+u.sip!devicename` contact parameter,
 //! the digest credentials, the contacts), and the registrar's `Outcome` is rendered here:
-//! 401 with two challenges (MD5, then SHA-256), 200 with the binding, `Expires` and `Date`
+//! 401 with one MD5 challenge (as CME), 200 with the binding, `Expires` and `Date`
 //! (the phones set their clock from it, RFC 3261 §20.17), 400, 403, 404, 423. `OPTIONS` is
 //! answered 200 with `Allow` and `Accept` (§11.2). Requests we do not serve yet get 501. A
 //! message that parses far enough for a response but lacks a mandatory header gets 400; one
@@ -261,13 +261,13 @@ fn render(m: &Message, source: SocketAddr, tag: &str, o: &Outcome, now: u64) -> 
             nonce,
             stale,
         } => Response::to(m, source, 401, "Unauthorized", tag)
+            // One challenge, MD5, as CME sends. A second one for SHA-256 (RFC 8760 §2.4 lets
+            // a server offer both) makes clients that refuse a 401 naming any algorithm they
+            // lack give up: baresip 1.0.0 on libre 1.1.0 fails with "Register: Function not
+            // implemented" and never answers. SHA-256 answers are still verified.
             .header(
                 "WWW-Authenticate",
                 &crate::digest::challenge(realm, nonce, crate::digest::Algorithm::Md5, *stale),
-            )
-            .header(
-                "WWW-Authenticate",
-                &crate::digest::challenge(realm, nonce, crate::digest::Algorithm::Sha256, *stale),
             )
             .finish(),
         Outcome::Registered { contacts } => {

@@ -1,7 +1,8 @@
 //! The `cmed` binary as a child process: start it on a config, run `cmed cli` against it,
 //! stop it. Ports are chosen by the OS, so tests can run in parallel: TFTP with
 //! `--tftp-port 0`, read back from `show tftp statistics`; SCCP and HTTP provisioning (where
-//! 0 means off) with a port the OS just handed out and released.
+//! 0 means off) with a port the OS just handed out and released (and a daemon that finds
+//! one taken by then is started again).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -60,7 +61,37 @@ pub fn free_port() -> u16 {
 
 /// Starts `cmed run` on `config` with `data` and `extra` flags, and waits until its control
 /// socket answers.
+///
+/// The ports are free when chosen but not held: a process of another test (a client told
+/// to use a port, another daemon) can bind one before this daemon does, and then cmed exits
+/// at start-up ("cannot listen for …"). That daemon is started again on fresh ports.
 pub fn start(config: &Path, data: &Path, extra: &[&str]) -> Daemon {
+    const ATTEMPTS: usize = 5;
+    for _ in 0..ATTEMPTS {
+        let mut d = spawn(config, data, extra);
+        let sock = data.join("cmed.sock");
+        let mut exited = false;
+        let up = wait_until(Duration::from_secs(20), || {
+            if let Ok(Some(_)) = d.child.try_wait() {
+                exited = true;
+                return true;
+            }
+            sock.exists()
+                && cli(data, &["show startup-config | include ^end"])
+                    .status
+                    .success()
+        });
+        if exited {
+            continue;
+        }
+        assert!(up, "daemon did not come up");
+        return d;
+    }
+    panic!("the daemon exited at start-up {ATTEMPTS} times");
+}
+
+/// `cmed run` on ports the OS just handed out.
+fn spawn(config: &Path, data: &Path, extra: &[&str]) -> Daemon {
     let http_prov = free_port();
     let sccp = free_port();
     let http = free_port();
@@ -81,23 +112,22 @@ pub fn start(config: &Path, data: &Path, extra: &[&str]) -> Daemon {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let d = Daemon {
+    Daemon {
         child,
         data: data.to_path_buf(),
         sccp,
         http,
         http_prov,
         sip,
-    };
-    let sock = data.join("cmed.sock");
-    assert!(
-        wait_until(Duration::from_secs(20), || sock.exists()
-            && cli(data, &["show startup-config | include ^end"])
-                .status
-                .success()),
-        "daemon did not come up"
-    );
-    d
+    }
+}
+
+/// Starts the daemon on `sample-configs/small-office.cfg`, written into `dir` with the data
+/// directory beside it.
+pub fn start_office(dir: &Path) -> Daemon {
+    let file = dir.join("startup.cfg");
+    std::fs::write(&file, super::SMALL_OFFICE).unwrap();
+    start(&file, &dir.join("data"), &[])
 }
 
 /// Stops the daemon with SIGTERM and waits for it, as an administrator would.
@@ -109,6 +139,11 @@ pub fn stop(mut d: Daemon) {
 }
 
 impl Daemon {
+    /// Its SIP address (UDP and TCP).
+    pub fn sip_addr(&self) -> std::net::SocketAddr {
+        std::net::SocketAddr::from(([127, 0, 0, 1], self.sip))
+    }
+
     /// The port a provisioning server listens on, from `show tftp statistics`
     /// (`"TFTP server"` or `"HTTP provisioning server"`).
     pub fn port(&self, server: &str) -> u16 {

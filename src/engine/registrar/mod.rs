@@ -5,9 +5,11 @@
 //!
 //! The pool is found by the Cisco `+u.sip!devicename` contact parameter, else by the digest
 //! user name (`username` of the pool), else by the `To` user (a number on one of the pool's
-//! lines, or its `username`: clients that register as their authentication name). A pool with `username … password …` is challenged: MD5 first, then SHA-256
-//! (RFC 8760 §2.4: the client takes the first it supports), with `qop=auth` and our
-//! stateless nonces ([`crate::digest`]). A pool without credentials registers as it asks.
+//! lines, or its `username`: clients that register as their authentication name). A pool
+//! with `username … password …` is challenged with MD5 only, as CME does (a second SHA-256
+//! challenge makes some clients refuse the whole 401; an SHA-256 answer is still checked),
+//! with `qop=auth` and our stateless nonces ([`crate::digest`]). A pool without credentials
+//! registers as it asks.
 //! A device binds once for all its lines (CME's bulk registration): the numbers of its
 //! effective profile are reached through that binding.
 
