@@ -146,7 +146,7 @@ fn sipp_registers_a_pool_with_digest_and_a_wrong_password_is_refused() {
 #[test]
 fn sip_bindings_survive_kill_9_and_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let mut d = office(dir.path());
+    let mut d = start_office(dir.path());
     let p = phone(10);
     let port = p.local_addr().unwrap().port();
     register_pool_2(&d, &p, "kill-9");
@@ -182,7 +182,7 @@ fn sip_bindings_survive_kill_9_and_a_restart() {
 /// pool with a password is challenged once, MD5 with `qop="auth"` as CME does, in the realm
 /// of our hostname; the answer copies the dialog headers and fills rport.
 #[test]
-fn a_401_offers_only_md5_so_clients_refusing_unknown_algorithms_can_answer() {
+fn by_default_a_401_offers_only_md5_so_clients_refusing_unknown_algorithms_can_answer() {
     let dir = tempfile::tempdir().unwrap();
     let d = start_office(dir.path());
     let p = phone(10);
@@ -211,6 +211,43 @@ fn a_401_offers_only_md5_so_clients_refusing_unknown_algorithms_can_answer() {
         r.contains("Call-ID: c1\r\n") && r.contains("CSeq: 1 REGISTER\r\n"),
         "{r}"
     );
+}
+
+/// With `authenticate algorithm sha-256` under `voice register global`, the 401 offers
+/// SHA-256 after MD5 (RFC 8760 §2.4: the client takes the first it supports).
+#[test]
+fn authenticate_algorithm_sha_256_offers_sha_256_after_md5() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = start_office(dir.path());
+    let t = support::daemon::cli_text(
+        &d.data,
+        &[
+            "configure terminal",
+            "voice register global",
+            "authenticate algorithm sha-256",
+        ],
+    );
+    assert!(!t.contains('%'), "{t}");
+    let p = phone(10);
+    let port = p.local_addr().unwrap().port();
+    let req = register(port, "SEP00EBD5C29A11", "c-sha", 3600);
+    p.send_to(req.as_bytes(), d.sip_addr()).unwrap();
+    let r = recv(&p).expect("an answer");
+    let challenges: Vec<&str> = r
+        .lines()
+        .filter(|l| l.to_ascii_lowercase().starts_with("www-authenticate:"))
+        .collect();
+    assert_eq!(challenges.len(), 2, "{r}");
+    assert!(challenges[0].contains("algorithm=MD5"), "{r}");
+    assert!(
+        challenges[1].contains("algorithm=SHA-256") && challenges[1].contains("qop=\"auth\""),
+        "{r}"
+    );
+    let t = support::daemon::cli_text(
+        &d.data,
+        &["show running-config | section voice register global"],
+    );
+    assert!(t.contains(" authenticate algorithm sha-256\n"), "{t}");
 }
 
 /// A datagram that is not SIP is dropped, one missing its Call-ID gets 400, and the server

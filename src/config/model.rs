@@ -499,6 +499,8 @@ pub struct RegisterGlobal {
     pub voicemail: Option<String>,
     /// `create profile`.
     pub create_profile: bool,
+    /// `authenticate algorithm sha-256` (ours): the 401 offers SHA-256 after MD5.
+    pub digest_sha256: bool,
 }
 
 /// `voice register dn N`.

@@ -149,6 +149,7 @@ handlers! {
     RegSourceAddress = "reg-source-address",
     RegMaxDn = "reg-max-dn",
     RegMaxPool = "reg-max-pool",
+    RegAuthenticateSha256 = "reg-authenticate-sha256",
     RegUrlAuthentication = "reg-url-authentication",
     RegVoicemail = "reg-voicemail",
     RegCreateProfile = "reg-create-profile",

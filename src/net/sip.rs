@@ -4,7 +4,7 @@
 //! Each message is parsed at the edge. A `REGISTER` becomes a typed `SipRegister` for the
 //! engine's registrar (the device name from the Cisco `+u.sip!devicename` contact parameter,
 //! the digest credentials, the contacts), and the registrar's `Outcome` is rendered here:
-//! 401 with one MD5 challenge (as CME), 200 with the binding, `Expires` and `Date`
+//! 401 with an MD5 challenge (as CME; SHA-256 after it when configured), 200 with the binding, `Expires` and `Date`
 //! (the phones set their clock from it, RFC 3261 §20.17), 400, 403, 404, 423. `OPTIONS` is
 //! answered 200 with `Allow` and `Accept` (§11.2). Requests we do not serve yet get 501. A
 //! message that parses far enough for a response but lacks a mandatory header gets 400; one
@@ -260,16 +260,25 @@ fn render(m: &Message, source: SocketAddr, tag: &str, o: &Outcome, now: u64) -> 
             realm,
             nonce,
             stale,
-        } => Response::to(m, source, 401, "Unauthorized", tag)
-            // One challenge, MD5, as CME sends. A second one for SHA-256 (RFC 8760 §2.4 lets
-            // a server offer both) makes clients that refuse a 401 naming any algorithm they
-            // lack give up: baresip 1.0.0 on libre 1.1.0 fails with "Register: Function not
-            // implemented" and never answers. SHA-256 answers are still verified.
-            .header(
+            sha256,
+        } => {
+            use crate::digest::{Algorithm, challenge};
+            // MD5, as CME sends. SHA-256 after it only when configured (RFC 8760 §2.4 lets a
+            // server offer both): clients that refuse a 401 naming any algorithm they lack
+            // give up on it — baresip 1.0.0 on libre 1.1.0 fails with "Register: Function
+            // not implemented" and never answers.
+            let mut r = Response::to(m, source, 401, "Unauthorized", tag).header(
                 "WWW-Authenticate",
-                &crate::digest::challenge(realm, nonce, crate::digest::Algorithm::Md5, *stale),
-            )
-            .finish(),
+                &challenge(realm, nonce, Algorithm::Md5, *stale),
+            );
+            if *sha256 {
+                r = r.header(
+                    "WWW-Authenticate",
+                    &challenge(realm, nonce, Algorithm::Sha256, *stale),
+                );
+            }
+            r.finish()
+        }
         Outcome::Registered { contacts } => {
             let mut r = Response::to(m, source, 200, "OK", tag);
             for (uri, left) in contacts {

@@ -6,9 +6,11 @@
 //! The pool is found by the Cisco `+u.sip!devicename` contact parameter, else by the digest
 //! user name (`username` of the pool), else by the `To` user (a number on one of the pool's
 //! lines, or its `username`: clients that register as their authentication name). A pool
-//! with `username … password …` is challenged with MD5 only, as CME does (a second SHA-256
-//! challenge makes some clients refuse the whole 401; an SHA-256 answer is still checked),
-//! with `qop=auth` and our stateless nonces ([`crate::digest`]). A pool without credentials
+//! with `username … password …` is challenged with MD5, as CME does, and with SHA-256 after
+//! it when `voice register global` has our `authenticate algorithm sha-256` (RFC 8760 §2.4:
+//! the client takes the first it supports; off by default because a second challenge makes
+//! some clients refuse the whole 401), with `qop=auth` and our stateless nonces
+//! ([`crate::digest`]). An SHA-256 answer is checked either way. A pool without credentials
 //! registers as it asks.
 //! A device binds once for all its lines (CME's bulk registration): the numbers of its
 //! effective profile are reached through that binding.
@@ -44,6 +46,8 @@ pub enum Outcome {
         nonce: String,
         /// The previous nonce had expired.
         stale: bool,
+        /// Offer SHA-256 after MD5 (`authenticate algorithm sha-256`).
+        sha256: bool,
     },
     /// 200: the bindings now (contact, seconds left); empty after a removal.
     Registered {
@@ -88,6 +92,7 @@ impl Registrar {
             realm: realm.to_string(),
             nonce: self.nonces.issue_for(realm, now, salt),
             stale,
+            sha256: false,
         }
     }
 
@@ -132,6 +137,10 @@ impl Registrar {
                 now.unix.0,
                 salt,
             ) {
+                let mut o = o;
+                if let Outcome::Challenge { sha256, .. } = &mut o {
+                    *sha256 = m.register.digest_sha256;
+                }
                 let e = match &o {
                     Outcome::Challenge { stale, .. } => Event::Challenged { stale: *stale },
                     refused => Event::Failed(Failure::of(refused).unwrap_or(Failure::WrongUser)),
