@@ -334,6 +334,44 @@ fn auth_params(s: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Reads the value of an `Authorization` header (RFC 7616 §3.4): `Ok(None)` for another
+/// scheme; `Err` for a `Digest` one lacking `username`, `realm`, `nonce`, `uri` or
+/// `response`, or with `qop` but no `cnonce` or hexadecimal `nc`. `algorithm` is `MD5` when
+/// absent.
+pub fn parse_authorization(value: &str) -> Result<Option<Authorization>, ()> {
+    let value = value.trim();
+    let (scheme, rest) = value.split_once(char::is_whitespace).ok_or(())?;
+    if !scheme.eq_ignore_ascii_case("digest") {
+        return Ok(None);
+    }
+    let mut params = auth_params(rest);
+    let mut take = |name: &str| {
+        let i = params.iter().position(|(n, _)| n == name)?;
+        Some(params.swap_remove(i).1)
+    };
+    let (username, realm, nonce) = (take("username"), take("realm"), take("nonce"));
+    let (uri, response) = (take("uri"), take("response"));
+    let (algorithm, opaque) = (take("algorithm"), take("opaque"));
+    let qop = match take("qop") {
+        None => None,
+        Some(q) => {
+            let cnonce = take("cnonce").ok_or(())?;
+            let nc = u32::from_str_radix(&take("nc").ok_or(())?, 16).map_err(|_| ())?;
+            Some((q, cnonce, nc))
+        }
+    };
+    Ok(Some(Authorization {
+        username: username.ok_or(())?,
+        realm: realm.ok_or(())?,
+        nonce: nonce.ok_or(())?,
+        uri: uri.ok_or(())?,
+        response: response.ok_or(())?,
+        algorithm: algorithm.unwrap_or_else(|| "MD5".into()),
+        opaque,
+        qop,
+    }))
+}
+
 /// Reads a `Digest` challenge; `None` for another scheme, a missing realm or nonce, or an
 /// algorithm we cannot answer (`MD5-sess`, …).
 pub fn parse_challenge(value: &str) -> Option<Challenge> {
@@ -398,6 +436,23 @@ pub fn respond(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_authorization_lacking_a_field_or_with_a_bad_nc_is_malformed() {
+        let full = r#"Digest username="u", realm="r", nonce="n", uri="sip:h", response="x", qop=auth, cnonce="c", nc=0000000a"#;
+        let a = parse_authorization(full).unwrap().unwrap();
+        assert_eq!((a.algorithm.as_str(), a.qop), ("MD5", Some(("auth".into(), "c".into(), 10))));
+        assert_eq!(parse_authorization("Basic dTpw"), Ok(None));
+        let no_uri = r#"Digest username="u", realm="r", nonce="n", response="x""#;
+        assert_eq!(parse_authorization(no_uri), Err(()));
+        let bad_nc = full.replace("nc=0000000a", "nc=zz");
+        assert_eq!(parse_authorization(&bad_nc), Err(()));
+        let no_cnonce = full.replace(r#"cnonce="c", "#, "");
+        assert_eq!(parse_authorization(&no_cnonce), Err(()));
+        // A comma inside a quoted value does not split it (RFC 7616 quoted-string).
+        let comma = full.replace(r#"uri="sip:h""#, r#"uri="sip:h;a=1,2""#);
+        assert_eq!(parse_authorization(&comma).unwrap().unwrap().uri, "sip:h;a=1,2");
+    }
 
     fn nonces() -> Nonces {
         Nonces::new([7; 32], 300)

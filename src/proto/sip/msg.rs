@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 use std::net::SocketAddr;
 
 use bytes::Bytes;
-use ezk_sip_types::header::typed::{AuthResponse, CSeq, CallID, DigestResponse, FromTo};
+use ezk_sip_types::header::typed::{CSeq, CallID, FromTo};
 use ezk_sip_types::msg::{Line as HeaderLine, PullParser};
 use ezk_sip_types::print::AppendCtx;
 use ezk_sip_types::{Headers, Name};
@@ -463,35 +463,21 @@ impl Message {
     }
 
     /// The digest `Authorization` (the first Digest one), if any; `Err` when present but
-    /// malformed.
+    /// malformed. Read by [`crate::digest::parse_authorization`]: the crate's nom parser of
+    /// the header was a tenth of a REGISTER's cost.
     pub fn authorization(&self) -> Option<Result<Digest, ParseError>> {
-        self.first("authorization")?;
-        let parsed = self.headers.get::<Vec<AuthResponse>>(Name::AUTHORIZATION);
-        let digest = parsed.ok().and_then(|v| {
-            v.into_iter().find_map(|a| match a {
-                AuthResponse::Digest(d) => Some(d),
-                AuthResponse::Other(_) => None,
-            })
-        });
-        Some(digest.map(digest_of).ok_or(ParseError::HeaderLine))
-    }
-}
-
-fn digest_of(d: DigestResponse) -> Digest {
-    use ezk_sip_types::header::typed::Username;
-    Digest {
-        username: match d.username {
-            Username::Username(u) | Username::UsernameNonASCII(u) => u.to_string(),
-        },
-        realm: d.realm.to_string(),
-        nonce: d.nonce.to_string(),
-        uri: d.uri.to_string(),
-        response: d.response.to_string(),
-        algorithm: d.algorithm.to_string(),
-        opaque: d.opaque.map(|o| o.to_string()),
-        qop: d
-            .qop_response
-            .map(|q| (q.qop.to_string(), q.cnonce.to_string(), q.nc)),
+        let raw = self.raw("authorization");
+        if raw.is_empty() {
+            return None;
+        }
+        for v in &raw {
+            match crate::digest::parse_authorization(v) {
+                Ok(Some(d)) => return Some(Ok(d)),
+                Ok(None) => {}
+                Err(()) => return Some(Err(ParseError::HeaderLine)),
+            }
+        }
+        Some(Err(ParseError::HeaderLine))
     }
 }
 
