@@ -441,7 +441,10 @@ mod tests {
     fn an_authorization_lacking_a_field_or_with_a_bad_nc_is_malformed() {
         let full = r#"Digest username="u", realm="r", nonce="n", uri="sip:h", response="x", qop=auth, cnonce="c", nc=0000000a"#;
         let a = parse_authorization(full).unwrap().unwrap();
-        assert_eq!((a.algorithm.as_str(), a.qop), ("MD5", Some(("auth".into(), "c".into(), 10))));
+        assert_eq!(
+            (a.algorithm.as_str(), a.qop),
+            ("MD5", Some(("auth".into(), "c".into(), 10)))
+        );
         assert_eq!(parse_authorization("Basic dTpw"), Ok(None));
         let no_uri = r#"Digest username="u", realm="r", nonce="n", response="x""#;
         assert_eq!(parse_authorization(no_uri), Err(()));
@@ -451,7 +454,10 @@ mod tests {
         assert_eq!(parse_authorization(&no_cnonce), Err(()));
         // A comma inside a quoted value does not split it (RFC 7616 quoted-string).
         let comma = full.replace(r#"uri="sip:h""#, r#"uri="sip:h;a=1,2""#);
-        assert_eq!(parse_authorization(&comma).unwrap().unwrap().uri, "sip:h;a=1,2");
+        assert_eq!(
+            parse_authorization(&comma).unwrap().unwrap().uri,
+            "sip:h;a=1,2"
+        );
     }
 
     fn nonces() -> Nonces {

@@ -12,6 +12,9 @@ use cmed::grammar::graph::Grammar;
 use cmed::net::control::{self, Client};
 use tracing_subscriber::EnvFilter;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "cmed",

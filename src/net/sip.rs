@@ -208,15 +208,9 @@ fn inbound(m: &Message, bytes: &[u8]) -> Option<Inbound> {
 /// The typed REGISTER for the engine, or the reason it is malformed.
 fn register_of(m: &Message, flow: Flow) -> Result<SipRegister, &'static str> {
     let call_id = m.call_id().ok_or("missing Call-ID")?;
-    let contacts = match m.contacts() {
-        Contacts::None => SipContacts::Query,
-        Contacts::Star => SipContacts::Star,
-        Contacts::List(l) if l.is_empty() => return Err("malformed Contact"),
-        Contacts::List(l) => {
-            SipContacts::List(l.iter().map(|c| (c.uri.clone(), c.expires)).collect())
-        }
-    };
-    let device = match m.contacts() {
+    let listed = m.contacts();
+    // The Cisco phone names itself in its first contact's `+u.sip!devicename` parameter.
+    let device = match &listed {
         Contacts::List(l) => l.first().and_then(|c| {
             c.params
                 .iter()
@@ -224,6 +218,12 @@ fn register_of(m: &Message, flow: Flow) -> Result<SipRegister, &'static str> {
                 .and_then(|(_, v)| DeviceName::parse(v.as_deref()?.trim_matches('"')))
         }),
         _ => None,
+    };
+    let contacts = match listed {
+        Contacts::None => SipContacts::Query,
+        Contacts::Star => SipContacts::Star,
+        Contacts::List(l) if l.is_empty() => return Err("malformed Contact"),
+        Contacts::List(l) => SipContacts::List(l.into_iter().map(|c| (c.uri, c.expires)).collect()),
     };
     let auth = match m.authorization() {
         None => None,
