@@ -334,13 +334,18 @@ fn auth_params(s: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A `Digest` `Authorization` that lacks a mandatory parameter or has a bad `nc`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("malformed digest Authorization")]
+pub struct Malformed;
+
 /// Reads the value of an `Authorization` header (RFC 7616 §3.4): `Ok(None)` for another
 /// scheme; `Err` for a `Digest` one lacking `username`, `realm`, `nonce`, `uri` or
 /// `response`, or with `qop` but no `cnonce` or hexadecimal `nc`. `algorithm` is `MD5` when
 /// absent.
-pub fn parse_authorization(value: &str) -> Result<Option<Authorization>, ()> {
+pub fn parse_authorization(value: &str) -> Result<Option<Authorization>, Malformed> {
     let value = value.trim();
-    let (scheme, rest) = value.split_once(char::is_whitespace).ok_or(())?;
+    let (scheme, rest) = value.split_once(char::is_whitespace).ok_or(Malformed)?;
     if !scheme.eq_ignore_ascii_case("digest") {
         return Ok(None);
     }
@@ -355,17 +360,18 @@ pub fn parse_authorization(value: &str) -> Result<Option<Authorization>, ()> {
     let qop = match take("qop") {
         None => None,
         Some(q) => {
-            let cnonce = take("cnonce").ok_or(())?;
-            let nc = u32::from_str_radix(&take("nc").ok_or(())?, 16).map_err(|_| ())?;
+            let cnonce = take("cnonce").ok_or(Malformed)?;
+            let nc =
+                u32::from_str_radix(&take("nc").ok_or(Malformed)?, 16).map_err(|_| Malformed)?;
             Some((q, cnonce, nc))
         }
     };
     Ok(Some(Authorization {
-        username: username.ok_or(())?,
-        realm: realm.ok_or(())?,
-        nonce: nonce.ok_or(())?,
-        uri: uri.ok_or(())?,
-        response: response.ok_or(())?,
+        username: username.ok_or(Malformed)?,
+        realm: realm.ok_or(Malformed)?,
+        nonce: nonce.ok_or(Malformed)?,
+        uri: uri.ok_or(Malformed)?,
+        response: response.ok_or(Malformed)?,
         algorithm: algorithm.unwrap_or_else(|| "MD5".into()),
         opaque,
         qop,
@@ -447,11 +453,11 @@ mod tests {
         );
         assert_eq!(parse_authorization("Basic dTpw"), Ok(None));
         let no_uri = r#"Digest username="u", realm="r", nonce="n", response="x""#;
-        assert_eq!(parse_authorization(no_uri), Err(()));
+        assert_eq!(parse_authorization(no_uri), Err(Malformed));
         let bad_nc = full.replace("nc=0000000a", "nc=zz");
-        assert_eq!(parse_authorization(&bad_nc), Err(()));
+        assert_eq!(parse_authorization(&bad_nc), Err(Malformed));
         let no_cnonce = full.replace(r#"cnonce="c", "#, "");
-        assert_eq!(parse_authorization(&no_cnonce), Err(()));
+        assert_eq!(parse_authorization(&no_cnonce), Err(Malformed));
         // A comma inside a quoted value does not split it (RFC 7616 quoted-string).
         let comma = full.replace(r#"uri="sip:h""#, r#"uri="sip:h;a=1,2""#);
         assert_eq!(

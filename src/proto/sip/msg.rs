@@ -474,7 +474,7 @@ impl Message {
             match crate::digest::parse_authorization(v) {
                 Ok(Some(d)) => return Some(Ok(d)),
                 Ok(None) => {}
-                Err(()) => return Some(Err(ParseError::HeaderLine)),
+                Err(crate::digest::Malformed) => return Some(Err(ParseError::HeaderLine)),
             }
         }
         Some(Err(ParseError::HeaderLine))
