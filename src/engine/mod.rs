@@ -1,5 +1,6 @@
-//! The single owner of mutable domain state: the running configuration, the device registry,
-//! the Extension Mobility sessions — and, with the next issues, SIP bindings and calls.
+//! The single owner of mutable domain state: the running configuration, the device registry
+//! (SCCP connections and SIP bindings), the Extension Mobility sessions, the registrar's
+//! nonces and counters — and, with the calls issue, calls.
 //!
 //! One way in, one way out: [`Engine::handle`] takes an [`Input`] and the time it arrived and
 //! returns the [`Effect`]s to carry out, in order; [`Engine::next_deadline`] says when to call
@@ -7,12 +8,13 @@
 //! protocol: adapters parse the wire into typed inputs and render the neutral commands
 //! ([`ConnCmd`], `leg::LegCmd`) back into their protocol. Decisions that must survive a crash
 //! leave as [`Effect::Persist`] and take effect only when the commit comes back
-//! ([`Input::Committed`]). Readers that must not queue behind the engine get a [`Snapshot`];
-//! the CLI's `show` commands read a [`View`].
+//! ([`Input::Committed`]); SIP bindings are the exception, written behind a second late
+//! ([`Effect::WriteBehind`]). Readers that must not queue behind the engine get a
+//! [`Snapshot`]; the CLI's `show` commands read a [`View`].
 //!
-//! Where the next pieces go: the SIP registrar's decisions in `registrar.rs` (bindings join
-//! the [`devices`] registry as a transport), calls in `calls/` and the dial plan (numbers →
-//! devices through effective profiles, dial-peer matching) in a pure `routing.rs`.
+//! The SIP registrar's decisions are in `registrar/`; its bindings are a transport in the
+//! [`devices`] registry. Where the next pieces go: calls in `calls/` and the dial plan
+//! (numbers → devices through effective profiles, dial-peer matching) in a pure `routing.rs`.
 
 pub mod devices;
 pub mod effect;
@@ -174,15 +176,12 @@ impl Engine {
             Input::Device { conn, event } => self.device_event(conn, event, now, &mut out),
             Input::SipRegister(r) => {
                 let model = self.running.model.clone();
-                let outcome = self.registrar.register(
-                    &model,
-                    &mut self.devices,
-                    &self.em.logins,
-                    (*r).clone(),
-                    now,
-                );
+                let to = r.reply;
+                let outcome =
+                    self.registrar
+                        .register(&model, &mut self.devices, &self.em.logins, *r, now);
                 out.push(Effect::Reply {
-                    to: r.reply,
+                    to,
                     answer: Answer::Register(outcome),
                 });
             }
@@ -369,7 +368,16 @@ impl Engine {
             out.push(reply_em(to, batch.for_cli, Ok(())));
         }
         self.history_pushes(&batch, out);
-        out.extend(self.devices.restart(&batch.restart, RestartKind::Restart));
+        self.restart_changed(&batch.restart, out);
+    }
+
+    /// Restarts phones whose profile changed; a SIP phone's layout follows its file at once.
+    fn restart_changed(&mut self, devices: &[DeviceName], out: &mut Vec<Effect>) {
+        let model = self.running.model.clone();
+        for d in devices {
+            self.devices.relayout_sip(&model, &self.em.logins, d);
+        }
+        out.extend(self.devices.restart(devices, RestartKind::Restart));
     }
 
     /// CME clears the call history after a logout unless `em keep-history`: an
@@ -506,7 +514,7 @@ impl Engine {
                     "restarting phones whose profile was edited"
                 );
             }
-            out.extend(self.devices.restart(&stale, RestartKind::Restart));
+            self.restart_changed(&stale, out);
         }
         self.timer_restarts(now, out);
     }

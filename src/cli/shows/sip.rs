@@ -9,7 +9,7 @@
 
 use std::fmt::Write as _;
 
-use crate::config::model::Model;
+use crate::config::model::{Model, NumberOwner};
 use crate::engine::View;
 use crate::engine::devices::{Devices, RegState};
 use crate::engine::registrar::stats::{Failure, PoolStats, Stats};
@@ -221,9 +221,11 @@ pub fn statistics(view: &View<'_>) -> String {
     out
 }
 
-/// `show sip-ua status registrar`: every number of every registered pool (one REGISTER
-/// binds them all), its address, the seconds left, the contact's host, the REGISTER's
-/// Call-ID and the line's automatic dial-peer.
+/// `show sip-ua status registrar`: every number every registered pool carries now (one
+/// REGISTER binds them all; with Extension Mobility, the logged-in user's numbers), its
+/// address, the seconds left, the contact's host, the REGISTER's Call-ID and the number's
+/// automatic dial-peer (`-` for a number that is not a `voice register dn`, such as an
+/// ephone-dn in a user profile).
 pub fn registrar(model: &Model, devices: &Devices, now: u64) -> String {
     let mut out = String::from(
         "Line          destination      expires(sec)  contact\n              call-id\n              peer\n============================================================\n",
@@ -237,18 +239,20 @@ pub fn registrar(model: &Model, devices: &Devices, now: u64) -> String {
         };
         let host = contact_host(&b.contact);
         let left = b.expires_at.saturating_sub(now);
-        for dn in p.lines.values() {
-            let Some(number) = model.reg_dns.get(dn).and_then(|x| x.number.as_ref()) else {
-                continue;
+        for line in &d.layout.lines {
+            let number = line.number.as_str();
+            let peer = match model
+                .numbers
+                .get(&crate::ids::Extension(number.to_string()))
+            {
+                Some(NumberOwner::Register(dn)) => automatic_peer(*dn).to_string(),
+                _ => "-".to_string(),
             };
             let _ = writeln!(
                 out,
-                "{:<13} {:<16} {:<13} {host}\n              {}\n              {}",
-                number.0,
+                "{number:<13} {:<16} {left:<13} {host}\n              {}\n              {peer}",
                 b.flow.peer.ip(),
-                left,
                 b.call_id,
-                automatic_peer(*dn)
             );
         }
     }

@@ -71,6 +71,29 @@ impl Devices {
         }
     }
 
+    /// A SIP phone is about to be told to restart after its profile changed (a login, a
+    /// logout, an edited profile): what it carries is what its file says from now on, so its
+    /// layout is recomputed here. (An SCCP phone gets its new layout when it registers again.)
+    pub fn relayout_sip(
+        &mut self,
+        model: &Model,
+        logins: &crate::engine::Logins,
+        device: &DeviceName,
+    ) {
+        let Some(d) = self.by_name.get_mut(device) else {
+            return;
+        };
+        let (PhoneKey::Pool(pool), Some(_)) = (d.phone, d.sip()) else {
+            return;
+        };
+        let Some(p) = model.pools.get(&pool) else {
+            return;
+        };
+        let phone = PhoneRef::Pool(pool, p);
+        let eff = profile::effective(model, phone, logins.get(device));
+        d.layout = Arc::new(layout::layout(model, phone, &eff));
+    }
+
     /// The SIP devices whose binding has expired at `now` (unix seconds).
     pub fn expired_sip(&self, now: u64) -> Vec<DeviceName> {
         self.by_name
@@ -130,7 +153,7 @@ impl Devices {
                 .and_then(|p| p.mac)
                 .is_some_and(|mac| DeviceName::from_mac(mac) == device);
             if !same_phone || b.expires_at <= now {
-                tracing::info!(%device, pool = b.pool, expired = b.expires_at <= now, "SIP binding dropped at start");
+                tracing::debug!(%device, pool = b.pool, expired = b.expires_at <= now, "SIP binding dropped at start");
                 dropped.push(Change::DropBinding { device });
                 continue;
             }
