@@ -5,10 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-leaf="ids time small_str leg civil debug digest"
+leaf="ids time small_str leg civil debug digest media"
 # Module -> what it may import (besides itself).
 declare -A allowed=(
-    [ids]="" [time]="" [small_str]="" [civil]="" [debug]="" [digest]="" [leg]="small_str"
+    [ids]="" [time]="" [small_str]="" [civil]="" [debug]="" [digest]="" [media]="" [leg]="small_str"
     [grammar]="$leaf"
     [config]="$leaf grammar"
     [proto]="$leaf"

@@ -79,7 +79,8 @@ pub fn parse(xml: &str) -> Result<ApiRequest, (u32, String)> {
                 }
             }
             Ok(Event::GeneralRef(g)) => {
-                let c = match g.as_ref() {
+                let name: &[u8] = g.as_ref();
+                let c = match name {
                     b"amp" => "&",
                     b"lt" => "<",
                     b"gt" => ">",
