@@ -3,9 +3,10 @@
 //! requires) and the RFC 3261 §17 transactions with RFC 6026's Accepted state
 //! (`transaction`); digest lives in the leaf `crate::digest`, where the engine's registrar can
 //! use it; SDP for the B2BUA's offers and answers (`sdp`, over `sdp-types`, in the terms of
-//! `crate::media`). Dialogs join them. Leaf imports only, no clock, no sockets: the SIP
+//! `crate::media`); and RFC 3261 §12 dialogs for the B2BUA's legs (`dialog`). Leaf imports only, no clock, no sockets: the SIP
 //! adapter in `net` feeds bytes and `now` in and sends what comes out.
 
+pub mod dialog;
 pub mod msg;
 pub mod sdp;
 pub mod transaction;

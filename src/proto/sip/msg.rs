@@ -366,6 +366,14 @@ impl Message {
         self.headers.get_raw(&n).map(|v| v.to_string()).collect()
     }
 
+    /// Every value of a header, comma-joined values split (`Record-Route`, `Route`).
+    pub fn values(&self, name: &str) -> Vec<String> {
+        self.raw(name)
+            .iter()
+            .flat_map(|r| split_values(r).into_iter().map(str::to_string))
+            .collect()
+    }
+
     /// The first raw value of a header.
     pub fn first(&self, name: &str) -> Option<String> {
         let n = Name::from(name);
