@@ -203,10 +203,10 @@ impl Dialog {
             return Err(DialogError::OutOfOrder { got: seq, last });
         }
         self.remote_seq = Some(seq);
-        if method == Method::Invite {
-            if let Ok(uri) = contact_uri(request) {
-                self.remote_target = uri;
-            }
+        if method == Method::Invite
+            && let Ok(uri) = contact_uri(request)
+        {
+            self.remote_target = uri;
         }
         Ok(())
     }
