@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 leaf="ids time small_str leg civil debug digest media"
 # Module -> what it may import (besides itself).
 declare -A allowed=(
-    [ids]="" [time]="" [small_str]="" [civil]="" [debug]="" [digest]="" [media]="" [leg]="small_str"
+    [ids]="" [time]="" [small_str]="" [civil]="" [debug]="" [digest]="" [media]="" [leg]="small_str media"
     [grammar]="$leaf"
     [config]="$leaf grammar"
     [proto]="$leaf"

@@ -3,9 +3,13 @@
 //! and what a device reports ([`LegEvent`]). `proto::sccp` renders these into SCCP messages
 //! and `proto::sip` will render them into SIP; the engine never sees a wire structure.
 //!
-//! The call issue extends `LegCmd`/`LegEvent` with ringing, answer, media and release; today
-//! they hold what the engine decides without calls: dial tone on off hook, idle on hook.
+//! A leg is one phone line's part in a call: the engine's calls (`engine::calls`) drive it
+//! through dial tone, digits, ringing, connection (media addresses only: RTP flows phone to
+//! phone) and release.
 
+use std::net::SocketAddr;
+
+use crate::media::Codec;
 use crate::small_str::SmallStr;
 
 /// A line of a phone, numbered from 1 in button order (SCCP's line instance).
@@ -15,18 +19,76 @@ pub struct LineInstance(pub u32);
 /// What a device reports about its lines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LegEvent {
-    /// The handset was lifted (or the speaker or a line key pressed) on `line`.
+    /// The handset was lifted (or the speaker, a line key, NewCall or Answer pressed) on
+    /// `line`: a new call, or the answer to a ringing one.
     OffHook(LineInstance),
-    /// The phone went on hook.
+    /// The phone went on hook (or EndCall was pressed).
     OnHook(LineInstance),
+    /// A key of the keypad: `0`–`9`, `*`, `#`.
+    Digit(LineInstance, char),
+    /// The phone receives RTP for the call on `line` at `rtp` (SCCP OpenReceiveChannelAck).
+    MediaReady(LineInstance, SocketAddr),
+    /// The phone could not open its media for the call on `line`.
+    MediaFailed(LineInstance),
+}
+
+/// Who is on the other end of a call, as a phone shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Party {
+    /// The number.
+    pub number: SmallStr,
+    /// The name (`name` of its DN), else empty.
+    pub name: SmallStr,
 }
 
 /// What the engine tells a device to do on a line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LegCmd {
     /// Off hook with nothing to connect to yet: offer dial tone and the off-hook keys.
     DialTone(LineInstance),
-    /// Back to idle: stop tones, on-hook state and keys.
+    /// The first digit was dialled: dial tone stops.
+    Digits(LineInstance),
+    /// The dialled number is being called.
+    Proceeding {
+        /// The line.
+        line: LineInstance,
+        /// Who is called.
+        called: Party,
+        /// Who calls (this line).
+        calling: Party,
+    },
+    /// The called phone rings: ring-back.
+    RingOut(LineInstance),
+    /// A call comes in: ring.
+    RingIn {
+        /// The line.
+        line: LineInstance,
+        /// Who calls.
+        calling: Party,
+        /// Who is called (this line).
+        called: Party,
+    },
+    /// The call is answered: connected state, and open the phone's RTP receiver.
+    Connected {
+        /// The line.
+        line: LineInstance,
+        /// The codec of the call.
+        codec: Codec,
+    },
+    /// Send RTP to the other phone.
+    StartMedia {
+        /// The line.
+        line: LineInstance,
+        /// Where the other phone receives.
+        to: SocketAddr,
+        /// The codec of the call.
+        codec: Codec,
+    },
+    /// The called number is busy: busy tone.
+    Busy(LineInstance),
+    /// The number cannot be reached (unknown, or nothing registered carries it): reorder.
+    Reorder(LineInstance),
+    /// Back to idle: the call (if any) is over, media stopped, tones off, on-hook state.
     Idle(LineInstance),
 }
 
@@ -89,6 +151,9 @@ pub struct LineAppearance {
     pub label: SmallStr,
     /// Call forward all / busy / no answer targets.
     pub forward: (Option<SmallStr>, Option<SmallStr>, Option<SmallStr>),
+    /// A monitor or watch button (`m`, `w`): it shows the line's state but does not ring
+    /// or place calls on it.
+    pub monitor: bool,
 }
 
 /// A speed dial.

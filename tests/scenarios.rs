@@ -80,8 +80,38 @@ fn conn_cmd(cmd: &ConnCmd) -> String {
         ConnCmd::Restart(RestartKind::Restart) => "restart".into(),
         ConnCmd::Restart(RestartKind::Reset) => "reset".into(),
         ConnCmd::Replaced => "replaced".into(),
-        ConnCmd::Leg(LegCmd::DialTone(l)) => format!("dial-tone {}", l.0),
-        ConnCmd::Leg(LegCmd::Idle(l)) => format!("idle {}", l.0),
+        ConnCmd::Leg(cmd) => leg_cmd(cmd),
+    }
+}
+
+fn leg_cmd(cmd: &LegCmd) -> String {
+    let party = |p: &cmed::leg::Party| format!("{}({})", p.number, p.name);
+    match cmd {
+        LegCmd::DialTone(l) => format!("dial-tone {}", l.0),
+        LegCmd::Digits(l) => format!("digits {}", l.0),
+        LegCmd::Proceeding {
+            line,
+            called,
+            calling,
+        } => format!(
+            "proceeding {} {} to {}",
+            line.0,
+            party(calling),
+            party(called)
+        ),
+        LegCmd::RingOut(l) => format!("ring-out {}", l.0),
+        LegCmd::RingIn {
+            line,
+            calling,
+            called,
+        } => format!("ring-in {} {} to {}", line.0, party(calling), party(called)),
+        LegCmd::Connected { line, codec } => format!("connected {} {codec:?}", line.0),
+        LegCmd::StartMedia { line, to, codec } => {
+            format!("start-media {} {to} {codec:?}", line.0)
+        }
+        LegCmd::Busy(l) => format!("busy {}", l.0),
+        LegCmd::Reorder(l) => format!("reorder {}", l.0),
+        LegCmd::Idle(l) => format!("idle {}", l.0),
     }
 }
 
@@ -258,6 +288,34 @@ impl Runner {
             ["keepalive", c] => Input::Device {
                 conn: conn(c),
                 event: DeviceEvent::KeepAlive,
+            },
+            // Several keys are fed one input each; their effects follow in order.
+            ["digits", c, keys] => {
+                let c = conn(c);
+                let mut keys = keys.chars();
+                let last = keys.next_back().expect("at least one key");
+                for k in keys {
+                    self.feed(Input::Device {
+                        conn: c,
+                        event: DeviceEvent::Leg(LegEvent::Digit(line, k)),
+                    });
+                }
+                Input::Device {
+                    conn: c,
+                    event: DeviceEvent::Leg(LegEvent::Digit(line, last)),
+                }
+            }
+            ["media", c, addr] => Input::Device {
+                conn: conn(c),
+                event: DeviceEvent::Leg(LegEvent::MediaReady(line, addr.parse().unwrap())),
+            },
+            ["media-failed", c] => Input::Device {
+                conn: conn(c),
+                event: DeviceEvent::Leg(LegEvent::MediaFailed(line)),
+            },
+            ["unregistered", c] => Input::Device {
+                conn: conn(c),
+                event: DeviceEvent::Unregistered,
             },
             ["closed", c] => Input::Closed { conn: conn(c) },
             ["timer"] => Input::Timer,

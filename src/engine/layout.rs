@@ -31,6 +31,7 @@ pub fn layout(model: &Model, phone: PhoneRef<'_>, eff: &Effective<'_>) -> Layout
             name: first.name.as_deref().unwrap_or(number).into(),
             label: first.label.as_deref().unwrap_or(number).into(),
             forward: forward(model, &first.number),
+            monitor: matches!(key.kind, ButtonKind::Monitor | ButtonKind::Watch),
         });
     }
     let mut speed_dials = Vec::new();

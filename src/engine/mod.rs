@@ -16,6 +16,7 @@
 //! [`devices`] registry. Where the next pieces go: calls in `calls/` and the dial plan
 //! (numbers → devices through effective profiles, dial-peer matching) in a pure `routing.rs`.
 
+pub mod calls;
 pub mod devices;
 pub mod effect;
 pub mod em;
@@ -34,7 +35,7 @@ use crate::config::model::Model;
 use crate::config::phone::PhoneRef;
 use crate::grammar::graph::Grammar;
 use crate::ids::{ConnId, DeviceName, UserName};
-use crate::leg::{LegCmd, LegEvent, RestartKind};
+use crate::leg::{LegEvent, RestartKind};
 use crate::store::{Change, Persisted};
 use crate::time::{Mono, Now};
 use devices::Devices;
@@ -84,6 +85,7 @@ pub struct Engine {
     em: Em,
     registrar: Registrar,
     timers: Timers,
+    calls: calls::Calls,
 }
 
 impl Engine {
@@ -96,6 +98,7 @@ impl Engine {
             em: Em::default(),
             registrar: Registrar::new([0; 32]),
             timers: Timers::default(),
+            calls: calls::Calls::default(),
         }
     }
 
@@ -156,7 +159,11 @@ impl Engine {
 
     /// When to call [`Engine::handle`] with [`Input::Timer`] next, if ever.
     pub fn next_deadline(&self) -> Option<Mono> {
-        self.timers.next(self.wants_housekeeping())
+        let timers = self.timers.next(self.wants_housekeeping());
+        [timers, self.calls.next_deadline()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Handles one input that arrived at `now`; returns what to do, in order.
@@ -185,7 +192,12 @@ impl Engine {
                     answer: Answer::Register(outcome),
                 });
             }
-            Input::Closed { conn } => self.devices.closed(conn),
+            Input::Closed { conn } => {
+                if let Some(device) = self.devices.closed(conn) {
+                    let cmds = self.calls.device_gone(device);
+                    self.leg_cmds(cmds, &mut out);
+                }
+            }
             Input::Em { req, reply } => self.em_request(req, reply, now, &mut out),
             Input::Admin { cmd, reply } => self.admin(cmd, reply, now, &mut out),
             Input::Timer => self.timer(now, &mut out),
@@ -224,25 +236,42 @@ impl Engine {
             return;
         };
         match event {
-            DeviceEvent::Leg(LegEvent::OffHook(line)) => {
-                self.em.off_hook(&device, now.unix.0);
-                // No calls are routed yet: an off-hook phone hears dial tone.
-                out.push(Effect::ToConn {
-                    conn,
-                    cmd: ConnCmd::Leg(LegCmd::DialTone(line)),
-                });
-            }
-            DeviceEvent::Leg(LegEvent::OnHook(line)) => {
-                out.push(Effect::ToConn {
-                    conn,
-                    cmd: ConnCmd::Leg(LegCmd::Idle(line)),
-                });
+            DeviceEvent::Leg(ev) => {
+                if let LegEvent::OffHook(_) = ev {
+                    self.em.off_hook(&device, now.unix.0);
+                }
+                let ctx = calls::Ctx {
+                    model: &self.running.model,
+                    devices: &self.devices,
+                    now: now.mono,
+                };
+                let cmds = self.calls.event(device, ev, &ctx);
+                self.leg_cmds(cmds, out);
                 // A logout that waited for the call to end happens now.
-                if let Some(batch) = self.em.on_hook(&device, now.unix.0) {
+                if let LegEvent::OnHook(_) = ev
+                    && let Some(batch) = self.em.on_hook(&device, now.unix.0)
+                {
                     self.submit(batch, out);
                 }
             }
-            DeviceEvent::KeepAlive | DeviceEvent::Unregistered | DeviceEvent::Deceased => {}
+            DeviceEvent::Unregistered | DeviceEvent::Deceased => {
+                let cmds = self.calls.device_gone(device);
+                self.leg_cmds(cmds, out);
+            }
+            DeviceEvent::KeepAlive => {}
+        }
+    }
+
+    /// Sends each leg command to its phone's connection (SIP legs join with the calls
+    /// issue's B2BUA).
+    fn leg_cmds(&self, cmds: calls::Cmds, out: &mut Vec<Effect>) {
+        for (end, cmd) in cmds {
+            if let Some(conn) = self.devices.get(&end.device).and_then(|d| d.conn()) {
+                out.push(Effect::ToConn {
+                    conn,
+                    cmd: ConnCmd::Leg(cmd),
+                });
+            }
         }
     }
 
@@ -506,6 +535,13 @@ impl Engine {
                 .tick(&model, now.unix.0, &|d: &DeviceName| devices.off_hook(d));
             self.submit(batch, out);
         }
+        let ctx = calls::Ctx {
+            model: &self.running.model,
+            devices: &self.devices,
+            now: now.mono,
+        };
+        let cmds = self.calls.timeout(&ctx);
+        self.leg_cmds(cmds, out);
         if self.timers.refresh_due(now) {
             let stale = self.stale_em_phones();
             if !stale.is_empty() {

@@ -241,7 +241,11 @@ impl Devices {
             }
             DeviceEvent::Leg(ev) => {
                 if let Some(d) = self.by_name.get_mut(&device) {
-                    d.off_hook = matches!(ev, LegEvent::OffHook(_));
+                    match ev {
+                        LegEvent::OffHook(_) => d.off_hook = true,
+                        LegEvent::OnHook(_) => d.off_hook = false,
+                        _ => {}
+                    }
                 }
             }
             DeviceEvent::Unregistered => self.set_state(&device, RegState::Unregistered),
@@ -274,11 +278,9 @@ impl Devices {
 
     /// The connection ended. A device still marked registered becomes unregistered (a close
     /// without `Unregister` counts the same, SCCP reference §4.1 step 5); a dead one stays
-    /// DECEASED. Its bindings go with the connection.
-    pub fn closed(&mut self, conn: ConnId) {
-        let Some(device) = self.by_conn.remove(&conn) else {
-            return;
-        };
+    /// DECEASED. Its bindings go with the connection. Returns the device it was.
+    pub fn closed(&mut self, conn: ConnId) -> Option<DeviceName> {
+        let device = self.by_conn.remove(&conn)?;
         if self
             .by_name
             .get(&device)
@@ -290,6 +292,7 @@ impl Devices {
             d.transport = None;
             d.off_hook = false;
         }
+        Some(device)
     }
 
     /// Restart or reset the reachable devices among `devices`, in that order: an SCCP

@@ -9,18 +9,19 @@
 //! keepalive intervals is declared dead (DECEASED in `show ephone`). A restart or reset from
 //! the engine sends `Reset` and closes: the phone registers again and gets its new template.
 //!
-//! The connection decides no call behaviour: hook changes are reported as
-//! [`LegEvent`]s and the engine's [`LegCmd`]s (dial tone, idle) are rendered by
-//! [`Connection::leg`].
+//! The connection decides no call behaviour: hook changes, keys and media acks are reported
+//! as [`LegEvent`]s and the engine's [`LegCmd`]s are rendered by [`Connection::leg`]
+//! (both in `call.rs`).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::call::Calls;
 use super::msg::{FromPhone, Proto, Register, ResetType, SoftKey, ToPhone};
 use super::softkeys;
 use super::station::{Station, button_template};
-use crate::leg::{LegCmd, LegEvent, LineInstance, RestartKind};
+use crate::leg::{LegCmd, LegEvent, RestartKind};
 
 /// Highest protocol version we negotiate: the classic fixed layouts with header version 0,
 /// as chan_skinny and wazo-libsccp do (reference §1.4); phones that speak more accept it.
@@ -91,7 +92,7 @@ pub struct Connection {
     out: VecDeque<ToPhone>,
     events: VecDeque<Event>,
     closed: Option<CloseReason>,
-    off_hook: bool,
+    calls: Calls,
 }
 
 impl Connection {
@@ -105,7 +106,7 @@ impl Connection {
             out: VecDeque::new(),
             events: VecDeque::new(),
             closed: None,
-            off_hook: false,
+            calls: Calls::default(),
         }
     }
 
@@ -211,43 +212,12 @@ impl Connection {
         self.close(CloseReason::Replaced);
     }
 
-    /// Renders what the engine decided for a line: dial tone with the off-hook state and
-    /// keys (SCCP reference §4.2: CallState offhook, SelectSoftKeys, StartTone inside dial
-    /// tone 0x21), or back to idle (StopTone, CallState onhook, on-hook keys).
+    /// Renders what the engine decided for a line (SCCP reference §4.2, §4.3).
     pub fn leg(&mut self, cmd: LegCmd) {
         if self.phase != Phase::Registered {
             return;
         }
-        match cmd {
-            LegCmd::DialTone(LineInstance(line)) => {
-                self.out.push_back(ToPhone::CallState {
-                    state: 1,
-                    line,
-                    call_ref: 0,
-                    privacy: 0,
-                    precedence: 4,
-                });
-                self.out
-                    .push_back(select_keys(line, 0, softkeys::SET_OFF_HOOK));
-                self.out.push_back(ToPhone::StartTone {
-                    tone: 0x21,
-                    direction: 0,
-                    line,
-                    call_ref: 0,
-                });
-            }
-            LegCmd::Idle(LineInstance(line)) => {
-                self.out.push_back(ToPhone::StopTone { line, call_ref: 0 });
-                self.out.push_back(ToPhone::CallState {
-                    state: 2,
-                    line,
-                    call_ref: 0,
-                    privacy: 0,
-                    precedence: 4,
-                });
-                self.out.push_back(select_keys(0, 0, softkeys::SET_ON_HOOK));
-            }
-        }
+        self.calls.render(cmd, &mut self.out);
     }
 
     fn close(&mut self, why: CloseReason) {
@@ -376,18 +346,20 @@ impl Connection {
                 self.events.push_back(Event::Ready);
                 None
             }
-            FromPhone::OffHook { .. } if !self.off_hook => {
-                self.off_hook = true;
-                self.events
-                    .push_back(Event::Leg(LegEvent::OffHook(LineInstance(1))));
+            FromPhone::OffHook { .. }
+            | FromPhone::OnHook { .. }
+            | FromPhone::SoftKeyEvent { .. }
+            | FromPhone::Stimulus { .. }
+            | FromPhone::KeypadButton { .. }
+            | FromPhone::OpenReceiveChannelAck { .. } => {
+                if let Some(ev) = self.calls.event(&msg) {
+                    self.events.push_back(Event::Leg(ev));
+                }
                 None
             }
-            FromPhone::OnHook { .. } if self.off_hook => {
-                self.off_hook = false;
-                self.events
-                    .push_back(Event::Leg(LegEvent::OnHook(LineInstance(1))));
-                None
-            }
+            // Media flows phone to phone: the phones' acks of our StartMediaTransmission
+            // need nothing more.
+            FromPhone::StartMediaTransmissionAck { .. } => None,
             FromPhone::Unregister => {
                 self.events.push_back(Event::Unregistered);
                 self.out.push_back(ToPhone::UnregisterAck(0));
@@ -404,9 +376,7 @@ impl Connection {
             | FromPhone::IpPort(_)
             | FromPhone::MediaPathEvent { .. }
             | FromPhone::MediaPathCapability { .. }
-            | FromPhone::Alarm { .. }
-            | FromPhone::OffHook { .. }
-            | FromPhone::OnHook { .. } => None,
+            | FromPhone::Alarm { .. } => None,
             other => {
                 self.events.push_back(Event::Unhandled(other.id()));
                 None
@@ -452,7 +422,7 @@ mod tests {
     use std::net::Ipv4Addr;
 
     use super::*;
-    use crate::leg::{Button, LineAppearance, SpeedDial};
+    use crate::leg::{Button, LineAppearance, LineInstance, SpeedDial};
 
     fn register() -> Register {
         Register {
@@ -471,6 +441,7 @@ mod tests {
                 name: "Alice".into(),
                 label: "Alice 1001".into(),
                 forward: (None, Some("8000".into()), None),
+                monitor: false,
             }],
             speed_dials: vec![SpeedDial {
                 number: "8000".into(),
@@ -616,6 +587,7 @@ mod tests {
         assert!(matches!(
             drain(&mut s)[..],
             [
+                ToPhone::SetLamp { mode: 2, .. },
                 ToPhone::CallState { state: 1, .. },
                 ToPhone::SelectSoftKeys { .. },
                 ToPhone::StartTone { tone: 0x21, .. }

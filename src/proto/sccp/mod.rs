@@ -13,9 +13,11 @@
 //! - [`msg`]: the message types.
 //! - [`encode`] / [`decode`]: layouts per message and header version (§1.6).
 //! - [`ids`]: message ids and their TShark names.
-//! - [`connection`]: one phone connection as a state machine; [`station`]: the engine's
-//!   neutral layout in SCCP's button encoding; [`softkeys`]: the soft keys we give.
+//! - [`connection`]: one phone connection as a state machine, its call legs in [`call`];
+//!   [`station`]: the engine's neutral layout in SCCP's button encoding; [`softkeys`]: the
+//!   soft keys we give.
 
+pub mod call;
 pub mod connection;
 pub mod decode;
 mod decode_to_phone;

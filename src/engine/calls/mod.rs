@@ -1,0 +1,355 @@
+//! Calls between phones, protocol-neutral: each phone line taking part is a leg, each call
+//! joins a caller's leg to a callee's, and the engine's [`LegEvent`]s move them through the
+//! call states — collecting digits (dial tone, then digits until one number matches, `#`,
+//! or the inter-digit timeout), proceeding and alerting (the callee rings, the caller hears
+//! ring-back), connected (both open their RTP receivers, and each is told where the other
+//! receives: media flows phone to phone), releasing (either side hangs up, or a phone goes
+//! away). A busy line gets busy tone, a number no one can be reached on reorder.
+//!
+//! What comes out is `(End, LegCmd)` pairs; the engine sends each to the end's device and
+//! `proto::sccp` renders it (SCCP reference §4.2, §4.3). SIP legs, forwarding, hunting and
+//! dial-peers join with the rest of the calls issue. No clock: deadlines are `Mono` values
+//! handed in.
+
+mod directory;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::config::model::Model;
+use crate::engine::devices::Devices;
+use crate::ids::DeviceName;
+use crate::leg::{LegCmd, LegEvent, LineInstance};
+use crate::media::Codec;
+use crate::time::Mono;
+use directory::Match;
+
+/// `timeouts interdigit` default (telephony-service, IOS: 10 s).
+pub const INTERDIGIT: Duration = Duration::from_secs(10);
+
+/// One phone line taking part in calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct End {
+    /// The phone.
+    pub device: DeviceName,
+    /// Its line.
+    pub line: LineInstance,
+}
+
+/// A call's number in this run of the daemon.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CallId(pub u64);
+
+/// What a line is doing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Leg {
+    /// Off hook, collecting digits until `deadline`.
+    Dialing { digits: String, deadline: Mono },
+    /// Hearing busy or reorder tone until it goes on hook.
+    Tone,
+    /// Part of a call.
+    InCall(CallId),
+}
+
+/// Where a call stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// The callee rings.
+    Alerting,
+    /// Answered.
+    Connected,
+}
+
+/// One call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Call {
+    /// Who called.
+    pub caller: End,
+    /// Who was called.
+    pub callee: End,
+    /// Where it stands.
+    pub state: State,
+    /// The codec both phones use.
+    pub codec: Codec,
+    /// The number dialled.
+    pub dialled: String,
+}
+
+impl Call {
+    fn other(&self, end: End) -> End {
+        if end == self.caller {
+            self.callee
+        } else {
+            self.caller
+        }
+    }
+}
+
+/// Every leg and call.
+#[derive(Debug, Default)]
+pub struct Calls {
+    legs: HashMap<End, Leg>,
+    calls: HashMap<CallId, Call>,
+    next: u64,
+}
+
+/// What the calls read of the rest of the engine.
+pub struct Ctx<'a> {
+    /// The configuration.
+    pub model: &'a Model,
+    /// The registry (the phones' layouts, who is off hook).
+    pub devices: &'a Devices,
+    /// Now.
+    pub now: Mono,
+}
+
+/// Commands for the legs, in order.
+pub type Cmds = Vec<(End, LegCmd)>;
+
+impl Calls {
+    /// The calls now (for `show`).
+    pub fn iter(&self) -> impl Iterator<Item = (&CallId, &Call)> {
+        self.calls.iter()
+    }
+
+    /// Whether `end` takes part in anything.
+    pub fn busy(&self, end: &End) -> bool {
+        self.legs.contains_key(end)
+    }
+
+    /// A device's event on one of its lines.
+    pub fn event(&mut self, device: DeviceName, ev: LegEvent, ctx: &Ctx<'_>) -> Cmds {
+        let mut out = Vec::new();
+        match ev {
+            LegEvent::OffHook(line) => self.off_hook(End { device, line }, ctx, &mut out),
+            LegEvent::OnHook(line) => self.on_hook(End { device, line }, &mut out),
+            LegEvent::Digit(line, key) => self.digit(End { device, line }, key, ctx, &mut out),
+            LegEvent::MediaReady(line, rtp) => {
+                self.media_ready(End { device, line }, rtp, &mut out)
+            }
+            LegEvent::MediaFailed(line) => self.release(End { device, line }, &mut out),
+        }
+        out
+    }
+
+    fn off_hook(&mut self, end: End, ctx: &Ctx<'_>, out: &mut Cmds) {
+        match self.legs.get(&end) {
+            // Answering a ringing call (SCCP reference §4.2 steps 12–14).
+            Some(Leg::InCall(id)) => {
+                let id = *id;
+                let Some(call) = self.calls.get_mut(&id) else {
+                    return;
+                };
+                if call.state == State::Alerting && call.callee == end {
+                    call.state = State::Connected;
+                    let codec = call.codec;
+                    out.push((
+                        call.callee,
+                        LegCmd::Connected {
+                            line: call.callee.line,
+                            codec,
+                        },
+                    ));
+                    out.push((
+                        call.caller,
+                        LegCmd::Connected {
+                            line: call.caller.line,
+                            codec,
+                        },
+                    ));
+                    tracing::info!(call = id.0, caller = %call.caller.device, callee = %call.callee.device, "call connected");
+                }
+            }
+            Some(_) => {}
+            None => {
+                self.legs.insert(
+                    end,
+                    Leg::Dialing {
+                        digits: String::new(),
+                        deadline: ctx.now.after(INTERDIGIT),
+                    },
+                );
+                out.push((end, LegCmd::DialTone(end.line)));
+            }
+        }
+    }
+
+    fn on_hook(&mut self, end: End, out: &mut Cmds) {
+        match self.legs.get(&end) {
+            Some(Leg::InCall(_)) => self.release(end, out),
+            Some(_) => {
+                self.legs.remove(&end);
+                out.push((end, LegCmd::Idle(end.line)));
+            }
+            // Nothing on the line: still tell the phone it is idle (it may show a state
+            // left from before, e.g. after a restart of the daemon).
+            None => out.push((end, LegCmd::Idle(end.line))),
+        }
+    }
+
+    fn digit(&mut self, end: End, key: char, ctx: &Ctx<'_>, out: &mut Cmds) {
+        let Some(Leg::Dialing { digits, deadline }) = self.legs.get_mut(&end) else {
+            return;
+        };
+        if key == '#' {
+            let dialled = std::mem::take(digits);
+            return self.dial(end, &dialled, ctx, out);
+        }
+        if digits.is_empty() {
+            out.push((end, LegCmd::Digits(end.line)));
+        }
+        digits.push(key);
+        *deadline = ctx.now.after(INTERDIGIT);
+        let dialled = digits.clone();
+        match directory::classify(ctx.model, &dialled) {
+            Match::Complete(n) => self.dial(end, &n, ctx, out),
+            Match::None => self.dial(end, &dialled, ctx, out),
+            Match::Ambiguous(_) | Match::Partial => {}
+        }
+    }
+
+    /// Ends digit collection on `end` with `dialled`: call the phone that carries it, or
+    /// busy tone, or reorder.
+    fn dial(&mut self, end: End, dialled: &str, ctx: &Ctx<'_>, out: &mut Cmds) {
+        if dialled.is_empty() || !directory::known(ctx.model, dialled) {
+            tracing::debug!(device = %end.device, dialled, "call to an unknown number");
+            return self.tone(end, LegCmd::Reorder(end.line), out);
+        }
+        let Some(callee) = directory::find(ctx.devices, dialled) else {
+            tracing::debug!(device = %end.device, dialled, "call to a number no registered phone carries");
+            return self.tone(end, LegCmd::Reorder(end.line), out);
+        };
+        if callee.device == end.device
+            || self.legs.contains_key(&callee)
+            || ctx.devices.off_hook(&callee.device)
+        {
+            return self.tone(end, LegCmd::Busy(end.line), out);
+        }
+        self.next += 1;
+        let id = CallId(self.next);
+        let calling = directory::party(ctx.devices, &end.device, end.line);
+        let called = directory::party(ctx.devices, &callee.device, callee.line);
+        self.calls.insert(
+            id,
+            Call {
+                caller: end,
+                callee,
+                state: State::Alerting,
+                codec: Codec::Pcmu,
+                dialled: dialled.to_string(),
+            },
+        );
+        self.legs.insert(end, Leg::InCall(id));
+        self.legs.insert(callee, Leg::InCall(id));
+        tracing::info!(call = id.0, caller = %end.device, callee = %callee.device, dialled, "call alerting");
+        out.push((
+            end,
+            LegCmd::Proceeding {
+                line: end.line,
+                called: called.clone(),
+                calling: calling.clone(),
+            },
+        ));
+        out.push((
+            callee,
+            LegCmd::RingIn {
+                line: callee.line,
+                calling,
+                called,
+            },
+        ));
+        out.push((end, LegCmd::RingOut(end.line)));
+    }
+
+    fn tone(&mut self, end: End, cmd: LegCmd, out: &mut Cmds) {
+        self.legs.insert(end, Leg::Tone);
+        out.push((end, cmd));
+    }
+
+    fn media_ready(&mut self, end: End, rtp: SocketAddr, out: &mut Cmds) {
+        let Some(Leg::InCall(id)) = self.legs.get(&end) else {
+            return;
+        };
+        let Some(call) = self.calls.get(id) else {
+            return;
+        };
+        if call.state != State::Connected {
+            return;
+        }
+        // The other phone sends to where this one receives (§4.2 steps 16–17).
+        let other = call.other(end);
+        out.push((
+            other,
+            LegCmd::StartMedia {
+                line: other.line,
+                to: rtp,
+                codec: call.codec,
+            },
+        ));
+    }
+
+    /// The call on `end` ends: both lines go idle.
+    fn release(&mut self, end: End, out: &mut Cmds) {
+        let Some(Leg::InCall(id)) = self.legs.remove(&end) else {
+            self.legs.remove(&end);
+            out.push((end, LegCmd::Idle(end.line)));
+            return;
+        };
+        out.push((end, LegCmd::Idle(end.line)));
+        if let Some(call) = self.calls.remove(&id) {
+            let other = call.other(end);
+            self.legs.remove(&other);
+            out.push((other, LegCmd::Idle(other.line)));
+            tracing::info!(call = id.0, by = %end.device, "call released");
+        }
+    }
+
+    /// A device went away (unregistered, closed, dead): its calls end; the other side of
+    /// each goes idle. Nothing is sent to the device itself.
+    pub fn device_gone(&mut self, device: DeviceName) -> Cmds {
+        let mut out = Vec::new();
+        let mine: Vec<End> = self
+            .legs
+            .keys()
+            .filter(|e| e.device == device)
+            .copied()
+            .collect();
+        for end in mine {
+            self.release(end, &mut out);
+        }
+        out.retain(|(e, _)| e.device != device);
+        out
+    }
+
+    /// Lines whose digit collection timed out at `now`: what was dialled is called, or
+    /// reorder (telephony-service `timeouts interdigit`).
+    pub fn timeout(&mut self, ctx: &Ctx<'_>) -> Cmds {
+        let mut out = Vec::new();
+        let due: Vec<(End, String)> = self
+            .legs
+            .iter()
+            .filter_map(|(e, l)| match l {
+                Leg::Dialing { digits, deadline } if *deadline <= ctx.now => {
+                    Some((*e, digits.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        for (end, dialled) in due {
+            self.dial(end, &dialled, ctx, &mut out);
+        }
+        out
+    }
+
+    /// The earliest inter-digit deadline.
+    pub fn next_deadline(&self) -> Option<Mono> {
+        self.legs
+            .values()
+            .filter_map(|l| match l {
+                Leg::Dialing { deadline, .. } => Some(*deadline),
+                _ => None,
+            })
+            .min()
+    }
+}
