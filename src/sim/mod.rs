@@ -1,7 +1,8 @@
 //! A simulated SCCP phone, for tests, benchmarks and the `cmed-phone` tool: it registers as a
 //! given MAC and model, asks for its templates as a real station does (SCCP reference §4.1),
-//! answers keepalives when told to, goes off and on hook, presses keys, and records every
-//! message it receives.
+//! answers keepalives when told to, goes off and on hook, dials, answers a ringing call,
+//! opens its RTP receiver where it is told to (the caller of [`Phone::open_receive`] owns
+//! the socket), learns where to send RTP, and records every message it receives.
 //!
 //! This is a client of the daemon, not part of it: it uses the same codec in the other
 //! direction (`encode_from_phone`, `decode_to_phone`), so a disagreement between the two
@@ -312,6 +313,93 @@ impl Phone {
             button,
             line: 1,
             call_ref: 0,
+        })
+        .await
+    }
+
+    /// Dials `number` on the keypad (`*` and `#` included).
+    pub async fn dial(&mut self, number: &str) -> Result<(), SimError> {
+        for c in number.chars() {
+            let key = match c {
+                '0'..='9' => c as u32 - '0' as u32,
+                '*' => 14,
+                '#' => 15,
+                _ => continue,
+            };
+            self.press(key).await?;
+        }
+        Ok(())
+    }
+
+    /// Waits until a call rings in; returns the caller's number and name (`CallInfo`).
+    pub async fn wait_ringing(&mut self) -> Result<(String, String), SimError> {
+        let info = self
+            .wait_for("CallInfo of an incoming call", |m| match m {
+                ToPhone::CallInfo {
+                    calling,
+                    calling_name,
+                    call_type: 1,
+                    ..
+                } => Some((calling.clone(), calling_name.clone())),
+                _ => None,
+            })
+            .await?;
+        self.wait_for("SetRinger", |m| {
+            matches!(m, ToPhone::SetRinger { mode: 2, .. }).then_some(())
+        })
+        .await?;
+        Ok(info)
+    }
+
+    /// Waits for `OpenReceiveChannel` and answers it as a phone does: its RTP receiver is
+    /// at `rtp` (SCCP reference §4.2 step 15). Returns the codec asked for.
+    pub async fn open_receive(&mut self, rtp: SocketAddr) -> Result<u32, SimError> {
+        let (pass_thru, call_ref, codec) = self
+            .wait_for("OpenReceiveChannel", |m| match m {
+                ToPhone::OpenReceiveChannel {
+                    pass_thru,
+                    call_ref,
+                    codec,
+                    ..
+                } => Some((*pass_thru, *call_ref, *codec)),
+                _ => None,
+            })
+            .await?;
+        self.send(&FromPhone::OpenReceiveChannelAck {
+            status: 0,
+            ip: rtp.ip(),
+            port: u32::from(rtp.port()),
+            pass_thru,
+            call_ref,
+        })
+        .await?;
+        Ok(codec)
+    }
+
+    /// Waits for `StartMediaTransmission`: where to send RTP.
+    pub async fn wait_start_media(&mut self) -> Result<SocketAddr, SimError> {
+        self.wait_for("StartMediaTransmission", |m| match m {
+            ToPhone::StartMediaTransmission { ip, port, .. } => {
+                Some(SocketAddr::new((*ip).into(), u16::try_from(*port).ok()?))
+            }
+            _ => None,
+        })
+        .await
+    }
+
+    /// Waits until the line is back on hook (`CallState` on-hook).
+    pub async fn wait_idle(&mut self) -> Result<(), SimError> {
+        self.wait_for("CallState on hook", |m| {
+            matches!(m, ToPhone::CallState { state: 2, .. }).then_some(())
+        })
+        .await
+    }
+
+    /// Waits for a tone (`StartTone`; 0x21 dial, 0x23 busy, 0x24 ring-back, 0x25 reorder).
+    pub async fn wait_tone(&mut self) -> Result<u32, SimError> {
+        self.wait_for("StartTone", |m| match m {
+            ToPhone::StartTone { tone, .. } => Some(*tone),
+            _ => None,
         })
         .await
     }

@@ -1,0 +1,120 @@
+//! Calls end to end over loopback: the daemon as a child process and two simulated SCCP
+//! phones (`cmed::sim`). The lobby phone dials the front desk; the front desk rings with the
+//! caller's number and name, answers; both open their RTP receivers and are told where the
+//! other receives, and RTP sent to those addresses arrives at the other phone directly
+//! (cmed carries only the addresses); the caller hangs up and both go idle. Then the
+//! failure tones: busy, reorder.
+
+mod support;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use cmed::sim::Phone;
+use support::daemon::start_office;
+
+/// A registered simulated phone of the sample office.
+async fn phone(sccp: u16, mac: &str, device_type: u32) -> Phone {
+    let mut p = Phone::new(SocketAddr::from(([127, 0, 0, 1], sccp)), mac, device_type);
+    p.register().await.unwrap();
+    p
+}
+
+/// The phone's RTP receiver: a UDP socket on loopback.
+async fn rtp() -> tokio::net::UdpSocket {
+    tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap()
+}
+
+/// One RTP packet (RFC 3550 header, PCMU, 160 bytes of payload) with sequence `seq`.
+fn packet(seq: u16) -> Vec<u8> {
+    let mut p = vec![0x80, 0x00];
+    p.extend_from_slice(&seq.to_be_bytes());
+    p.extend_from_slice(&(u32::from(seq) * 160).to_be_bytes());
+    p.extend_from_slice(&0x1234_5678u32.to_be_bytes());
+    p.extend(std::iter::repeat_n(0xFFu8, 160));
+    p
+}
+
+async fn received(sock: &tokio::net::UdpSocket) -> Vec<u8> {
+    let mut buf = [0u8; 2048];
+    let (n, _) = tokio::time::timeout(Duration::from_secs(5), sock.recv_from(&mut buf))
+        .await
+        .expect("an RTP packet within 5 s")
+        .unwrap();
+    buf[..n].to_vec()
+}
+
+#[tokio::test]
+async fn two_sccp_phones_call_each_other_and_rtp_flows_phone_to_phone() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = start_office(dir.path());
+    // Ephone 1 (reception, 1099 on button 1) and ephone 2 (lobby, logout profile 1: 1900).
+    let mut desk = phone(d.sccp, "001E7A345A01", 436).await;
+    let mut lobby = phone(d.sccp, "0022905B11C2", 435).await;
+    let (desk_rtp, lobby_rtp) = (rtp().await, rtp().await);
+
+    lobby.off_hook().await.unwrap();
+    assert_eq!(lobby.wait_tone().await.unwrap(), 0x21, "dial tone");
+    lobby.dial("1099").await.unwrap();
+    assert_eq!(
+        desk.wait_ringing().await.unwrap(),
+        ("1900".to_string(), "Lobby".to_string())
+    );
+    assert_eq!(lobby.wait_tone().await.unwrap(), 0x24, "ring-back");
+
+    desk.off_hook().await.unwrap();
+    // G.711 µ-law (SCCP compressionType 4) on both sides.
+    assert_eq!(
+        desk.open_receive(desk_rtp.local_addr().unwrap())
+            .await
+            .unwrap(),
+        4
+    );
+    assert_eq!(
+        lobby
+            .open_receive(lobby_rtp.local_addr().unwrap())
+            .await
+            .unwrap(),
+        4
+    );
+    let lobby_sends_to = lobby.wait_start_media().await.unwrap();
+    let desk_sends_to = desk.wait_start_media().await.unwrap();
+    assert_eq!(lobby_sends_to, desk_rtp.local_addr().unwrap());
+    assert_eq!(desk_sends_to, lobby_rtp.local_addr().unwrap());
+
+    // Media goes phone to phone, never through cmed.
+    let lobby_out = rtp().await;
+    lobby_out.send_to(&packet(1), lobby_sends_to).await.unwrap();
+    assert_eq!(received(&desk_rtp).await, packet(1));
+    let desk_out = rtp().await;
+    desk_out.send_to(&packet(2), desk_sends_to).await.unwrap();
+    assert_eq!(received(&lobby_rtp).await, packet(2));
+
+    lobby.on_hook().await.unwrap();
+    lobby.wait_idle().await.unwrap();
+    desk.wait_idle().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_busy_line_gets_busy_tone_and_an_unknown_number_reorder() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = start_office(dir.path());
+    let mut desk = phone(d.sccp, "001E7A345A01", 436).await;
+    let mut lobby = phone(d.sccp, "0022905B11C2", 435).await;
+    let mut lobby2 = phone(d.sccp, "5475D0A32204", 585).await;
+
+    lobby.off_hook().await.unwrap();
+    lobby.dial("1099").await.unwrap();
+    desk.wait_ringing().await.unwrap();
+    lobby2.off_hook().await.unwrap();
+    assert_eq!(lobby2.wait_tone().await.unwrap(), 0x21);
+    lobby2.dial("1099").await.unwrap();
+    assert_eq!(lobby2.wait_tone().await.unwrap(), 0x23, "busy tone");
+    lobby2.on_hook().await.unwrap();
+    lobby2.wait_idle().await.unwrap();
+
+    lobby2.off_hook().await.unwrap();
+    assert_eq!(lobby2.wait_tone().await.unwrap(), 0x21);
+    lobby2.dial("5").await.unwrap();
+    assert_eq!(lobby2.wait_tone().await.unwrap(), 0x25, "reorder");
+}
