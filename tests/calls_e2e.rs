@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use cmed::sim::Phone;
-use support::daemon::start_office;
+use support::daemon::{cli_text, start_office};
 
 /// A registered simulated phone of the sample office.
 async fn phone(sccp: u16, mac: &str, device_type: u32) -> Phone {
@@ -61,6 +61,9 @@ async fn two_sccp_phones_call_each_other_and_rtp_flows_phone_to_phone() {
         ("1900".to_string(), "Lobby".to_string())
     );
     assert_eq!(lobby.wait_tone().await.unwrap(), 0x24, "ring-back");
+    let show = cli_text(&d.data, &["show ephone"]);
+    assert!(show.contains("number 1099 CH1   RINGING\n"), "{show}");
+    assert!(show.contains("number 1900 CH1   ALERTING\n"), "{show}");
 
     desk.off_hook().await.unwrap();
     // G.711 µ-law (SCCP compressionType 4) on both sides.
@@ -89,6 +92,9 @@ async fn two_sccp_phones_call_each_other_and_rtp_flows_phone_to_phone() {
     let desk_out = rtp().await;
     desk_out.send_to(&packet(2), desk_sends_to).await.unwrap();
     assert_eq!(received(&lobby_rtp).await, packet(2));
+    let show = cli_text(&d.data, &["show ephone"]);
+    assert!(show.contains("number 1099 CH1   CONNECTED\n"), "{show}");
+    assert!(show.contains("number 1900 CH1   CONNECTED\n"), "{show}");
 
     lobby.on_hook().await.unwrap();
     lobby.wait_idle().await.unwrap();

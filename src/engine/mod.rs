@@ -73,6 +73,8 @@ pub struct View<'a> {
     pub em: &'a Em,
     /// The registrar's counters.
     pub registrar: &'a registrar::Stats,
+    /// The calls.
+    pub calls: &'a calls::Calls,
     /// Unix time now, for ages.
     pub now: u64,
 }
@@ -129,6 +131,7 @@ impl Engine {
             devices: &self.devices,
             em: &self.em,
             registrar: &self.registrar.stats,
+            calls: &self.calls,
             now: now.unix.0,
         }
     }

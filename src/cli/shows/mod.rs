@@ -94,7 +94,7 @@ impl Live for Shows<'_> {
                 );
                 s
             }
-            Handler::ShowEphone => phones::ephones(m, p, line.has("registered")),
+            Handler::ShowEphone => phones::ephones(m, p, self.view.calls, line.has("registered")),
             Handler::ShowEphoneSummary => phones::summary(m, p, line.has("registered")),
             Handler::ShowEphoneAttempted => phones::attempts(p),
             Handler::ShowEm => em::sessions(m, em, now),

@@ -22,7 +22,12 @@ fn state_word(s: Option<&Status>) -> &'static str {
 }
 
 /// `show ephone` (every configured ephone) or `show ephone registered`.
-pub fn ephones(model: &Model, phones: &Phones, registered_only: bool) -> String {
+pub fn ephones(
+    model: &Model,
+    phones: &Phones,
+    calls: &crate::engine::calls::Calls,
+    registered_only: bool,
+) -> String {
     let mut out = String::new();
     for (index, (tag, e)) in model.ephones.iter().enumerate() {
         let st = phones.ephone(model, *tag);
@@ -86,7 +91,13 @@ pub fn ephones(model: &Model, phones: &Phones, registered_only: bool) -> String 
                         let dn =
                             dn_tag(model, &l.number).map_or("-".to_string(), |t| t.to_string());
                         let _ = writeln!(out, "button {}: cw:1 ccw:(0 0)", pos + 1);
-                        let _ = writeln!(out, "  dn {dn}  number {} CH1   IDLE", l.number);
+                        let state = e.mac.map_or("IDLE", |mac| {
+                            calls.line_state(&crate::engine::calls::End {
+                                device: crate::ids::DeviceName::from_mac(mac),
+                                line: crate::leg::LineInstance(u32::from(i) + 1),
+                            })
+                        });
+                        let _ = writeln!(out, "  dn {dn}  number {} CH1   {state}", l.number);
                     }
                     Button::SpeedDial(i) => {
                         let d = &s.layout.speed_dials[usize::from(i)];

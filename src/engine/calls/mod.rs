@@ -113,6 +113,21 @@ impl Calls {
         self.calls.iter()
     }
 
+    /// The channel state `show ephone` prints for a line (CME's words; which word CME uses
+    /// while dialling is unconfirmed in the reference: SEIZE, as for an off-hook line).
+    pub fn line_state(&self, end: &End) -> &'static str {
+        match self.legs.get(end) {
+            None => "IDLE",
+            Some(Leg::Dialing { .. } | Leg::Tone) => "SEIZE",
+            Some(Leg::InCall(id)) => match self.calls.get(id) {
+                Some(c) if c.state == State::Connected => "CONNECTED",
+                Some(c) if c.callee == *end => "RINGING",
+                Some(_) => "ALERTING",
+                None => "IDLE",
+            },
+        }
+    }
+
     /// Whether `end` takes part in anything.
     pub fn busy(&self, end: &End) -> bool {
         self.legs.contains_key(end)
