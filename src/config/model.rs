@@ -207,6 +207,8 @@ pub struct Telephony {
     pub present: bool,
     /// `max-ephones`, default 0.
     pub max_ephones: u32,
+    /// `timeouts interdigit` seconds (IOS default 10 when absent).
+    pub interdigit: Option<u32>,
     /// `max-dn`, default 0.
     pub max_dn: u32,
     /// `ip source-address A [port P]` (port default 2000).
@@ -242,6 +244,7 @@ impl Default for Telephony {
         Telephony {
             present: false,
             max_ephones: 0,
+            interdigit: None,
             max_dn: 0,
             source: None,
             keepalive: 30,

@@ -96,6 +96,7 @@ handlers! {
     TftpServer = "tftp-server",
     // telephony-service
     TelMaxEphones = "tel-max-ephones",
+    TelTimeoutsInterdigit = "tel-timeouts-interdigit",
     TelMaxDn = "tel-max-dn",
     TelIpSourceAddress = "tel-ip-source-address",
     TelKeepalive = "tel-keepalive",

@@ -15,6 +15,7 @@ impl Builder<'_> {
             let t = &mut b.m.telephony;
             match h {
                 Handler::TelMaxEphones => t.max_ephones = num(l.get(g, "n")),
+                Handler::TelTimeoutsInterdigit => t.interdigit = Some(num(l.get(g, "secs"))),
                 Handler::TelMaxDn => t.max_dn = num(l.get(g, "n")),
                 Handler::TelIpSourceAddress => {
                     t.source = Some((

@@ -28,6 +28,14 @@ use directory::Match;
 /// `timeouts interdigit` default (telephony-service, IOS: 10 s).
 pub const INTERDIGIT: Duration = Duration::from_secs(10);
 
+/// The inter-digit timeout configured, else IOS's default.
+fn interdigit(model: &Model) -> Duration {
+    model
+        .telephony
+        .interdigit
+        .map_or(INTERDIGIT, |s| Duration::from_secs(u64::from(s)))
+}
+
 /// One phone line taking part in calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct End {
@@ -182,7 +190,7 @@ impl Calls {
                     end,
                     Leg::Dialing {
                         digits: String::new(),
-                        deadline: ctx.now.after(INTERDIGIT),
+                        deadline: ctx.now.after(interdigit(ctx.model)),
                     },
                 );
                 out.push((end, LegCmd::DialTone(end.line)));
@@ -215,7 +223,7 @@ impl Calls {
             out.push((end, LegCmd::Digits(end.line)));
         }
         digits.push(key);
-        *deadline = ctx.now.after(INTERDIGIT);
+        *deadline = ctx.now.after(interdigit(ctx.model));
         let dialled = digits.clone();
         match directory::classify(ctx.model, &dialled) {
             Match::Complete(n) => self.dial(end, &n, ctx, out),
