@@ -127,6 +127,7 @@ handlers! {
     DnCallForward = "dn-call-forward",
     DnCallForwardNoan = "dn-call-forward-noan",
     DnHuntstop = "dn-huntstop",
+    DnPreference = "dn-preference",
     // ephone
     EphoneMac = "ephone-mac",
     EphoneSpeedDial = "ephone-speed-dial",
@@ -161,6 +162,7 @@ handlers! {
     RdnLabel = "rdn-label",
     RdnCallForward = "rdn-call-forward",
     RdnCallForwardNoan = "rdn-call-forward-noan",
+    RdnPreference = "rdn-preference",
     // voice register pool
     PoolLogoutProfile = "pool-logout-profile",
     PoolIdMac = "pool-id-mac",
@@ -175,4 +177,10 @@ handlers! {
     DpDestinationPattern = "dp-destination-pattern",
     DpSessionProtocol = "dp-session-protocol",
     DpSessionTarget = "dp-session-target",
+    DpPreference = "dp-preference",
+    DpHuntstop = "dp-huntstop",
+    DpCodec = "dp-codec",
+    DpDtmfRelay = "dp-dtmf-relay",
+    DpIncomingCalled = "dp-incoming-called",
+    DpVad = "dp-vad",
 }
