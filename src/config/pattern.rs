@@ -156,7 +156,11 @@ impl Pattern {
             return Err(PatternError::Length);
         }
         let b = text.as_bytes();
-        let mut p = Parser { b, i: 0, end: b.len() };
+        let mut p = Parser {
+            b,
+            i: 0,
+            end: b.len(),
+        };
         if b[0] == b'^' {
             p.i = 1;
         }
@@ -503,7 +507,11 @@ mod tests {
         assert_eq!(not.matches("0"), Match::None);
         assert_eq!(not.matches("*12"), done(0, false));
         assert_eq!(p("[*#]1").matches("#1"), done(1, false));
-        assert_eq!(p("12#").matches("12#"), done(3, false), "# in a pattern is literal");
+        assert_eq!(
+            p("12#").matches("12#"),
+            done(3, false),
+            "# in a pattern is literal"
+        );
     }
 
     #[test]
@@ -514,7 +522,11 @@ mod tests {
         assert_eq!(t.matches("95551234"), done(1, true));
         assert_eq!(t.matches("8"), Match::None);
         assert_eq!(p(".T").matches(""), Match::Partial, ".T needs one digit");
-        assert_eq!(p("T").matches(""), done(0, true), "bare T matches nothing dialed");
+        assert_eq!(
+            p("T").matches(""),
+            done(0, true),
+            "bare T matches nothing dialed"
+        );
         // After 32 keys nothing more is awaited.
         assert_eq!(t.matches(&"9".repeat(32)), done(1, false));
     }
@@ -548,7 +560,11 @@ mod tests {
         assert_eq!(e164.matches("14085550100"), Match::None);
         assert_eq!(p("^+1").matches("+1"), done(2, false));
         assert_eq!(p("^9T").matches("912"), done(1, true));
-        assert_eq!(p("9,12").matches("912"), done(3, false), "a pause is skipped");
+        assert_eq!(
+            p("9,12").matches("912"),
+            done(3, false),
+            "a pause is skipped"
+        );
         assert_eq!(p("\\*1").matches("*1"), done(2, false));
     }
 

@@ -10,9 +10,9 @@
 //! ([`Input::Committed`]). Readers that must not queue behind the engine get a [`Snapshot`];
 //! the CLI's `show` commands read a [`View`].
 //!
-//! Where the next pieces go: the SIP registrar's decisions in `registrar.rs` (bindings join
-//! the [`devices`] registry as a transport), calls in `calls/` and the dial plan (numbers →
-//! devices through effective profiles, dial-peer matching) in a pure `routing.rs`.
+//! The SIP registrar's decisions are in `registrar.rs` (bindings join the [`devices`] registry
+//! as a transport); the dial plan (numbers → devices through effective profiles, dial-peer
+//! matching) is the pure [`routing`]; calls go in `calls/` (issue 13) and will ask it.
 
 pub mod devices;
 pub mod effect;
@@ -21,6 +21,7 @@ pub mod input;
 pub mod layout;
 pub mod profile;
 pub mod registrar;
+pub mod routing;
 pub mod shared_map;
 mod timers;
 

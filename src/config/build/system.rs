@@ -238,8 +238,8 @@ impl Builder<'_> {
                 Handler::DpHuntstop => d.huntstop = true,
                 Handler::DpCodec => {
                     let kw = l.get(g, "codec").unwrap_or("");
-                    d.codec = Codec::from_keyword(kw)
-                        .ok_or_else(|| format!("% Unknown codec {kw}"))?;
+                    d.codec =
+                        Codec::from_keyword(kw).ok_or_else(|| format!("% Unknown codec {kw}"))?;
                     d.codec_bytes = l.get(g, "bytes").map(|b| num(Some(b)));
                 }
                 Handler::DpDtmfRelay => {
@@ -306,7 +306,10 @@ mod tests {
         // Defaults: preference 0, no huntstop, g711ulaw, vad on.
         let e = &l.model.dial_peers[&DialPeerTag(10)];
         assert_eq!(e.target, Some((Ipv4Addr::new(192, 0, 2, 11), 5070)));
-        assert_eq!((e.preference, e.huntstop, e.codec), (0, false, Codec::G711Ulaw));
+        assert_eq!(
+            (e.preference, e.huntstop, e.codec),
+            (0, false, Codec::G711Ulaw)
+        );
         assert_eq!(e.vad, Vad::Aggressive);
     }
 
