@@ -65,6 +65,7 @@ handlers! {
     ShowRegisterAll = "show-register-all",
     ShowRegisterStatistics = "show-register-statistics",
     ShowSipUaRegistrar = "show-sip-ua-registrar",
+    ShowDialPeerSummary = "show-dial-peer-summary",
     ClearRegisterPool = "clear-register-pool",
     WriteMemory = "write-memory",
     CopyRunStart = "copy-run-start",
