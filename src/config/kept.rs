@@ -281,8 +281,9 @@ pub fn accepted_without_effect(g: &Grammar, section: &Section) -> Vec<(String, u
         .collect()
 }
 
-/// Handlers whose lines the model stores for the calls to come (issue 13) while nothing reads
-/// them yet, not even a `show`: still "no effect in cmed yet" for `cmed check`.
+/// Handlers whose lines the model stores for the calls to come (issue 13) and that change
+/// nothing anyone can see yet (no call uses them, no `show` prints them; the dial plan reads
+/// `huntstop`, but only calls will act on it): still "no effect in cmed yet" for `cmed check`.
 pub const STORED_FOR_CALLS: &[Handler] = &[
     Handler::DpCodec,
     Handler::DpDtmfRelay,

@@ -144,9 +144,23 @@ pub struct Pattern {
 
 /// What the parser builds before compiling.
 enum Node {
+    /// One key of the set; `true` for a literal.
     Key(Keys, bool),
+    /// `( … )`.
     Group(Vec<Node>),
-    Repeat(Box<Node>, u8),
+    /// A node and its repeat operator.
+    Repeat(Box<Node>, Repeat),
+}
+
+/// The repeat operators.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Repeat {
+    /// `%`.
+    ZeroOrMore,
+    /// `+` after something.
+    OneOrMore,
+    /// `?`.
+    ZeroOrOne,
 }
 
 impl Pattern {
@@ -179,7 +193,10 @@ impl Pattern {
         }
         nodes.extend(body);
         if tail {
-            nodes.push(Node::Repeat(Box::new(Node::Key(WILD, false)), b'%'));
+            nodes.push(Node::Repeat(
+                Box::new(Node::Key(WILD, false)),
+                Repeat::ZeroOrMore,
+            ));
         }
         let end = if tail || b.last() == Some(&b'$') {
             End::Whole
@@ -312,7 +329,7 @@ fn emit(n: &Node, prog: &mut Vec<Inst>) {
             explicit: *explicit,
         }),
         Node::Group(nodes) => nodes.iter().for_each(|n| emit(n, prog)),
-        Node::Repeat(inner, b'+') => {
+        Node::Repeat(inner, Repeat::OneOrMore) => {
             let start = prog.len();
             emit(inner, prog);
             prog.push(Inst::Split(start, prog.len() + 1));
@@ -322,7 +339,7 @@ fn emit(n: &Node, prog: &mut Vec<Inst>) {
             let split = prog.len();
             prog.push(Inst::Jmp(0));
             emit(inner, prog);
-            if *op == b'%' {
+            if *op == Repeat::ZeroOrMore {
                 prog.push(Inst::Jmp(split));
             }
             prog[split] = Inst::Split(split + 1, prog.len());
@@ -369,7 +386,12 @@ impl Parser<'_> {
                 }
                 b'%' | b'?' | b'+' => {
                     let prev = out.pop().ok_or(PatternError::NothingToRepeat(c as char))?;
-                    Node::Repeat(Box::new(prev), c)
+                    let op = match c {
+                        b'%' => Repeat::ZeroOrMore,
+                        b'+' => Repeat::OneOrMore,
+                        _ => Repeat::ZeroOrOne,
+                    };
+                    Node::Repeat(Box::new(prev), op)
                 }
                 _ => {
                     let found = std::str::from_utf8(&self.b[at..])

@@ -8,8 +8,9 @@
 //! ringing on a phone while a user is logged in on it. Only registered devices count.
 //!
 //! Kept as an index so that routing a digit is a lookup, not a walk over every phone: build it
-//! with [`Carriers::new`] and, when one device registers, unregisters or has a user log in or
-//! out, [`Carriers::refresh`] that device. Pure.
+//! with [`Carriers::new`] (again when the configuration changes) and, when one device
+//! registers, unregisters, goes deceased, loses its SIP binding or has a user log in or out,
+//! [`Carriers::refresh`] that device. Pure.
 
 use std::collections::BTreeMap;
 
@@ -60,8 +61,8 @@ impl Carriers {
         c
     }
 
-    /// Recomputes what `device` carries (after it registered or unregistered, a user logged in
-    /// or out on it, or the configuration changed what it carries).
+    /// Recomputes what `device` carries (after it registered or unregistered, or a user logged
+    /// in or out on it).
     pub fn refresh(
         &mut self,
         model: &Model,

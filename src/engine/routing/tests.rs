@@ -297,14 +297,14 @@ ephone-dn 1\n number 5001 secondary 500.\n\
 ephone-dn 2\n number 5002\n no huntstop\n\
 ephone-dn 3\n number 6000\n preference 2\n\
 ephone-dn 4\n number 6000\n preference 1\n no huntstop\n\
-dial-peer voice 1 voip\n destination-pattern 5...\n session protocol sipv2\n session target ipv4:192.0.2.1\n\
+dial-peer voice 1 voip\n destination-pattern 5002\n session protocol sipv2\n session target ipv4:192.0.2.1\n\
 dial-peer voice 2 voip\n destination-pattern 9T\n session protocol sipv2\n session target ipv4:192.0.2.2\n\
 dial-peer voice 3 voip\n destination-pattern 91......\n preference 1\n session protocol sipv2\n session target ipv4:192.0.2.3\n\
 dial-peer voice 4 voip\n destination-pattern 91......\n session protocol sipv2\n session target ipv4:192.0.2.4\n\
 dial-peer voice 5 voip\n destination-pattern 91......\n session protocol sipv2\n session target sip-server\n\
 dial-peer voice 6 voip\n destination-pattern 91......\n session target ipv4:192.0.2.6\n\
 dial-peer voice 7 voip\n destination-pattern 91......\n session protocol sipv2\n\
-dial-peer voice 8 voip\n destination-pattern 5002\n session protocol sipv2\n session target ipv4:192.0.2.8\n";
+dial-peer voice 8 voip\n destination-pattern 5...\n session protocol sipv2\n session target ipv4:192.0.2.8\n";
 
 #[test]
 fn longest_match_then_preference_then_the_lower_tag_and_huntstop_ends_the_hunt() {
@@ -313,15 +313,15 @@ fn longest_match_then_preference_then_the_lower_tag_and_huntstop_ends_the_hunt()
     // (preference 1), then 9T (1 explicit digit). Peer 6 speaks no SIP and 7 has no target.
     assert_eq!(w.route("91234567", Finished), "peer4 peer5 peer3 peer2");
     // 81690 beats 816.. (§1.3): the DN's exact number beats its own wildcard secondary, a DN
-    // beats a dial-peer of the same length and preference, and the secondary's huntstop (on
-    // by default) ends the hunt before the catch-all 5... .
+    // beats a dial-peer of the same length and preference (even one with a lower tag), and
+    // the secondary's huntstop (on by default) ends the hunt before the catch-all 5... .
     assert_eq!(
         w.route("5002", Finished),
-        "20002@unregistered peer8 20001s@unregistered"
+        "20002@unregistered peer1 20001s@unregistered"
     );
     assert_eq!(w.route("5009", Finished), "20001s@unregistered");
     assert_eq!(w.route("5001", Finished), "20001@unregistered");
-    assert_eq!(w.route("5100", Finished), "peer1");
+    assert_eq!(w.route("5100", Finished), "peer8");
     // Two DNs with one number: the lower preference first, hunting on to the other.
     assert_eq!(
         w.route("6000", Finished),
