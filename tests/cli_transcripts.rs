@@ -308,3 +308,42 @@ R1#show debugging\n"
 R1#no debug ephone detail\nEPHONE detail debugging is off\nR1#show debugging\n"
     );
 }
+
+#[test]
+fn show_dial_peer_voice_summary_lists_the_voip_peers_and_the_peers_of_the_dns() {
+    let mut c = Console::new(SMALL_OFFICE);
+    let t = c.type_lines(&[
+        "show dial-peer voice summary | include ^(dial|TAG|8000|20001|20013)",
+        "show dial-peer voice ?",
+    ]);
+    assert_eq!(
+        t,
+        "CME-Office#show dial-peer voice summary | include ^(dial|TAG|8000|20001|20013)\n\
+dial-peer hunt 0\n\
+TAG    TYPE  MIN  OPER PREFIX    DEST-PATTERN      FER THRU SESS-TARGET    STAT PORT\n\
+8000   voip  up   up             8000               0  syst ipv4:127.0.0.1:5070\n\
+20001  pots  up   up             1001$              0                           50/0/1\n\
+20013  pots  up   up             1099$              0                           50/0/13\n\
+CME-Office#show dial-peer voice ?\n  \
+summary  One line per dial-peer, with the automatic ones of directory numbers\n\n"
+    );
+    // What is typed shows at once: a peer's preference, a new DN's peer and secondary.
+    let t = c.type_lines(&[
+        "conf t",
+        "dial-peer voice 8000 voip",
+        "preference 4",
+        "ephone-dn 20",
+        "number 1199 secondary 1198",
+        "end",
+        "show dial-peer voice summary | include ^(8000|20020)",
+    ]);
+    assert!(
+        t.ends_with(
+            "#show dial-peer voice summary | include ^(8000|20020)\n\
+8000   voip  up   up             8000               4  syst ipv4:127.0.0.1:5070\n\
+20020  pots  up   up             1199$              0                           50/0/20\n\
+20020  pots  up   up             1198$              9                           50/0/20\n"
+        ),
+        "{t}"
+    );
+}

@@ -344,6 +344,7 @@ fn exec_command(
         | Handler::ShowRegisterAll
         | Handler::ShowRegisterStatistics
         | Handler::ShowSipUaRegistrar
+        | Handler::ShowDialPeerSummary
         | Handler::ShowTftpBindings
         | Handler::ShowTftpStatistics
         | Handler::ShowEphone

@@ -255,9 +255,9 @@ pub fn count(section: &Section) -> usize {
 }
 
 /// Lines applied to the configuration whose commands have no effect in cmed yet (handler
-/// `accepted`): how many of each command, by its keywords and mode (`codec (dial-peer)`), in
-/// grammar order. The middle one of the three classes: applied, accepted without effect,
-/// not applied (kept).
+/// `accepted`, or one of [`STORED_FOR_CALLS`]): how many of each command, by its keywords
+/// and mode (`codec (dial-peer)`), in grammar order. The middle one of the three classes:
+/// applied, accepted without effect, not applied (kept).
 pub fn accepted_without_effect(g: &Grammar, section: &Section) -> Vec<(String, usize)> {
     let mut counts: Vec<(CmdId, usize)> = Vec::new();
     count_accepted(g, section, &mut counts);
@@ -281,9 +281,21 @@ pub fn accepted_without_effect(g: &Grammar, section: &Section) -> Vec<(String, u
         .collect()
 }
 
+/// Handlers whose lines the model stores for the calls to come (issue 13) and that change
+/// nothing anyone can see yet (no call uses them, no `show` prints them; the dial plan reads
+/// `huntstop`, but only calls will act on it): still "no effect in cmed yet" for `cmed check`.
+pub const STORED_FOR_CALLS: &[Handler] = &[
+    Handler::DpCodec,
+    Handler::DpDtmfRelay,
+    Handler::DpVad,
+    Handler::DpIncomingCalled,
+    Handler::DpHuntstop,
+];
+
 fn count_accepted(g: &Grammar, s: &Section, out: &mut Vec<(CmdId, usize)>) {
     for e in s.entries.values() {
-        if g.cmd(e.line.cmd).handler == Handler::Accepted {
+        let h = g.cmd(e.line.cmd).handler;
+        if h == Handler::Accepted || STORED_FOR_CALLS.contains(&h) {
             match out.iter_mut().find(|(c, _)| *c == e.line.cmd) {
                 Some((_, n)) => *n += 1,
                 None => out.push((e.line.cmd, 1)),

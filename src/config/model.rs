@@ -6,6 +6,8 @@
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
+pub use crate::config::dial_peer::{Codec, DialPeer, DtmfRelay, Vad};
+pub use crate::config::pattern::Pattern;
 use crate::ids::{
     DialPeerTag, DnTag, EphoneTag, Extension, Mac, PoolTag, ProfileTag, RegDnTag, UserName,
 };
@@ -76,8 +78,8 @@ pub enum PhoneTag {
     Pool(PoolTag),
 }
 
-/// The directory number an extension belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The directory number an extension belongs to; also how the dial plan names a DN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum NumberOwner {
     /// An `ephone-dn` (primary or secondary number).
     Ephone(DnTag),
@@ -354,7 +356,7 @@ pub struct CallForward {
 }
 
 /// `ephone-dn N`.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EphoneDn {
     /// Line mode.
     pub mode: LineMode,
@@ -370,8 +372,31 @@ pub struct EphoneDn {
     pub description: Option<String>,
     /// `call-forward …`.
     pub forward: CallForward,
-    /// `huntstop`.
+    /// `huntstop`: on by default in CME (calls reference §1.5), so only `no huntstop` lets a
+    /// call hunt on to another DN or dial-peer with a matching number.
     pub huntstop: bool,
+    /// `preference N`: of the primary number's dial-peer, 0 (the default, tried first) to 10.
+    pub preference: u8,
+    /// `preference … secondary N`: of the secondary number's. [U] default 9, as the CME
+    /// command reference gives it (not in our reference notes).
+    pub secondary_preference: u8,
+}
+
+impl Default for EphoneDn {
+    fn default() -> Self {
+        EphoneDn {
+            mode: LineMode::Single,
+            number: None,
+            secondary: None,
+            name: None,
+            label: None,
+            description: None,
+            forward: CallForward::default(),
+            huntstop: true,
+            preference: 0,
+            secondary_preference: 9,
+        }
+    }
 }
 
 /// How a button presents its DNs (`button` separators).
@@ -517,6 +542,8 @@ pub struct RegisterDn {
     pub label: Option<String>,
     /// `call-forward …`.
     pub forward: CallForward,
+    /// `preference N`: of its dial-peer, 0 (the default) to 10.
+    pub preference: u8,
 }
 
 /// `voice register pool N`.
@@ -534,19 +561,4 @@ pub struct Pool {
     pub logout_profile: Option<ProfileTag>,
     /// `description`.
     pub description: Option<String>,
-}
-
-/// `dial-peer voice N voip`.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct DialPeer {
-    /// `description`.
-    pub description: Option<String>,
-    /// `destination-pattern`.
-    pub pattern: Option<String>,
-    /// `session protocol sipv2`.
-    pub sipv2: bool,
-    /// `session target ipv4:A[:P]` (port default 5060).
-    pub target: Option<(Ipv4Addr, u16)>,
-    /// `session target sip-server`: the `sip-server` of `sip-ua` (not read by cmed yet).
-    pub sip_server: bool,
 }

@@ -7,23 +7,38 @@
 //! up to the phone's button count (CME drops what does not fit, reference §1.3).
 
 use crate::config::model::{ButtonKind, Model, NumberOwner};
-use crate::engine::profile::{Effective, PhoneRef};
-use crate::leg::{Button, Layout, LineAppearance, SpeedDial};
+use crate::engine::profile::{Effective, LineKey, PhoneRef};
+use crate::leg::{Button, Layout, LineAppearance, LineInstance, SpeedDial};
 use crate::small_str::SmallStr;
+
+/// The line keys of `eff` that become line appearances on `phone`, each with its line
+/// instance (from 1, in button order): a key with a DN, on a button the phone has, that is not
+/// an overlay expansion. The one rule [`layout`] and the dial plan (`engine::routing`) share,
+/// so a call rings the line the phone was given.
+pub fn line_keys<'e>(
+    phone: PhoneRef<'_>,
+    eff: &'e Effective<'_>,
+) -> impl Iterator<Item = (LineInstance, &'e LineKey)> + 'e {
+    let capacity = phone.capacity().max(1);
+    eff.lines
+        .iter()
+        .filter(move |key| {
+            !key.dns.is_empty()
+                && usize::from(key.button).saturating_sub(1) < capacity
+                && key.kind != ButtonKind::Expansion
+        })
+        .zip(1..)
+        .map(|(key, n)| (LineInstance(n), key))
+}
 
 /// The layout of `phone` carrying `eff`.
 pub fn layout(model: &Model, phone: PhoneRef<'_>, eff: &Effective<'_>) -> Layout {
     let capacity = phone.capacity().max(1);
     let mut slots: Vec<Option<Button>> = vec![None; capacity];
     let mut lines = Vec::new();
-    for key in &eff.lines {
-        let Some(first) = key.dns.first() else {
-            continue;
-        };
+    for (_, key) in line_keys(phone, eff) {
+        let first = &key.dns[0];
         let pos = usize::from(key.button).saturating_sub(1);
-        if pos >= capacity || key.kind == ButtonKind::Expansion {
-            continue;
-        }
         let number = first.number.0.as_str();
         slots[pos] = Some(Button::Line(lines.len() as u8));
         lines.push(LineAppearance {

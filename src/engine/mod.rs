@@ -13,8 +13,9 @@
 //! [`Snapshot`]; the CLI's `show` commands read a [`View`].
 //!
 //! The SIP registrar's decisions are in `registrar/`; its bindings are a transport in the
-//! [`devices`] registry. Where the next pieces go: calls in `calls/` and the dial plan
-//! (numbers → devices through effective profiles, dial-peer matching) in a pure `routing.rs`.
+//! [`devices`] registry. The dial plan (numbers → devices through effective profiles,
+//! dial-peer matching) is the pure [`routing`]; calls are in [`calls`], which today finds
+//! numbers through its own small directory and will ask [`routing`] instead.
 
 pub mod calls;
 pub mod devices;
@@ -24,6 +25,7 @@ pub mod input;
 pub mod layout;
 pub mod profile;
 pub mod registrar;
+pub mod routing;
 pub mod shared_map;
 mod timers;
 

@@ -13,7 +13,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::model::{ButtonKind, LineType, Model, Profile, ProfileLine, SpeedDial};
+use crate::config::model::{
+    ButtonKind, LineType, Model, NumberOwner, Profile, ProfileLine, SpeedDial,
+};
 pub use crate::config::phone::PhoneRef;
 use crate::ids::{Extension, ProfileTag, UserName};
 
@@ -33,6 +35,10 @@ pub enum Source {
 pub struct Appearance {
     /// The extension.
     pub number: Extension,
+    /// The DN it is: the one the button names, or for a profile line the DN with that
+    /// number (`Model::numbers`). The dial plan rings this DN's calls here, so two DNs with
+    /// the same number (a hunt pair, calls reference §1.5) each ring their own buttons.
+    pub dn: Option<NumberOwner>,
     /// `name` of its DN.
     pub name: Option<String>,
     /// `label` of its DN.
@@ -121,9 +127,10 @@ fn own<'m>(model: &'m Model, phone: PhoneRef<'m>, capacity: usize) -> Effective<
                         _ => b
                             .dns
                             .iter()
-                            .filter_map(|t| model.dns.get(t))
-                            .filter_map(|d| d.number.as_ref())
-                            .map(|n| appearance(model, n))
+                            .filter_map(|t| {
+                                let n = model.dns.get(t)?.number.as_ref()?;
+                                Some(appearance(model, n, Some(NumberOwner::Ephone(*t))))
+                            })
                             .collect(),
                     },
                 })
@@ -140,7 +147,7 @@ fn own<'m>(model: &'m Model, phone: PhoneRef<'m>, capacity: usize) -> Effective<
                     Some(LineKey {
                         button: *i,
                         kind: ButtonKind::Normal,
-                        dns: vec![appearance(model, number)],
+                        dns: vec![appearance(model, number, Some(NumberOwner::Register(*t)))],
                     })
                 })
                 .collect();
@@ -181,15 +188,20 @@ fn profile_lines(model: &Model, lines: &[ProfileLine], capacity: usize, sip: boo
                 LineType::Overlay => ButtonKind::Overlay,
                 LineType::CwOverlay => ButtonKind::CwOverlay,
             },
-            dns: l.numbers.iter().map(|n| appearance(model, n)).collect(),
+            dns: l
+                .numbers
+                .iter()
+                .map(|n| appearance(model, n, model.numbers.get(n).copied()))
+                .collect(),
         })
         .collect()
 }
 
-fn appearance(model: &Model, number: &Extension) -> Appearance {
+fn appearance(model: &Model, number: &Extension, dn: Option<NumberOwner>) -> Appearance {
     let (name, label) = model.line_text(number);
     Appearance {
         number: number.clone(),
+        dn,
         name: name.map(String::from),
         label: label.map(String::from),
     }

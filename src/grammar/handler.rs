@@ -65,6 +65,7 @@ handlers! {
     ShowRegisterAll = "show-register-all",
     ShowRegisterStatistics = "show-register-statistics",
     ShowSipUaRegistrar = "show-sip-ua-registrar",
+    ShowDialPeerSummary = "show-dial-peer-summary",
     ClearRegisterPool = "clear-register-pool",
     WriteMemory = "write-memory",
     CopyRunStart = "copy-run-start",
@@ -128,6 +129,7 @@ handlers! {
     DnCallForward = "dn-call-forward",
     DnCallForwardNoan = "dn-call-forward-noan",
     DnHuntstop = "dn-huntstop",
+    DnPreference = "dn-preference",
     // ephone
     EphoneMac = "ephone-mac",
     EphoneSpeedDial = "ephone-speed-dial",
@@ -162,6 +164,7 @@ handlers! {
     RdnLabel = "rdn-label",
     RdnCallForward = "rdn-call-forward",
     RdnCallForwardNoan = "rdn-call-forward-noan",
+    RdnPreference = "rdn-preference",
     // voice register pool
     PoolLogoutProfile = "pool-logout-profile",
     PoolIdMac = "pool-id-mac",
@@ -176,4 +179,10 @@ handlers! {
     DpDestinationPattern = "dp-destination-pattern",
     DpSessionProtocol = "dp-session-protocol",
     DpSessionTarget = "dp-session-target",
+    DpPreference = "dp-preference",
+    DpHuntstop = "dp-huntstop",
+    DpCodec = "dp-codec",
+    DpDtmfRelay = "dp-dtmf-relay",
+    DpIncomingCalled = "dp-incoming-called",
+    DpVad = "dp-vad",
 }

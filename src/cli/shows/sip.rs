@@ -14,13 +14,15 @@ use crate::engine::View;
 use crate::engine::devices::{Devices, RegState};
 use crate::engine::registrar::stats::{Failure, PoolStats, Stats};
 use crate::engine::registrar::{EXPIRES_MAX, EXPIRES_MIN};
+use crate::engine::routing;
 use crate::ids::{DeviceName, PoolTag, RegDnTag};
 
 /// The automatic dial-peer of a registered SIP DN, as `show sip-ua status registrar` names
 /// it. CME numbers these from 40001 in the order the DNs register; cmed by DN tag
-/// (40000 + tag), so a line's peer is the same after every restart.
+/// (40000 + tag), so a line's peer is the same after every restart — the dial plan's
+/// numbering (`engine::routing::automatic_peer`), which `show dial-peer voice` uses too.
 pub fn automatic_peer(dn: RegDnTag) -> u32 {
-    40_000 + dn.0
+    routing::automatic_peer(NumberOwner::Register(dn))
 }
 
 /// `show voice register pool [N]` (every pool without a tag).
@@ -259,6 +261,15 @@ pub fn registrar(model: &Model, devices: &Devices, now: u64) -> String {
     out
 }
 
+/// The host and port of a contact URI (`sip:2001@10.1.1.5:5062;transport=tcp` →
+/// `10.1.1.5:5062`; just the host when it names no port).
+pub(super) fn contact_address(uri: &str) -> &str {
+    let rest = uri.split_once(':').map_or(uri, |(_, r)| r);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+    let end = rest.find([';', '>', '?']).unwrap_or(rest.len());
+    &rest[..end]
+}
+
 /// The host of a contact URI (`sip:2001@10.1.1.5:5060;transport=tcp` → `10.1.1.5`).
 fn contact_host(uri: &str) -> &str {
     let rest = uri.split_once(':').map_or(uri, |(_, r)| r);
@@ -309,5 +320,10 @@ mod tests {
         assert_eq!(contact_host("sip:10.1.1.5"), "10.1.1.5");
         assert_eq!(contact_host("sips:a@host.example"), "host.example");
         assert_eq!(contact_host("sip:a@[::1]:5062"), "[::1]");
+        assert_eq!(
+            contact_address("sip:2001@10.1.1.5:5062;transport=tcp"),
+            "10.1.1.5:5062"
+        );
+        assert_eq!(contact_address("<sip:2001@10.1.1.5>"), "10.1.1.5");
     }
 }

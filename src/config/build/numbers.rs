@@ -1,6 +1,6 @@
 //! Directory numbers: `ephone-dn` (SCCP) and `voice register dn` (SIP).
 
-use super::{Builder, Check, call_forward, check_number, tag_of, within};
+use super::{Builder, Check, call_forward, check_number, num, tag_of, within};
 use crate::config::model::*;
 use crate::config::tree::{Line, LineKey, Section};
 use crate::grammar::handler::Handler;
@@ -57,6 +57,12 @@ impl Builder<'_> {
                 }
                 // `no huntstop` is stored (huntstop is on by default in CME).
                 Handler::DnHuntstop => dn.huntstop = !l.negated,
+                Handler::DnPreference => {
+                    dn.preference = num(l.get(g, "preference"));
+                    if let Some(p) = l.get(g, "secondary") {
+                        dn.secondary_preference = num(Some(p));
+                    }
+                }
                 other => return Err(format!("% {} is not an ephone-dn command", other.id())),
             }
             Ok(())
@@ -91,6 +97,7 @@ impl Builder<'_> {
                 }
                 Handler::RdnName => dn.name = l.get(g, "name").map(String::from),
                 Handler::RdnLabel => dn.label = l.get(g, "label").map(String::from),
+                Handler::RdnPreference => dn.preference = num(l.get(g, "preference")),
                 Handler::RdnCallForward | Handler::RdnCallForwardNoan => {
                     call_forward(&mut dn.forward, g, l)?
                 }
@@ -105,5 +112,30 @@ impl Builder<'_> {
         });
         self.m.reg_dns.insert(RegDnTag(tag), dn);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::load;
+    use crate::grammar::graph::Grammar;
+    use crate::ids::{DnTag, RegDnTag};
+
+    #[test]
+    fn huntstop_is_on_unless_refused_and_preferences_default_as_cme() {
+        let g = Grammar::embedded();
+        let l = load::load(
+            &g,
+            "telephony-service\n max-dn 9\nvoice register global\n max-dn 9\n\
+             ephone-dn 1\n number 5001 secondary 500.\nephone-dn 2\n number 5001\n no huntstop\n \
+             preference 1 secondary 4\nvoice register dn 3\n number 6001\n preference 2\n",
+        );
+        assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+        let (one, two) = (&l.model.dns[&DnTag(1)], &l.model.dns[&DnTag(2)]);
+        assert!(one.huntstop, "CME's default is huntstop on");
+        assert_eq!((one.preference, one.secondary_preference), (0, 9));
+        assert!(!two.huntstop);
+        assert_eq!((two.preference, two.secondary_preference), (1, 4));
+        assert_eq!(l.model.reg_dns[&RegDnTag(3)].preference, 2);
     }
 }

@@ -221,7 +221,10 @@ impl Builder<'_> {
             match h {
                 Handler::DpDescription => d.description = l.get(g, "text").map(String::from),
                 Handler::DpDestinationPattern => {
-                    d.pattern = Some(check_pattern(l.get(g, "pattern").unwrap_or(""))?)
+                    d.pattern = Some(pattern("destination-pattern", l.get(g, "pattern"))?)
+                }
+                Handler::DpIncomingCalled => {
+                    d.incoming_called = Some(pattern("called-number", l.get(g, "number"))?)
                 }
                 Handler::DpSessionProtocol => d.sipv2 = true,
                 Handler::DpSessionTarget if l.get(g, "target") == Some("sip-server") => {
@@ -232,6 +235,31 @@ impl Builder<'_> {
                     let (ip, port) = t.split_once(':').unwrap_or((t, "5060"));
                     d.target = Some((ipv4(Some(ip)), num(Some(port))));
                 }
+                Handler::DpPreference => d.preference = num(l.get(g, "preference")),
+                Handler::DpHuntstop => d.huntstop = true,
+                Handler::DpCodec => {
+                    let kw = l.get(g, "codec").unwrap_or("");
+                    d.codec =
+                        Codec::from_keyword(kw).ok_or_else(|| format!("% Unknown codec {kw}"))?;
+                    d.codec_bytes = l.get(g, "bytes").map(|b| num(Some(b)));
+                }
+                Handler::DpDtmfRelay => {
+                    d.dtmf_relay = ["m1", "m2", "m3"]
+                        .iter()
+                        .filter_map(|m| l.get(g, m))
+                        .map(|kw| {
+                            DtmfRelay::from_keyword(kw)
+                                .ok_or_else(|| format!("% Unknown dtmf-relay method {kw}"))
+                        })
+                        .collect::<Check<_>>()?;
+                }
+                Handler::DpVad => {
+                    d.vad = match (l.negated, l.has("aggressive")) {
+                        (true, _) => Vad::Off,
+                        (false, true) => Vad::Aggressive,
+                        (false, false) => Vad::On,
+                    }
+                }
                 other => return Err(format!("% {} is not a dial-peer command", other.id())),
             }
             Ok(())
@@ -241,65 +269,67 @@ impl Builder<'_> {
     }
 }
 
-/// Checks an IOS `destination-pattern`: digits, `*`, `#`, `.` (any digit), `[..]` sets with
-/// ranges and lists (`9[1-7,9]......`, `[^0]`), `%`, `+` and `?` after an element, a leading
-/// `+` or `^`, a trailing `T` or `$`. Up to 32 characters.
-pub(super) fn check_pattern(p: &str) -> Check<String> {
-    let bad = |why: &str| Err(format!("% Invalid destination-pattern {p}: {why}"));
-    if p.is_empty() || p.len() > 32 {
-        return bad("use 1 to 32 characters");
-    }
-    let body = p.strip_prefix(['+', '^']).unwrap_or(p);
-    let body = body.strip_suffix(['T', 't', '$']).unwrap_or(body);
-    let mut chars = body.chars().peekable();
-    let mut elements = 0;
-    while let Some(c) = chars.next() {
-        match c {
-            '0'..='9' | '*' | '#' | '.' | ',' => elements += 1,
-            '%' | '+' | '?' if elements > 0 => {}
-            '[' => {
-                let mut set = String::new();
-                loop {
-                    match chars.next() {
-                        Some(']') => break,
-                        Some(c) if c.is_ascii_digit() || "-,^*#".contains(c) => set.push(c),
-                        _ => return bad("a [ ] set takes digits, ranges and commas"),
-                    }
-                }
-                if set.trim_start_matches('^').is_empty() {
-                    return bad("empty [ ] set");
-                }
-                elements += 1;
-            }
-            _ => return bad("unexpected character"),
-        }
-    }
-    if elements == 0 && !p.ends_with(['T', 't']) {
-        return bad("no digits");
-    }
-    Ok(p.to_string())
+/// A dial pattern (`engine::routing`'s syntax, `config::pattern`), refused with the IOS-style
+/// message naming the command it was given to.
+fn pattern(what: &str, text: Option<&str>) -> Check<Pattern> {
+    let text = text.unwrap_or("");
+    Pattern::parse(text).map_err(|e| format!("% Invalid {what} {text}: {e}"))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::check_pattern;
+    use crate::config::load;
+    use crate::config::model::{Codec, DtmfRelay, Vad};
+    use crate::grammar::graph::Grammar;
+    use crate::ids::DialPeerTag;
+    use std::net::Ipv4Addr;
 
     #[test]
-    fn destination_patterns_take_ios_sets_and_ranges() {
-        for ok in [
-            "9[1-7,9]......",
-            "3003[012]..",
-            "[2-9]...",
-            "9T",
-            "+1408.......",
-            "5...",
-            "[^0]..",
-            "1234$",
-        ] {
-            assert!(check_pattern(ok).is_ok(), "{ok}");
-        }
-        for bad in ["9[1-7", "[]..", "12a4", ""] {
-            assert!(check_pattern(bad).is_err(), "{bad}");
-        }
+    fn dial_peer_lines_become_the_model_the_dial_plan_reads() {
+        let g = Grammar::embedded();
+        let l = load::load(
+            &g,
+            "dial-peer voice 9 voip\n destination-pattern 9[1-7,9]......\n session protocol sipv2\n \
+             session target ipv4:192.0.2.10\n preference 3\n huntstop\n codec g729r8 bytes 30\n \
+             dtmf-relay sip-notify rtp-nte\n incoming called-number 3003[012]..\n no vad\n\
+             dial-peer voice 10 voip\n session target ipv4:192.0.2.11:5070\n vad aggressive\n",
+        );
+        assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+        let d = &l.model.dial_peers[&DialPeerTag(9)];
+        assert_eq!(d.pattern.as_ref().unwrap().as_str(), "9[1-7,9]......");
+        assert!(d.sipv2);
+        assert_eq!(d.target, Some((Ipv4Addr::new(192, 0, 2, 10), 5060)));
+        assert_eq!((d.preference, d.huntstop), (3, true));
+        assert_eq!((d.codec, d.codec_bytes), (Codec::G729r8, Some(30)));
+        assert_eq!(d.dtmf_relay, [DtmfRelay::SipNotify, DtmfRelay::RtpNte]);
+        assert_eq!(d.incoming_called.as_ref().unwrap().as_str(), "3003[012]..");
+        assert_eq!(d.vad, Vad::Off);
+        // Defaults: preference 0, no huntstop, g711ulaw, vad on.
+        let e = &l.model.dial_peers[&DialPeerTag(10)];
+        assert_eq!(e.target, Some((Ipv4Addr::new(192, 0, 2, 11), 5070)));
+        assert_eq!(
+            (e.preference, e.huntstop, e.codec),
+            (0, false, Codec::G711Ulaw)
+        );
+        assert_eq!(e.vad, Vad::Aggressive);
+    }
+
+    #[test]
+    fn a_bad_pattern_is_refused_with_the_reason() {
+        let g = Grammar::embedded();
+        let l = load::load(
+            &g,
+            "dial-peer voice 1 voip\n destination-pattern 9[1-7\n incoming called-number 12a4\n",
+        );
+        let msgs: Vec<&str> = l.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "% Invalid destination-pattern 9[1-7: a [ ] set takes digits, ranges, * and # and ends with ]",
+                "% Invalid called-number 12a4: unexpected character 'a' at position 3",
+            ]
+        );
+        let d = &l.model.dial_peers[&crate::ids::DialPeerTag(1)];
+        assert!(d.pattern.is_none() && d.incoming_called.is_none());
     }
 }
