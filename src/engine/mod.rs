@@ -90,6 +90,9 @@ pub struct Engine {
     registrar: Registrar,
     timers: Timers,
     calls: calls::Calls,
+    /// The dial plan and who carries each number, rebuilt when a call needs them after
+    /// something they depend on changed (see [`Engine::routing`]).
+    routing: Option<(routing::DialPlan, routing::Carriers)>,
 }
 
 impl Engine {
@@ -103,6 +106,7 @@ impl Engine {
             registrar: Registrar::new([0; 32]),
             timers: Timers::default(),
             calls: calls::Calls::default(),
+            routing: None,
         }
     }
 
@@ -171,8 +175,47 @@ impl Engine {
             .min()
     }
 
+    /// The dial plan and the carriers of every number, built now if anything they depend
+    /// on changed since (the configuration, a registration, a binding, a login). Calls ask
+    /// on every digit; registrations, refreshes and logins only mark them stale, so a
+    /// registration storm builds nothing.
+    fn routing(&mut self) -> &(routing::DialPlan, routing::Carriers) {
+        let (m, d, l) = (&self.running.model, &self.devices, &self.em.logins);
+        self.routing
+            .get_or_insert_with(|| (routing::DialPlan::new(m), routing::Carriers::new(m, d, l)))
+    }
+
+    /// Runs `f` on the calls with what they read of the engine (the dial plan fresh).
+    fn with_calls(
+        &mut self,
+        now: Now,
+        f: impl FnOnce(&mut calls::Calls, &calls::Ctx<'_>) -> calls::Cmds,
+    ) -> calls::Cmds {
+        self.routing();
+        let (plan, carriers) = self.routing.as_ref().expect("just built");
+        let ctx = calls::Ctx {
+            model: &self.running.model,
+            devices: &self.devices,
+            plan,
+            carriers,
+            now: now.mono,
+        };
+        f(&mut self.calls, &ctx)
+    }
+
     /// Handles one input that arrived at `now`; returns what to do, in order.
     pub fn handle(&mut self, input: Input, now: Now) -> Vec<Effect> {
+        // Only a phone's call events and keepalives leave who carries which number as it
+        // was; anything else may change it.
+        if !matches!(
+            input,
+            Input::Device {
+                event: DeviceEvent::Leg(_) | DeviceEvent::KeepAlive,
+                ..
+            }
+        ) {
+            self.routing = None;
+        }
         let mut out = Vec::new();
         match input {
             Input::Register(reg) => {
@@ -245,12 +288,7 @@ impl Engine {
                 if let LegEvent::OffHook(_) = ev {
                     self.em.off_hook(&device, now.unix.0);
                 }
-                let ctx = calls::Ctx {
-                    model: &self.running.model,
-                    devices: &self.devices,
-                    now: now.mono,
-                };
-                let cmds = self.calls.event(device, ev, &ctx);
+                let cmds = self.with_calls(now, |c, ctx| c.event(device, ev, ctx));
                 self.leg_cmds(cmds, out);
                 // A logout that waited for the call to end happens now.
                 if let LegEvent::OnHook(_) = ev
@@ -540,13 +578,10 @@ impl Engine {
                 .tick(&model, now.unix.0, &|d: &DeviceName| devices.off_hook(d));
             self.submit(batch, out);
         }
-        let ctx = calls::Ctx {
-            model: &self.running.model,
-            devices: &self.devices,
-            now: now.mono,
-        };
-        let cmds = self.calls.timeout(&ctx);
-        self.leg_cmds(cmds, out);
+        if self.calls.next_deadline().is_some_and(|d| d <= now.mono) {
+            let cmds = self.with_calls(now, |c, ctx| c.timeout(ctx));
+            self.leg_cmds(cmds, out);
+        }
         if self.timers.refresh_due(now) {
             let stale = self.stale_em_phones();
             if !stale.is_empty() {

@@ -6,12 +6,15 @@
 //! receives: media flows phone to phone), releasing (either side hangs up, or a phone goes
 //! away). A busy line gets busy tone, a number no one can be reached on reorder.
 //!
+//! Where a number goes is the dial plan's ([`crate::engine::routing`]): the candidates in
+//! hunt order, each directory number with the lines that carry it now through the phones'
+//! effective profiles. A call rings the first free SCCP line of the first candidate; a
+//! candidate whose lines are all busy gives way to the next unless it has `huntstop`.
+//!
 //! What comes out is `(End, LegCmd)` pairs; the engine sends each to the end's device and
-//! `proto::sccp` renders it (SCCP reference §4.2, §4.3). SIP legs, forwarding, hunting and
-//! dial-peers join with the rest of the calls issue. No clock: deadlines are `Mono` values
-//! handed in.
-
-mod directory;
+//! `proto::sccp` renders it (SCCP reference §4.2, §4.3). SIP legs, dial-peer targets and
+//! forwarding join with the rest of the calls issue: a candidate on a SIP phone or a
+//! dial-peer is skipped for now. No clock: deadlines are `Mono` values handed in.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -19,11 +22,11 @@ use std::time::Duration;
 
 use crate::config::model::Model;
 use crate::engine::devices::Devices;
+use crate::engine::routing::{Carriers, Collection, DialPlan, Dialed, Reach, Target};
 use crate::ids::DeviceName;
-use crate::leg::{LegCmd, LegEvent, LineInstance};
+use crate::leg::{LegCmd, LegEvent, LineInstance, Party};
 use crate::media::Codec;
 use crate::time::Mono;
-use directory::Match;
 
 /// `timeouts interdigit` default (telephony-service, IOS: 10 s).
 pub const INTERDIGIT: Duration = Duration::from_secs(10);
@@ -108,6 +111,10 @@ pub struct Ctx<'a> {
     pub model: &'a Model,
     /// The registry (the phones' layouts, who is off hook).
     pub devices: &'a Devices,
+    /// The dial plan of the configuration.
+    pub plan: &'a DialPlan,
+    /// Which lines carry each directory number now.
+    pub carriers: &'a Carriers,
     /// Now.
     pub now: Mono,
 }
@@ -215,9 +222,10 @@ impl Calls {
         let Some(Leg::Dialing { digits, deadline }) = self.legs.get_mut(&end) else {
             return;
         };
+        // `#` ends dialling (calls reference §1.3).
         if key == '#' {
             let dialled = std::mem::take(digits);
-            return self.dial(end, &dialled, ctx, out);
+            return self.dial(end, &dialled, Collection::Finished, ctx, out);
         }
         if digits.is_empty() {
             out.push((end, LegCmd::Digits(end.line)));
@@ -225,34 +233,82 @@ impl Calls {
         digits.push(key);
         *deadline = ctx.now.after(interdigit(ctx.model));
         let dialled = digits.clone();
-        match directory::classify(ctx.model, &dialled) {
-            Match::Complete(n) => self.dial(end, &n, ctx, out),
-            Match::None => self.dial(end, &dialled, ctx, out),
-            Match::Ambiguous(_) | Match::Partial => {}
-        }
+        self.dial(end, &dialled, Collection::Ongoing, ctx, out);
     }
 
-    /// Ends digit collection on `end` with `dialled`: call the phone that carries it, or
-    /// busy tone, or reorder.
-    fn dial(&mut self, end: End, dialled: &str, ctx: &Ctx<'_>, out: &mut Cmds) {
-        if dialled.is_empty() || !directory::known(ctx.model, dialled) {
-            tracing::debug!(device = %end.device, dialled, "call to an unknown number");
-            return self.tone(end, LegCmd::Reorder(end.line), out);
-        }
-        let Some(callee) = directory::find(ctx.devices, dialled) else {
-            tracing::debug!(device = %end.device, dialled, "call to a number no registered phone carries");
-            return self.tone(end, LegCmd::Reorder(end.line), out);
+    /// Routes what `end` dialled: wait for more digits while the dial plan says so (and
+    /// `collection` allows it), else ring the first free line of the candidates in hunt
+    /// order, else busy tone (every line busy) or reorder (unknown, unregistered, or only on
+    /// what cmed cannot call yet).
+    fn dial(
+        &mut self,
+        end: End,
+        dialled: &str,
+        collection: Collection,
+        ctx: &Ctx<'_>,
+        out: &mut Cmds,
+    ) {
+        let finished = matches!(collection, Collection::Finished);
+        let candidates = match ctx.plan.route(ctx.carriers, dialled, collection) {
+            // Still waiting for digits, unless dialling is over (a `T` pattern that a
+            // timeout ended without a route).
+            Dialed::More if !finished => return,
+            Dialed::More => return self.tone(end, LegCmd::Reorder(end.line), out),
+            Dialed::Unknown => {
+                tracing::debug!(device = %end.device, dialled, "call to an unknown number");
+                return self.tone(end, LegCmd::Reorder(end.line), out);
+            }
+            Dialed::Route(c) => c,
         };
-        if callee.device == end.device
-            || self.legs.contains_key(&callee)
-            || ctx.devices.off_hook(&callee.device)
-        {
-            return self.tone(end, LegCmd::Busy(end.line), out);
+        let mut busy = false;
+        for c in &candidates {
+            let Target::Line {
+                reach: Reach::Carried(lines),
+                ..
+            } = &c.target
+            else {
+                // Unregistered numbers go to voicemail and dial-peers to their targets with
+                // the rest of the calls issue.
+                continue;
+            };
+            let free = lines.iter().find(|d| {
+                let there = End {
+                    device: d.device,
+                    line: d.line,
+                };
+                let sccp = ctx.devices.get(&d.device).and_then(|x| x.conn()).is_some();
+                let idle = there != end
+                    && !self.legs.contains_key(&there)
+                    && !ctx.devices.off_hook(&d.device);
+                busy |= sccp && !idle;
+                sccp && idle
+            });
+            if let Some(d) = free {
+                let callee = End {
+                    device: d.device,
+                    line: d.line,
+                };
+                return self.ring(end, callee, dialled, ctx, out);
+            }
+            if c.huntstop {
+                break;
+            }
         }
+        let cmd = if busy {
+            LegCmd::Busy(end.line)
+        } else {
+            tracing::debug!(device = %end.device, dialled, "call to a number no SCCP phone can take now");
+            LegCmd::Reorder(end.line)
+        };
+        self.tone(end, cmd, out);
+    }
+
+    /// `end` calls `callee`: it rings, the caller hears ring-back (§4.2 steps 9–11).
+    fn ring(&mut self, end: End, callee: End, dialled: &str, ctx: &Ctx<'_>, out: &mut Cmds) {
         self.next += 1;
         let id = CallId(self.next);
-        let calling = directory::party(ctx.devices, &end.device, end.line);
-        let called = directory::party(ctx.devices, &callee.device, callee.line);
+        let calling = party(ctx.devices, &end);
+        let called = party(ctx.devices, &callee);
         self.calls.insert(
             id,
             Call {
@@ -360,7 +416,12 @@ impl Calls {
             })
             .collect();
         for (end, dialled) in due {
-            self.dial(end, &dialled, ctx, &mut out);
+            if dialled.is_empty() {
+                // Off hook and nothing dialled.
+                self.tone(end, LegCmd::Reorder(end.line), &mut out);
+            } else {
+                self.dial(end, &dialled, Collection::Finished, ctx, &mut out);
+            }
         }
         out
     }
@@ -375,4 +436,21 @@ impl Calls {
             })
             .min()
     }
+}
+
+/// How the line `end` shows to the other party: its number and name, from what its phone
+/// carries now.
+fn party(devices: &Devices, end: &End) -> Party {
+    devices
+        .get(&end.device)
+        .and_then(|d| {
+            d.layout
+                .lines
+                .get(end.line.0.checked_sub(1)? as usize)
+                .map(|l| Party {
+                    number: l.number.clone(),
+                    name: l.name.clone(),
+                })
+        })
+        .unwrap_or_default()
 }
