@@ -120,12 +120,7 @@ async fn one(server: SocketAddr, mac: String, device_type: u32, hold: u64) -> Ex
 
 /// Every `mac-address` of an `ephone` in a startup-config, as twelve hex digits.
 fn macs(config: &PathBuf) -> std::io::Result<Vec<String>> {
-    let text = std::fs::read_to_string(config)?;
-    Ok(text
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("mac-address "))
-        .map(|m| m.replace('.', "").to_ascii_uppercase())
-        .collect())
+    Ok(cmed::sim::ephone_macs(&std::fs::read_to_string(config)?))
 }
 
 async fn storm(

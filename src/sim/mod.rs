@@ -63,6 +63,16 @@ pub struct Registration {
     pub prompt: String,
 }
 
+/// Every `mac-address` of an `ephone` in a startup-config's text, as twelve hex digits:
+/// the phones a load generator plays.
+pub fn ephone_macs(config: &str) -> Vec<String> {
+    config
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("mac-address "))
+        .map(|m| m.replace('.', "").to_ascii_uppercase())
+        .collect()
+}
+
 /// One simulated phone.
 pub struct Phone {
     server: SocketAddr,
