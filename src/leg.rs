@@ -30,6 +30,14 @@ pub enum LegEvent {
     MediaReady(LineInstance, SocketAddr),
     /// The phone could not open its media for the call on `line`.
     MediaFailed(LineInstance),
+    /// Speed-dial button `n` (1-based, in the phone's speed-dial order) was pressed.
+    SpeedDial(u8),
+    /// Redial (the last number this phone dialled) on `line`.
+    Redial(LineInstance),
+    /// Hold the call on `line`.
+    Hold(LineInstance),
+    /// Take the call on `line` off hold.
+    Resume(LineInstance),
 }
 
 /// Who is on the other end of a call, as a phone shows it.
@@ -88,6 +96,10 @@ pub enum LegCmd {
     Busy(LineInstance),
     /// The number cannot be reached (unknown, or nothing registered carries it): reorder.
     Reorder(LineInstance),
+    /// This line put its call on hold: held state, its media stopped.
+    Hold(LineInstance),
+    /// The other side put the call on hold: media stops, the line stays in the call.
+    MediaStop(LineInstance),
     /// Back to idle: the call (if any) is over, media stopped, tones off, on-hook state.
     Idle(LineInstance),
 }

@@ -10,6 +10,7 @@ mod support;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use cmed::proto::sccp::msg::ToPhone;
 use cmed::sim::Phone;
 use support::daemon::{cli_text, start_office};
 
@@ -96,9 +97,54 @@ async fn two_sccp_phones_call_each_other_and_rtp_flows_phone_to_phone() {
     assert!(show.contains("number 1099 CH1   CONNECTED\n"), "{show}");
     assert!(show.contains("number 1900 CH1   CONNECTED\n"), "{show}");
 
+    // Hold (soft key 3) on the desk: both phones close their media; Resume (10) opens it
+    // again and each is told where the other receives.
+    desk.soft_key(3).await.unwrap();
+    desk.wait_for("CallState hold", |m| {
+        matches!(m, ToPhone::CallState { state: 8, .. }).then_some(())
+    })
+    .await
+    .unwrap();
+    lobby
+        .wait_for("CloseReceiveChannel", |m| {
+            matches!(m, ToPhone::CloseReceiveChannel { .. }).then_some(())
+        })
+        .await
+        .unwrap();
+    desk.soft_key(10).await.unwrap();
+    desk.open_receive(desk_rtp.local_addr().unwrap())
+        .await
+        .unwrap();
+    lobby
+        .open_receive(lobby_rtp.local_addr().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        lobby.wait_start_media().await.unwrap(),
+        desk_rtp.local_addr().unwrap()
+    );
+    assert_eq!(
+        desk.wait_start_media().await.unwrap(),
+        lobby_rtp.local_addr().unwrap()
+    );
+
     lobby.on_hook().await.unwrap();
     lobby.wait_idle().await.unwrap();
     desk.wait_idle().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_speed_dial_button_places_the_call_from_on_hook() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = start_office(dir.path());
+    let mut desk = phone(d.sccp, "001E7A345A01", 436).await;
+    // Ephone 2's speed dial 1 is the front desk (1099).
+    let mut lobby = phone(d.sccp, "0022905B11C2", 435).await;
+    lobby.speed_dial(1).await.unwrap();
+    assert_eq!(
+        desk.wait_ringing().await.unwrap(),
+        ("1900".to_string(), "Lobby".to_string())
+    );
 }
 
 #[tokio::test]

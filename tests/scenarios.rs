@@ -111,6 +111,8 @@ fn leg_cmd(cmd: &LegCmd) -> String {
         }
         LegCmd::Busy(l) => format!("busy {}", l.0),
         LegCmd::Reorder(l) => format!("reorder {}", l.0),
+        LegCmd::Hold(l) => format!("hold {}", l.0),
+        LegCmd::MediaStop(l) => format!("media-stop {}", l.0),
         LegCmd::Idle(l) => format!("idle {}", l.0),
     }
 }
@@ -308,6 +310,22 @@ impl Runner {
             ["media", c, addr] => Input::Device {
                 conn: conn(c),
                 event: DeviceEvent::Leg(LegEvent::MediaReady(line, addr.parse().unwrap())),
+            },
+            ["speed-dial", c, n] => Input::Device {
+                conn: conn(c),
+                event: DeviceEvent::Leg(LegEvent::SpeedDial(n.parse().unwrap())),
+            },
+            ["redial", c] => Input::Device {
+                conn: conn(c),
+                event: DeviceEvent::Leg(LegEvent::Redial(line)),
+            },
+            ["hold", c] => Input::Device {
+                conn: conn(c),
+                event: DeviceEvent::Leg(LegEvent::Hold(line)),
+            },
+            ["resume", c] => Input::Device {
+                conn: conn(c),
+                event: DeviceEvent::Leg(LegEvent::Resume(line)),
             },
             ["media-failed", c] => Input::Device {
                 conn: conn(c),

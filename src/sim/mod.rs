@@ -327,6 +327,28 @@ impl Phone {
         .await
     }
 
+    /// Presses soft key `event` (SCCP reference §3.12: 1 Redial, 3 Hold, 9 EndCall,
+    /// 10 Resume, 11 Answer …) on line 1.
+    pub async fn soft_key(&mut self, event: u32) -> Result<(), SimError> {
+        self.send(&FromPhone::SoftKeyEvent {
+            event,
+            line: 1,
+            call_ref: 0,
+        })
+        .await
+    }
+
+    /// Presses speed-dial button `n` (1-based).
+    pub async fn speed_dial(&mut self, n: u32) -> Result<(), SimError> {
+        self.send(&FromPhone::Stimulus {
+            stimulus: 2,
+            instance: n,
+            call_ref: 0,
+            status: 0,
+        })
+        .await
+    }
+
     /// Dials `number` on the keypad (`*` and `#` included).
     pub async fn dial(&mut self, number: &str) -> Result<(), SimError> {
         for c in number.chars() {

@@ -28,6 +28,8 @@ use crate::leg::{LegCmd, LegEvent, LineInstance, Party};
 use crate::media::Codec;
 use crate::time::Mono;
 
+mod features;
+
 /// `timeouts interdigit` default (telephony-service, IOS: 10 s).
 pub const INTERDIGIT: Duration = Duration::from_secs(10);
 
@@ -85,6 +87,8 @@ pub struct Call {
     pub codec: Codec,
     /// The number dialled.
     pub dialled: String,
+    /// The side that put the call on hold, while it is held.
+    pub held_by: Option<End>,
 }
 
 impl Call {
@@ -103,6 +107,8 @@ pub struct Calls {
     legs: HashMap<End, Leg>,
     calls: HashMap<CallId, Call>,
     next: u64,
+    /// The last number each phone dialled (Redial).
+    last_dialled: HashMap<DeviceName, String>,
 }
 
 /// What the calls read of the rest of the engine.
@@ -159,6 +165,10 @@ impl Calls {
                 self.media_ready(End { device, line }, rtp, &mut out)
             }
             LegEvent::MediaFailed(line) => self.release(End { device, line }, &mut out),
+            LegEvent::SpeedDial(n) => self.speed_dial(device, n, ctx, &mut out),
+            LegEvent::Redial(line) => self.redial(End { device, line }, ctx, &mut out),
+            LegEvent::Hold(line) => self.hold(End { device, line }, &mut out),
+            LegEvent::Resume(line) => self.resume(End { device, line }, &mut out),
         }
         out
     }
@@ -249,11 +259,16 @@ impl Calls {
         out: &mut Cmds,
     ) {
         let finished = matches!(collection, Collection::Finished);
-        let candidates = match ctx.plan.route(ctx.carriers, dialled, collection) {
+        let routed = ctx.plan.route(ctx.carriers, dialled, collection);
+        if !matches!(routed, Dialed::More) || finished {
+            self.last_dialled.insert(end.device, dialled.to_string());
+        }
+        let candidates = match routed {
             // Still waiting for digits, unless dialling is over (a `T` pattern that a
             // timeout ended without a route).
             Dialed::More if !finished => return,
             Dialed::More => return self.tone(end, LegCmd::Reorder(end.line), out),
+            _ if dialled.is_empty() => return self.tone(end, LegCmd::Reorder(end.line), out),
             Dialed::Unknown => {
                 tracing::debug!(device = %end.device, dialled, "call to an unknown number");
                 return self.tone(end, LegCmd::Reorder(end.line), out);
@@ -317,6 +332,7 @@ impl Calls {
                 state: State::Alerting,
                 codec: Codec::Pcmu,
                 dialled: dialled.to_string(),
+                held_by: None,
             },
         );
         self.legs.insert(end, Leg::InCall(id));

@@ -23,6 +23,7 @@ const RING_IN: u32 = 4;
 const CONNECTED: u32 = 5;
 const BUSY: u32 = 6;
 const CONGESTION: u32 = 7;
+const HOLD: u32 = 8;
 const PROCEED: u32 = 12;
 // Tones (§3.5).
 const TONE_DIAL: u32 = 0x21;
@@ -36,12 +37,19 @@ const LAMP_ON: u32 = 2;
 const LAMP_BLINK: u32 = 5;
 const RING_OFF: u32 = 1;
 const RING_INSIDE: u32 = 2;
+// Stimulus (§3.4).
+const STIMULUS_REDIAL: u32 = 1;
+const STIMULUS_SPEED_DIAL: u32 = 2;
 // Soft-key events (§3.12).
+const KEY_REDIAL: u32 = 1;
 const KEY_NEW_CALL: u32 = 2;
+const KEY_HOLD: u32 = 3;
+const KEY_RESUME: u32 = 10;
 const KEY_END_CALL: u32 = 9;
 const KEY_ANSWER: u32 = 11;
 // Soft-key sets (§3.12).
 const SET_CONNECTED: u32 = 1;
+const SET_ON_HOLD: u32 = 2;
 const SET_RING_IN: u32 = 3;
 const SET_DIGITS: u32 = 6;
 const SET_RING_OUT: u32 = 8;
@@ -266,6 +274,13 @@ impl Calls {
                 out.push_back(tone(TONE_REORDER, line, r));
                 out.push_back(line_state(CONGESTION, line, r));
             }
+            LegCmd::Hold(LineInstance(line)) => {
+                let r = self.leg(line).call_ref;
+                out.push_back(line_state(HOLD, line, r));
+                out.push_back(keys(line, r, SET_ON_HOLD));
+                self.stop_media(line, out);
+            }
+            LegCmd::MediaStop(LineInstance(line)) => self.stop_media(line, out),
             LegCmd::Idle(LineInstance(line)) => {
                 let gone = self
                     .active
@@ -303,6 +318,27 @@ impl Calls {
         }
     }
 
+    /// Closes the RTP receiver and stops the transmission of the call on `line` (hold:
+    /// §4.2 notes), if they are open; the next `Connected` opens them again.
+    fn stop_media(&mut self, line: u32, out: &mut VecDeque<ToPhone>) {
+        let Some(a) = self.active.iter_mut().find(|a| a.line == line) else {
+            return;
+        };
+        if std::mem::take(&mut a.media_open) {
+            let r = a.call_ref;
+            out.push_back(ToPhone::CloseReceiveChannel {
+                conference_id: r,
+                pass_thru: r,
+                call_ref: r,
+            });
+            out.push_back(ToPhone::StopMediaTransmission {
+                conference_id: r,
+                pass_thru: r,
+                call_ref: r,
+            });
+        }
+    }
+
     /// What a message from the registered phone means for its calls, if anything; `None`
     /// for a message that is not about calls (or a hook change the phone repeats).
     pub fn event(&mut self, msg: &FromPhone) -> Option<LegEvent> {
@@ -326,6 +362,12 @@ impl Calls {
             } => {
                 let line = LineInstance(self.line_for(line, call_ref));
                 match event {
+                    KEY_REDIAL => {
+                        self.off_hook = true;
+                        LegEvent::Redial(line)
+                    }
+                    KEY_HOLD => LegEvent::Hold(line),
+                    KEY_RESUME => LegEvent::Resume(line),
                     KEY_NEW_CALL | KEY_ANSWER => {
                         self.off_hook = true;
                         LegEvent::OffHook(line)
@@ -344,6 +386,23 @@ impl Calls {
             } if !self.off_hook => {
                 self.off_hook = true;
                 LegEvent::OffHook(LineInstance(instance.max(1)))
+            }
+            // A speed dial or redial from on hook goes off hook on the speaker: the phone
+            // sends its on-hook when the call ends.
+            FromPhone::Stimulus {
+                stimulus: STIMULUS_SPEED_DIAL,
+                instance,
+                ..
+            } => {
+                self.off_hook = true;
+                LegEvent::SpeedDial(u8::try_from(instance).unwrap_or(0))
+            }
+            FromPhone::Stimulus {
+                stimulus: STIMULUS_REDIAL,
+                ..
+            } => {
+                self.off_hook = true;
+                LegEvent::Redial(LineInstance(self.line_for(0, 0)))
             }
             FromPhone::KeypadButton {
                 button,
