@@ -282,6 +282,7 @@ impl Calls {
             }
             LegCmd::MediaStop(LineInstance(line)) => self.stop_media(line, out),
             LegCmd::Idle(LineInstance(line)) => {
+                self.stop_media(line, out);
                 let gone = self
                     .active
                     .iter()
@@ -289,18 +290,6 @@ impl Calls {
                     .map(|i| self.active.remove(i));
                 let r = gone.map_or(0, |a| a.call_ref);
                 if let Some(a) = gone {
-                    if a.media_open {
-                        out.push_back(ToPhone::CloseReceiveChannel {
-                            conference_id: r,
-                            pass_thru: r,
-                            call_ref: r,
-                        });
-                        out.push_back(ToPhone::StopMediaTransmission {
-                            conference_id: r,
-                            pass_thru: r,
-                            call_ref: r,
-                        });
-                    }
                     if a.ringing {
                         out.push_back(ToPhone::SetRinger {
                             mode: RING_OFF,
