@@ -289,15 +289,13 @@ impl Calls {
                     .position(|a| a.line == line)
                     .map(|i| self.active.remove(i));
                 let r = gone.map_or(0, |a| a.call_ref);
-                if let Some(a) = gone {
-                    if a.ringing {
-                        out.push_back(ToPhone::SetRinger {
-                            mode: RING_OFF,
-                            duration: 1,
-                            line,
-                            call_ref: r,
-                        });
-                    }
+                if gone.is_some_and(|a| a.ringing) {
+                    out.push_back(ToPhone::SetRinger {
+                        mode: RING_OFF,
+                        duration: 1,
+                        line,
+                        call_ref: r,
+                    });
                 }
                 out.push_back(ToPhone::StopTone { line, call_ref: r });
                 out.push_back(line_state(ON_HOOK, line, r));
