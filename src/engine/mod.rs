@@ -284,7 +284,7 @@ impl Engine {
         };
         match event {
             DeviceEvent::Leg(ev) => {
-                if let LegEvent::OffHook(_) = ev {
+                if let LegEvent::OffHook(_) | LegEvent::SpeedDial(_) | LegEvent::Redial(_) = ev {
                     self.em.off_hook(&device, now.unix.0);
                 }
                 let cmds = self.with_calls(now, |c, ctx| c.event(device, ev, ctx));

@@ -129,11 +129,6 @@ pub struct Ctx<'a> {
 pub type Cmds = Vec<(End, LegCmd)>;
 
 impl Calls {
-    /// The calls now (for `show`).
-    pub fn iter(&self) -> impl Iterator<Item = (&CallId, &Call)> {
-        self.calls.iter()
-    }
-
     /// The channel state `show ephone` prints for a line (CME's words; which word CME uses
     /// while dialling is unconfirmed in the reference: SEIZE, as for an off-hook line).
     pub fn line_state(&self, end: &End) -> &'static str {
@@ -147,11 +142,6 @@ impl Calls {
                 None => "IDLE",
             },
         }
-    }
-
-    /// Whether `end` takes part in anything.
-    pub fn busy(&self, end: &End) -> bool {
-        self.legs.contains_key(end)
     }
 
     /// A device's event on one of its lines.

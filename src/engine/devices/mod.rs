@@ -242,7 +242,10 @@ impl Devices {
             DeviceEvent::Leg(ev) => {
                 if let Some(d) = self.by_name.get_mut(&device) {
                     match ev {
-                        LegEvent::OffHook(_) => d.off_hook = true,
+                        // A speed dial or Redial from on hook goes off hook on the speaker.
+                        LegEvent::OffHook(_) | LegEvent::SpeedDial(_) | LegEvent::Redial(_) => {
+                            d.off_hook = true
+                        }
                         LegEvent::OnHook(_) => d.off_hook = false,
                         _ => {}
                     }
