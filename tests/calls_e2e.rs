@@ -96,6 +96,23 @@ async fn two_sccp_phones_call_each_other_and_rtp_flows_phone_to_phone() {
     let show = cli_text(&d.data, &["show ephone"]);
     assert!(show.contains("number 1099 CH1   CONNECTED\n"), "{show}");
     assert!(show.contains("number 1900 CH1   CONNECTED\n"), "{show}");
+    let calls = cli_text(&d.data, &["show call active voice brief"]);
+    assert!(
+        calls.contains("SCCP call-legs: 2\nMulticast call-legs: 0\nTotal call-legs: 2\n"),
+        "{calls}"
+    );
+    assert!(
+        calls.contains(" pid:20016 Answer 1900 connected\n"),
+        "{calls}"
+    );
+    assert!(
+        calls.contains(" pid:20013 Originate 1099 connected\n"),
+        "{calls}"
+    );
+    for rtp in [&desk_rtp, &lobby_rtp] {
+        let at = format!(" IP {} SRTP: off", rtp.local_addr().unwrap());
+        assert!(calls.contains(&at), "{at} in {calls}");
+    }
 
     // Hold (soft key 3) on the desk: both phones close their media; Resume (10) opens it
     // again and each is told where the other receives.

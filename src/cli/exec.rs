@@ -343,6 +343,7 @@ fn exec_command(
         | Handler::ShowRegisterDn
         | Handler::ShowRegisterAll
         | Handler::ShowRegisterStatistics
+        | Handler::ShowCallActiveBrief
         | Handler::ShowSipUaRegistrar
         | Handler::ShowDialPeerSummary
         | Handler::ShowTftpBindings

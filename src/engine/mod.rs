@@ -78,6 +78,8 @@ pub struct View<'a> {
     pub calls: &'a calls::Calls,
     /// Unix time now, for ages.
     pub now: u64,
+    /// Monotonic time now (call durations, `show call active voice`'s start times).
+    pub mono: Mono,
 }
 
 /// The engine state.
@@ -138,6 +140,7 @@ impl Engine {
             registrar: &self.registrar.stats,
             calls: &self.calls,
             now: now.unix.0,
+            mono: now.mono,
         }
     }
 

@@ -64,6 +64,7 @@ handlers! {
     ShowRegisterDn = "show-register-dn",
     ShowRegisterAll = "show-register-all",
     ShowRegisterStatistics = "show-register-statistics",
+    ShowCallActiveBrief = "show-call-active-brief",
     ShowSipUaRegistrar = "show-sip-ua-registrar",
     ShowDialPeerSummary = "show-dial-peer-summary",
     ClearRegisterPool = "clear-register-pool",

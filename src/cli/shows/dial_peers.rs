@@ -193,6 +193,7 @@ mod tests {
                 registrar: &stats,
                 calls: &calls,
                 now: 0,
+                mono: crate::time::Mono::default(),
             })
         };
         let head = "dial-peer hunt 0\n\

@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+pub mod calls;
 pub mod dial_peers;
 pub mod em;
 pub mod phones;
@@ -81,6 +82,7 @@ impl Live for Shows<'_> {
             Handler::ShowDebugging => self.debug.show(),
             Handler::ShowRegisterPool => sip::pools(&self.view, tag_u32(g, line)),
             Handler::ShowRegisterStatistics => sip::statistics(&self.view),
+            Handler::ShowCallActiveBrief => calls::brief(&self.view),
             Handler::ShowSipUaRegistrar => sip::registrar(m, p, now),
             Handler::ShowDialPeerSummary => dial_peers::summary(&self.view),
             Handler::ShowRegisterDn => sip::dns(m, tag_u32(g, line)),

@@ -89,6 +89,12 @@ pub struct Call {
     pub dialled: String,
     /// The side that put the call on hold, while it is held.
     pub held_by: Option<End>,
+    /// When the call was placed, and when it was answered.
+    pub started: Mono,
+    /// See [`Call::started`].
+    pub connected: Option<Mono>,
+    /// Where each side receives RTP (caller, callee), once its phone said.
+    pub media: [Option<SocketAddr>; 2],
 }
 
 impl Call {
@@ -129,6 +135,13 @@ pub struct Ctx<'a> {
 pub type Cmds = Vec<(End, LegCmd)>;
 
 impl Calls {
+    /// The calls now, oldest first (for `show call active voice`).
+    pub fn iter(&self) -> impl Iterator<Item = (CallId, &Call)> {
+        let mut v: Vec<(CallId, &Call)> = self.calls.iter().map(|(id, c)| (*id, c)).collect();
+        v.sort_by_key(|(id, _)| *id);
+        v.into_iter()
+    }
+
     /// The channel state `show ephone` prints for a line (CME's words; which word CME uses
     /// while dialling is unconfirmed in the reference: SEIZE, as for an off-hook line).
     pub fn line_state(&self, end: &End) -> &'static str {
@@ -173,6 +186,7 @@ impl Calls {
                 };
                 if call.state == State::Alerting && call.callee == end {
                     call.state = State::Connected;
+                    call.connected = Some(ctx.now);
                     let codec = call.codec;
                     out.push((
                         call.callee,
@@ -323,6 +337,9 @@ impl Calls {
                 codec: Codec::Pcmu,
                 dialled: dialled.to_string(),
                 held_by: None,
+                started: ctx.now,
+                connected: None,
+                media: [None, None],
             },
         );
         self.legs.insert(end, Leg::InCall(id));
@@ -356,12 +373,13 @@ impl Calls {
         let Some(Leg::InCall(id)) = self.legs.get(&end) else {
             return;
         };
-        let Some(call) = self.calls.get(id) else {
+        let Some(call) = self.calls.get_mut(id) else {
             return;
         };
         if call.state != State::Connected {
             return;
         }
+        call.media[usize::from(end != call.caller)] = Some(rtp);
         // The other phone sends to where this one receives (§4.2 steps 16–17).
         let other = call.other(end);
         out.push((
