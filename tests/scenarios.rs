@@ -120,7 +120,7 @@ fn leg_cmd(cmd: &LegCmd) -> String {
 fn outcome(o: &Outcome) -> String {
     match o {
         Outcome::Challenge { stale, .. } => format!("challenge stale={stale}"),
-        Outcome::Registered { contacts } => {
+        Outcome::Registered { contacts, .. } => {
             let list: Vec<String> = contacts.iter().map(|(c, e)| format!("{c}={e}")).collect();
             format!("ok {}", list.join(",")).trim_end().to_string()
         }
@@ -225,6 +225,9 @@ impl Runner {
                     } => format!("to-sip {contact} {kind:?} call-id={register_call_id}")
                         .to_lowercase(),
                     Effect::ToConn { conn, cmd } => format!("to-conn {conn} {}", conn_cmd(cmd)),
+                    Effect::ToSipLeg { device, cmd, .. } => {
+                        format!("to-sip-leg {device} {}", leg_cmd(cmd))
+                    }
                     Effect::ClearHistory { ip, .. } => format!("clear-history {ip}"),
                     Effect::WriteStartup { text, reply } => {
                         queue.push_back(Input::StartupWritten {

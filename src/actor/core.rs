@@ -33,6 +33,8 @@ pub enum Out {
     ToConn(ConnId, ConnCmd),
     /// Restart or reset a SIP phone on its flow.
     ToSip(SipRestart),
+    /// A SIP phone's call leg command.
+    ToSipLeg(SipLegCmd),
     /// Clear a phone's call history (best effort).
     ClearHistory {
         /// The phone's address.
@@ -57,6 +59,17 @@ pub struct SipRestart {
     pub register_call_id: String,
     /// Restart or reset.
     pub kind: RestartKind,
+}
+
+/// What a SIP phone's call leg is told (the engine's `ToSipLeg`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SipLegCmd {
+    /// The phone.
+    pub device: crate::ids::DeviceName,
+    /// Its flow and contact, while it has a binding.
+    pub to: Option<(Flow, String)>,
+    /// The command.
+    pub cmd: crate::leg::LegCmd,
 }
 
 /// The engine, its store and its startup-config writer.
@@ -128,6 +141,9 @@ impl Core {
                         register_call_id,
                         kind,
                     })),
+                    Effect::ToSipLeg { device, to, cmd } => {
+                        out.push(Out::ToSipLeg(SipLegCmd { device, to, cmd }))
+                    }
                     Effect::ClearHistory { ip, user, secret } => {
                         out.push(Out::ClearHistory { ip, user, secret })
                     }

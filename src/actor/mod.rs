@@ -26,8 +26,8 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{mpsc, oneshot, watch};
 
-pub use self::core::SipRestart;
 use self::core::{Core, Out};
+pub use self::core::{SipLegCmd, SipRestart};
 use crate::cli::shows::ProvisionInfo;
 use crate::debug::Flags;
 use crate::engine::{Answer, Engine, Input, ReplyTo, Snapshot};
@@ -44,6 +44,8 @@ pub struct Outlets {
     pub clear_history: Box<dyn Fn(IpAddr, String, String) + Send>,
     /// Restarts a SIP phone (the SIP adapter's NOTIFYs).
     pub sip_restart: Box<dyn Fn(SipRestart) + Send>,
+    /// A SIP phone's call leg command (the SIP adapter's calls).
+    pub sip_leg: Box<dyn Fn(SipLegCmd) + Send>,
     /// What `show` may ask of the provisioning servers, when they run.
     pub provision: Option<Box<dyn ProvisionInfo>>,
     /// The debug switches the CLI turns on and off.
@@ -55,6 +57,7 @@ impl Default for Outlets {
         Outlets {
             clear_history: Box::new(|_, _, _| {}),
             sip_restart: Box::new(|_| {}),
+            sip_leg: Box::new(|_| {}),
             provision: None,
             debug: Arc::default(),
         }
@@ -211,6 +214,7 @@ impl Actor {
                     }
                 }
                 Out::ToSip(r) => (self.outlets.sip_restart)(r),
+                Out::ToSipLeg(c) => (self.outlets.sip_leg)(c),
                 Out::ToConn(conn, cmd) => {
                     if let Some(mailbox) = self.conns.get(&conn) {
                         mailbox.post(cmd);

@@ -201,13 +201,14 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
     engine.set_nonce_secret(random_secret());
     let model = engine.running().model.clone();
     let (sip, sip_core, sip_tcp) = bind_sip(&opts, &model, &overrides, debug.clone())?;
-    let sip_out = sip.clone();
+    let (sip_out, sip_calls) = (sip.clone(), sip.clone());
     let outlets = Outlets {
         clear_history: Box::new(|ip, user, secret| {
             // Clearing call history never holds the logout up: its own task, best effort.
             tokio::spawn(net::phone_push::clear_history(ip, user, secret));
         }),
         sip_restart: Box::new(move |r| sip_out.restart(r)),
+        sip_leg: Box::new(move |c| sip_calls.leg(c)),
         provision: Some(Box::new(net::stats::Shown {
             stats: stats.clone(),
             root: root.clone(),

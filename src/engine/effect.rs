@@ -40,6 +40,16 @@ pub enum Effect {
         /// Restart or reset.
         kind: RestartKind,
     },
+    /// Tell a SIP phone's call leg something (`proto::sip::legs` renders it as SIP).
+    ToSipLeg {
+        /// The phone.
+        device: DeviceName,
+        /// Its flow and registered contact, while it has a binding (a call to it needs
+        /// them; a leg it opened knows where it came from).
+        to: Option<(super::input::Flow, String)>,
+        /// What to do.
+        cmd: LegCmd,
+    },
     /// Tell a phone connection something.
     ToConn {
         /// The connection.

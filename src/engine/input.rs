@@ -28,6 +28,13 @@ pub enum Input {
     },
     /// A SIP `REGISTER`, checked at the edge.
     SipRegister(Box<SipRegister>),
+    /// A SIP phone's call event (its INVITE, answer, BYE …, read by `proto::sip::legs`).
+    SipLeg {
+        /// The phone.
+        device: DeviceName,
+        /// What happened on its line.
+        event: crate::leg::LegEvent,
+    },
     /// A phone connection ended (SCCP, or a SIP TCP flow).
     Closed {
         /// The connection.

@@ -242,6 +242,20 @@ impl Engine {
                     answer: Answer::Register(outcome),
                 });
             }
+            Input::SipLeg { device, event } => {
+                let bound = self.devices.get(&device).is_some_and(|d| d.sip().is_some());
+                let cmds = if bound {
+                    self.with_calls(now, |c, ctx| c.event(device, event, ctx))
+                } else {
+                    // Only registered SIP phones call (an open B2BUA is a toll-fraud relay).
+                    let end = calls::End {
+                        device,
+                        line: crate::leg::LineInstance(1),
+                    };
+                    vec![(end, crate::leg::LegCmd::Reorder(end.line))]
+                };
+                self.leg_cmds(cmds, &mut out);
+            }
             Input::Closed { conn } => {
                 if let Some(device) = self.devices.closed(conn) {
                     let cmds = self.calls.device_gone(device);
@@ -307,14 +321,21 @@ impl Engine {
         }
     }
 
-    /// Sends each leg command to its phone's connection (SIP legs join with the calls
-    /// issue's B2BUA).
+    /// Sends each leg command to its phone: an SCCP connection, else the SIP side.
     fn leg_cmds(&self, cmds: calls::Cmds, out: &mut Vec<Effect>) {
         for (end, cmd) in cmds {
-            if let Some(conn) = self.devices.get(&end.device).and_then(|d| d.conn()) {
+            let d = self.devices.get(&end.device);
+            if let Some(conn) = d.and_then(|d| d.conn()) {
                 out.push(Effect::ToConn {
                     conn,
                     cmd: ConnCmd::Leg(cmd),
+                });
+            } else {
+                let to = d.and_then(|d| d.sip()).map(|b| (b.flow, b.contact.clone()));
+                out.push(Effect::ToSipLeg {
+                    device: end.device,
+                    to,
+                    cmd,
                 });
             }
         }

@@ -295,12 +295,16 @@ impl Calls {
                     device: d.device,
                     line: d.line,
                 };
-                let sccp = ctx.devices.get(&d.device).and_then(|x| x.conn()).is_some();
+                // An SCCP phone on its connection, a SIP phone on its binding.
+                let reachable = ctx
+                    .devices
+                    .get(&d.device)
+                    .is_some_and(|x| x.conn().is_some() || x.sip().is_some());
                 let idle = there != end
                     && !self.legs.contains_key(&there)
                     && !ctx.devices.off_hook(&d.device);
-                busy |= sccp && !idle;
-                sccp && idle
+                busy |= reachable && !idle;
+                reachable && idle
             });
             if let Some(d) = free {
                 let callee = End {
@@ -316,7 +320,7 @@ impl Calls {
         let cmd = if busy {
             LegCmd::Busy(end.line)
         } else {
-            tracing::debug!(device = %end.device, dialled, "call to a number no SCCP phone can take now");
+            tracing::debug!(device = %end.device, dialled, "call to a number no phone can take now");
             LegCmd::Reorder(end.line)
         };
         self.tone(end, cmd, out);

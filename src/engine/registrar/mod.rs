@@ -53,6 +53,9 @@ pub enum Outcome {
     Registered {
         /// Contact URIs with their remaining seconds.
         contacts: Vec<(String, u32)>,
+        /// The phone the binding is for (the SIP adapter knows the phone that sends an
+        /// INVITE from a registered flow by it).
+        device: DeviceName,
     },
     /// 400: a malformed registration (`*` with a non-zero Expires).
     BadRequest(&'static str),
@@ -161,6 +164,7 @@ impl Registrar {
             d.unbind_sip(&device);
             let none = Outcome::Registered {
                 contacts: Vec::new(),
+                device,
             };
             done(none, Event::Removed)
         };
@@ -168,6 +172,7 @@ impl Registrar {
             SipContacts::Query => {
                 let o = Outcome::Registered {
                     contacts: current(devices),
+                    device,
                 };
                 done(o, Event::Query)
             }
@@ -205,6 +210,7 @@ impl Registrar {
                         devices.bind_sip(m, logins, device, pool, binding, now.unix.0);
                         let o = Outcome::Registered {
                             contacts: vec![(uri, e)],
+                            device,
                         };
                         done(o, if refresh { Event::Refresh } else { Event::New })
                     }

@@ -3,10 +3,12 @@
 //! requires) and the RFC 3261 §17 transactions with RFC 6026's Accepted state
 //! (`transaction`); digest lives in the leaf `crate::digest`, where the engine's registrar can
 //! use it; SDP for the B2BUA's offers and answers (`sdp`, over `sdp-types`, in the terms of
-//! `crate::media`); and RFC 3261 §12 dialogs for the B2BUA's legs (`dialog`). Leaf imports only, no clock, no sockets: the SIP
+//! `crate::media`); RFC 3261 §12 dialogs for the B2BUA's legs (`dialog`), and the SIP
+//! phones' call legs that render the engine's leg commands as SIP (`legs`). Leaf imports only, no clock, no sockets: the SIP
 //! adapter in `net` feeds bytes and `now` in and sends what comes out.
 
 pub mod dialog;
+pub mod legs;
 pub mod msg;
 pub mod sdp;
 pub mod transaction;

@@ -260,7 +260,8 @@ pub fn parse(buf: &[u8]) -> Result<Message, ParseError> {
     })
 }
 
-fn user_of(uri: &str) -> Option<String> {
+/// The user part of a SIP URI (`1001` in `sip:1001@host;…`).
+pub fn user_of(uri: &str) -> Option<String> {
     let rest = uri
         .strip_prefix("sips:")
         .or_else(|| uri.strip_prefix("sip:"))?;

@@ -6,7 +6,8 @@
 //! the digest credentials, the contacts), and the registrar's `Outcome` is rendered here:
 //! 401 with an MD5 challenge (as CME; SHA-256 after it when configured), 200 with the binding, `Expires` and `Date`
 //! (the phones set their clock from it, RFC 3261 §20.17), 400, 403, 404, 423. `OPTIONS` is
-//! answered 200 with `Allow` and `Accept` (§11.2). Requests we do not serve yet get 501. A
+//! answered 200 with `Allow` and `Accept` (§11.2). INVITE, BYE and CANCEL belong to calls
+//! (`calls.rs`, over `proto::sip::legs`); other requests get 501. A
 //! message that parses far enough for a response but lacks a mandatory header gets 400; one
 //! that does not parse is dropped; neither ends anything but itself (over TCP, a frame that
 //! cannot be cut ends that connection only). A TCP connection is the phone's flow: the
@@ -38,7 +39,10 @@ use crate::engine::registrar::Outcome;
 use crate::engine::{Flow, Input, SipContacts, SipRegister};
 use crate::ids::{ConnId, DeviceName};
 use crate::leg::RestartKind;
+use crate::proto::sip::legs::Legs;
 use crate::proto::sip::msg::{self, Contacts, Message, Method, Response, StartLine};
+
+mod calls;
 
 /// What the SIP side shares: the UDP socket, the TCP flows, our address for the messages we
 /// originate, and counters for tags and branches.
@@ -49,6 +53,9 @@ pub struct Sip {
     serial: AtomicU64,
     debug: Arc<Flags>,
     core: mpsc::UnboundedSender<CoreMsg>,
+    /// Which phone registered from each address (from the registrar's answers), so an
+    /// INVITE is known to come from a registered phone.
+    bound: Mutex<HashMap<SocketAddr, DeviceName>>,
 }
 
 /// The open TCP flows: by connection, and by the peer address the transaction layer uses.
@@ -72,6 +79,8 @@ enum CoreMsg {
     },
     /// Restart or reset a phone.
     Restart(SipRestart),
+    /// A call leg command for a phone.
+    Leg(crate::actor::SipLegCmd),
 }
 
 /// The receiving end of the core's queue, handed to [`run_core`].
@@ -98,6 +107,7 @@ impl Sip {
             serial: AtomicU64::new(1),
             debug,
             core,
+            bound: Mutex::new(HashMap::new()),
         });
         (sip, CoreQueue(rx))
     }
@@ -105,6 +115,22 @@ impl Sip {
     /// Asks the core to restart or reset a phone (the engine's `ToSip` effect).
     pub fn restart(&self, r: SipRestart) {
         let _ = self.core.send(CoreMsg::Restart(r));
+    }
+
+    /// The phone that registered from `peer`, if any.
+    fn device_at(&self, peer: SocketAddr) -> Option<DeviceName> {
+        self.bound.lock().expect("bound lock").get(&peer).copied()
+    }
+
+    /// Keeps [`Sip::device_at`] in step with a registrar's answer to `peer`.
+    fn learn(&self, peer: SocketAddr, o: &Outcome) {
+        if let Outcome::Registered { contacts, device } = o {
+            let mut b = self.bound.lock().expect("bound lock");
+            b.retain(|_, d| d != device);
+            if !contacts.is_empty() {
+                b.insert(peer, *device);
+            }
+        }
     }
 
     fn tag(&self) -> String {
@@ -279,7 +305,7 @@ fn render(m: &Message, source: SocketAddr, tag: &str, o: &Outcome, now: u64) -> 
             }
             r.finish()
         }
-        Outcome::Registered { contacts } => {
+        Outcome::Registered { contacts, .. } => {
             let mut r = Response::to(m, source, 200, "OK", tag);
             for (uri, left) in contacts {
                 r = r.header("Contact", &format!("<{uri}>;expires={left}"));
@@ -333,6 +359,7 @@ pub async fn run_core(sip: Arc<Sip>, queue: CoreQueue, engine: EngineHandle) {
     let start = std::time::Instant::now();
     let now = || Mono(start.elapsed());
     let mut layer = Layer::default();
+    let mut legs = Legs::new(sip.local);
     loop {
         let deadline = layer
             .deadline()
@@ -340,7 +367,7 @@ pub async fn run_core(sip: Arc<Sip>, queue: CoreQueue, engine: EngineHandle) {
         tokio::select! {
             m = rx.recv() => match m {
                 None => break,
-                Some(m) => core_msg(&sip, &engine, &mut layer, m, now()),
+                Some(m) => core_msg(&sip, &engine, &mut layer, &mut legs, m, now()),
             },
             _ = async {
                 match deadline {
@@ -366,7 +393,14 @@ pub async fn run_core(sip: Arc<Sip>, queue: CoreQueue, engine: EngineHandle) {
     }
 }
 
-fn core_msg(sip: &Arc<Sip>, engine: &EngineHandle, layer: &mut Layer, m: CoreMsg, now: Mono) {
+fn core_msg(
+    sip: &Arc<Sip>,
+    engine: &EngineHandle,
+    layer: &mut Layer,
+    legs: &mut Legs,
+    m: CoreMsg,
+    now: Mono,
+) {
     match m {
         CoreMsg::Message(m, flow) => {
             let Some(summary) = inbound(&m, &[]) else {
@@ -375,14 +409,29 @@ fn core_msg(sip: &Arc<Sip>, engine: &EngineHandle, layer: &mut Layer, m: CoreMsg
             if m.is_request() {
                 let flood = layer.len() >= MAX_TRANSACTIONS && m.method() == Some(Method::Register);
                 if flood {
-                    request(sip, engine, layer, None, *m, flow, now);
+                    let mut tu = calls::Tu {
+                        engine,
+                        layer,
+                        legs,
+                    };
+                    request(sip, &mut tu, None, *m, flow, now);
                 } else if let Dispatch::New(id) =
                     layer.on_request(summary, flow.peer, flow.tcp.is_some(), now)
                 {
-                    request(sip, engine, layer, Some(id), *m, flow, now);
+                    let mut tu = calls::Tu {
+                        engine,
+                        layer,
+                        legs,
+                    };
+                    request(sip, &mut tu, Some(id), *m, flow, now);
                 }
-            } else {
-                layer.on_response(summary, flow.peer, now);
+            } else if let Dispatch::Matched(id) = layer.on_response(summary, flow.peer, now) {
+                let mut tu = calls::Tu {
+                    engine,
+                    layer,
+                    legs,
+                };
+                calls::response(&mut tu, id, &m, now);
             }
         }
         CoreMsg::Answer {
@@ -403,6 +452,15 @@ fn core_msg(sip: &Arc<Sip>, engine: &EngineHandle, layer: &mut Layer, m: CoreMsg
                 tracing::debug!(error = %e, "SIP answer after its transaction ended");
             }
         }
+        CoreMsg::Leg(c) => calls::command(
+            &mut calls::Tu {
+                engine,
+                layer,
+                legs,
+            },
+            c,
+            now,
+        ),
         CoreMsg::Restart(r) => {
             for (branch, bytes) in sip.restart_notifies(&r) {
                 let out = Outbound {
@@ -423,14 +481,15 @@ fn core_msg(sip: &Arc<Sip>, engine: &EngineHandle, layer: &mut Layer, m: CoreMsg
 /// Request `m`, in server transaction `id` (or statelessly, `None`).
 fn request(
     sip: &Arc<Sip>,
-    engine: &EngineHandle,
-    layer: &mut Layer,
+    tu: &mut calls::Tu<'_>,
     id: Option<crate::proto::sip::transaction::TxId>,
     m: Message,
     flow: Flow,
     now: Mono,
 ) {
+    let engine = tu.engine;
     let source = flow.peer;
+    let layer = &mut *tu.layer;
     let mut answer = |status: u16, bytes: Vec<u8>| {
         let Some(id) = id else {
             return sip.send(flow, bytes);
@@ -465,6 +524,7 @@ fn request(
                 let device = req.device;
                 let (status, bytes) = match engine.sip_register(req).await {
                     Ok(o) => {
+                        sip.learn(source, &o);
                         if Flags::on(&sip.debug.voice_register_events) {
                             tracing::info!(target: "cmed::debug::voice_register", peer = %source, device = ?device, outcome = ?o, "REGISTER");
                         }
@@ -495,6 +555,11 @@ fn request(
         ),
         // ACK is never answered (§17.1.1.3); the layer has it.
         Method::Ack => {}
+        Method::Invite | Method::Bye | Method::Cancel => {
+            if let Some(id) = id {
+                calls::request(sip, tu, id, &m, &method, flow, now);
+            }
+        }
         _ => answer(
             501,
             Response::to(&m, source, 501, "Not Implemented", &sip.tag())

@@ -1,0 +1,169 @@
+//! The SIP adapter's part in calls: INVITE, BYE and CANCEL from registered phones and the
+//! responses to our INVITEs go to `proto::sip::legs`, the engine's leg commands come back
+//! through it, and what it asks for is done here — responses and requests through the
+//! transaction layer, the leg events to the engine (in order, one task per batch).
+//!
+//! An INVITE is taken only from a phone that registered from the same address (the
+//! address the registrar's 200 went to); anything else gets 403, since an open B2BUA is a
+//! toll-fraud relay. Digest on INVITE is for the hardening issue.
+
+use std::sync::Arc;
+
+use super::{CoreMsg, Sip};
+use crate::actor::{EngineHandle, SipLegCmd};
+use crate::engine::{Flow, Input};
+use crate::proto::sip::legs::{Action, Dest, Legs};
+use crate::proto::sip::msg::{Message, Response};
+use crate::proto::sip::transaction::{Layer, Method, Outbound, TxId};
+use crate::small_str::SmallStr;
+use crate::time::Mono;
+
+fn dest(flow: Flow) -> Dest {
+    Dest {
+        addr: flow.peer,
+        reliable: flow.tcp.is_some(),
+    }
+}
+
+fn outbound(to: Dest, bytes: Vec<u8>) -> Outbound {
+    Outbound {
+        bytes: Arc::from(bytes),
+        dest: to.addr,
+        reliable: to.reliable,
+    }
+}
+
+/// What the core task lends the call handling: the engine, the transaction layer and the
+/// SIP legs.
+pub(super) struct Tu<'a> {
+    /// The engine.
+    pub engine: &'a EngineHandle,
+    /// The transaction layer.
+    pub layer: &'a mut Layer,
+    /// The SIP phones' call legs.
+    pub legs: &'a mut Legs,
+}
+
+/// Carries out `actions`: sends through the layer, and hands the events to the engine.
+fn act(tu: &mut Tu<'_>, actions: Vec<Action>, now: Mono) {
+    let (engine, layer, legs) = (tu.engine, &mut *tu.layer, &mut *tu.legs);
+    let mut events = Vec::new();
+    for a in actions {
+        match a {
+            Action::Respond {
+                to,
+                tx,
+                status,
+                bytes,
+            } => {
+                if let Err(e) = layer.respond(tx, status, outbound(to, bytes), now) {
+                    tracing::debug!(error = %e, status, "SIP call answer not sent");
+                }
+            }
+            Action::Invite {
+                to,
+                device,
+                branch,
+                bytes,
+                ack,
+            } => match layer.send_invite(
+                SmallStr::from(branch.as_str()),
+                outbound(to, bytes),
+                &ack,
+                now,
+            ) {
+                Ok(tx) => legs.invite_sent(device, tx),
+                Err(e) => tracing::warn!(error = %e, %device, "SIP INVITE not sent"),
+            },
+            Action::Request {
+                to,
+                method,
+                branch,
+                bytes,
+            } => {
+                if let Err(e) = layer.send_request(
+                    method,
+                    SmallStr::from(branch.as_str()),
+                    outbound(to, bytes),
+                    now,
+                ) {
+                    tracing::debug!(error = %e, "SIP request not sent");
+                }
+            }
+            Action::Stateless(to, bytes) => layer.send_stateless(outbound(to, bytes)),
+            Action::Event(device, event) => events.push(Input::SipLeg { device, event }),
+        }
+    }
+    if !events.is_empty() {
+        let engine = engine.clone();
+        tokio::spawn(async move {
+            for e in events {
+                engine.input(e).await;
+            }
+        });
+    }
+}
+
+/// A new INVITE, BYE or CANCEL server transaction `tx` from `flow`.
+pub(super) fn request(
+    sip: &Sip,
+    tu: &mut Tu<'_>,
+    tx: TxId,
+    m: &Message,
+    method: &Method,
+    flow: Flow,
+    now: Mono,
+) {
+    let to = dest(flow);
+    let legs = &mut *tu.legs;
+    let actions = match method {
+        Method::Invite => match sip.device_at(flow.peer) {
+            Some(device) => legs.incoming(device, to, tx, m),
+            None => {
+                tracing::info!(peer = %flow.peer, "INVITE from no registered SIP phone refused");
+                vec![Action::Respond {
+                    to,
+                    tx,
+                    status: 403,
+                    bytes: Response::to(m, flow.peer, 403, "Forbidden", &sip.tag()).finish(),
+                }]
+            }
+        },
+        Method::Bye => legs.in_dialog(tx, to, m, method),
+        Method::Cancel => {
+            // RFC 3261 §9.2: 200 to the CANCEL, then 487 to the INVITE it cancels.
+            let mut a = vec![Action::Respond {
+                to,
+                tx,
+                status: 200,
+                bytes: Response::to(m, flow.peer, 200, "OK", &sip.tag()).finish(),
+            }];
+            a.extend(legs.cancelled(m));
+            a
+        }
+        _ => Vec::new(),
+    };
+    act(tu, actions, now);
+}
+
+/// A response on client transaction `tx`.
+pub(super) fn response(tu: &mut Tu<'_>, tx: TxId, m: &Message, now: Mono) {
+    let actions = tu.legs.response(tx, m);
+    act(tu, actions, now);
+}
+
+/// The engine's command for a SIP phone's leg.
+pub(super) fn command(tu: &mut Tu<'_>, c: SipLegCmd, now: Mono) {
+    let to =
+        c.to.as_ref()
+            .map(|(flow, contact)| (dest(*flow), contact.as_str()));
+    let actions = tu.legs.command(c.device, c.cmd, to);
+    act(tu, actions, now);
+}
+
+impl Sip {
+    /// Asks the core to carry out a leg command (the engine's `ToSipLeg` effect).
+    pub fn leg(&self, c: SipLegCmd) {
+        let _ = self.core.send(CoreMsg::Leg(c));
+    }
+}

@@ -1,0 +1,594 @@
+//! The SIP side of calls: each SIP phone in a call is one leg, a dialog (RFC 3261 §12) that
+//! cmed is the UAS of (the phone called) or the UAC of (cmed rings the phone). This turns
+//! the engine's protocol-neutral [`LegCmd`]s into SIP and the phone's SIP into
+//! [`LegEvent`]s, so the calls engine drives a SIP phone as it drives an SCCP one:
+//!
+//! - the phone calls: INVITE (with its SDP offer) → `OffHook`, the number's digits and `#`
+//!   (dialling is over); `RingOut` → 180; `Connected` → the phone's offer is its media
+//!   (`MediaReady`); `StartMedia` (where the other phone receives) → 200 with our SDP
+//!   answer naming that address; `Busy` → 486, `Reorder` → 404, `Idle` before the answer →
+//!   480 (or 487 after its CANCEL), after it → BYE;
+//! - cmed rings the phone: `RingIn` → INVITE without SDP (delayed offer, RFC 3261 §13.2.1,
+//!   since the other phone's address is known only once it answers); the phone's 200 carries
+//!   its offer → `OffHook` (answered) and `MediaReady`; `StartMedia` → the ACK with our
+//!   answer; `Idle` → CANCEL before the answer, BYE after; a 4xx–6xx → `OnHook`;
+//! - BYE from the phone → 200 and `OnHook`; CANCEL → `OnHook` (the transaction layer
+//!   answers the CANCEL and the INVITE gets 487 here).
+//!
+//! One call per SIP phone at a time (its line 1). Pure: parsed messages in, bytes and events
+//! out; the transactions are `transaction`'s, the adapter sends and feeds back their ids.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use super::dialog::{self, Dialog, DialogId, State};
+use super::msg::{Message, Response, StartLine};
+use super::sdp::{self, SessionId};
+use super::transaction::{AckParts, Method, TxId};
+use crate::ids::DeviceName;
+use crate::leg::{LegCmd, LegEvent, LineInstance};
+use crate::media::{Codec, Media};
+use crate::small_str::SmallStr;
+
+/// The line a SIP phone's call is on.
+const LINE: LineInstance = LineInstance(1);
+
+/// Where a message goes: the phone's address and whether over its TCP flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dest {
+    /// The phone's address (its flow's peer).
+    pub addr: SocketAddr,
+    /// Over TCP.
+    pub reliable: bool,
+}
+
+/// What the adapter must do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Answer server transaction `tx`.
+    Respond {
+        /// Where to.
+        to: Dest,
+        /// The INVITE (or BYE) server transaction.
+        tx: TxId,
+        /// The status code.
+        status: u16,
+        /// The response.
+        bytes: Vec<u8>,
+    },
+    /// Start an INVITE client transaction; report its id with [`Legs::invite_sent`].
+    Invite {
+        /// Where to.
+        to: Dest,
+        /// The phone.
+        device: DeviceName,
+        /// The Via branch.
+        branch: String,
+        /// The request.
+        bytes: Vec<u8>,
+        /// What the ACK of a 3xx–6xx copies.
+        ack: AckParts,
+    },
+    /// Start a non-INVITE client transaction (BYE, CANCEL).
+    Request {
+        /// Where to.
+        to: Dest,
+        /// BYE or CANCEL.
+        method: Method,
+        /// The Via branch (a CANCEL's is its INVITE's).
+        branch: String,
+        /// The request.
+        bytes: Vec<u8>,
+    },
+    /// Send outside any transaction (the ACK of a 2xx, §13.2.2.4).
+    Stateless(Dest, Vec<u8>),
+    /// Tell the engine.
+    Event(DeviceName, LegEvent),
+}
+
+/// How a leg stands.
+#[derive(Debug)]
+enum Role {
+    /// The phone called: its INVITE waits for our final answer on `tx`.
+    Uas {
+        tx: TxId,
+        invite: Box<Message>,
+        offer: Media,
+        answered: bool,
+    },
+    /// cmed called the phone.
+    Uac {
+        tx: Option<TxId>,
+        branch: String,
+        /// What a CANCEL copies: Request-URI, From (with tag), To, Call-ID, CSeq number.
+        uri: String,
+        from: String,
+        to: String,
+        /// The phone's 200 arrived.
+        answered: bool,
+        /// The SDP offer its 200 carried (where it receives), until our ACK answers it.
+        offer: Option<Media>,
+    },
+}
+
+#[derive(Debug)]
+struct Leg {
+    dest: Dest,
+    role: Role,
+    dialog: Option<Dialog>,
+    call_id: String,
+    local_tag: String,
+    sess: SessionId,
+    /// Our answer or ACK was sent (media is set up).
+    media_sent: bool,
+}
+
+/// Every SIP leg, by phone.
+#[derive(Debug)]
+pub struct Legs {
+    legs: HashMap<DeviceName, Leg>,
+    /// Our address in Via, Contact and SDP origin.
+    local: SocketAddr,
+    /// `SIP/2.0/UDP` or `SIP/2.0/TCP` per leg is taken from the flow; this is the sent-by.
+    serial: u64,
+}
+
+/// The codecs a SIP leg may use with an SCCP phone (what the SCCP side is given).
+const CODECS: [Codec; 1] = [Codec::Pcmu];
+
+fn via(local: SocketAddr, reliable: bool) -> String {
+    format!("SIP/2.0/{} {local}", if reliable { "TCP" } else { "UDP" })
+}
+
+impl Legs {
+    /// No legs; `local` is our SIP address.
+    pub fn new(local: SocketAddr) -> Legs {
+        Legs {
+            legs: HashMap::new(),
+            local,
+            serial: 0,
+        }
+    }
+
+    fn next(&mut self) -> u64 {
+        self.serial += 1;
+        self.serial
+    }
+
+    fn contact(&self) -> String {
+        format!("sip:cmed@{}", self.local)
+    }
+
+    /// The phone `device` (registered, at `dest`) sent INVITE `m` on server transaction
+    /// `tx`. Returns what to do; a phone already in a call gets 486.
+    pub fn incoming(
+        &mut self,
+        device: DeviceName,
+        dest: Dest,
+        tx: TxId,
+        m: &Message,
+    ) -> Vec<Action> {
+        let tag = format!("cmed{:x}", self.next());
+        let respond = |status: u16, reason: &str| Action::Respond {
+            to: dest,
+            tx,
+            status,
+            bytes: Response::to(m, dest.addr, status, reason, &tag).finish(),
+        };
+        if self.legs.contains_key(&device) {
+            return vec![respond(486, "Busy Here")];
+        }
+        let offer = match sdp::parse(&m.body) {
+            Ok(o) => o,
+            // A delayed offer from the phone is not supported yet: 488 (RFC 3261 §21.4.26).
+            Err(_) => return vec![respond(488, "Not Acceptable Here")],
+        };
+        if offer.first_common(&CODECS).is_none() {
+            return vec![respond(488, "Not Acceptable Here")];
+        }
+        let StartLine::Request { uri, .. } = &m.start else {
+            return Vec::new();
+        };
+        let number = super::msg::user_of(uri).unwrap_or_default();
+        let id = self.next();
+        self.legs.insert(
+            device,
+            Leg {
+                dest,
+                role: Role::Uas {
+                    tx,
+                    invite: Box::new(m.clone()),
+                    offer,
+                    answered: false,
+                },
+                dialog: None,
+                call_id: m.call_id().unwrap_or_default(),
+                local_tag: tag.clone(),
+                sess: SessionId { id, version: 1 },
+                media_sent: false,
+            },
+        );
+        let mut out = vec![
+            respond(100, "Trying"),
+            Action::Event(device, LegEvent::OffHook(LINE)),
+        ];
+        out.extend(
+            number
+                .chars()
+                .filter(|c| c.is_ascii_digit() || *c == '*')
+                .map(|c| Action::Event(device, LegEvent::Digit(LINE, c))),
+        );
+        out.push(Action::Event(device, LegEvent::Digit(LINE, '#')));
+        out
+    }
+
+    /// What the engine tells the SIP phone `device`; `to` is where its binding reaches it
+    /// (address, reliable transport, contact URI, its number), for a call cmed places.
+    pub fn command(
+        &mut self,
+        device: DeviceName,
+        cmd: LegCmd,
+        to: Option<(Dest, &str)>,
+    ) -> Vec<Action> {
+        let local = self.local;
+        let contact = self.contact();
+        if let LegCmd::RingIn {
+            calling, called, ..
+        } = &cmd
+        {
+            let Some((dest, uri)) = to else {
+                return Vec::new();
+            };
+            let reliable = dest.reliable;
+            if self.legs.contains_key(&device) {
+                return vec![Action::Event(device, LegEvent::OnHook(LINE))];
+            }
+            let n = self.next();
+            let (branch, tag, call_id) = (
+                format!("z9hG4bKcmedi{n:x}"),
+                format!("cmed{n:x}"),
+                format!("cmed-call-{n:x}@{}", local.ip()),
+            );
+            let name = calling.name.replace('"', "");
+            let from = format!("\"{name}\" <sip:{}@{}>", calling.number, local.ip());
+            let to_value = format!("<sip:{}@{}>", called.number, local.ip());
+            let via = via(local, reliable);
+            let bytes = dialog::invite(
+                &dialog::Invite {
+                    uri,
+                    from: &from,
+                    from_tag: &tag,
+                    to: &to_value,
+                    call_id: &call_id,
+                    cseq: 1,
+                    via: &via,
+                    branch: &branch,
+                    contact: &contact,
+                },
+                &[],
+                None,
+            );
+            let ack = AckParts {
+                request_uri: SmallStr::from(uri),
+                via: SmallStr::from(format!("{via};branch={branch};rport").as_str()),
+                from: SmallStr::from(format!("{from};tag={tag}").as_str()),
+                call_id: SmallStr::from(call_id.as_str()),
+                cseq: 1,
+                route: Vec::new(),
+            };
+            self.legs.insert(
+                device,
+                Leg {
+                    dest,
+                    role: Role::Uac {
+                        tx: None,
+                        branch: branch.clone(),
+                        uri: uri.to_string(),
+                        from: format!("{from};tag={tag}"),
+                        to: to_value,
+                        answered: false,
+                        offer: None,
+                    },
+                    dialog: None,
+                    call_id,
+                    local_tag: tag,
+                    sess: SessionId { id: n, version: 1 },
+                    media_sent: false,
+                },
+            );
+            return vec![Action::Invite {
+                to: dest,
+                device,
+                branch,
+                bytes,
+                ack,
+            }];
+        }
+        let Some(leg) = self.legs.get_mut(&device) else {
+            return Vec::new();
+        };
+        let dest = leg.dest;
+        let via = via(local, dest.reliable);
+        match (&mut leg.role, cmd) {
+            // The phone called: ring-back is a 180.
+            (Role::Uas { tx, invite, .. }, LegCmd::RingOut(_)) => vec![Action::Respond {
+                to: dest,
+                tx: *tx,
+                status: 180,
+                bytes: Response::to(invite, dest.addr, 180, "Ringing", &leg.local_tag)
+                    .header("Contact", &format!("<{contact}>"))
+                    .finish(),
+            }],
+            // Answered: the phone's offer is where it receives.
+            (Role::Uas { offer, .. }, LegCmd::Connected { .. }) => {
+                vec![Action::Event(device, LegEvent::MediaReady(LINE, offer.rtp))]
+            }
+            (
+                Role::Uas {
+                    tx,
+                    invite,
+                    offer,
+                    answered,
+                },
+                LegCmd::StartMedia { to: rtp, .. },
+            ) if !*answered => {
+                let Ok(answer) = sdp::answer(offer, &CODECS, rtp, true) else {
+                    return Vec::new();
+                };
+                *answered = true;
+                leg.media_sent = true;
+                if let Ok(d) = Dialog::uas(invite, &leg.local_tag, State::Confirmed) {
+                    leg.dialog = Some(d);
+                }
+                let body = sdp::write(leg.sess, &answer);
+                vec![Action::Respond {
+                    to: dest,
+                    tx: *tx,
+                    status: 200,
+                    bytes: Response::to(invite, dest.addr, 200, "OK", &leg.local_tag)
+                        .header("Contact", &format!("<{contact}>"))
+                        .body(Some("application/sdp"), &body),
+                }]
+            }
+            // cmed called the phone, which answered with its offer: the ACK answers it.
+            (
+                Role::Uac {
+                    answered: true,
+                    offer,
+                    ..
+                },
+                LegCmd::StartMedia { to: rtp, .. },
+            ) if !leg.media_sent => {
+                let (Some(d), Some(offer)) = (&leg.dialog, offer.take()) else {
+                    return Vec::new();
+                };
+                leg.media_sent = true;
+                let body = match sdp::answer(&offer, &CODECS, rtp, true) {
+                    Ok(a) => sdp::write(leg.sess, &a),
+                    Err(_) => Vec::new(),
+                };
+                let n = self.serial + 1;
+                self.serial = n;
+                let branch = format!("z9hG4bKcmeda{n:x}");
+                vec![Action::Stateless(
+                    dest,
+                    d.ack(&via, &branch, Some(("application/sdp", &body))),
+                )]
+            }
+            (_, LegCmd::Busy(_)) => self.refuse(device, 486, "Busy Here"),
+            (_, LegCmd::Reorder(_)) => self.refuse(device, 404, "Not Found"),
+            (_, LegCmd::Idle(_)) => self.hang_up(device, &via),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Ends a leg the phone called from with a final error, if it is still unanswered.
+    fn refuse(&mut self, device: DeviceName, status: u16, reason: &str) -> Vec<Action> {
+        let Some(leg) = self.legs.remove(&device) else {
+            return Vec::new();
+        };
+        match leg.role {
+            Role::Uas {
+                tx,
+                invite,
+                answered: false,
+                ..
+            } => vec![Action::Respond {
+                to: leg.dest,
+                tx,
+                status,
+                bytes: Response::to(&invite, leg.dest.addr, status, reason, &leg.local_tag)
+                    .finish(),
+            }],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Our side of the call ends: 480 to an unanswered INVITE from the phone, CANCEL for
+    /// ours, BYE inside a confirmed dialog.
+    fn hang_up(&mut self, device: DeviceName, via: &str) -> Vec<Action> {
+        let Some(mut leg) = self.legs.remove(&device) else {
+            return Vec::new();
+        };
+        if let Some(d) = leg.dialog.as_mut() {
+            let n = self.serial + 1;
+            self.serial = n;
+            let branch = format!("z9hG4bKcmedb{n:x}");
+            let bytes = d.request(&Method::Bye, via, &branch, &self.contact(), None);
+            return vec![Action::Request {
+                to: leg.dest,
+                method: Method::Bye,
+                branch,
+                bytes,
+            }];
+        }
+        match leg.role {
+            Role::Uas { tx, invite, .. } => vec![Action::Respond {
+                to: leg.dest,
+                tx,
+                status: 480,
+                bytes: Response::to(
+                    &invite,
+                    leg.dest.addr,
+                    480,
+                    "Temporarily Unavailable",
+                    &leg.local_tag,
+                )
+                .finish(),
+            }],
+            Role::Uac {
+                branch,
+                uri,
+                from,
+                to,
+                ..
+            } => {
+                // §9.1: the CANCEL copies the INVITE's Request-URI, Call-ID, From, To, CSeq
+                // number and top Via (its branch).
+                let bytes = format!(
+                    "CANCEL {uri} SIP/2.0\r\nVia: {via};branch={branch};rport\r\nMax-Forwards: 70\r\n\
+From: {from}\r\nTo: {to}\r\nCall-ID: {}\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n",
+                    leg.call_id
+                )
+                .into_bytes();
+                vec![Action::Request {
+                    to: leg.dest,
+                    method: Method::Cancel,
+                    branch,
+                    bytes,
+                }]
+            }
+        }
+    }
+
+    /// The INVITE of `device`'s leg went out on client transaction `tx`.
+    pub fn invite_sent(&mut self, device: DeviceName, tx: TxId) {
+        if let Some(Leg {
+            role: Role::Uac { tx: t, .. },
+            ..
+        }) = self.legs.get_mut(&device)
+        {
+            *t = Some(tx);
+        }
+    }
+
+    /// A response on client transaction `tx` (ours: an INVITE, BYE or CANCEL).
+    pub fn response(&mut self, tx: TxId, m: &Message) -> Vec<Action> {
+        let StartLine::Response { code, .. } = m.start else {
+            return Vec::new();
+        };
+        let Some((&device, leg)) = self
+            .legs
+            .iter_mut()
+            .find(|(_, l)| matches!(l.role, Role::Uac { tx: Some(t), .. } if t == tx))
+        else {
+            return Vec::new();
+        };
+        match code {
+            100..=199 => Vec::new(),
+            200..=299 => {
+                let Role::Uac {
+                    answered, offer, ..
+                } = &mut leg.role
+                else {
+                    return Vec::new();
+                };
+                if *answered {
+                    // A retransmitted 2xx: our ACK was lost (RFC 6026 §8.4), or is still to
+                    // come once media is set up; nothing to tell the engine.
+                    return Vec::new();
+                }
+                *answered = true;
+                let Ok(d) = Dialog::uac(m) else {
+                    return Vec::new();
+                };
+                leg.dialog = Some(d);
+                match sdp::parse(&m.body) {
+                    Ok(o) => {
+                        let rtp = o.rtp;
+                        *offer = Some(o);
+                        vec![
+                            Action::Event(device, LegEvent::OffHook(LINE)),
+                            Action::Event(device, LegEvent::MediaReady(LINE, rtp)),
+                        ]
+                    }
+                    Err(_) => vec![Action::Event(device, LegEvent::OffHook(LINE))],
+                }
+            }
+            _ => {
+                // 3xx–6xx: the transaction layer ACKs it; the phone does not take the call.
+                self.legs.remove(&device);
+                vec![Action::Event(device, LegEvent::OnHook(LINE))]
+            }
+        }
+    }
+
+    /// A request inside a dialog from the phone: BYE (200 and `OnHook`), CANCEL of its
+    /// INVITE (487 to the INVITE and `OnHook`; the layer answered the CANCEL itself).
+    pub fn in_dialog(&mut self, tx: TxId, from: Dest, m: &Message, method: &Method) -> Vec<Action> {
+        match method {
+            Method::Bye => {
+                let id = DialogId::of_request(m);
+                let found = self
+                    .legs
+                    .iter()
+                    .find(|(_, l)| l.dialog.as_ref().map(|d| &d.id) == id.as_ref())
+                    .map(|(d, l)| (*d, l.dest));
+                let Some((device, dest)) = found else {
+                    let bytes =
+                        Response::to(m, from.addr, 481, "Call/Transaction Does Not Exist", "")
+                            .finish();
+                    return vec![Action::Respond {
+                        to: from,
+                        tx,
+                        status: 481,
+                        bytes,
+                    }];
+                };
+                self.legs.remove(&device);
+                vec![
+                    Action::Respond {
+                        to: dest,
+                        tx,
+                        status: 200,
+                        bytes: Response::to(m, dest.addr, 200, "OK", "").finish(),
+                    },
+                    Action::Event(device, LegEvent::OnHook(LINE)),
+                ]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The phone cancelled its INVITE (the CANCEL `m`, RFC 3261 §9.2: same Call-ID): 487
+    /// to the INVITE and `OnHook`; the CANCEL itself is answered by the caller.
+    pub fn cancelled(&mut self, m: &Message) -> Vec<Action> {
+        let call_id = m.call_id().unwrap_or_default();
+        let Some((device, invite)) = self.legs.iter().find_map(|(d, l)| match &l.role {
+            Role::Uas {
+                tx,
+                answered: false,
+                ..
+            } if l.call_id == call_id => Some((*d, *tx)),
+            _ => None,
+        }) else {
+            return Vec::new();
+        };
+        let Some(leg) = self.legs.remove(&device) else {
+            return Vec::new();
+        };
+        let Role::Uas { invite: m, .. } = leg.role else {
+            return Vec::new();
+        };
+        vec![
+            Action::Respond {
+                to: leg.dest,
+                tx: invite,
+                status: 487,
+                bytes: Response::to(&m, leg.dest.addr, 487, "Request Terminated", &leg.local_tag)
+                    .finish(),
+            },
+            Action::Event(device, LegEvent::OnHook(LINE)),
+        ]
+    }
+}
