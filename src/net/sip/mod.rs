@@ -4,12 +4,12 @@
 //! Each message is parsed at the edge. A `REGISTER` becomes a typed `SipRegister` for the
 //! engine's registrar (the device name from the Cisco `+u.sip!devicename` contact parameter,
 //! the digest credentials, the contacts), and the registrar's `Outcome` is rendered here:
-//! 401 with an MD5 challenge (as CME; SHA-256 after it when configured), 200 with the binding, `Expires` and `Date`
-//! (the phones set their clock from it, RFC 3261 §20.17), 400, 403, 404, 423. `OPTIONS` is
-//! answered 200 with `Allow` and `Accept` (§11.2). INVITE, BYE and CANCEL belong to calls
-//! (`calls.rs`, over `proto::sip::legs`); other requests get 501. A
-//! message that parses far enough for a response but lacks a mandatory header gets 400; one
-//! that does not parse is dropped; neither ends anything but itself (over TCP, a frame that
+//! 401 with an MD5 challenge (as CME; SHA-256 after it when configured), 200 with the
+//! binding, `Expires` and `Date` (the phones set their clock from it, RFC 3261 §20.17),
+//! 400, 403, 404, 423. `OPTIONS` is answered 200 with `Allow` and `Accept` (§11.2).
+//! INVITE, BYE and CANCEL belong to calls (`calls.rs`, over `proto::sip::legs`); other
+//! requests get 501. A message that parses far enough for a response but lacks a mandatory
+//! header gets 400; one that does not parse is dropped; neither ends anything but itself (over TCP, a frame that
 //! cannot be cut ends that connection only). A TCP connection is the phone's flow: the
 //! engine's restarts come back on it as NOTIFYs (§4.5 of the provisioning reference), and
 //! RFC 5626 §4.4.1 CRLF keep-alives are answered.
