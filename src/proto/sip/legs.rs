@@ -592,3 +592,6 @@ From: {from}\r\nTo: {to}\r\nCall-ID: {}\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r
         ]
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,231 @@
+//! The SIP legs both ways, message by message, read back with our own parser.
+
+use super::*;
+use crate::proto::sip::msg::parse;
+
+const PHONE: &str = "127.0.0.1:5062";
+const OFFER: &str = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 10000 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
+
+fn device() -> DeviceName {
+    DeviceName::parse("SEP00EBD5C29A11").unwrap()
+}
+
+fn dest() -> Dest {
+    Dest {
+        addr: PHONE.parse().unwrap(),
+        reliable: false,
+    }
+}
+
+fn legs() -> Legs {
+    Legs::new("127.0.0.1:5060".parse().unwrap())
+}
+
+fn invite_from_phone(number: &str) -> Message {
+    let text = format!(
+        "INVITE sip:{number}@127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP {PHONE};branch=z9hG4bKp1;rport\r\n\
+From: <sip:2001@127.0.0.1>;tag=ph1\r\nTo: <sip:{number}@127.0.0.1>\r\nCall-ID: c1\r\nCSeq: 1 INVITE\r\n\
+Contact: <sip:2001@{PHONE}>\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{OFFER}",
+        OFFER.len()
+    );
+    parse(text.as_bytes()).unwrap()
+}
+
+fn events(actions: &[Action]) -> Vec<LegEvent> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Event(_, e) => Some(*e),
+            _ => None,
+        })
+        .collect()
+}
+
+fn responses(actions: &[Action]) -> Vec<(u16, Message)> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Respond { status, bytes, .. } => Some((*status, parse(bytes).unwrap())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_phones_invite_dials_its_number_and_is_answered_with_the_other_phones_address() {
+    let mut l = legs();
+    let a = l.incoming(device(), dest(), TxId(1), &invite_from_phone("1099"));
+    assert_eq!(responses(&a)[0].0, 100);
+    assert_eq!(
+        events(&a),
+        [
+            LegEvent::OffHook(LINE),
+            LegEvent::Digit(LINE, '1'),
+            LegEvent::Digit(LINE, '0'),
+            LegEvent::Digit(LINE, '9'),
+            LegEvent::Digit(LINE, '9'),
+            LegEvent::Digit(LINE, '#'),
+        ]
+    );
+    let a = l.command(device(), LegCmd::RingOut(LINE), None);
+    assert_eq!(responses(&a)[0].0, 180);
+    let a = l.command(
+        device(),
+        LegCmd::Connected {
+            line: LINE,
+            codec: Codec::Pcmu,
+        },
+        None,
+    );
+    assert_eq!(
+        events(&a),
+        [LegEvent::MediaReady(
+            LINE,
+            "127.0.0.1:10000".parse().unwrap()
+        )]
+    );
+    let a = l.command(
+        device(),
+        LegCmd::StartMedia {
+            line: LINE,
+            to: "10.0.0.11:16384".parse().unwrap(),
+            codec: Codec::Pcmu,
+        },
+        None,
+    );
+    let (status, ok) = responses(&a).remove(0);
+    assert_eq!(status, 200);
+    let answer = sdp::parse(&ok.body).unwrap();
+    assert_eq!(answer.rtp, "10.0.0.11:16384".parse().unwrap());
+    assert_eq!(answer.codecs, [(0, Codec::Pcmu)]);
+    // Our hang-up is a BYE inside the dialog the 200 made.
+    let a = l.command(device(), LegCmd::Idle(LINE), None);
+    let Action::Request { method, bytes, .. } = &a[0] else {
+        panic!("{a:?}")
+    };
+    assert_eq!(*method, Method::Bye);
+    let bye = parse(bytes).unwrap();
+    assert_eq!(bye.to().unwrap().tag.as_deref(), Some("ph1"));
+}
+
+#[test]
+fn a_second_invite_is_busy_and_refusals_map_to_sip_codes() {
+    let mut l = legs();
+    l.incoming(device(), dest(), TxId(1), &invite_from_phone("1099"));
+    let a = l.incoming(device(), dest(), TxId(2), &invite_from_phone("1002"));
+    assert_eq!(responses(&a)[0].0, 486);
+    let a = l.command(device(), LegCmd::Reorder(LINE), None);
+    assert_eq!(responses(&a)[0].0, 404);
+    l.incoming(device(), dest(), TxId(3), &invite_from_phone("1099"));
+    let a = l.command(device(), LegCmd::Busy(LINE), None);
+    assert_eq!(responses(&a)[0].0, 486);
+    l.incoming(device(), dest(), TxId(4), &invite_from_phone("1099"));
+    let a = l.command(device(), LegCmd::Idle(LINE), None);
+    assert_eq!(responses(&a)[0].0, 480);
+}
+
+#[test]
+fn a_cancel_from_the_phone_ends_its_unanswered_invite_with_487() {
+    let mut l = legs();
+    let invite = invite_from_phone("1099");
+    l.incoming(device(), dest(), TxId(1), &invite);
+    let cancel = parse(
+        format!(
+            "CANCEL sip:1099@127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP {PHONE};branch=z9hG4bKp1\r\n\
+From: <sip:2001@127.0.0.1>;tag=ph1\r\nTo: <sip:1099@127.0.0.1>\r\nCall-ID: c1\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n"
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    let a = l.cancelled(&cancel);
+    assert_eq!(responses(&a)[0].0, 487);
+    assert_eq!(events(&a), [LegEvent::OnHook(LINE)]);
+}
+
+#[test]
+fn cmed_rings_a_sip_phone_with_a_delayed_offer_and_acks_with_the_answer() {
+    let mut l = legs();
+    let to = Some((dest(), "sip:2001@127.0.0.1:5062"));
+    let ring = LegCmd::RingIn {
+        line: LINE,
+        calling: crate::leg::Party {
+            number: "1099".into(),
+            name: "Front Desk".into(),
+        },
+        called: crate::leg::Party {
+            number: "2001".into(),
+            name: "Marta".into(),
+        },
+    };
+    let a = l.command(device(), ring, to);
+    let Action::Invite { bytes, .. } = &a[0] else {
+        panic!("{a:?}")
+    };
+    let invite = parse(bytes).unwrap();
+    assert!(invite.body.is_empty(), "a delayed offer");
+    l.invite_sent(device(), TxId(7));
+    let ok = format!(
+        "SIP/2.0 200 OK\r\nVia: {}\r\nFrom: {}\r\nTo: {};tag=ph2\r\nCall-ID: {}\r\nCSeq: 1 INVITE\r\n\
+Contact: <sip:2001@{PHONE}>\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{OFFER}",
+        invite.first("via").unwrap(),
+        invite.first("from").unwrap(),
+        invite.first("to").unwrap(),
+        invite.call_id().unwrap(),
+        OFFER.len()
+    );
+    let a = l.response(TxId(7), &parse(ok.as_bytes()).unwrap());
+    assert_eq!(
+        events(&a),
+        [
+            LegEvent::OffHook(LINE),
+            LegEvent::MediaReady(LINE, "127.0.0.1:10000".parse().unwrap())
+        ]
+    );
+    let a = l.command(
+        device(),
+        LegCmd::StartMedia {
+            line: LINE,
+            to: "10.0.0.11:16384".parse().unwrap(),
+            codec: Codec::Pcmu,
+        },
+        to,
+    );
+    let Action::Stateless(_, bytes) = &a[0] else {
+        panic!("{a:?}")
+    };
+    let ack = parse(bytes).unwrap();
+    assert_eq!(ack.cseq(), Some((1, Method::Ack)));
+    assert_eq!(
+        sdp::parse(&ack.body).unwrap().rtp,
+        "10.0.0.11:16384".parse().unwrap()
+    );
+}
+
+#[test]
+fn hanging_up_before_the_phone_answers_cancels_our_invite() {
+    let mut l = legs();
+    let to = Some((dest(), "sip:2001@127.0.0.1:5062"));
+    let ring = LegCmd::RingIn {
+        line: LINE,
+        calling: Default::default(),
+        called: Default::default(),
+    };
+    let a = l.command(device(), ring, to);
+    let Action::Invite { branch, .. } = &a[0] else {
+        panic!("{a:?}")
+    };
+    let branch = branch.clone();
+    let a = l.command(device(), LegCmd::Idle(LINE), to);
+    let Action::Request {
+        method,
+        branch: b,
+        bytes,
+        ..
+    } = &a[0]
+    else {
+        panic!("{a:?}")
+    };
+    assert_eq!(*method, Method::Cancel);
+    assert_eq!(*b, branch, "a CANCEL has its INVITE's branch (§9.1)");
+    assert_eq!(parse(bytes).unwrap().cseq(), Some((1, Method::Cancel)));
+}
