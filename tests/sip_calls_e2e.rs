@@ -60,16 +60,31 @@ struct Baresip {
     _proc: Proc,
     log: PathBuf,
     ctrl: u16,
+    home: PathBuf,
 }
 
 impl Baresip {
+    /// baresip registered as pool 1 (2001, `mlopez`).
     fn start(dir: &Path, d: &Daemon) -> Baresip {
-        let home = dir.join("bs");
+        Baresip::as_user(dir, d, "2001", "mlopez", "Lab2001x", 440)
+    }
+
+    /// baresip registered as `user` with digest `auth_user`/`password`, sending a `tone` Hz
+    /// sine.
+    fn as_user(
+        dir: &Path,
+        d: &Daemon,
+        user: &str,
+        auth_user: &str,
+        password: &str,
+        tone: u32,
+    ) -> Baresip {
+        let home = dir.join(format!("bs-{user}"));
         std::fs::create_dir_all(&home).unwrap();
         std::fs::write(
             home.join("accounts"),
             format!(
-                "<sip:2001@127.0.0.1:{}>;auth_user=mlopez;auth_pass=Lab2001x;regint=600;answermode=auto;audio_codecs=PCMU\n",
+                "<sip:{user}@127.0.0.1:{}>;auth_user={auth_user};auth_pass={password};regint=600;answermode=auto;audio_codecs=PCMU\n",
                 d.sip
             ),
         )
@@ -81,17 +96,19 @@ impl Baresip {
             home.join("config"),
             format!(
                 "poll_method\tepoll\nsip_listen\t127.0.0.1:{sip}\nnet_interface\t127.0.0.1\n\
-dns_server\t127.0.0.1:53\naudio_player\taubridge,nullsink\naudio_source\tausine,440\n\
+dns_server\t127.0.0.1:53\naudio_player\taubridge,nullsink\naudio_source\tausine,{tone}\n\
 ausrc_srate\t48000\nauplay_srate\t48000\nausrc_channels\t2\nauplay_channels\t2\n\
 audio_level\tno\nrtp_ports\t{rtp}-{}\nrtp_timeout\t0\n\
 module_path\t/usr/lib/baresip/modules\nmodule\tg711.so\nmodule\tausine.so\n\
-module\taubridge.so\nmodule_app\taccount.so\nmodule_app\tmenu.so\n\
+module\taubridge.so\nmodule\tsndfile.so\nsnd_path\t{}\n\
+module_app\taccount.so\nmodule_app\tmenu.so\n\
 module_app\tctrl_tcp.so\nctrl_tcp_listen\t127.0.0.1:{ctrl}\n",
-                rtp + 1
+                rtp + 1,
+                home.display()
             ),
         )
         .unwrap();
-        let log = dir.join("baresip.log");
+        let log = dir.join(format!("baresip-{user}.log"));
         let out = std::fs::File::create(&log).unwrap();
         let child = Command::new("baresip")
             .arg("-f")
@@ -106,6 +123,7 @@ module_app\tctrl_tcp.so\nctrl_tcp_listen\t127.0.0.1:{ctrl}\n",
             _proc: Proc(child),
             log,
             ctrl,
+            home,
         };
         assert!(
             wait_until(WAIT, || b.log().contains("200 OK")
@@ -120,6 +138,23 @@ module_app\tctrl_tcp.so\nctrl_tcp_listen\t127.0.0.1:{ctrl}\n",
         std::fs::read(&self.log)
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .unwrap_or_default()
+    }
+
+    /// The audio it received in its last call, as its `sndfile` filter wrote it after the
+    /// call (`dump-…-dec.wav`, 8 kHz mono 16-bit): the samples.
+    fn received(&self) -> Option<Vec<i16>> {
+        let wav = std::fs::read_dir(&self.home)
+            .ok()?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .find(|p| p.to_string_lossy().ends_with("-dec.wav"))?;
+        let bytes = std::fs::read(wav).ok()?;
+        let data = bytes.windows(4).position(|w| w == b"data")? + 8;
+        Some(
+            bytes[data..]
+                .chunks_exact(2)
+                .map(|c| i16::from_le_bytes([c[0], c[1]]))
+                .collect(),
+        )
     }
 
     /// One `ctrl_tcp` command (netstring JSON).
@@ -211,5 +246,81 @@ async fn baresip_calls_an_sccp_phone_and_hangs_up() {
     desk.wait_idle().await.unwrap();
     if std::env::var_os("SIP_CALLS_LOG").is_some() {
         eprintln!("{}", bs.log());
+    }
+}
+
+/// The share of the signal's energy at `hz` (Goertzel over 20 ms blocks of 8 kHz audio,
+/// the median over the blocks above a noise floor): near 1 for a clean tone of `hz`.
+fn tone_share(samples: &[i16], hz: f64) -> f64 {
+    let mut shares: Vec<f64> = samples
+        .chunks_exact(160)
+        .filter_map(|block| {
+            let energy: f64 = block.iter().map(|&x| f64::from(x).powi(2)).sum();
+            if energy / 160.0 < 100.0 {
+                return None;
+            }
+            let k = 2.0 * (2.0 * std::f64::consts::PI * hz / 8000.0).cos();
+            let (mut s1, mut s2) = (0.0, 0.0);
+            for &x in block {
+                let s0 = f64::from(x) + k * s1 - s2;
+                s2 = s1;
+                s1 = s0;
+            }
+            let power = s1 * s1 + s2 * s2 - k * s1 * s2;
+            Some((2.0 * power / 160.0 / energy).min(1.0))
+        })
+        .collect();
+    if shares.len() < 25 {
+        return 0.0;
+    }
+    shares.sort_by(f64::total_cmp);
+    shares[shares.len() / 2]
+}
+
+/// Two SIP phones through cmed: baresip 2001 (a 440 Hz tone) calls baresip 2003 (1000 Hz),
+/// which answers by itself; each is given the other's RTP address (both SDPs relayed
+/// through cmed's two dialogs), each records the other's tone, and the call ends with a BYE
+/// on both dialogs.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_sip_phones_call_each_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("startup.cfg");
+    // A third pool with credentials, for a second baresip (before the file's `end`).
+    let config = support::SMALL_OFFICE.replace(
+        "\nend",
+        "\nvoice register dn  3\n number 2003\n name Lab Two\n!\nvoice register pool  3\n id mac 0000.0000.2003\n number 1 dn 3\n username lab2 password 0 pw2003\n!\nend",
+    );
+    std::fs::write(&file, config).unwrap();
+    let d = support::daemon::start(&file, &dir.path().join("data"), &[]);
+    let a = Baresip::start(dir.path(), &d);
+    let b = Baresip::as_user(dir.path(), &d, "2003", "lab2", "pw2003", 1000);
+    a.command("dial", &format!("sip:2003@127.0.0.1:{}", d.sip));
+    for (who, other) in [(&a, &b), (&b, &a)] {
+        assert!(
+            wait_until(WAIT, || who.log().contains("Call established")),
+            "no call:\n{}\n---\n{}",
+            who.log(),
+            other.log()
+        );
+    }
+    // The call lasts a second and a half, the audio under test: not a wait for anything
+    // (both sides already said the call is established).
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    a.command("hangup", "");
+    assert!(
+        wait_until(WAIT, || b.log().contains("BYE sip:")),
+        "2003 got no BYE:\n{}",
+        b.log()
+    );
+    for (who, hz) in [(&b, 440.0), (&a, 1000.0)] {
+        assert!(wait_until(WAIT, || who
+            .received()
+            .is_some_and(|s| s.len() > 4000)));
+        let share = tone_share(&who.received().unwrap(), hz);
+        assert!(
+            share > 0.5,
+            "{hz} Hz share {share:.3} in what {} received",
+            who.home.display()
+        );
     }
 }
