@@ -57,7 +57,7 @@ fn free_tcp() -> u16 {
 /// silent player, auto-answer, and `ctrl_tcp` to dial and hang up (recipe of the SIP
 /// reference §B.1).
 struct Baresip {
-    _proc: Proc,
+    child: Proc,
     log: PathBuf,
     ctrl: u16,
     home: PathBuf,
@@ -90,12 +90,15 @@ impl Baresip {
         )
         .unwrap();
         std::fs::write(home.join("contacts"), "").unwrap();
-        let (sip, ctrl) = (free_pair(), free_tcp());
-        let rtp = free_pair();
-        std::fs::write(
-            home.join("config"),
-            format!(
-                "poll_method\tepoll\nsip_listen\t127.0.0.1:{sip}\nnet_interface\t127.0.0.1\n\
+        // Its ports are free when chosen, not held: if another test's process takes one
+        // first, baresip exits at start-up; it is started again on new ones.
+        for _ in 0..5 {
+            let (sip, ctrl) = (free_pair(), free_tcp());
+            let rtp = free_pair();
+            std::fs::write(
+                home.join("config"),
+                format!(
+                    "poll_method\tepoll\nsip_listen\t127.0.0.1:{sip}\nnet_interface\t127.0.0.1\n\
 dns_server\t127.0.0.1:53\naudio_player\taubridge,nullsink\naudio_source\tausine,{tone}\n\
 ausrc_srate\t48000\nauplay_srate\t48000\nausrc_channels\t2\nauplay_channels\t2\n\
 audio_level\tno\nrtp_ports\t{rtp}-{}\nrtp_timeout\t0\n\
@@ -103,35 +106,40 @@ module_path\t/usr/lib/baresip/modules\nmodule\tg711.so\nmodule\tausine.so\n\
 module\taubridge.so\nmodule\tsndfile.so\nsnd_path\t{}\n\
 module_app\taccount.so\nmodule_app\tmenu.so\n\
 module_app\tctrl_tcp.so\nctrl_tcp_listen\t127.0.0.1:{ctrl}\n",
-                rtp + 1,
-                home.display()
-            ),
-        )
-        .unwrap();
-        let log = dir.join(format!("baresip-{user}.log"));
-        let out = std::fs::File::create(&log).unwrap();
-        let child = Command::new("baresip")
-            .arg("-f")
-            .arg(&home)
-            .args(["-s", "-t", "60"])
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .expect("baresip runs (scripts/test.sh installs it)");
-        let b = Baresip {
-            _proc: Proc(child),
-            log,
-            ctrl,
-            home,
-        };
-        assert!(
-            wait_until(WAIT, || b.log().contains("200 OK")
-                && b.log().contains("[1 binding]")),
-            "baresip did not register:\n{}",
-            b.log()
-        );
-        b
+                    rtp + 1,
+                    home.display()
+                ),
+            )
+            .unwrap();
+            let log = dir.join(format!("baresip-{user}.log"));
+            let out = std::fs::File::create(&log).unwrap();
+            let child = Command::new("baresip")
+                .arg("-f")
+                .arg(&home)
+                .args(["-s", "-t", "60"])
+                .stdin(Stdio::null())
+                .stdout(out.try_clone().unwrap())
+                .stderr(out)
+                .spawn()
+                .expect("baresip runs (scripts/test.sh installs it)");
+            let mut b = Baresip {
+                child: Proc(child),
+                log,
+                ctrl,
+                home: home.clone(),
+            };
+            let mut exited = false;
+            let registered = wait_until(WAIT, || {
+                exited = matches!(b.child.0.try_wait(), Ok(Some(_)));
+                exited || (b.log().contains("200 OK") && b.log().contains("[1 binding]"))
+            });
+            if exited {
+                continue;
+            }
+            assert!(registered, "baresip did not register:\n{}", b.log());
+            return b;
+        }
+        panic!("baresip exited at start-up five times");
     }
 
     fn log(&self) -> String {
