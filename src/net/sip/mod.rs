@@ -2,11 +2,10 @@
 //! `source-address A port P` (or `--sip-port`), a thin tokio adapter around `proto::sip`.
 //!
 //! Each message is parsed at the edge. A `REGISTER` becomes a typed `SipRegister` for the
-//! engine's registrar (the device name from the Cisco `+u.sip!devicename` contact parameter,
-//! the digest credentials, the contacts), and the registrar's `Outcome` is rendered here:
-//! 401 with an MD5 challenge (as CME; SHA-256 after it when configured), 200 with the
-//! binding, `Expires` and `Date` (the phones set their clock from it, RFC 3261 §20.17),
-//! 400, 403, 404, 423. `OPTIONS` is answered 200 with `Allow` and `Accept` (§11.2).
+//! engine's registrar, and the registrar's `Outcome` is rendered as its response
+//! (`register.rs`): 401 with an MD5 challenge (as CME; SHA-256 after it when configured),
+//! 200 with the binding, `Expires` and `Date` (the phones set their clock from it, RFC 3261
+//! §20.17), 400, 403, 404, 423. `OPTIONS` is answered 200 with `Allow` and `Accept` (§11.2).
 //! INVITE, BYE and CANCEL belong to calls (`calls.rs`, over `proto::sip::legs`); other
 //! requests get 501. A message that parses far enough for a response but lacks a mandatory
 //! header gets 400; one that does not parse is dropped; neither ends anything but itself (over TCP, a frame that
@@ -36,13 +35,16 @@ use crate::time::Mono;
 use crate::actor::{EngineHandle, SipRestart};
 use crate::debug::Flags;
 use crate::engine::registrar::Outcome;
-use crate::engine::{Flow, Input, SipContacts, SipRegister};
+use crate::engine::{Flow, Input};
 use crate::ids::{ConnId, DeviceName};
 use crate::leg::RestartKind;
 use crate::proto::sip::legs::Legs;
-use crate::proto::sip::msg::{self, Contacts, Message, Method, Response, StartLine};
+use crate::proto::sip::msg::{self, Message, Method, Response, StartLine};
 
 mod calls;
+mod register;
+
+use register::{register_of, render, status_of};
 
 /// What the SIP side shares: the UDP socket, the TCP flows, our address for the messages we
 /// originate, and counters for tags and branches.
@@ -229,104 +231,6 @@ fn inbound(m: &Message, bytes: &[u8]) -> Option<Inbound> {
         to: s(m.first("to")),
         bytes: Arc::from(bytes),
     })
-}
-
-/// The typed REGISTER for the engine, or the reason it is malformed.
-fn register_of(m: &Message, flow: Flow) -> Result<SipRegister, &'static str> {
-    let call_id = m.call_id().ok_or("missing Call-ID")?;
-    let listed = m.contacts();
-    // The Cisco phone names itself in its first contact's `+u.sip!devicename` parameter.
-    let device = match &listed {
-        Contacts::List(l) => l.first().and_then(|c| {
-            c.params
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case("+u.sip!devicename.ccm.cisco.com"))
-                .and_then(|(_, v)| DeviceName::parse(v.as_deref()?.trim_matches('"')))
-        }),
-        _ => None,
-    };
-    let contacts = match listed {
-        Contacts::None => SipContacts::Query,
-        Contacts::Star => SipContacts::Star,
-        Contacts::List(l) if l.is_empty() => return Err("malformed Contact"),
-        Contacts::List(l) => SipContacts::List(l.into_iter().map(|c| (c.uri, c.expires)).collect()),
-    };
-    let auth = match m.authorization() {
-        None => None,
-        Some(Ok(a)) => Some(a),
-        Some(Err(_)) => return Err("malformed Authorization"),
-    };
-    Ok(SipRegister {
-        flow,
-        reply: crate::engine::ReplyTo(0),
-        device,
-        to_user: m.to().and_then(|t| t.user),
-        auth,
-        contacts,
-        expires: m.expires(),
-        call_id,
-        cseq: m.cseq().map_or(0, |(n, _)| n),
-    })
-}
-
-fn status_of(o: &Outcome) -> u16 {
-    match o {
-        Outcome::Challenge { .. } => 401,
-        Outcome::Registered { .. } => 200,
-        Outcome::BadRequest(_) => 400,
-        Outcome::Forbidden(_) => 403,
-        Outcome::NotFound => 404,
-        Outcome::IntervalTooBrief { .. } => 423,
-    }
-}
-
-fn render(m: &Message, source: SocketAddr, tag: &str, o: &Outcome, now: u64) -> Vec<u8> {
-    match o {
-        Outcome::Challenge {
-            realm,
-            nonce,
-            stale,
-            sha256,
-        } => {
-            use crate::digest::{Algorithm, challenge};
-            // MD5, as CME sends. SHA-256 after it only when configured (RFC 8760 §2.4 lets a
-            // server offer both): clients that refuse a 401 naming any algorithm they lack
-            // give up on it — baresip 1.0.0 on libre 1.1.0 fails with "Register: Function
-            // not implemented" and never answers.
-            let mut r = Response::to(m, source, 401, "Unauthorized", tag).header(
-                "WWW-Authenticate",
-                &challenge(realm, nonce, Algorithm::Md5, *stale),
-            );
-            if *sha256 {
-                r = r.header(
-                    "WWW-Authenticate",
-                    &challenge(realm, nonce, Algorithm::Sha256, *stale),
-                );
-            }
-            r.finish()
-        }
-        Outcome::Registered { contacts, .. } => {
-            let mut r = Response::to(m, source, 200, "OK", tag);
-            for (uri, left) in contacts {
-                r = r.header("Contact", &format!("<{uri}>;expires={left}"));
-            }
-            if let Some((_, left)) = contacts.first() {
-                r = r.header("Expires", &left.to_string());
-            }
-            r.header("Date", &crate::civil::sip_date(now)).finish()
-        }
-        Outcome::BadRequest(why) => Response::to(m, source, 400, why, tag).finish(),
-        Outcome::Forbidden(why) => {
-            tracing::info!(peer = %source, reason = why.text(), "SIP REGISTER refused");
-            Response::to(m, source, 403, "Forbidden", tag).finish()
-        }
-        Outcome::NotFound => Response::to(m, source, 404, "Not Found", tag).finish(),
-        Outcome::IntervalTooBrief { min } => {
-            Response::to(m, source, 423, "Interval Too Brief", tag)
-                .header("Min-Expires", &min.to_string())
-                .finish()
-        }
-    }
 }
 
 /// Reads one message from `flow` and hands it to the core; what does not parse is dropped
