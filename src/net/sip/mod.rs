@@ -57,7 +57,15 @@ pub struct Sip {
     core: mpsc::UnboundedSender<CoreMsg>,
     /// Which phone registered from each address (from the registrar's answers), so an
     /// INVITE is known to come from a registered phone.
-    bound: Mutex<HashMap<SocketAddr, DeviceName>>,
+    bound: Mutex<Bound>,
+}
+
+/// The registered phones by address, and each phone's address (a REGISTER storm must not
+/// scan the table to replace a phone's old address).
+#[derive(Default)]
+struct Bound {
+    by_peer: HashMap<SocketAddr, DeviceName>,
+    by_device: HashMap<DeviceName, SocketAddr>,
 }
 
 /// The open TCP flows: by connection, and by the peer address the transaction layer uses.
@@ -109,7 +117,7 @@ impl Sip {
             serial: AtomicU64::new(1),
             debug,
             core,
-            bound: Mutex::new(HashMap::new()),
+            bound: Mutex::new(Bound::default()),
         });
         (sip, CoreQueue(rx))
     }
@@ -121,16 +129,19 @@ impl Sip {
 
     /// The phone that registered from `peer`, if any.
     fn device_at(&self, peer: SocketAddr) -> Option<DeviceName> {
-        self.bound.lock().expect("bound lock").get(&peer).copied()
+        self.bound.lock().expect("bound lock").by_peer.get(&peer).copied()
     }
 
     /// Keeps [`Sip::device_at`] in step with a registrar's answer to `peer`.
     fn learn(&self, peer: SocketAddr, o: &Outcome) {
         if let Outcome::Registered { contacts, device } = o {
             let mut b = self.bound.lock().expect("bound lock");
-            b.retain(|_, d| d != device);
+            if let Some(old) = b.by_device.remove(device) {
+                b.by_peer.remove(&old);
+            }
             if !contacts.is_empty() {
-                b.insert(peer, *device);
+                b.by_peer.insert(peer, *device);
+                b.by_device.insert(*device, peer);
             }
         }
     }
