@@ -129,7 +129,12 @@ impl Sip {
 
     /// The phone that registered from `peer`, if any.
     fn device_at(&self, peer: SocketAddr) -> Option<DeviceName> {
-        self.bound.lock().expect("bound lock").by_peer.get(&peer).copied()
+        self.bound
+            .lock()
+            .expect("bound lock")
+            .by_peer
+            .get(&peer)
+            .copied()
     }
 
     /// Keeps [`Sip::device_at`] in step with a registrar's answer to `peer`.

@@ -127,9 +127,9 @@ struct Leg {
 #[derive(Debug)]
 pub struct Legs {
     legs: HashMap<DeviceName, Leg>,
-    /// Our address in Via, Contact and SDP origin.
+    /// Our address in Via (with the leg's transport), Contact and SDP origin.
     local: SocketAddr,
-    /// `SIP/2.0/UDP` or `SIP/2.0/TCP` per leg is taken from the flow; this is the sent-by.
+    /// Numbers tags, branches, Call-IDs and session ids apart.
     serial: u64,
 }
 
@@ -223,7 +223,8 @@ impl Legs {
     }
 
     /// What the engine tells the SIP phone `device`; `to` is where its binding reaches it
-    /// (address, reliable transport, contact URI, its number), for a call cmed places.
+    /// (its flow and contact URI), which a call cmed places needs. A phone already in a
+    /// call that cmed would ring answers `OnHook` at once (the caller's call is released).
     pub fn command(
         &mut self,
         device: DeviceName,
@@ -367,9 +368,8 @@ impl Legs {
                     Ok(a) => sdp::write(leg.sess, &a),
                     Err(_) => Vec::new(),
                 };
-                let n = self.serial + 1;
-                self.serial = n;
-                let branch = format!("z9hG4bKcmeda{n:x}");
+                self.serial += 1;
+                let branch = format!("z9hG4bKcmeda{:x}", self.serial);
                 vec![Action::Stateless(
                     dest,
                     d.ack(&via, &branch, Some(("application/sdp", &body))),
@@ -411,9 +411,8 @@ impl Legs {
             return Vec::new();
         };
         if let Some(d) = leg.dialog.as_mut() {
-            let n = self.serial + 1;
-            self.serial = n;
-            let branch = format!("z9hG4bKcmedb{n:x}");
+            self.serial += 1;
+            let branch = format!("z9hG4bKcmedb{:x}", self.serial);
             let bytes = d.request(&Method::Bye, via, &branch, &self.contact(), None);
             return vec![Action::Request {
                 to: leg.dest,
