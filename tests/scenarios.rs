@@ -378,6 +378,28 @@ impl Runner {
             }),
             ["cli", rest @ ..] => return self.cli(&rest.join(" ")),
             ["sip-register", device, to, rest @ ..] => self.sip_register(device, to, rest),
+            // A SIP phone's leg events, as `proto::sip::legs` reads them from its SIP.
+            ["sip-leg", d, "invite", number] => {
+                let dev = device(d);
+                let ev = |event| Input::SipLeg { device: dev, event };
+                self.feed(ev(LegEvent::OffHook(line)));
+                for k in number.chars() {
+                    self.feed(ev(LegEvent::Digit(line, k)));
+                }
+                ev(LegEvent::Digit(line, '#'))
+            }
+            ["sip-leg", d, "answer"] => Input::SipLeg {
+                device: device(d),
+                event: LegEvent::OffHook(line),
+            },
+            ["sip-leg", d, "media", addr] => Input::SipLeg {
+                device: device(d),
+                event: LegEvent::MediaReady(line, addr.parse().unwrap()),
+            },
+            ["sip-leg", d, "bye"] => Input::SipLeg {
+                device: device(d),
+                event: LegEvent::OnHook(line),
+            },
             other => panic!("{}: unknown input {other:?}", self.here()),
         };
         self.feed(input);

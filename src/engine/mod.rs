@@ -246,13 +246,13 @@ impl Engine {
                 let bound = self.devices.get(&device).is_some_and(|d| d.sip().is_some());
                 let cmds = if bound {
                     self.with_calls(now, |c, ctx| c.event(device, event, ctx))
+                } else if let LegEvent::OffHook(line) = event {
+                    // Only registered SIP phones call (an open B2BUA is a toll-fraud relay);
+                    // the rest of the refused INVITE's events change nothing.
+                    let end = calls::End { device, line };
+                    vec![(end, crate::leg::LegCmd::Reorder(line))]
                 } else {
-                    // Only registered SIP phones call (an open B2BUA is a toll-fraud relay).
-                    let end = calls::End {
-                        device,
-                        line: crate::leg::LineInstance(1),
-                    };
-                    vec![(end, crate::leg::LegCmd::Reorder(end.line))]
+                    Vec::new()
                 };
                 self.leg_cmds(cmds, &mut out);
             }
