@@ -1,7 +1,7 @@
 //! The protocol-neutral vocabulary between the engine and the phone protocols: what a phone
 //! carries ([`Layout`]), what the engine tells a device to do ([`LegCmd`], [`RestartKind`])
 //! and what a device reports ([`LegEvent`]). `proto::sccp` renders these into SCCP messages
-//! and `proto::sip` will render them into SIP; the engine never sees a wire structure.
+//! and `proto::sip::legs` into SIP; the engine never sees a wire structure.
 //!
 //! A leg is one phone line's part in a call: the engine's calls (`engine::calls`) drive it
 //! through dial tone, digits, ringing, connection (media addresses only: RTP flows phone to

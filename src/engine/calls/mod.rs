@@ -8,13 +8,15 @@
 //!
 //! Where a number goes is the dial plan's ([`crate::engine::routing`]): the candidates in
 //! hunt order, each directory number with the lines that carry it now through the phones'
-//! effective profiles. A call rings the first free SCCP line of the first candidate; a
-//! candidate whose lines are all busy gives way to the next unless it has `huntstop`.
+//! effective profiles. A call rings the first free line (SCCP, or a SIP phone's) of the
+//! first candidate; a candidate whose lines are all busy gives way to the next unless it
+//! has `huntstop`.
 //!
-//! What comes out is `(End, LegCmd)` pairs; the engine sends each to the end's device and
-//! `proto::sccp` renders it (SCCP reference §4.2, §4.3). SIP legs, dial-peer targets and
-//! forwarding join with the rest of the calls issue: a candidate on a SIP phone or a
-//! dial-peer is skipped for now. No clock: deadlines are `Mono` values handed in.
+//! What comes out is `(End, LegCmd)` pairs; the engine sends each to the end's device:
+//! `proto::sccp` renders it (SCCP reference §4.2, §4.3) or `proto::sip::legs` (a SIP phone,
+//! cmed as its B2BUA). Dial-peer targets and forwarding join with the rest of the calls
+//! issue: a dial-peer candidate, or a number on no registered phone, is skipped for now.
+//! No clock: deadlines are `Mono` values handed in.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
