@@ -11,39 +11,14 @@ mod support;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use cmed::sim::Phone;
 use support::daemon::{Daemon, cli_text, start_office};
+use support::procs::{self, Proc, free_port_pair};
 use support::wait_until;
 
 const WAIT: Duration = Duration::from_secs(15);
-
-/// A child killed when dropped.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A free UDP port with the next one free too (baresip opens a TLS listener on port + 1).
-fn free_pair() -> u16 {
-    for _ in 0..100 {
-        let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-        let p = s.local_addr().unwrap().port();
-        if p < u16::MAX
-            && std::net::TcpListener::bind(("127.0.0.1", p)).is_ok()
-            && std::net::TcpListener::bind(("127.0.0.1", p + 1)).is_ok()
-        {
-            return p;
-        }
-    }
-    panic!("no two adjacent free ports");
-}
 
 fn free_tcp() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -93,8 +68,8 @@ impl Baresip {
         // Its ports are free when chosen, not held: if another test's process takes one
         // first, baresip exits at start-up; it is started again on new ones.
         for _ in 0..5 {
-            let (sip, ctrl) = (free_pair(), free_tcp());
-            let rtp = free_pair();
+            let (sip, ctrl) = (free_port_pair(), free_tcp());
+            let rtp = free_port_pair();
             std::fs::write(
                 home.join("config"),
                 format!(
@@ -112,25 +87,15 @@ module_app\tctrl_tcp.so\nctrl_tcp_listen\t127.0.0.1:{ctrl}\n",
             )
             .unwrap();
             let log = dir.join(format!("baresip-{user}.log"));
-            let out = std::fs::File::create(&log).unwrap();
-            let child = Command::new("baresip")
-                .arg("-f")
-                .arg(&home)
-                .args(["-s", "-t", "60"])
-                .stdin(Stdio::null())
-                .stdout(out.try_clone().unwrap())
-                .stderr(out)
-                .spawn()
-                .expect("baresip runs (scripts/test.sh installs it)");
             let mut b = Baresip {
-                child: Proc(child),
+                child: procs::baresip(&home, &log),
                 log,
                 ctrl,
                 home: home.clone(),
             };
             let mut exited = false;
             let registered = wait_until(WAIT, || {
-                exited = matches!(b.child.0.try_wait(), Ok(Some(_)));
+                exited = b.child.exited();
                 exited || (b.log().contains("200 OK") && b.log().contains("[1 binding]"))
             });
             if exited {

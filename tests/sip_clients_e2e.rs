@@ -20,13 +20,14 @@
 mod support;
 
 use std::fs::File;
-use std::net::{TcpListener, UdpSocket};
+use std::net::UdpSocket;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use support::daemon::{Daemon, cli_text, start_office};
+use support::procs::{self, Proc, free_port_pair};
 use support::wait_until;
 
 /// How long a client may take to get an answer it is waiting for (they answer in well under
@@ -51,28 +52,6 @@ fn registered(show: &str) -> bool {
 
 fn unregistered(show: &str) -> bool {
     show.contains("  State is UNREGISTERED\n")
-}
-
-/// A process we started, killed and reaped when dropped (a test that fails half-way
-/// leaves nothing running). Stopping it by its own `Child` handle signals only that pid.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Proc {
-    fn pid(&self) -> String {
-        self.0.id().to_string()
-    }
-
-    /// Waits up to `timeout` for it to exit by itself.
-    fn exited_within(&mut self, timeout: Duration) -> bool {
-        wait_until(timeout, || matches!(self.0.try_wait(), Ok(Some(_))))
-    }
 }
 
 /// Runs `cmd` to completion, killing it after `timeout`; its stdout (`None` on timeout).
@@ -104,26 +83,6 @@ fn read(path: &Path) -> String {
     std::fs::read(path)
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .unwrap_or_default()
-}
-
-/// A UDP port the OS handed out, with the same TCP port and the next port (UDP and TCP)
-/// free too: baresip listens on UDP and TCP at its `sip_listen` port and puts a TLS
-/// listener on the port after it, which it always opens.
-fn free_port_pair() -> u16 {
-    for _ in 0..100 {
-        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let p = udp.local_addr().unwrap().port();
-        if p == u16::MAX {
-            continue;
-        }
-        let next_free = TcpListener::bind(("127.0.0.1", p)).is_ok()
-            && TcpListener::bind(("127.0.0.1", p + 1)).is_ok()
-            && UdpSocket::bind(("127.0.0.1", p + 1)).is_ok();
-        if next_free {
-            return p;
-        }
-    }
-    panic!("no two adjacent free ports on 127.0.0.1");
 }
 
 fn free_udp_port() -> u16 {
@@ -179,25 +138,15 @@ module_app\taccount.so\n"
                 ),
             )
             .unwrap();
-            let out = File::create(&log).unwrap();
-            let child = Command::new("baresip")
-                .arg("-f")
-                .arg(&home)
-                .args(["-s", "-t", "60"])
-                .stdin(Stdio::null())
-                .stdout(out.try_clone().unwrap())
-                .stderr(out)
-                .spawn()
-                .expect("baresip runs (scripts/test.sh installs it)");
             let mut b = Baresip {
-                proc: Proc(child),
+                proc: procs::baresip(&home, &log),
                 log: log.clone(),
                 port,
             };
             // It prints this once its SIP transports are bound.
             let mut exited = false;
             let ready = wait_until(WAIT, || {
-                exited = matches!(b.proc.0.try_wait(), Ok(Some(_)));
+                exited = b.proc.exited();
                 exited || b.log().contains("baresip is ready.")
             });
             if exited {

@@ -114,6 +114,16 @@ fn tone(tone: u32, line: u32, call_ref: u32) -> ToPhone {
     }
 }
 
+/// SetRinger with `mode` (§3.6), normal duration.
+fn ringer(mode: u32, line: u32, call_ref: u32) -> ToPhone {
+    ToPhone::SetRinger {
+        mode,
+        duration: 1,
+        line,
+        call_ref,
+    }
+}
+
 fn lamp(line: u32, mode: u32) -> ToPhone {
     ToPhone::SetLamp {
         stimulus: STIMULUS_LINE,
@@ -210,12 +220,7 @@ impl Calls {
                 out.push_back(keys(line, r, SET_RING_IN));
                 out.push_back(info(&calling, &called, line, r, 1));
                 out.push_back(lamp(line, LAMP_BLINK));
-                out.push_back(ToPhone::SetRinger {
-                    mode: RING_INSIDE,
-                    duration: 1,
-                    line,
-                    call_ref: r,
-                });
+                out.push_back(ringer(RING_INSIDE, line, r));
             }
             LegCmd::Connected {
                 line: LineInstance(line),
@@ -226,12 +231,7 @@ impl Calls {
                 leg.media_open = true;
                 let r = leg.call_ref;
                 if was_ringing {
-                    out.push_back(ToPhone::SetRinger {
-                        mode: RING_OFF,
-                        duration: 1,
-                        line,
-                        call_ref: r,
-                    });
+                    out.push_back(ringer(RING_OFF, line, r));
                 }
                 out.push_back(ToPhone::StopTone { line, call_ref: r });
                 out.push_back(line_state(CONNECTED, line, r));
@@ -290,12 +290,7 @@ impl Calls {
                     .map(|i| self.active.remove(i));
                 let r = gone.map_or(0, |a| a.call_ref);
                 if gone.is_some_and(|a| a.ringing) {
-                    out.push_back(ToPhone::SetRinger {
-                        mode: RING_OFF,
-                        duration: 1,
-                        line,
-                        call_ref: r,
-                    });
+                    out.push_back(ringer(RING_OFF, line, r));
                 }
                 out.push_back(ToPhone::StopTone { line, call_ref: r });
                 out.push_back(line_state(ON_HOOK, line, r));
