@@ -49,6 +49,21 @@ fn register_pool_2(d: &Daemon, p: &UdpSocket, call_id: &str) -> String {
     r
 }
 
+/// Sends pool 1's REGISTER without credentials from `p` (Call-ID `call_id`); the answer
+/// and its `WWW-Authenticate` values.
+fn challenged(d: &Daemon, p: &UdpSocket, call_id: &str) -> (String, Vec<String>) {
+    let port = p.local_addr().unwrap().port();
+    let req = register(port, "SEP00EBD5C29A11", call_id, 3600);
+    p.send_to(req.as_bytes(), d.sip_addr()).unwrap();
+    let r = recv(p).expect("an answer");
+    let challenges = r
+        .lines()
+        .filter(|l| l.to_ascii_lowercase().starts_with("www-authenticate:"))
+        .map(str::to_string)
+        .collect();
+    (r, challenges)
+}
+
 /// What the EM service page does when amartin logs in on the SIP phone of pool 2.
 fn login_amartin_on_pool_2(d: &Daemon) -> String {
     let (code, page) = http_get(
@@ -187,14 +202,8 @@ fn by_default_a_401_offers_only_md5_so_clients_refusing_unknown_algorithms_can_a
     let d = start_office(dir.path());
     let p = phone(10);
     let port = p.local_addr().unwrap().port();
-    let req = register(port, "SEP00EBD5C29A11", "c1", 3600);
-    p.send_to(req.as_bytes(), d.sip_addr()).unwrap();
-    let r = recv(&p).expect("an answer");
+    let (r, challenges) = challenged(&d, &p, "c1");
     assert!(r.starts_with("SIP/2.0 401 Unauthorized\r\n"), "{r}");
-    let challenges: Vec<&str> = r
-        .lines()
-        .filter(|l| l.to_ascii_lowercase().starts_with("www-authenticate:"))
-        .collect();
     assert_eq!(challenges.len(), 1, "{r}");
     assert!(
         challenges[0].contains("realm=\"CME-Office\"")
@@ -228,15 +237,7 @@ fn authenticate_algorithm_sha_256_offers_sha_256_after_md5() {
         ],
     );
     assert!(!t.contains('%'), "{t}");
-    let p = phone(10);
-    let port = p.local_addr().unwrap().port();
-    let req = register(port, "SEP00EBD5C29A11", "c-sha", 3600);
-    p.send_to(req.as_bytes(), d.sip_addr()).unwrap();
-    let r = recv(&p).expect("an answer");
-    let challenges: Vec<&str> = r
-        .lines()
-        .filter(|l| l.to_ascii_lowercase().starts_with("www-authenticate:"))
-        .collect();
+    let (r, challenges) = challenged(&d, &phone(10), "c-sha");
     assert_eq!(challenges.len(), 2, "{r}");
     assert!(challenges[0].contains("algorithm=MD5"), "{r}");
     assert!(
