@@ -31,6 +31,15 @@ Contact: <sip:2001@{PHONE}>\r\nContent-Type: application/sdp\r\nContent-Length: 
     parse(text.as_bytes()).unwrap()
 }
 
+/// The engine's `StartMedia`: the other phone receives at 10.0.0.11:16384.
+fn start_media() -> LegCmd {
+    LegCmd::StartMedia {
+        line: LINE,
+        to: "10.0.0.11:16384".parse().unwrap(),
+        codec: Codec::Pcmu,
+    }
+}
+
 fn events(actions: &[Action]) -> Vec<LegEvent> {
     actions
         .iter()
@@ -84,15 +93,7 @@ fn a_phones_invite_dials_its_number_and_is_answered_with_the_other_phones_addres
             "127.0.0.1:10000".parse().unwrap()
         )]
     );
-    let a = l.command(
-        device(),
-        LegCmd::StartMedia {
-            line: LINE,
-            to: "10.0.0.11:16384".parse().unwrap(),
-            codec: Codec::Pcmu,
-        },
-        None,
-    );
+    let a = l.command(device(), start_media(), None);
     let (status, ok) = responses(&a).remove(0);
     assert_eq!(status, 200);
     let answer = sdp::parse(&ok.body).unwrap();
@@ -181,15 +182,7 @@ Contact: <sip:2001@{PHONE}>\r\nContent-Type: application/sdp\r\nContent-Length: 
             LegEvent::MediaReady(LINE, "127.0.0.1:10000".parse().unwrap())
         ]
     );
-    let a = l.command(
-        device(),
-        LegCmd::StartMedia {
-            line: LINE,
-            to: "10.0.0.11:16384".parse().unwrap(),
-            codec: Codec::Pcmu,
-        },
-        to,
-    );
+    let a = l.command(device(), start_media(), to);
     let Action::Stateless(_, bytes) = &a[0] else {
         panic!("{a:?}")
     };
