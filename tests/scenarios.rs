@@ -7,6 +7,9 @@
 
 mod support;
 
+#[path = "scenarios/render.rs"]
+mod render;
+
 use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -17,14 +20,15 @@ use cmed::digest::{self, Algorithm, Authorization};
 use cmed::engine::em::EmError;
 use cmed::engine::registrar::Outcome;
 use cmed::engine::{
-    Admin, Answer, ConnCmd, DeviceEvent, Effect, EmPhone, EmRequest, Engine, Flow, Input,
-    Registration, ReplyTo, SipContacts, SipRegister,
+    Admin, Answer, DeviceEvent, Effect, EmPhone, EmRequest, Engine, Flow, Input, Registration,
+    ReplyTo, SipContacts, SipRegister,
 };
 use cmed::grammar::graph::Grammar;
 use cmed::ids::{ConnId, DeviceName, EphoneTag, UserName};
-use cmed::leg::{LegCmd, LegEvent, LineInstance, RestartKind};
-use cmed::store::{Change, MemStore, Store};
+use cmed::leg::{LegEvent, LineInstance};
+use cmed::store::{MemStore, Store};
 use cmed::time::Now;
+use render::{answer, change, conn_cmd, leg_cmd};
 
 /// Where phones and their service-page requests come from unless a line says otherwise.
 const PHONE_IP: &str = "127.0.0.9";
@@ -49,101 +53,6 @@ struct Runner {
 
 fn device(s: &str) -> DeviceName {
     DeviceName::parse(s).unwrap_or_else(|| panic!("bad device name {s}"))
-}
-
-fn change(c: &Change) -> String {
-    match c {
-        Change::PutSession { device, session } => format!("put-session {device} {}", session.user),
-        Change::EndSession { device } => format!("end-session {device}"),
-        Change::PutLastUser { device, user } => format!("put-last-user {device} {user}"),
-        Change::PutCredential { user, .. } => format!("put-credential {user}"),
-        Change::DeleteCredential { user } => format!("delete-credential {user}"),
-        Change::PutBinding { device, binding } => format!(
-            "put-binding {device} pool={} expires={}",
-            binding.pool, binding.expires_at
-        ),
-        Change::DropBinding { device } => format!("drop-binding {device}"),
-    }
-}
-
-fn conn_cmd(cmd: &ConnCmd) -> String {
-    match cmd {
-        ConnCmd::Accept(layout, _) => {
-            let lines: Vec<&str> = layout.lines.iter().map(|l| l.number.as_str()).collect();
-            format!(
-                "accept lines={} speed-dials={}",
-                lines.join(","),
-                layout.speed_dials.len()
-            )
-        }
-        ConnCmd::Reject(text) => format!("reject \"{text}\""),
-        ConnCmd::Restart(RestartKind::Restart) => "restart".into(),
-        ConnCmd::Restart(RestartKind::Reset) => "reset".into(),
-        ConnCmd::Replaced => "replaced".into(),
-        ConnCmd::Leg(cmd) => leg_cmd(cmd),
-    }
-}
-
-fn leg_cmd(cmd: &LegCmd) -> String {
-    let party = |p: &cmed::leg::Party| format!("{}({})", p.number, p.name);
-    match cmd {
-        LegCmd::DialTone(l) => format!("dial-tone {}", l.0),
-        LegCmd::Digits(l) => format!("digits {}", l.0),
-        LegCmd::Proceeding {
-            line,
-            called,
-            calling,
-        } => format!(
-            "proceeding {} {} to {}",
-            line.0,
-            party(calling),
-            party(called)
-        ),
-        LegCmd::RingOut(l) => format!("ring-out {}", l.0),
-        LegCmd::RingIn {
-            line,
-            calling,
-            called,
-        } => format!("ring-in {} {} to {}", line.0, party(calling), party(called)),
-        LegCmd::Connected { line, codec } => format!("connected {} {codec:?}", line.0),
-        LegCmd::StartMedia { line, to, codec } => {
-            format!("start-media {} {to} {codec:?}", line.0)
-        }
-        LegCmd::Busy(l) => format!("busy {}", l.0),
-        LegCmd::Reorder(l) => format!("reorder {}", l.0),
-        LegCmd::Hold(l) => format!("hold {}", l.0),
-        LegCmd::MediaStop(l) => format!("media-stop {}", l.0),
-        LegCmd::Idle(l) => format!("idle {}", l.0),
-    }
-}
-
-fn outcome(o: &Outcome) -> String {
-    match o {
-        Outcome::Challenge { stale, .. } => format!("challenge stale={stale}"),
-        Outcome::Registered { contacts, .. } => {
-            let list: Vec<String> = contacts.iter().map(|(c, e)| format!("{c}={e}")).collect();
-            format!("ok {}", list.join(",")).trim_end().to_string()
-        }
-        Outcome::BadRequest(why) => format!("bad-request {why:?}"),
-        Outcome::Forbidden(why) => format!("forbidden {:?}", why.text()),
-        Outcome::NotFound => "not-found".into(),
-        Outcome::IntervalTooBrief { min } => format!("too-brief {min}"),
-    }
-}
-
-fn answer(a: &Answer) -> String {
-    match a {
-        Answer::Register(o) => format!("register {}", outcome(o)),
-        Answer::Em(Ok(())) => "em ok".into(),
-        Answer::Em(Err(e)) => format!("em error {}", e.code()),
-        Answer::Cli { text, error } => {
-            format!(
-                "cli{} {:?}",
-                if *error { " error" } else { "" },
-                text.trim_end()
-            )
-        }
-    }
 }
 
 impl Runner {
