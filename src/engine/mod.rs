@@ -207,14 +207,20 @@ impl Engine {
 
     /// Handles one input that arrived at `now`; returns what to do, in order.
     pub fn handle(&mut self, input: Input, now: Now) -> Vec<Effect> {
-        // Only a phone's call events and keepalives leave who carries which number as it
-        // was; anything else may change it.
-        if !matches!(
+        // What can change who carries which number: a registration or its end, a
+        // configuration edit, a committed login or logout (and, in `timer`, an expired SIP
+        // binding). Call events, keepalives and the once-a-second tick leave it as it was.
+        if matches!(
             input,
-            Input::Device {
-                event: DeviceEvent::Leg(_) | DeviceEvent::KeepAlive,
-                ..
-            }
+            Input::Register(_)
+                | Input::SipRegister(_)
+                | Input::Closed { .. }
+                | Input::Admin { .. }
+                | Input::Committed { .. }
+                | Input::Device {
+                    event: DeviceEvent::Unregistered | DeviceEvent::Deceased,
+                    ..
+                }
         ) {
             self.routing = None;
         }
@@ -502,6 +508,7 @@ impl Engine {
             for device in self.devices.expired_sip(now.unix.0) {
                 tracing::info!(%device, "SIP registration expired");
                 self.devices.unbind_sip(&device);
+                self.routing = None;
                 self.registrar.stats.expired += 1;
             }
             self.write_behind(out);
