@@ -89,12 +89,12 @@ pub enum Action {
 /// How a leg stands.
 #[derive(Debug)]
 enum Role {
-    /// The phone called: its INVITE waits for our final answer on `tx`.
+    /// The phone called: its INVITE waits for our final answer on `tx` (sent with our SDP
+    /// answer once [`Leg::media_sent`]).
     Uas {
         tx: TxId,
         invite: Box<Message>,
         offer: Media,
-        answered: bool,
     },
     /// cmed called the phone.
     Uac {
@@ -199,7 +199,6 @@ impl Legs {
                     tx,
                     invite: Box::new(m.clone()),
                     offer,
-                    answered: false,
                 },
                 dialog: None,
                 call_id: m.call_id().unwrap_or_default(),
@@ -324,19 +323,12 @@ impl Legs {
             (Role::Uas { offer, .. }, LegCmd::Connected { .. }) => {
                 vec![Action::Event(device, LegEvent::MediaReady(LINE, offer.rtp))]
             }
-            (
-                Role::Uas {
-                    tx,
-                    invite,
-                    offer,
-                    answered,
-                },
-                LegCmd::StartMedia { to: rtp, .. },
-            ) if !*answered => {
+            (Role::Uas { tx, invite, offer }, LegCmd::StartMedia { to: rtp, .. })
+                if !leg.media_sent =>
+            {
                 let Ok(answer) = sdp::answer(offer, &CODECS, rtp, true) else {
                     return Vec::new();
                 };
-                *answered = true;
                 leg.media_sent = true;
                 if let Ok(d) = Dialog::uas(invite, &leg.local_tag, State::Confirmed) {
                     leg.dialog = Some(d);
@@ -388,12 +380,7 @@ impl Legs {
             return Vec::new();
         };
         match leg.role {
-            Role::Uas {
-                tx,
-                invite,
-                answered: false,
-                ..
-            } => vec![Action::Respond {
+            Role::Uas { tx, invite, .. } if !leg.media_sent => vec![Action::Respond {
                 to: leg.dest,
                 tx,
                 status,
@@ -564,11 +551,7 @@ From: {from}\r\nTo: {to}\r\nCall-ID: {}\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r
     pub fn cancelled(&mut self, m: &Message) -> Vec<Action> {
         let call_id = m.call_id().unwrap_or_default();
         let Some((device, invite)) = self.legs.iter().find_map(|(d, l)| match &l.role {
-            Role::Uas {
-                tx,
-                answered: false,
-                ..
-            } if l.call_id == call_id => Some((*d, *tx)),
+            Role::Uas { tx, .. } if !l.media_sent && l.call_id == call_id => Some((*d, *tx)),
             _ => None,
         }) else {
             return Vec::new();
