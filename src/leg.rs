@@ -9,12 +9,46 @@
 
 use std::net::SocketAddr;
 
+use crate::ids::DeviceName;
 use crate::media::Codec;
 use crate::small_str::SmallStr;
 
 /// A line of a phone, numbered from 1 in button order (SCCP's line instance).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct LineInstance(pub u32);
+
+/// A call leg to or from a dial-peer's `session target` (a SIP trunk: a gateway, a voicemail
+/// server, another system): no phone and no line, one call. A leg the far side opened is
+/// numbered by the SIP side that saw its INVITE, one cmed opened by the engine's calls, so
+/// neither needs the other to allocate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TrunkId {
+    /// The far side called in.
+    In(u64),
+    /// cmed called out through a dial-peer.
+    Out(u64),
+}
+
+/// Who a SIP call leg is with: a registered SIP phone, or a trunk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SipLegId {
+    /// A `voice register pool` phone (one call at a time, on its line 1).
+    Phone(DeviceName),
+    /// A dial-peer's target.
+    Trunk(TrunkId),
+}
+
+/// Why a called side did not take a call, as the caller is told (SIP status classes mapped
+/// as IOS maps them to Q.850 causes, calls reference §1.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Busy (486, 600): busy tone; a dial-peer hunt stops here unless `voice hunt user-busy`.
+    Busy,
+    /// No such number (404, 484, 604): reorder.
+    NotFound,
+    /// Anything else (480, 408, 5xx, other 4xx and 6xx): reorder, and the hunt goes on.
+    Unavailable,
+}
 
 /// What a device reports about its lines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +72,10 @@ pub enum LegEvent {
     Hold(LineInstance),
     /// Take the call on `line` off hold.
     Resume(LineInstance),
+    /// The called side alerts (a SIP 180 or 183 from a trunk): the caller may hear ring-back.
+    Alerting(LineInstance),
+    /// The call this leg was offered was not taken (a SIP final error response).
+    Refused(LineInstance, Refusal),
 }
 
 /// Who is on the other end of a call, as a phone shows it.
@@ -96,6 +134,11 @@ pub enum LegCmd {
     Busy(LineInstance),
     /// The number cannot be reached (unknown, or nothing registered carries it): reorder.
     Reorder(LineInstance),
+    /// The called side is there but did not take the call (SIP 480; reorder on SCCP).
+    Unavailable(LineInstance),
+    /// The caller may not call through cmed (a SIP INVITE from no registered phone and no
+    /// dial-peer target: 403, since an open B2BUA is a toll-fraud relay).
+    Forbidden(LineInstance),
     /// This line put its call on hold: held state, its media stopped.
     Hold(LineInstance),
     /// The other side put the call on hold: media stops, the line stays in the call.

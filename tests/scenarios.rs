@@ -25,7 +25,7 @@ use cmed::engine::{
 };
 use cmed::grammar::graph::Grammar;
 use cmed::ids::{ConnId, DeviceName, EphoneTag, UserName};
-use cmed::leg::{LegEvent, LineInstance};
+use cmed::leg::{LegEvent, LineInstance, Party, Refusal, SipLegId, TrunkId};
 use cmed::store::{MemStore, Store};
 use cmed::time::Now;
 use render::{answer, change, conn_cmd, leg_cmd};
@@ -53,6 +53,24 @@ struct Runner {
 
 fn device(s: &str) -> DeviceName {
     DeviceName::parse(s).unwrap_or_else(|| panic!("bad device name {s}"))
+}
+
+/// A SIP leg as scenarios write it: a phone's device name, `in:N` or `out:N` for a trunk.
+fn sip_leg(s: &str) -> SipLegId {
+    let n = |v: &str| v.parse().unwrap_or_else(|_| panic!("bad trunk leg {s}"));
+    match s.split_once(':') {
+        Some(("in", v)) => SipLegId::Trunk(TrunkId::In(n(v))),
+        Some(("out", v)) => SipLegId::Trunk(TrunkId::Out(n(v))),
+        _ => SipLegId::Phone(device(s)),
+    }
+}
+
+fn sip_leg_name(leg: &SipLegId) -> String {
+    match leg {
+        SipLegId::Phone(d) => d.to_string(),
+        SipLegId::Trunk(TrunkId::In(n)) => format!("in:{n}"),
+        SipLegId::Trunk(TrunkId::Out(n)) => format!("out:{n}"),
+    }
 }
 
 impl Runner {
@@ -134,8 +152,13 @@ impl Runner {
                     } => format!("to-sip {contact} {kind:?} call-id={register_call_id}")
                         .to_lowercase(),
                     Effect::ToConn { conn, cmd } => format!("to-conn {conn} {}", conn_cmd(cmd)),
-                    Effect::ToSipLeg { device, cmd, .. } => {
-                        format!("to-sip-leg {device} {}", leg_cmd(cmd))
+                    Effect::ToSipLeg { leg, cmd, to } => {
+                        // Where a trunk leg goes is part of what is checked.
+                        let via = match (leg, to) {
+                            (SipLegId::Trunk(_), Some((_, uri))) => format!(" via {uri}"),
+                            _ => String::new(),
+                        };
+                        format!("to-sip-leg {} {}{via}", sip_leg_name(leg), leg_cmd(cmd))
                     }
                     Effect::ClearHistory { ip, .. } => format!("clear-history {ip}"),
                     Effect::WriteStartup { text, reply } => {
@@ -287,28 +310,42 @@ impl Runner {
             }),
             ["cli", rest @ ..] => return self.cli(&rest.join(" ")),
             ["sip-register", device, to, rest @ ..] => self.sip_register(device, to, rest),
-            // A SIP phone's leg events, as `proto::sip::legs` reads them from its SIP.
+            // A SIP phone's or trunk's leg events, as `proto::sip::legs` reads them from
+            // its SIP.
             ["sip-leg", d, "invite", number] => {
-                let dev = device(d);
-                let ev = |event| Input::SipLeg { device: dev, event };
+                let leg = sip_leg(d);
+                let ev = |event| Input::SipLeg { leg, event };
                 self.feed(ev(LegEvent::OffHook(line)));
                 for k in number.chars() {
                     self.feed(ev(LegEvent::Digit(line, k)));
                 }
                 ev(LegEvent::Digit(line, '#'))
             }
-            ["sip-leg", d, "answer"] => Input::SipLeg {
-                device: device(d),
-                event: LegEvent::OffHook(line),
+            ["sip-leg", d, what @ ..] => Input::SipLeg {
+                leg: sip_leg(d),
+                event: match what {
+                    ["answer"] => LegEvent::OffHook(line),
+                    ["media", addr] => LegEvent::MediaReady(line, addr.parse().unwrap()),
+                    ["bye"] => LegEvent::OnHook(line),
+                    ["ringing"] => LegEvent::Alerting(line),
+                    ["refused", "busy"] => LegEvent::Refused(line, Refusal::Busy),
+                    ["refused", "not-found"] => LegEvent::Refused(line, Refusal::NotFound),
+                    ["refused", "unavailable"] => LegEvent::Refused(line, Refusal::Unavailable),
+                    other => panic!("{}: unknown sip-leg event {other:?}", self.here()),
+                },
             },
-            ["sip-leg", d, "media", addr] => Input::SipLeg {
-                device: device(d),
-                event: LegEvent::MediaReady(line, addr.parse().unwrap()),
-            },
-            ["sip-leg", d, "bye"] => Input::SipLeg {
-                device: device(d),
-                event: LegEvent::OnHook(line),
-            },
+            // An INVITE from no registered phone (`proto::sip::legs` opened leg in:N).
+            ["trunk-call", n, "from", addr, "to", called, "calling", number, name @ ..] => {
+                Input::TrunkCall {
+                    trunk: TrunkId::In(n.parse().unwrap()),
+                    from: addr.parse().unwrap(),
+                    called: called.to_string(),
+                    calling: Party {
+                        number: (*number).into(),
+                        name: name.join(" ").as_str().into(),
+                    },
+                }
+            }
             other => panic!("{}: unknown input {other:?}", self.here()),
         };
         self.feed(input);

@@ -187,7 +187,7 @@ fn tshark_decodes_the_call_messages_and_their_sdp() {
         addr: "127.0.0.1:5062".parse().unwrap(),
         reliable: false,
     };
-    let dev = DeviceName::parse("SEP00EBD5C29A11").unwrap();
+    let dev = cmed::leg::SipLegId::Phone(DeviceName::parse("SEP00EBD5C29A11").unwrap());
     let mut legs = Legs::new("127.0.0.1:5060".parse().unwrap());
     let bytes = |a: &[Action]| -> Vec<Vec<u8>> {
         a.iter()
@@ -196,7 +196,7 @@ fn tshark_decodes_the_call_messages_and_their_sdp() {
                 | Action::Invite { bytes, .. }
                 | Action::Request { bytes, .. }
                 | Action::Stateless(_, bytes) => Some(bytes.clone()),
-                Action::Event(..) => None,
+                Action::Event(..) | Action::Call { .. } => None,
             })
             .collect()
     };

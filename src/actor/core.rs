@@ -61,12 +61,12 @@ pub struct SipRestart {
     pub kind: RestartKind,
 }
 
-/// What a SIP phone's call leg is told (the engine's `ToSipLeg`).
+/// What a SIP call leg is told (the engine's `ToSipLeg`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SipLegCmd {
-    /// The phone.
-    pub device: crate::ids::DeviceName,
-    /// Its flow and contact, while it has a binding.
+    /// The phone or trunk.
+    pub leg: crate::leg::SipLegId,
+    /// Where a call cmed places goes (flow and Request-URI).
     pub to: Option<(Flow, String)>,
     /// The command.
     pub cmd: crate::leg::LegCmd,
@@ -141,8 +141,8 @@ impl Core {
                         register_call_id,
                         kind,
                     })),
-                    Effect::ToSipLeg { device, to, cmd } => {
-                        out.push(Out::ToSipLeg(SipLegCmd { device, to, cmd }))
+                    Effect::ToSipLeg { leg, to, cmd } => {
+                        out.push(Out::ToSipLeg(SipLegCmd { leg, to, cmd }))
                     }
                     Effect::ClearHistory { ip, user, secret } => {
                         out.push(Out::ClearHistory { ip, user, secret })

@@ -32,6 +32,9 @@ pub struct Model {
     /// `voice service voip` / `sip` / `registrar server expires max M min N`: the bounds
     /// of SIP registration intervals, when configured.
     pub registrar_expires: Option<(u32, u32)>,
+    /// `voice service voip` / `allow-connections sip to sip`: a call from a SIP trunk may go
+    /// out on another dial-peer (a hairpin; without it only cmed's own numbers take it).
+    pub allow_sip_to_sip: bool,
     /// `voice register dn N`.
     pub reg_dns: BTreeMap<RegDnTag, RegisterDn>,
     /// `voice register pool N`.
@@ -170,6 +173,7 @@ impl Default for Model {
             ephones: BTreeMap::new(),
             register: RegisterGlobal::default(),
             registrar_expires: None,
+            allow_sip_to_sip: false,
             reg_dns: BTreeMap::new(),
             pools: BTreeMap::new(),
             logout_profiles: BTreeMap::new(),

@@ -40,12 +40,13 @@ pub enum Effect {
         /// Restart or reset.
         kind: RestartKind,
     },
-    /// Tell a SIP phone's call leg something (`proto::sip::legs` renders it as SIP).
+    /// Tell a SIP call leg something (`proto::sip::legs` renders it as SIP).
     ToSipLeg {
-        /// The phone.
-        device: DeviceName,
-        /// Its flow and registered contact, while it has a binding (a call to it needs
-        /// them; a leg it opened knows where it came from).
+        /// The phone or trunk.
+        leg: crate::leg::SipLegId,
+        /// Where a call cmed places goes: a phone's flow and registered contact while it has
+        /// a binding, a trunk's target and Request-URI (a leg the far side opened knows
+        /// where it came from).
         to: Option<(super::input::Flow, String)>,
         /// What to do.
         cmd: LegCmd,

@@ -28,12 +28,25 @@ pub enum Input {
     },
     /// A SIP `REGISTER`, checked at the edge.
     SipRegister(Box<SipRegister>),
-    /// A SIP phone's call event (its INVITE, answer, BYE …, read by `proto::sip::legs`).
+    /// A SIP call leg's event (a phone's or trunk's INVITE, answer, BYE …, read by
+    /// `proto::sip::legs`).
     SipLeg {
-        /// The phone.
-        device: DeviceName,
+        /// The phone or trunk.
+        leg: crate::leg::SipLegId,
         /// What happened on its line.
         event: crate::leg::LegEvent,
+    },
+    /// A SIP INVITE from no registered phone: a call in from a trunk, taken if a dial-peer
+    /// points at where it came from.
+    TrunkCall {
+        /// The leg the SIP side opened for it.
+        trunk: crate::leg::TrunkId,
+        /// Where it came from.
+        from: std::net::SocketAddr,
+        /// The number called (the Request-URI's user).
+        called: String,
+        /// The caller, as its From shows it.
+        calling: crate::leg::Party,
     },
     /// A phone connection ended (SCCP, or a SIP TCP flow).
     Closed {

@@ -37,7 +37,7 @@ use crate::config::Running;
 use crate::config::model::Model;
 use crate::grammar::graph::Grammar;
 use crate::ids::{ConnId, DeviceName, UserName};
-use crate::leg::{LegEvent, RestartKind};
+use crate::leg::{LegEvent, RestartKind, SipLegId};
 use crate::store::{Change, Persisted};
 use crate::time::{Mono, Now};
 use devices::Devices;
@@ -248,18 +248,38 @@ impl Engine {
                     answer: Answer::Register(outcome),
                 });
             }
-            Input::SipLeg { device, event } => {
+            Input::SipLeg {
+                leg: SipLegId::Phone(device),
+                event,
+            } => {
                 let bound = self.devices.get(&device).is_some_and(|d| d.sip().is_some());
                 let cmds = if bound {
                     self.with_calls(now, |c, ctx| c.event(device, event, ctx))
                 } else if let LegEvent::OffHook(line) = event {
                     // Only registered SIP phones call (an open B2BUA is a toll-fraud relay);
                     // the rest of the refused INVITE's events change nothing.
-                    let end = calls::End { device, line };
-                    vec![(end, crate::leg::LegCmd::Reorder(line))]
+                    let end = calls::End::Line { device, line };
+                    vec![(end, crate::leg::LegCmd::Forbidden(line))]
                 } else {
                     Vec::new()
                 };
+                self.leg_cmds(cmds, &mut out);
+            }
+            Input::SipLeg {
+                leg: SipLegId::Trunk(trunk),
+                event,
+            } => {
+                let cmds = self.with_calls(now, |c, ctx| c.trunk_event(trunk, event, ctx));
+                self.leg_cmds(cmds, &mut out);
+            }
+            Input::TrunkCall {
+                trunk,
+                from,
+                called,
+                calling,
+            } => {
+                let cmds =
+                    self.with_calls(now, |c, ctx| c.incoming(trunk, from, &called, calling, ctx));
                 self.leg_cmds(cmds, &mut out);
             }
             Input::Closed { conn } => {
@@ -327,23 +347,35 @@ impl Engine {
         }
     }
 
-    /// Sends each leg command to its phone: an SCCP connection, else the SIP side.
+    /// Sends each leg command to its phone (an SCCP connection, else the SIP side) or to
+    /// its trunk (the SIP side, with the target and Request-URI of a call cmed places).
     fn leg_cmds(&self, cmds: calls::Cmds, out: &mut Vec<Effect>) {
         for (end, cmd) in cmds {
-            let d = self.devices.get(&end.device);
-            if let Some(conn) = d.and_then(|d| d.conn()) {
-                out.push(Effect::ToConn {
-                    conn,
-                    cmd: ConnCmd::Leg(cmd),
-                });
-            } else {
-                let to = d.and_then(|d| d.sip()).map(|b| (b.flow, b.contact.clone()));
-                out.push(Effect::ToSipLeg {
-                    device: end.device,
-                    to,
-                    cmd,
-                });
-            }
+            let (leg, to) = match end {
+                calls::End::Line { device, .. } => {
+                    let d = self.devices.get(&device);
+                    if let Some(conn) = d.and_then(|d| d.conn()) {
+                        out.push(Effect::ToConn {
+                            conn,
+                            cmd: ConnCmd::Leg(cmd),
+                        });
+                        continue;
+                    }
+                    let to = d.and_then(|d| d.sip()).map(|b| (b.flow, b.contact.clone()));
+                    (SipLegId::Phone(device), to)
+                }
+                calls::End::Trunk(t) => {
+                    let to = self.calls.trunk(t).map(|t| {
+                        let flow = Flow {
+                            tcp: None,
+                            peer: t.addr,
+                        };
+                        (flow, format!("sip:{}@{}", t.number, t.addr))
+                    });
+                    (SipLegId::Trunk(t), to)
+                }
+            };
+            out.push(Effect::ToSipLeg { leg, to, cmd });
         }
     }
 

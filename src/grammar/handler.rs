@@ -76,6 +76,7 @@ handlers! {
     VoiceServiceVoip = "voice-service-voip",
     VoiceServiceSip = "voice-service-sip",
     SipRegistrarServer = "sip-registrar-server",
+    AllowConnections = "allow-connections",
     // in every configuration mode
     Exit = "exit",
     End = "end",

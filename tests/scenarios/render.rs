@@ -66,6 +66,8 @@ pub fn leg_cmd(cmd: &LegCmd) -> String {
         }
         LegCmd::Busy(l) => format!("busy {}", l.0),
         LegCmd::Reorder(l) => format!("reorder {}", l.0),
+        LegCmd::Unavailable(l) => format!("unavailable {}", l.0),
+        LegCmd::Forbidden(l) => format!("forbidden {}", l.0),
         LegCmd::Hold(l) => format!("hold {}", l.0),
         LegCmd::MediaStop(l) => format!("media-stop {}", l.0),
         LegCmd::Idle(l) => format!("idle {}", l.0),

@@ -6,7 +6,8 @@
 //! Ours where CME's meaning does not carry over: cmed carries no media, so the packet and
 //! quality counters are 0; leg ids are numbered from the call id (2n-1 the caller's leg,
 //! `Answer`, 2n the callee's, `Originate`), start times are milliseconds since the daemon
-//! started, and `pid` is the automatic dial-peer of the leg's number (0 when it has none).
+//! started, and `pid` is the automatic dial-peer of the leg's number (0 when it has none),
+//! or a trunk leg's dial-peer.
 
 use std::fmt::Write as _;
 
@@ -30,12 +31,22 @@ fn hms(secs: u64) -> String {
     format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
 }
 
-/// The number a leg's line shows, and its automatic dial-peer.
+/// The number a leg shows and its dial-peer: a line's number and automatic peer, a trunk
+/// leg's party (the caller of a call in, the number dialled out) and dial-peer.
 fn number_and_peer(view: &View<'_>, end: &End) -> (String, u32) {
+    let (device, line) = match end {
+        End::Line { device, line } => (device, line),
+        End::Trunk(t) => {
+            return view
+                .calls
+                .trunk(*t)
+                .map_or((String::new(), 0), |t| (t.party.number.to_string(), t.peer.0));
+        }
+    };
     let number = view
         .devices
-        .get(&end.device)
-        .and_then(|d| d.layout.lines.get(end.line.0.checked_sub(1)? as usize))
+        .get(device)
+        .and_then(|d| d.layout.lines.get(line.0.checked_sub(1)? as usize))
         .map(|l| l.number.to_string())
         .unwrap_or_default();
     let peer = match view.model.numbers.get(&Extension(number.clone())) {
@@ -84,11 +95,22 @@ fn leg(out: &mut String, view: &View<'_>, id: u64, call: &Call, callee: bool) {
 pub fn brief(view: &View<'_>) -> String {
     let calls: Vec<_> = view.calls.iter().collect();
     let legs = calls.len() * 2;
+    // A leg is SCCP when its phone is on an SCCP connection, else SIP (a SIP phone, a trunk).
+    let sccp = calls
+        .iter()
+        .flat_map(|(_, c)| [c.caller, c.callee])
+        .filter(|e| {
+            e.device()
+                .and_then(|d| view.devices.get(&d))
+                .is_some_and(|d| d.conn().is_some())
+        })
+        .count();
+    let sip = legs - sccp;
     let mut out = String::from(LEGEND);
     let _ = write!(
         out,
-        "Telephony call-legs: 0\nSIP call-legs: 0\nH323 call-legs: 0\n\
-Call agent controlled call-legs: 0\nSCCP call-legs: {legs}\nMulticast call-legs: 0\n\
+        "Telephony call-legs: 0\nSIP call-legs: {sip}\nH323 call-legs: 0\n\
+Call agent controlled call-legs: 0\nSCCP call-legs: {sccp}\nMulticast call-legs: 0\n\
 Total call-legs: {legs}\n"
     );
     for (id, call) in calls {

@@ -92,7 +92,7 @@ pub fn ephones(
                             dn_tag(model, &l.number).map_or("-".to_string(), |t| t.to_string());
                         let _ = writeln!(out, "button {}: cw:1 ccw:(0 0)", pos + 1);
                         let state = e.mac.map_or("IDLE", |mac| {
-                            calls.line_state(&crate::engine::calls::End {
+                            calls.line_state(&crate::engine::calls::End::Line {
                                 device: crate::ids::DeviceName::from_mac(mac),
                                 line: crate::leg::LineInstance(u32::from(i) + 1),
                             })

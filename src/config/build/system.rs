@@ -120,11 +120,20 @@ impl Builder<'_> {
         });
     }
 
-    /// `voice service voip`: of its settings only `sip` / `registrar server` has an effect.
+    /// `voice service voip`: of its settings `allow-connections sip to sip` and `sip` /
+    /// `registrar server` have an effect.
     pub(super) fn voice_service(&mut self, path: &[LineKey], body: &Section) {
         let g = self.g;
         for (key, entry) in &body.entries {
-            if g.cmd(entry.line.cmd).handler != Handler::VoiceServiceSip {
+            let handler = g.cmd(entry.line.cmd).handler;
+            if handler == Handler::AllowConnections {
+                let l = &entry.line;
+                if l.get(g, "from") == Some("sip") && l.get(g, "to") == Some("sip") {
+                    self.m.allow_sip_to_sip = true;
+                }
+                continue;
+            }
+            if handler != Handler::VoiceServiceSip {
                 continue;
             }
             let mut sub = path.to_vec();

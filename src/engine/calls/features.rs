@@ -16,7 +16,7 @@ impl Calls {
             .and_then(|d| d.layout.speed_dials.get(usize::from(n).checked_sub(1)?))
             .map(|s| s.number.to_string());
         if let Some(number) = number {
-            let end = End {
+            let end = End::Line {
                 device,
                 line: LineInstance(1),
             };
@@ -26,7 +26,8 @@ impl Calls {
 
     /// Redial: the last number the phone dialled, else nothing happens but dial tone.
     pub(super) fn redial(&mut self, end: End, ctx: &Ctx<'_>, out: &mut Cmds) {
-        match self.last_dialled.get(&end.device).cloned() {
+        let last = end.device().and_then(|d| self.last_dialled.get(&d)).cloned();
+        match last {
             Some(number) => self.dial_whole(end, &number, ctx, out),
             None => self.off_hook(end, ctx, out),
         }
@@ -40,7 +41,7 @@ impl Calls {
             Some(Leg::Dialing { .. }) => {}
             Some(_) => return,
         }
-        out.push((end, LegCmd::Digits(end.line)));
+        out.push((end, LegCmd::Digits(end.line())));
         self.dial(end, number, Collection::Finished, ctx, out);
     }
 
@@ -57,8 +58,8 @@ impl Calls {
         }
         call.held_by = Some(end);
         let other = call.other(end);
-        out.push((end, LegCmd::Hold(end.line)));
-        out.push((other, LegCmd::MediaStop(other.line)));
+        out.push((end, LegCmd::Hold(end.line())));
+        out.push((other, LegCmd::MediaStop(other.line())));
     }
 
     /// The side that held the call takes it back: both open their receivers again and are
@@ -78,14 +79,14 @@ impl Calls {
         out.push((
             end,
             LegCmd::Connected {
-                line: end.line,
+                line: end.line(),
                 codec,
             },
         ));
         out.push((
             other,
             LegCmd::Connected {
-                line: other.line,
+                line: other.line(),
                 codec,
             },
         ));

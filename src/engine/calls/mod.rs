@@ -12,11 +12,16 @@
 //! first candidate; a candidate whose lines are all busy gives way to the next unless it
 //! has `huntstop`.
 //!
+//! A dial-peer candidate is a trunk leg (`trunk.rs`): cmed calls its `session target`, and
+//! a final refusal from it hunts on to the next candidate (calls reference §2.4: not after
+//! busy). A call from a trunk is taken only from a dial-peer's target, and goes on to
+//! another dial-peer only with `allow-connections sip to sip`.
+//!
 //! What comes out is `(End, LegCmd)` pairs; the engine sends each to the end's device:
-//! `proto::sccp` renders it (SCCP reference §4.2, §4.3) or `proto::sip::legs` (a SIP phone,
-//! cmed as its B2BUA). Dial-peer targets and forwarding join with the rest of the calls
-//! issue: a dial-peer candidate, or a number on no registered phone, is skipped for now.
-//! No clock: deadlines are `Mono` values handed in.
+//! `proto::sccp` renders it (SCCP reference §4.2, §4.3) or `proto::sip::legs` (a SIP phone
+//! or trunk, cmed as its B2BUA). Forwarding joins with the rest of the calls issue: a
+//! number on no registered phone is skipped for now. No clock: deadlines are `Mono` values
+//! handed in.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -24,13 +29,16 @@ use std::time::Duration;
 
 use crate::config::model::Model;
 use crate::engine::devices::Devices;
-use crate::engine::routing::{Carriers, Collection, DialPlan, Dialed, Reach, Target};
+use crate::engine::routing::{Candidate, Carriers, Collection, DialPlan, Dialed, Reach, Target};
 use crate::ids::DeviceName;
-use crate::leg::{LegCmd, LegEvent, LineInstance, Party};
+use crate::leg::{LegCmd, LegEvent, LineInstance, Party, Refusal, TrunkId};
 use crate::media::Codec;
 use crate::time::Mono;
 
 mod features;
+mod trunk;
+
+pub use trunk::Trunk;
 
 /// `timeouts interdigit` default (telephony-service, IOS: 10 s).
 pub const INTERDIGIT: Duration = Duration::from_secs(10);
@@ -43,13 +51,39 @@ fn interdigit(model: &Model) -> Duration {
         .map_or(INTERDIGIT, |s| Duration::from_secs(u64::from(s)))
 }
 
-/// One phone line taking part in calls.
+/// One side of a call: a phone's line, or a trunk leg.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct End {
-    /// The phone.
-    pub device: DeviceName,
-    /// Its line.
-    pub line: LineInstance,
+pub enum End {
+    /// A phone's line.
+    Line {
+        /// The phone.
+        device: DeviceName,
+        /// Its line.
+        line: LineInstance,
+    },
+    /// A call with a dial-peer's target.
+    Trunk(TrunkId),
+}
+
+/// The line a trunk leg is on, in the leg commands sent to it (a trunk has one call).
+const TRUNK_LINE: LineInstance = LineInstance(1);
+
+impl End {
+    /// The phone of a line, else `None` (a trunk).
+    pub fn device(&self) -> Option<DeviceName> {
+        match self {
+            End::Line { device, .. } => Some(*device),
+            End::Trunk(_) => None,
+        }
+    }
+
+    /// The line its leg commands name.
+    pub fn line(&self) -> LineInstance {
+        match self {
+            End::Line { line, .. } => *line,
+            End::Trunk(_) => TRUNK_LINE,
+        }
+    }
 }
 
 /// A call's number in this run of the daemon.
@@ -97,6 +131,10 @@ pub struct Call {
     pub connected: Option<Mono>,
     /// Where each side receives RTP (caller, callee), once its phone said.
     pub media: [Option<SocketAddr>; 2],
+    /// The caller hears ring-back (a phone rings at once; a trunk when it says so, 180).
+    pub ringback: bool,
+    /// The candidates still to try when the callee refuses, in hunt order.
+    hunt: Vec<Candidate>,
 }
 
 impl Call {
@@ -117,6 +155,10 @@ pub struct Calls {
     next: u64,
     /// The last number each phone dialled (Redial).
     last_dialled: HashMap<DeviceName, String>,
+    /// The trunk legs: where each goes and who it shows.
+    trunks: HashMap<TrunkId, Trunk>,
+    /// Numbers cmed's outbound trunk legs.
+    next_trunk: u64,
 }
 
 /// What the calls read of the rest of the engine.
@@ -161,19 +203,20 @@ impl Calls {
 
     /// A device's event on one of its lines.
     pub fn event(&mut self, device: DeviceName, ev: LegEvent, ctx: &Ctx<'_>) -> Cmds {
+        let at = |line| End::Line { device, line };
         let mut out = Vec::new();
         match ev {
-            LegEvent::OffHook(line) => self.off_hook(End { device, line }, ctx, &mut out),
-            LegEvent::OnHook(line) => self.on_hook(End { device, line }, &mut out),
-            LegEvent::Digit(line, key) => self.digit(End { device, line }, key, ctx, &mut out),
-            LegEvent::MediaReady(line, rtp) => {
-                self.media_ready(End { device, line }, rtp, &mut out)
-            }
-            LegEvent::MediaFailed(line) => self.release(End { device, line }, &mut out),
             LegEvent::SpeedDial(n) => self.speed_dial(device, n, ctx, &mut out),
-            LegEvent::Redial(line) => self.redial(End { device, line }, ctx, &mut out),
-            LegEvent::Hold(line) => self.hold(End { device, line }, &mut out),
-            LegEvent::Resume(line) => self.resume(End { device, line }, &mut out),
+            LegEvent::OffHook(line) => self.off_hook(at(line), ctx, &mut out),
+            LegEvent::OnHook(line) => self.on_hook(at(line), &mut out),
+            LegEvent::Digit(line, key) => self.digit(at(line), key, ctx, &mut out),
+            LegEvent::MediaReady(line, rtp) => self.media_ready(at(line), rtp, &mut out),
+            LegEvent::MediaFailed(line) => self.release(at(line), &mut out),
+            LegEvent::Redial(line) => self.redial(at(line), ctx, &mut out),
+            LegEvent::Hold(line) => self.hold(at(line), &mut out),
+            LegEvent::Resume(line) => self.resume(at(line), &mut out),
+            LegEvent::Alerting(line) => self.alerting(at(line), &mut out),
+            LegEvent::Refused(line, why) => self.refused(at(line), why, ctx, &mut out),
         }
         out
     }
@@ -193,18 +236,18 @@ impl Calls {
                     out.push((
                         call.callee,
                         LegCmd::Connected {
-                            line: call.callee.line,
+                            line: call.callee.line(),
                             codec,
                         },
                     ));
                     out.push((
                         call.caller,
                         LegCmd::Connected {
-                            line: call.caller.line,
+                            line: call.caller.line(),
                             codec,
                         },
                     ));
-                    tracing::info!(call = id.0, caller = %call.caller.device, callee = %call.callee.device, "call connected");
+                    tracing::info!(call = id.0, caller = ?call.caller, callee = ?call.callee, "call connected");
                 }
             }
             Some(_) => {}
@@ -216,7 +259,7 @@ impl Calls {
                         deadline: ctx.now.after(interdigit(ctx.model)),
                     },
                 );
-                out.push((end, LegCmd::DialTone(end.line)));
+                out.push((end, LegCmd::DialTone(end.line())));
             }
         }
     }
@@ -226,11 +269,12 @@ impl Calls {
             Some(Leg::InCall(_)) => self.release(end, out),
             Some(_) => {
                 self.legs.remove(&end);
-                out.push((end, LegCmd::Idle(end.line)));
+                self.forget(end);
+                out.push((end, LegCmd::Idle(end.line())));
             }
             // Nothing on the line: still tell the phone it is idle (it may show a state
             // left from before, e.g. after a restart of the daemon).
-            None => out.push((end, LegCmd::Idle(end.line))),
+            None => out.push((end, LegCmd::Idle(end.line()))),
         }
     }
 
@@ -244,7 +288,7 @@ impl Calls {
             return self.dial(end, &dialled, Collection::Finished, ctx, out);
         }
         if digits.is_empty() {
-            out.push((end, LegCmd::Digits(end.line)));
+            out.push((end, LegCmd::Digits(end.line())));
         }
         digits.push(key);
         *deadline = ctx.now.after(interdigit(ctx.model));
@@ -266,34 +310,59 @@ impl Calls {
     ) {
         let finished = matches!(collection, Collection::Finished);
         let routed = ctx.plan.route(ctx.carriers, dialled, collection);
-        if !matches!(routed, Dialed::More) || finished {
-            self.last_dialled.insert(end.device, dialled.to_string());
+        if let Some(device) = end.device()
+            && (!matches!(routed, Dialed::More) || finished)
+        {
+            self.last_dialled.insert(device, dialled.to_string());
         }
+        let reorder = LegCmd::Reorder(end.line());
         let candidates = match routed {
             // Still waiting for digits, unless dialling is over (a `T` pattern that a
             // timeout ended without a route).
             Dialed::More if !finished => return,
-            Dialed::More => return self.tone(end, LegCmd::Reorder(end.line), out),
-            _ if dialled.is_empty() => return self.tone(end, LegCmd::Reorder(end.line), out),
+            Dialed::More => return self.tone(end, reorder, out),
+            _ if dialled.is_empty() => return self.tone(end, reorder, out),
             Dialed::Unknown => {
-                tracing::debug!(device = %end.device, dialled, "call to an unknown number");
-                return self.tone(end, LegCmd::Reorder(end.line), out);
+                tracing::debug!(caller = ?end, dialled, "call to an unknown number");
+                return self.tone(end, reorder, out);
             }
             Dialed::Route(c) => c,
         };
-        let mut busy = false;
-        for c in &candidates {
-            let Target::Line {
-                reach: Reach::Carried(lines),
-                ..
-            } = &c.target
-            else {
-                // Unregistered numbers go to voicemail and dial-peers to their targets with
-                // the rest of the calls issue.
-                continue;
+        self.hunt(end, dialled, candidates, None, ctx, out);
+    }
+
+    /// Rings the first candidate that can take the call, in hunt order: a free line of a
+    /// directory number, or a dial-peer's target. When none can, the caller hears busy tone
+    /// (a line was busy, or the last refusal said busy), else reorder.
+    fn hunt(
+        &mut self,
+        end: End,
+        dialled: &str,
+        candidates: Vec<Candidate>,
+        refused: Option<Refusal>,
+        ctx: &Ctx<'_>,
+        out: &mut Cmds,
+    ) {
+        let mut busy = refused == Some(Refusal::Busy);
+        let mut rest = candidates.into_iter();
+        while let Some(c) = rest.next() {
+            let lines = match &c.target {
+                Target::Line {
+                    reach: Reach::Carried(lines),
+                    ..
+                } => lines,
+                // Unregistered numbers go to voicemail with the voicemail issue.
+                Target::Line { .. } => continue,
+                Target::Peer(tag) => {
+                    let Some(target) = trunk::target(ctx.model, *tag, &end) else {
+                        continue;
+                    };
+                    let remaining = if c.huntstop { Vec::new() } else { rest.collect() };
+                    return self.ring_trunk(end, target, dialled, remaining, ctx, out);
+                }
             };
             let free = lines.iter().find(|d| {
-                let there = End {
+                let there = End::Line {
                     device: d.device,
                     line: d.line,
                 };
@@ -309,31 +378,46 @@ impl Calls {
                 reachable && idle
             });
             if let Some(d) = free {
-                let callee = End {
+                let callee = End::Line {
                     device: d.device,
                     line: d.line,
                 };
-                return self.ring(end, callee, dialled, ctx, out);
+                let remaining = if c.huntstop { Vec::new() } else { rest.collect() };
+                return self.ring(end, callee, dialled, remaining, ctx, out);
             }
             if c.huntstop {
                 break;
             }
         }
-        let cmd = if busy {
-            LegCmd::Busy(end.line)
-        } else {
-            tracing::debug!(device = %end.device, dialled, "call to a number no phone can take now");
-            LegCmd::Reorder(end.line)
+        let line = end.line();
+        let cmd = match refused {
+            _ if busy => LegCmd::Busy(line),
+            Some(Refusal::Unavailable) => LegCmd::Unavailable(line),
+            _ => {
+                tracing::debug!(caller = ?end, dialled, "call to a number no phone can take now");
+                LegCmd::Reorder(line)
+            }
         };
         self.tone(end, cmd, out);
     }
 
-    /// `end` calls `callee`: it rings, the caller hears ring-back (§4.2 steps 9–11).
-    fn ring(&mut self, end: End, callee: End, dialled: &str, ctx: &Ctx<'_>, out: &mut Cmds) {
+    /// `end` calls `callee`: it rings, the caller hears ring-back (§4.2 steps 9–11) at once
+    /// from a phone, from a trunk once it says it alerts. `hunt` is what to try when the
+    /// callee refuses.
+    fn ring(
+        &mut self,
+        end: End,
+        callee: End,
+        dialled: &str,
+        hunt: Vec<Candidate>,
+        ctx: &Ctx<'_>,
+        out: &mut Cmds,
+    ) {
         self.next += 1;
         let id = CallId(self.next);
-        let calling = party(ctx.devices, &end);
-        let called = party(ctx.devices, &callee);
+        let calling = self.party(ctx.devices, &end);
+        let called = self.party(ctx.devices, &callee);
+        let ringback = matches!(callee, End::Line { .. });
         self.calls.insert(
             id,
             Call {
@@ -346,15 +430,17 @@ impl Calls {
                 started: ctx.now,
                 connected: None,
                 media: [None, None],
+                ringback,
+                hunt,
             },
         );
         self.legs.insert(end, Leg::InCall(id));
         self.legs.insert(callee, Leg::InCall(id));
-        tracing::info!(call = id.0, caller = %end.device, callee = %callee.device, dialled, "call alerting");
+        tracing::info!(call = id.0, caller = ?end, callee = ?callee, dialled, "call alerting");
         out.push((
             end,
             LegCmd::Proceeding {
-                line: end.line,
+                line: end.line(),
                 called: called.clone(),
                 calling: calling.clone(),
             },
@@ -362,16 +448,64 @@ impl Calls {
         out.push((
             callee,
             LegCmd::RingIn {
-                line: callee.line,
+                line: callee.line(),
                 calling,
                 called,
             },
         ));
-        out.push((end, LegCmd::RingOut(end.line)));
+        if ringback {
+            out.push((end, LegCmd::RingOut(end.line())));
+        }
     }
 
+    /// The callee of `end`'s call alerts (a trunk's 180): the caller hears ring-back.
+    fn alerting(&mut self, end: End, out: &mut Cmds) {
+        let Some(Leg::InCall(id)) = self.legs.get(&end) else {
+            return;
+        };
+        let Some(call) = self.calls.get_mut(id) else {
+            return;
+        };
+        if call.callee == end && call.state == State::Alerting && !call.ringback {
+            call.ringback = true;
+            out.push((call.caller, LegCmd::RingOut(call.caller.line())));
+        }
+    }
+
+    /// The callee of `end`'s call refused it before answering: hunt on (not after busy,
+    /// calls reference §2.4), else the caller hears why.
+    fn refused(&mut self, end: End, why: Refusal, ctx: &Ctx<'_>, out: &mut Cmds) {
+        let Some(Leg::InCall(id)) = self.legs.get(&end).cloned() else {
+            return;
+        };
+        let Some(call) = self.calls.get(&id) else {
+            return;
+        };
+        if call.callee != end || call.state != State::Alerting {
+            return self.release(end, out);
+        }
+        let call = self.calls.remove(&id).expect("just read");
+        self.legs.remove(&end);
+        self.forget(end);
+        self.legs.remove(&call.caller);
+        tracing::info!(call = id.0, callee = ?end, ?why, "call refused");
+        let hunt = if why == Refusal::Busy {
+            Vec::new()
+        } else {
+            call.hunt
+        };
+        self.hunt(call.caller, &call.dialled, hunt, Some(why), ctx, out);
+    }
+
+    /// `end` hears a tone until it hangs up. A trunk leg has no tone to hear: the refusal
+    /// ends it.
     fn tone(&mut self, end: End, cmd: LegCmd, out: &mut Cmds) {
-        self.legs.insert(end, Leg::Tone);
+        if let End::Trunk(_) = end {
+            self.legs.remove(&end);
+            self.forget(end);
+        } else {
+            self.legs.insert(end, Leg::Tone);
+        }
         out.push((end, cmd));
     }
 
@@ -391,7 +525,7 @@ impl Calls {
         out.push((
             other,
             LegCmd::StartMedia {
-                line: other.line,
+                line: other.line(),
                 to: rtp,
                 codec: call.codec,
             },
@@ -400,17 +534,18 @@ impl Calls {
 
     /// The call on `end` ends: both lines go idle.
     fn release(&mut self, end: End, out: &mut Cmds) {
+        self.forget(end);
         let Some(Leg::InCall(id)) = self.legs.remove(&end) else {
-            self.legs.remove(&end);
-            out.push((end, LegCmd::Idle(end.line)));
+            out.push((end, LegCmd::Idle(end.line())));
             return;
         };
-        out.push((end, LegCmd::Idle(end.line)));
+        out.push((end, LegCmd::Idle(end.line())));
         if let Some(call) = self.calls.remove(&id) {
             let other = call.other(end);
             self.legs.remove(&other);
-            out.push((other, LegCmd::Idle(other.line)));
-            tracing::info!(call = id.0, by = %end.device, "call released");
+            self.forget(other);
+            out.push((other, LegCmd::Idle(other.line())));
+            tracing::info!(call = id.0, by = ?end, "call released");
         }
     }
 
@@ -421,13 +556,13 @@ impl Calls {
         let mine: Vec<End> = self
             .legs
             .keys()
-            .filter(|e| e.device == device)
+            .filter(|e| e.device() == Some(device))
             .copied()
             .collect();
         for end in mine {
             self.release(end, &mut out);
         }
-        out.retain(|(e, _)| e.device != device);
+        out.retain(|(e, _)| e.device() != Some(device));
         out
     }
 
@@ -448,7 +583,7 @@ impl Calls {
         for (end, dialled) in due {
             if dialled.is_empty() {
                 // Off hook and nothing dialled.
-                self.tone(end, LegCmd::Reorder(end.line), &mut out);
+                self.tone(end, LegCmd::Reorder(end.line()), &mut out);
             } else {
                 self.dial(end, &dialled, Collection::Finished, ctx, &mut out);
             }
@@ -468,19 +603,28 @@ impl Calls {
     }
 }
 
-/// How the line `end` shows to the other party: its number and name, from what its phone
-/// carries now.
-fn party(devices: &Devices, end: &End) -> Party {
-    devices
-        .get(&end.device)
-        .and_then(|d| {
-            d.layout
-                .lines
-                .get(end.line.0.checked_sub(1)? as usize)
-                .map(|l| Party {
-                    number: l.number.clone(),
-                    name: l.name.clone(),
+impl Calls {
+    /// How `end` shows to the other party: a line's number and name, from what its phone
+    /// carries now; a trunk's from its call.
+    fn party(&self, devices: &Devices, end: &End) -> Party {
+        match end {
+            End::Line { device, line } => devices
+                .get(device)
+                .and_then(|d| {
+                    d.layout
+                        .lines
+                        .get(line.0.checked_sub(1)? as usize)
+                        .map(|l| Party {
+                            number: l.number.clone(),
+                            name: l.name.clone(),
+                        })
                 })
-        })
-        .unwrap_or_default()
+                .unwrap_or_default(),
+            End::Trunk(t) => self
+                .trunks
+                .get(t)
+                .map(|t| t.party.clone())
+                .unwrap_or_default(),
+        }
+    }
 }

@@ -1,17 +1,19 @@
-//! The SIP adapter's part in calls: INVITE, BYE and CANCEL from registered phones and the
+//! The SIP adapter's part in calls: INVITE, BYE and CANCEL from phones and trunks and the
 //! responses to our INVITEs go to `proto::sip::legs`, the engine's leg commands come back
 //! through it, and what it asks for is done here — responses and requests through the
 //! transaction layer, the leg events to the engine (in order, one task per batch).
 //!
-//! An INVITE is taken only from a phone that registered from the same address (the
-//! address the registrar's 200 went to); anything else gets 403, since an open B2BUA is a
-//! toll-fraud relay. Digest on INVITE is for the hardening issue.
+//! An INVITE from the address a registered phone registered from (the address the
+//! registrar's 200 went to) is that phone's call; any other is a trunk's, which the engine
+//! takes only from a dial-peer's target and otherwise refuses with 403 (an open B2BUA is a
+//! toll-fraud relay). Digest on INVITE is for the hardening issue.
 
 use std::sync::Arc;
 
 use super::{CoreMsg, Sip};
 use crate::actor::{EngineHandle, SipLegCmd};
 use crate::engine::{Flow, Input};
+use crate::leg::SipLegId;
 use crate::proto::sip::legs::{Action, Dest, Legs};
 use crate::proto::sip::msg::{Message, Response};
 use crate::proto::sip::transaction::{Layer, Method, Outbound, TxId};
@@ -62,7 +64,7 @@ fn act(tu: &mut Tu<'_>, actions: Vec<Action>, now: Mono) {
             }
             Action::Invite {
                 to,
-                device,
+                leg,
                 branch,
                 bytes,
                 ack,
@@ -72,8 +74,8 @@ fn act(tu: &mut Tu<'_>, actions: Vec<Action>, now: Mono) {
                 &ack,
                 now,
             ) {
-                Ok(tx) => legs.invite_sent(device, tx),
-                Err(e) => tracing::warn!(error = %e, %device, "SIP INVITE not sent"),
+                Ok(tx) => legs.invite_sent(leg, tx),
+                Err(e) => tracing::warn!(error = %e, ?leg, "SIP INVITE not sent"),
             },
             Action::Request {
                 to,
@@ -91,7 +93,18 @@ fn act(tu: &mut Tu<'_>, actions: Vec<Action>, now: Mono) {
                 }
             }
             Action::Stateless(to, bytes) => layer.send_stateless(outbound(to, bytes)),
-            Action::Event(device, event) => events.push(Input::SipLeg { device, event }),
+            Action::Event(leg, event) => events.push(Input::SipLeg { leg, event }),
+            Action::Call {
+                trunk,
+                from,
+                called,
+                calling,
+            } => events.push(Input::TrunkCall {
+                trunk,
+                from,
+                called,
+                calling,
+            }),
         }
     }
     if !events.is_empty() {
@@ -118,16 +131,8 @@ pub(super) fn request(
     let legs = &mut *tu.legs;
     let actions = match method {
         Method::Invite => match sip.device_at(flow.peer) {
-            Some(device) => legs.incoming(device, to, tx, m),
-            None => {
-                tracing::info!(peer = %flow.peer, "INVITE from no registered SIP phone refused");
-                vec![Action::Respond {
-                    to,
-                    tx,
-                    status: 403,
-                    bytes: Response::to(m, flow.peer, 403, "Forbidden", &sip.tag()).finish(),
-                }]
-            }
+            Some(device) => legs.incoming(SipLegId::Phone(device), to, tx, m),
+            None => legs.incoming_trunk(to, tx, m),
         },
         Method::Bye => legs.in_dialog(tx, to, m, method),
         Method::Cancel => {
@@ -157,7 +162,7 @@ pub(super) fn command(tu: &mut Tu<'_>, c: SipLegCmd, now: Mono) {
     let to =
         c.to.as_ref()
             .map(|(flow, contact)| (dest(*flow), contact.as_str()));
-    let actions = tu.legs.command(c.device, c.cmd, to);
+    let actions = tu.legs.command(c.leg, c.cmd, to);
     act(tu, actions, now);
 }
 

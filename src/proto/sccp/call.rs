@@ -269,7 +269,10 @@ impl Calls {
                 out.push_back(tone(TONE_BUSY, line, r));
                 out.push_back(line_state(BUSY, line, r));
             }
-            LegCmd::Reorder(LineInstance(line)) => {
+            // An SCCP phone hears reorder for a side that did not take the call too.
+            LegCmd::Reorder(LineInstance(line))
+            | LegCmd::Unavailable(LineInstance(line))
+            | LegCmd::Forbidden(LineInstance(line)) => {
                 let r = self.leg(line).call_ref;
                 out.push_back(tone(TONE_REORDER, line, r));
                 out.push_back(line_state(CONGESTION, line, r));

@@ -1,22 +1,29 @@
-//! The SIP side of calls: each SIP phone in a call is one leg, a dialog (RFC 3261 §12) that
-//! cmed is the UAS of (the phone called) or the UAC of (cmed rings the phone). This turns
-//! the engine's protocol-neutral [`LegCmd`]s into SIP and the phone's SIP into
+//! The SIP side of calls: each SIP phone or trunk in a call is one leg, a dialog (RFC 3261
+//! §12) that cmed is the UAS of (the far side called) or the UAC of (cmed calls it). This
+//! turns the engine's protocol-neutral [`LegCmd`]s into SIP and the far side's SIP into
 //! [`LegEvent`]s, so the calls engine drives a SIP phone as it drives an SCCP one:
 //!
 //! - the phone calls: INVITE (with its SDP offer) → `OffHook`, the number's digits and `#`
 //!   (dialling is over); `RingOut` → 180; `Connected` → the phone's offer is its media
 //!   (`MediaReady`); `StartMedia` (where the other phone receives) → 200 with our SDP
-//!   answer naming that address; `Busy` → 486, `Reorder` → 404, `Idle` before the answer →
-//!   480 (or 487 after its CANCEL), after it → BYE;
+//!   answer naming that address; `Busy` → 486, `Reorder` → 404, `Unavailable` → 480,
+//!   `Forbidden` → 403 (each followed by `OnHook`: the phone's side of the call is over),
+//!   `Idle` before the answer → 480 (or 487 after its CANCEL), after it → BYE;
+//! - a trunk calls (an INVITE from no registered phone): the same, but the engine is told
+//!   [`Action::Call`] with the number and caller at once, and decides whether to take it;
 //! - cmed rings the phone: `RingIn` → INVITE without SDP (delayed offer, RFC 3261 §13.2.1,
 //!   since the other phone's address is known only once it answers); the phone's 200 carries
 //!   its offer → `OffHook` (answered) and `MediaReady`; `StartMedia` → the ACK with our
-//!   answer; `Idle` → CANCEL before the answer, BYE after; a 4xx–6xx → `OnHook`;
+//!   answer; `Idle` → CANCEL before the answer, BYE after; the first 180/183 → `Alerting`;
+//!   a 3xx–6xx → `Refused` with its class (busy, not found, unavailable); a trunk the same,
+//!   at its `session target` with the number dialled as the Request-URI;
 //! - BYE from the phone → 200 and `OnHook`; CANCEL → `OnHook` (the transaction layer
 //!   answers the CANCEL and the INVITE gets 487 here).
 //!
-//! One call per SIP phone at a time (its line 1). Pure: parsed messages in, bytes and events
-//! out; the transactions are `transaction`'s, the adapter sends and feeds back their ids.
+//! One call per SIP phone or trunk leg at a time (its line 1). Legs are found by the
+//! client transaction of our INVITE and by Call-ID, never by a scan. Pure: parsed messages
+//! in, bytes and events out; the transactions are `transaction`'s, the adapter sends and
+//! feeds back their ids.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -25,8 +32,7 @@ use super::dialog::{self, Dialog, DialogId, State};
 use super::msg::{Message, Response, StartLine};
 use super::sdp::{self, SessionId};
 use super::transaction::{AckParts, Method, TxId};
-use crate::ids::DeviceName;
-use crate::leg::{LegCmd, LegEvent, LineInstance};
+use crate::leg::{LegCmd, LegEvent, LineInstance, Party, Refusal, SipLegId, TrunkId};
 use crate::media::{Codec, Media};
 use crate::small_str::SmallStr;
 
@@ -60,8 +66,8 @@ pub enum Action {
     Invite {
         /// Where to.
         to: Dest,
-        /// The phone.
-        device: DeviceName,
+        /// The phone or trunk.
+        leg: SipLegId,
         /// The Via branch.
         branch: String,
         /// The request.
@@ -83,7 +89,18 @@ pub enum Action {
     /// Send outside any transaction (the ACK of a 2xx, §13.2.2.4).
     Stateless(Dest, Vec<u8>),
     /// Tell the engine.
-    Event(DeviceName, LegEvent),
+    Event(SipLegId, LegEvent),
+    /// Tell the engine a trunk calls in.
+    Call {
+        /// The leg opened for it.
+        trunk: TrunkId,
+        /// Where it came from.
+        from: SocketAddr,
+        /// The number called (the Request-URI's user).
+        called: String,
+        /// The caller (From: its user and display name).
+        calling: Party,
+    },
 }
 
 /// How a leg stands.
@@ -104,7 +121,9 @@ enum Role {
         uri: String,
         from: String,
         to: String,
-        /// The phone's 200 arrived.
+        /// The far side's 180 or 183 arrived.
+        alerted: bool,
+        /// The far side's 200 arrived.
         answered: bool,
         /// The SDP offer its 200 carried (where it receives), until our ACK answers it.
         offer: Option<Media>,
@@ -123,10 +142,14 @@ struct Leg {
     media_sent: bool,
 }
 
-/// Every SIP leg, by phone.
+/// Every SIP leg, by phone or trunk, with the indexes the far side's messages are found by.
 #[derive(Debug)]
 pub struct Legs {
-    legs: HashMap<DeviceName, Leg>,
+    legs: HashMap<SipLegId, Leg>,
+    /// The leg of each of our INVITE client transactions.
+    by_tx: HashMap<TxId, SipLegId>,
+    /// The leg of each Call-ID (BYE, CANCEL).
+    by_call: HashMap<String, SipLegId>,
     /// Our address in Via (with the leg's transport), Contact and SDP origin.
     local: SocketAddr,
     /// Numbers tags, branches, Call-IDs and session ids apart.
@@ -145,6 +168,8 @@ impl Legs {
     pub fn new(local: SocketAddr) -> Legs {
         Legs {
             legs: HashMap::new(),
+            by_tx: HashMap::new(),
+            by_call: HashMap::new(),
             local,
             serial: 0,
         }
@@ -159,11 +184,57 @@ impl Legs {
         format!("sip:cmed@{}", self.local)
     }
 
+    fn insert(&mut self, key: SipLegId, leg: Leg) {
+        self.by_call.insert(leg.call_id.clone(), key);
+        self.legs.insert(key, leg);
+    }
+
+    /// Drops a leg and its index entries.
+    fn remove(&mut self, key: SipLegId) -> Option<Leg> {
+        let leg = self.legs.remove(&key)?;
+        self.by_call.remove(&leg.call_id);
+        if let Role::Uac { tx: Some(tx), .. } = &leg.role {
+            self.by_tx.remove(tx);
+        }
+        Some(leg)
+    }
+
+    /// A trunk (no registered phone, at `dest`) sent INVITE `m` on server transaction
+    /// `tx`: a leg is opened and the engine is told, which refuses it unless a dial-peer
+    /// points at `dest`.
+    pub fn incoming_trunk(&mut self, dest: Dest, tx: TxId, m: &Message) -> Vec<Action> {
+        let trunk = TrunkId::In(self.next());
+        let mut out = self.incoming(SipLegId::Trunk(trunk), dest, tx, m);
+        // The engine hears the call whole, not as digits.
+        let called = match out.iter().position(|a| matches!(a, Action::Event(..))) {
+            Some(first) => {
+                out.truncate(first);
+                let StartLine::Request { uri, .. } = &m.start else {
+                    return out;
+                };
+                super::msg::user_of(uri).unwrap_or_default()
+            }
+            None => return out,
+        };
+        let user = m.from().and_then(|f| f.user).unwrap_or_default();
+        let name = m.raw("from").first().map(|f| display_name(f)).unwrap_or_default();
+        out.push(Action::Call {
+            trunk,
+            from: dest.addr,
+            called,
+            calling: Party {
+                number: SmallStr::from(user.as_str()),
+                name: SmallStr::from(name.as_str()),
+            },
+        });
+        out
+    }
+
     /// The phone `device` (registered, at `dest`) sent INVITE `m` on server transaction
     /// `tx`. Returns what to do; a phone already in a call gets 486.
     pub fn incoming(
         &mut self,
-        device: DeviceName,
+        device: SipLegId,
         dest: Dest,
         tx: TxId,
         m: &Message,
@@ -191,7 +262,7 @@ impl Legs {
         };
         let number = super::msg::user_of(uri).unwrap_or_default();
         let id = self.next();
-        self.legs.insert(
+        self.insert(
             device,
             Leg {
                 dest,
@@ -221,12 +292,12 @@ impl Legs {
         out
     }
 
-    /// What the engine tells the SIP phone `device`; `to` is where its binding reaches it
-    /// (its flow and contact URI), which a call cmed places needs. A phone already in a
+    /// What the engine tells the SIP leg `device`; `to` is where a call cmed places goes (a
+    /// phone's flow and contact URI, a trunk's target and Request-URI). A phone already in a
     /// call that cmed would ring answers `OnHook` at once (the caller's call is released).
     pub fn command(
         &mut self,
-        device: DeviceName,
+        device: SipLegId,
         cmd: LegCmd,
         to: Option<(Dest, &str)>,
     ) -> Vec<Action> {
@@ -251,7 +322,11 @@ impl Legs {
             );
             let name = calling.name.replace('"', "");
             let from = format!("\"{name}\" <sip:{}@{}>", calling.number, local.ip());
-            let to_value = format!("<sip:{}@{}>", called.number, local.ip());
+            // A phone is called at its address of record here, a trunk at its target.
+            let to_value = match device {
+                SipLegId::Phone(_) => format!("<sip:{}@{}>", called.number, local.ip()),
+                SipLegId::Trunk(_) => format!("<{uri}>"),
+            };
             let via = via(local, reliable);
             let bytes = dialog::invite(
                 &dialog::Invite {
@@ -276,7 +351,7 @@ impl Legs {
                 cseq: 1,
                 route: Vec::new(),
             };
-            self.legs.insert(
+            self.insert(
                 device,
                 Leg {
                     dest,
@@ -286,6 +361,7 @@ impl Legs {
                         uri: uri.to_string(),
                         from: format!("{from};tag={tag}"),
                         to: to_value,
+                        alerted: false,
                         answered: false,
                         offer: None,
                     },
@@ -298,7 +374,7 @@ impl Legs {
             );
             return vec![Action::Invite {
                 to: dest,
-                device,
+                leg: device,
                 branch,
                 bytes,
                 ack,
@@ -369,32 +445,39 @@ impl Legs {
             }
             (_, LegCmd::Busy(_)) => self.refuse(device, 486, "Busy Here"),
             (_, LegCmd::Reorder(_)) => self.refuse(device, 404, "Not Found"),
+            (_, LegCmd::Unavailable(_)) => self.refuse(device, 480, "Temporarily Unavailable"),
+            (_, LegCmd::Forbidden(_)) => self.refuse(device, 403, "Forbidden"),
             (_, LegCmd::Idle(_)) => self.hang_up(device, &via),
             _ => Vec::new(),
         }
     }
 
-    /// Ends a leg the phone called from with a final error, if it is still unanswered.
-    fn refuse(&mut self, device: DeviceName, status: u16, reason: &str) -> Vec<Action> {
-        let Some(leg) = self.legs.remove(&device) else {
+    /// Ends a leg the far side called from with a final error, if it is still unanswered;
+    /// the engine hears `OnHook` (the refused side of the call is over: a SIP phone does
+    /// not hang up after a 486).
+    fn refuse(&mut self, device: SipLegId, status: u16, reason: &str) -> Vec<Action> {
+        let Some(leg) = self.remove(device) else {
             return Vec::new();
         };
         match leg.role {
-            Role::Uas { tx, invite, .. } if !leg.media_sent => vec![Action::Respond {
-                to: leg.dest,
-                tx,
-                status,
-                bytes: Response::to(&invite, leg.dest.addr, status, reason, &leg.local_tag)
-                    .finish(),
-            }],
+            Role::Uas { tx, invite, .. } if !leg.media_sent => vec![
+                Action::Respond {
+                    to: leg.dest,
+                    tx,
+                    status,
+                    bytes: Response::to(&invite, leg.dest.addr, status, reason, &leg.local_tag)
+                        .finish(),
+                },
+                Action::Event(device, LegEvent::OnHook(LINE)),
+            ],
             _ => Vec::new(),
         }
     }
 
     /// Our side of the call ends: 480 to an unanswered INVITE from the phone, CANCEL for
     /// ours, BYE inside a confirmed dialog.
-    fn hang_up(&mut self, device: DeviceName, via: &str) -> Vec<Action> {
-        let Some(mut leg) = self.legs.remove(&device) else {
+    fn hang_up(&mut self, device: SipLegId, via: &str) -> Vec<Action> {
+        let Some(mut leg) = self.remove(device) else {
             return Vec::new();
         };
         if let Some(d) = leg.dialog.as_mut() {
@@ -448,13 +531,14 @@ From: {from}\r\nTo: {to}\r\nCall-ID: {}\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r
     }
 
     /// The INVITE of `device`'s leg went out on client transaction `tx`.
-    pub fn invite_sent(&mut self, device: DeviceName, tx: TxId) {
+    pub fn invite_sent(&mut self, device: SipLegId, tx: TxId) {
         if let Some(Leg {
             role: Role::Uac { tx: t, .. },
             ..
         }) = self.legs.get_mut(&device)
         {
             *t = Some(tx);
+            self.by_tx.insert(tx, device);
         }
     }
 
@@ -463,33 +547,40 @@ From: {from}\r\nTo: {to}\r\nCall-ID: {}\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r
         let StartLine::Response { code, .. } = m.start else {
             return Vec::new();
         };
-        let Some((&device, leg)) = self
-            .legs
-            .iter_mut()
-            .find(|(_, l)| matches!(l.role, Role::Uac { tx: Some(t), .. } if t == tx))
+        let Some(&device) = self.by_tx.get(&tx) else {
+            return Vec::new();
+        };
+        let Some(leg) = self.legs.get_mut(&device) else {
+            return Vec::new();
+        };
+        let Role::Uac {
+            answered,
+            offer,
+            alerted,
+            ..
+        } = &mut leg.role
         else {
             return Vec::new();
         };
         match code {
+            180 | 183 if !*answered && !*alerted => {
+                *alerted = true;
+                vec![Action::Event(device, LegEvent::Alerting(LINE))]
+            }
             100..=199 => Vec::new(),
             200..=299 => {
-                let Role::Uac {
-                    answered, offer, ..
-                } = &mut leg.role
-                else {
-                    return Vec::new();
-                };
                 if *answered {
                     // A retransmitted 2xx: our ACK was lost (RFC 6026 §8.4), or is still to
                     // come once media is set up; nothing to tell the engine.
                     return Vec::new();
                 }
                 *answered = true;
+                let parsed = sdp::parse(&m.body);
                 let Ok(d) = Dialog::uac(m) else {
                     return Vec::new();
                 };
                 leg.dialog = Some(d);
-                match sdp::parse(&m.body) {
+                match parsed {
                     Ok(o) => {
                         let rtp = o.rtp;
                         *offer = Some(o);
@@ -502,25 +593,28 @@ From: {from}\r\nTo: {to}\r\nCall-ID: {}\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r
                 }
             }
             _ => {
-                // 3xx–6xx: the transaction layer ACKs it; the phone does not take the call.
-                self.legs.remove(&device);
-                vec![Action::Event(device, LegEvent::OnHook(LINE))]
+                // 3xx–6xx: the transaction layer ACKs it; the far side does not take the
+                // call, and the engine hears why (a trunk's refusal may hunt on).
+                self.remove(device);
+                vec![Action::Event(device, LegEvent::Refused(LINE, refusal(code)))]
             }
         }
     }
 
-    /// A request inside a dialog from the phone: BYE (200 and `OnHook`), CANCEL of its
-    /// INVITE (487 to the INVITE and `OnHook`; the layer answered the CANCEL itself).
+    /// A request inside a dialog from the far side: BYE (200 and `OnHook`); one for no
+    /// dialog of ours gets 481 (RFC 3261 §15.1.2).
     pub fn in_dialog(&mut self, tx: TxId, from: Dest, m: &Message, method: &Method) -> Vec<Action> {
         match method {
             Method::Bye => {
                 let id = DialogId::of_request(m);
-                let found = self
-                    .legs
-                    .iter()
-                    .find(|(_, l)| l.dialog.as_ref().map(|d| &d.id) == id.as_ref())
-                    .map(|(d, l)| (*d, l.dest));
-                let Some((device, dest)) = found else {
+                let found = m
+                    .call_id()
+                    .and_then(|c| self.by_call.get(&c).copied())
+                    .filter(|k| {
+                        self.legs.get(k).and_then(|l| l.dialog.as_ref()).map(|d| &d.id)
+                            == id.as_ref()
+                    });
+                let Some(device) = found else {
                     let bytes =
                         Response::to(m, from.addr, 481, "Call/Transaction Does Not Exist", "")
                             .finish();
@@ -531,7 +625,7 @@ From: {from}\r\nTo: {to}\r\nCall-ID: {}\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r
                         bytes,
                     }];
                 };
-                self.legs.remove(&device);
+                let dest = self.remove(device).map_or(from, |l| l.dest);
                 vec![
                     Action::Respond {
                         to: dest,
@@ -546,26 +640,26 @@ From: {from}\r\nTo: {to}\r\nCall-ID: {}\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r
         }
     }
 
-    /// The phone cancelled its INVITE (the CANCEL `m`, RFC 3261 §9.2: same Call-ID): 487
-    /// to the INVITE and `OnHook`; the CANCEL itself is answered by the caller.
+    /// The far side cancelled its INVITE (the CANCEL `m`, RFC 3261 §9.2: same Call-ID):
+    /// 487 to the INVITE and `OnHook`; the CANCEL itself is answered by the caller.
     pub fn cancelled(&mut self, m: &Message) -> Vec<Action> {
-        let call_id = m.call_id().unwrap_or_default();
-        let Some((device, invite)) = self.legs.iter().find_map(|(d, l)| match &l.role {
-            Role::Uas { tx, .. } if !l.media_sent && l.call_id == call_id => Some((*d, *tx)),
-            _ => None,
-        }) else {
+        let Some(device) = m.call_id().and_then(|c| self.by_call.get(&c).copied()) else {
             return Vec::new();
         };
-        let Some(leg) = self.legs.remove(&device) else {
+        match self.legs.get(&device) {
+            Some(l) if matches!(l.role, Role::Uas { .. }) && !l.media_sent => {}
+            _ => return Vec::new(),
+        }
+        let Some(leg) = self.remove(device) else {
             return Vec::new();
         };
-        let Role::Uas { invite: m, .. } = leg.role else {
+        let Role::Uas { tx, invite: m, .. } = leg.role else {
             return Vec::new();
         };
         vec![
             Action::Respond {
                 to: leg.dest,
-                tx: invite,
+                tx,
                 status: 487,
                 bytes: Response::to(&m, leg.dest.addr, 487, "Request Terminated", &leg.local_tag)
                     .finish(),
@@ -573,6 +667,33 @@ From: {from}\r\nTo: {to}\r\nCall-ID: {}\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r
             Action::Event(device, LegEvent::OnHook(LINE)),
         ]
     }
+
+    /// How many legs there are now.
+    pub fn len(&self) -> usize {
+        self.legs.len()
+    }
+
+    /// No legs.
+    pub fn is_empty(&self) -> bool {
+        self.legs.is_empty()
+    }
+}
+
+/// What a final error from the far side means for the caller (calls reference §2.4).
+fn refusal(code: u16) -> Refusal {
+    match code {
+        486 | 600 => Refusal::Busy,
+        404 | 484 | 604 => Refusal::NotFound,
+        _ => Refusal::Unavailable,
+    }
+}
+
+/// The display name of a From or To value (`"Alice" <sip:…>` → `Alice`), else empty.
+fn display_name(value: &str) -> String {
+    let Some(lt) = value.find('<') else {
+        return String::new();
+    };
+    value[..lt].trim().trim_matches('"').to_string()
 }
 
 #[cfg(test)]

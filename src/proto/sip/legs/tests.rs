@@ -6,8 +6,8 @@ use crate::proto::sip::msg::parse;
 const PHONE: &str = "127.0.0.1:5062";
 const OFFER: &str = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 10000 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
 
-fn device() -> DeviceName {
-    DeviceName::parse("SEP00EBD5C29A11").unwrap()
+fn device() -> SipLegId {
+    SipLegId::Phone(crate::ids::DeviceName::parse("SEP00EBD5C29A11").unwrap())
 }
 
 fn dest() -> Dest {

@@ -1,0 +1,157 @@
+//! Trunk legs: calls out to a VoIP dial-peer's `session target` and calls in from one
+//! (calls reference §1.6, §2). A call out dials the whole number collected, as IOS does on
+//! a VoIP peer (no digits stripped); a final refusal from the target sends the hunt on to
+//! the next candidate (`hunt` in the calls' module). A call in is taken only from an
+//! address that is a `session protocol sipv2` dial-peer's target — the toll-fraud rule IOS
+//! applies with `ip address trusted authenticate`, which is on by default — and is routed
+//! like a phone's fully dialled number; from a trunk it goes on to another dial-peer only
+//! with `allow-connections sip to sip` (calls reference §3.1, a SIP-to-SIP hairpin).
+
+use std::net::{IpAddr, SocketAddr};
+
+use super::{Calls, Cmds, Ctx, End, TRUNK_LINE};
+use crate::config::model::Model;
+use crate::config::pattern::Match;
+use crate::engine::routing::{Candidate, Collection};
+use crate::ids::DialPeerTag;
+use crate::leg::{LegCmd, LegEvent, Party, TrunkId};
+use crate::small_str::SmallStr;
+
+/// A trunk leg: where its SIP goes and how it shows to the other side.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trunk {
+    /// The dial-peer's `session target`, or where a call in came from.
+    pub addr: SocketAddr,
+    /// What cmed dials there (the Request-URI's user), or what a call in asked for.
+    pub number: String,
+    /// How the leg shows to the other side: the caller of a call in (its From), the number
+    /// dialled of a call out.
+    pub party: Party,
+    /// The dial-peer it went out on, or the inbound peer a call in matched.
+    pub peer: DialPeerTag,
+}
+
+/// Where dial-peer `tag` sends a call from `caller`: its `session target` (port 5060 by
+/// default), when it speaks SIP and the caller may use it.
+pub(super) fn target(model: &Model, tag: DialPeerTag, caller: &End) -> Option<(DialPeerTag, SocketAddr)> {
+    let peer = model.dial_peers.get(&tag)?;
+    let (ip, port) = peer.target.filter(|_| peer.sipv2)?;
+    if let End::Trunk(_) = caller
+        && !model.allow_sip_to_sip
+    {
+        tracing::debug!(peer = tag.0, "trunk to trunk call refused (no allow-connections sip to sip)");
+        return None;
+    }
+    Some((tag, SocketAddr::new(IpAddr::V4(ip), port)))
+}
+
+/// The inbound dial-peer of a call from `from` to `called`: among the SIP peers whose
+/// target is that address, the longest `incoming called-number` match, else the first by
+/// tag. `None`: no dial-peer points at `from`, so the call is not taken.
+fn inbound_peer(model: &Model, from: SocketAddr, called: &str) -> Option<DialPeerTag> {
+    let mut trusted = model.dial_peers.iter().filter(|(_, p)| {
+        p.sipv2 && p.target.is_some_and(|(ip, _)| IpAddr::V4(ip) == from.ip())
+    });
+    let first = trusted.clone().next().map(|(t, _)| *t);
+    let by_called = trusted
+        .by_ref()
+        .filter_map(|(t, p)| match p.incoming_called.as_ref()?.matches(called) {
+            Match::Complete { explicit, .. } => Some((explicit, std::cmp::Reverse(*t))),
+            _ => None,
+        })
+        .max()
+        .map(|(_, std::cmp::Reverse(t))| t);
+    by_called.or(first)
+}
+
+impl Calls {
+    /// A trunk leg of a call now.
+    pub fn trunk(&self, id: TrunkId) -> Option<&Trunk> {
+        self.trunks.get(&id)
+    }
+
+    /// Drops what a trunk leg left behind, once it is out of its call.
+    pub(super) fn forget(&mut self, end: End) {
+        if let End::Trunk(t) = end {
+            self.trunks.remove(&t);
+        }
+    }
+
+    /// `end` calls out through dial-peer `tag` at `addr`.
+    pub(super) fn ring_trunk(
+        &mut self,
+        end: End,
+        (tag, addr): (DialPeerTag, SocketAddr),
+        dialled: &str,
+        hunt: Vec<Candidate>,
+        ctx: &Ctx<'_>,
+        out: &mut Cmds,
+    ) {
+        self.next_trunk += 1;
+        let id = TrunkId::Out(self.next_trunk);
+        self.trunks.insert(
+            id,
+            Trunk {
+                addr,
+                number: dialled.to_string(),
+                party: Party {
+                    number: SmallStr::from(dialled),
+                    name: SmallStr::default(),
+                },
+                peer: tag,
+            },
+        );
+        self.ring(end, End::Trunk(id), dialled, hunt, ctx, out);
+    }
+
+    /// A trunk leg's event: its answer, media, alerting, refusal or hang-up. A trunk dials
+    /// nothing and has no keys; an event for a leg no call has is dropped.
+    pub fn trunk_event(&mut self, trunk: TrunkId, ev: LegEvent, ctx: &Ctx<'_>) -> Cmds {
+        let end = End::Trunk(trunk);
+        let mut out = Vec::new();
+        if !self.legs.contains_key(&end) {
+            return out;
+        }
+        match ev {
+            LegEvent::OffHook(_) => self.off_hook(end, ctx, &mut out),
+            LegEvent::OnHook(_) | LegEvent::MediaFailed(_) => self.release(end, &mut out),
+            LegEvent::MediaReady(_, rtp) => self.media_ready(end, rtp, &mut out),
+            LegEvent::Alerting(_) => self.alerting(end, &mut out),
+            LegEvent::Refused(_, why) => self.refused(end, why, ctx, &mut out),
+            LegEvent::Hold(_) => self.hold(end, &mut out),
+            LegEvent::Resume(_) => self.resume(end, &mut out),
+            LegEvent::Digit(..) | LegEvent::SpeedDial(_) | LegEvent::Redial(_) => {}
+        }
+        out
+    }
+
+    /// A call in from a trunk at `from` (a SIP INVITE from no registered phone) for
+    /// `called`, shown as `calling`: routed as a number dialled in full, or refused when
+    /// no dial-peer points at `from`.
+    pub fn incoming(
+        &mut self,
+        trunk: TrunkId,
+        from: SocketAddr,
+        called: &str,
+        calling: Party,
+        ctx: &Ctx<'_>,
+    ) -> Cmds {
+        let end = End::Trunk(trunk);
+        let Some(peer) = inbound_peer(ctx.model, from, called) else {
+            tracing::info!(%from, called, "call from an address no dial-peer points at refused");
+            return vec![(end, LegCmd::Forbidden(TRUNK_LINE))];
+        };
+        self.trunks.insert(
+            trunk,
+            Trunk {
+                addr: from,
+                number: called.to_string(),
+                party: calling,
+                peer,
+            },
+        );
+        let mut out = Vec::new();
+        self.dial(end, called, Collection::Finished, ctx, &mut out);
+        out
+    }
+}
