@@ -25,7 +25,7 @@ use cmed::engine::{
 };
 use cmed::grammar::graph::Grammar;
 use cmed::ids::{ConnId, DeviceName, EphoneTag, UserName};
-use cmed::leg::{LegEvent, LineInstance, Party, Refusal, SipLegId, TrunkId};
+use cmed::leg::{LegCmd, LegEvent, LineInstance, Party, Refusal, SipLegId, TrunkId};
 use cmed::store::{MemStore, Store};
 use cmed::time::Now;
 use render::{answer, change, conn_cmd, leg_cmd};
@@ -153,9 +153,11 @@ impl Runner {
                         .to_lowercase(),
                     Effect::ToConn { conn, cmd } => format!("to-conn {conn} {}", conn_cmd(cmd)),
                     Effect::ToSipLeg { leg, cmd, to } => {
-                        // Where a trunk leg goes is part of what is checked.
-                        let via = match (leg, to) {
-                            (SipLegId::Trunk(_), Some((_, uri))) => format!(" via {uri}"),
+                        // Where cmed calls a trunk is part of what is checked.
+                        let via = match (leg, to, cmd) {
+                            (SipLegId::Trunk(_), Some((_, uri)), LegCmd::RingIn { .. }) => {
+                                format!(" via {uri}")
+                            }
                             _ => String::new(),
                         };
                         format!("to-sip-leg {} {}{via}", sip_leg_name(leg), leg_cmd(cmd))
@@ -335,17 +337,25 @@ impl Runner {
                 },
             },
             // An INVITE from no registered phone (`proto::sip::legs` opened leg in:N).
-            ["trunk-call", n, "from", addr, "to", called, "calling", number, name @ ..] => {
-                Input::TrunkCall {
-                    trunk: TrunkId::In(n.parse().unwrap()),
-                    from: addr.parse().unwrap(),
-                    called: called.to_string(),
-                    calling: Party {
-                        number: (*number).into(),
-                        name: name.join(" ").as_str().into(),
-                    },
-                }
-            }
+            [
+                "trunk-call",
+                n,
+                "from",
+                addr,
+                "to",
+                called,
+                "calling",
+                number,
+                name @ ..,
+            ] => Input::TrunkCall {
+                trunk: TrunkId::In(n.parse().unwrap()),
+                from: addr.parse().unwrap(),
+                called: called.to_string(),
+                calling: Party {
+                    number: (*number).into(),
+                    name: name.join(" ").as_str().into(),
+                },
+            },
             other => panic!("{}: unknown input {other:?}", self.here()),
         };
         self.feed(input);
@@ -519,6 +529,12 @@ impl Runner {
                 let bound = view.devices.get(&device(d)).and_then(|x| x.sip()).is_some();
                 assert_eq!(bound, *yes == "yes", "{}: SIP binding of {d}", self.here());
             }
+            ["calls", n] => assert_eq!(
+                view.calls.iter().count(),
+                n.parse::<usize>().unwrap(),
+                "{}: calls",
+                self.here()
+            ),
             ["no-deadline"] => assert_eq!(self.engine.next_deadline(), None, "{}", self.here()),
             ["deadline", secs] => assert_eq!(
                 self.engine.next_deadline().map(|m| m.0.as_secs()),

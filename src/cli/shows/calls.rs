@@ -37,10 +37,9 @@ fn number_and_peer(view: &View<'_>, end: &End) -> (String, u32) {
     let (device, line) = match end {
         End::Line { device, line } => (device, line),
         End::Trunk(t) => {
-            return view
-                .calls
-                .trunk(*t)
-                .map_or((String::new(), 0), |t| (t.party.number.to_string(), t.peer.0));
+            return view.calls.trunk(*t).map_or((String::new(), 0), |t| {
+                (t.party.number.to_string(), t.peer.0)
+            });
         }
     };
     let number = view

@@ -26,7 +26,10 @@ impl Calls {
 
     /// Redial: the last number the phone dialled, else nothing happens but dial tone.
     pub(super) fn redial(&mut self, end: End, ctx: &Ctx<'_>, out: &mut Cmds) {
-        let last = end.device().and_then(|d| self.last_dialled.get(&d)).cloned();
+        let last = end
+            .device()
+            .and_then(|d| self.last_dialled.get(&d))
+            .cloned();
         match last {
             Some(number) => self.dial_whole(end, &number, ctx, out),
             None => self.off_hook(end, ctx, out),

@@ -357,7 +357,11 @@ impl Calls {
                     let Some(target) = trunk::target(ctx.model, *tag, &end) else {
                         continue;
                     };
-                    let remaining = if c.huntstop { Vec::new() } else { rest.collect() };
+                    let remaining = if c.huntstop {
+                        Vec::new()
+                    } else {
+                        rest.collect()
+                    };
                     return self.ring_trunk(end, target, dialled, remaining, ctx, out);
                 }
             };
@@ -382,7 +386,11 @@ impl Calls {
                     device: d.device,
                     line: d.line,
                 };
-                let remaining = if c.huntstop { Vec::new() } else { rest.collect() };
+                let remaining = if c.huntstop {
+                    Vec::new()
+                } else {
+                    rest.collect()
+                };
                 return self.ring(end, callee, dialled, remaining, ctx, out);
             }
             if c.huntstop {

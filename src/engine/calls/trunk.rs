@@ -33,13 +33,20 @@ pub struct Trunk {
 
 /// Where dial-peer `tag` sends a call from `caller`: its `session target` (port 5060 by
 /// default), when it speaks SIP and the caller may use it.
-pub(super) fn target(model: &Model, tag: DialPeerTag, caller: &End) -> Option<(DialPeerTag, SocketAddr)> {
+pub(super) fn target(
+    model: &Model,
+    tag: DialPeerTag,
+    caller: &End,
+) -> Option<(DialPeerTag, SocketAddr)> {
     let peer = model.dial_peers.get(&tag)?;
     let (ip, port) = peer.target.filter(|_| peer.sipv2)?;
     if let End::Trunk(_) = caller
         && !model.allow_sip_to_sip
     {
-        tracing::debug!(peer = tag.0, "trunk to trunk call refused (no allow-connections sip to sip)");
+        tracing::debug!(
+            peer = tag.0,
+            "trunk to trunk call refused (no allow-connections sip to sip)"
+        );
         return None;
     }
     Some((tag, SocketAddr::new(IpAddr::V4(ip), port)))
@@ -49,9 +56,10 @@ pub(super) fn target(model: &Model, tag: DialPeerTag, caller: &End) -> Option<(D
 /// target is that address, the longest `incoming called-number` match, else the first by
 /// tag. `None`: no dial-peer points at `from`, so the call is not taken.
 fn inbound_peer(model: &Model, from: SocketAddr, called: &str) -> Option<DialPeerTag> {
-    let mut trusted = model.dial_peers.iter().filter(|(_, p)| {
-        p.sipv2 && p.target.is_some_and(|(ip, _)| IpAddr::V4(ip) == from.ip())
-    });
+    let mut trusted = model
+        .dial_peers
+        .iter()
+        .filter(|(_, p)| p.sipv2 && p.target.is_some_and(|(ip, _)| IpAddr::V4(ip) == from.ip()));
     let first = trusted.clone().next().map(|(t, _)| *t);
     let by_called = trusted
         .by_ref()

@@ -1,7 +1,9 @@
 //! The SIP adapter's part in calls: INVITE, BYE and CANCEL from phones and trunks and the
 //! responses to our INVITEs go to `proto::sip::legs`, the engine's leg commands come back
 //! through it, and what it asks for is done here — responses and requests through the
-//! transaction layer, the leg events to the engine (in order, one task per batch).
+//! transaction layer, the leg events to the engine (in the order they happened, through
+//! one forwarding task: a task per batch could let a CANCEL's `OnHook` overtake its
+//! INVITE's `OffHook`).
 //!
 //! An INVITE from the address a registered phone registered from (the address the
 //! registrar's 200 went to) is that phone's call; any other is a trunk's, which the engine
@@ -9,6 +11,8 @@
 //! toll-fraud relay). Digest on INVITE is for the hardening issue.
 
 use std::sync::Arc;
+
+use tokio::sync::mpsc;
 
 use super::{CoreMsg, Sip};
 use crate::actor::{EngineHandle, SipLegCmd};
@@ -35,11 +39,24 @@ fn outbound(to: Dest, bytes: Vec<u8>) -> Outbound {
     }
 }
 
-/// What the core task lends the call handling: the engine, the transaction layer and the
-/// SIP legs.
+/// The queue of call events to the engine, and the task that forwards them in order.
+pub(super) fn forwarder(engine: EngineHandle) -> mpsc::UnboundedSender<Input> {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(e) = rx.recv().await {
+            engine.input(e).await;
+        }
+    });
+    tx
+}
+
+/// What the core task lends the call handling: the engine, the queue of call events to it,
+/// the transaction layer and the SIP legs.
 pub(super) struct Tu<'a> {
     /// The engine.
     pub engine: &'a EngineHandle,
+    /// Call events to the engine, in order (see [`forwarder`]).
+    pub events: &'a mpsc::UnboundedSender<Input>,
     /// The transaction layer.
     pub layer: &'a mut Layer,
     /// The SIP phones' call legs.
@@ -48,8 +65,11 @@ pub(super) struct Tu<'a> {
 
 /// Carries out `actions`: sends through the layer, and hands the events to the engine.
 fn act(tu: &mut Tu<'_>, actions: Vec<Action>, now: Mono) {
-    let (engine, layer, legs) = (tu.engine, &mut *tu.layer, &mut *tu.legs);
-    let mut events = Vec::new();
+    let (events, layer, legs) = (tu.events, &mut *tu.layer, &mut *tu.legs);
+    let to_engine = |e: Input| {
+        // Only fails when the engine has stopped, and the daemon with it.
+        let _ = events.send(e);
+    };
     for a in actions {
         match a {
             Action::Respond {
@@ -93,27 +113,19 @@ fn act(tu: &mut Tu<'_>, actions: Vec<Action>, now: Mono) {
                 }
             }
             Action::Stateless(to, bytes) => layer.send_stateless(outbound(to, bytes)),
-            Action::Event(leg, event) => events.push(Input::SipLeg { leg, event }),
+            Action::Event(leg, event) => to_engine(Input::SipLeg { leg, event }),
             Action::Call {
                 trunk,
                 from,
                 called,
                 calling,
-            } => events.push(Input::TrunkCall {
+            } => to_engine(Input::TrunkCall {
                 trunk,
                 from,
                 called,
                 calling,
             }),
         }
-    }
-    if !events.is_empty() {
-        let engine = engine.clone();
-        tokio::spawn(async move {
-            for e in events {
-                engine.input(e).await;
-            }
-        });
     }
 }
 

@@ -280,6 +280,7 @@ pub async fn run_core(sip: Arc<Sip>, queue: CoreQueue, engine: EngineHandle) {
     let now = || Mono(start.elapsed());
     let mut layer = Layer::default();
     let mut legs = Legs::new(sip.local);
+    let events = calls::forwarder(engine.clone());
     loop {
         let deadline = layer
             .deadline()
@@ -287,7 +288,7 @@ pub async fn run_core(sip: Arc<Sip>, queue: CoreQueue, engine: EngineHandle) {
         tokio::select! {
             m = rx.recv() => match m {
                 None => break,
-                Some(m) => core_msg(&sip, &engine, &mut layer, &mut legs, m, now()),
+                Some(m) => core_msg(&sip, (&engine, &events), &mut layer, &mut legs, m, now()),
             },
             _ = async {
                 match deadline {
@@ -315,7 +316,7 @@ pub async fn run_core(sip: Arc<Sip>, queue: CoreQueue, engine: EngineHandle) {
 
 fn core_msg(
     sip: &Arc<Sip>,
-    engine: &EngineHandle,
+    (engine, events): (&EngineHandle, &mpsc::UnboundedSender<Input>),
     layer: &mut Layer,
     legs: &mut Legs,
     m: CoreMsg,
@@ -331,6 +332,7 @@ fn core_msg(
                 if flood {
                     let mut tu = calls::Tu {
                         engine,
+                        events,
                         layer,
                         legs,
                     };
@@ -340,6 +342,7 @@ fn core_msg(
                 {
                     let mut tu = calls::Tu {
                         engine,
+                        events,
                         layer,
                         legs,
                     };
@@ -348,6 +351,7 @@ fn core_msg(
             } else if let Dispatch::Matched(id) = layer.on_response(summary, flow.peer, now) {
                 let mut tu = calls::Tu {
                     engine,
+                    events,
                     layer,
                     legs,
                 };
@@ -375,6 +379,7 @@ fn core_msg(
         CoreMsg::Leg(c) => calls::command(
             &mut calls::Tu {
                 engine,
+                events,
                 layer,
                 legs,
             },

@@ -217,7 +217,11 @@ impl Legs {
             None => return out,
         };
         let user = m.from().and_then(|f| f.user).unwrap_or_default();
-        let name = m.raw("from").first().map(|f| display_name(f)).unwrap_or_default();
+        let name = m
+            .raw("from")
+            .first()
+            .map(|f| display_name(f))
+            .unwrap_or_default();
         out.push(Action::Call {
             trunk,
             from: dest.addr,
@@ -232,13 +236,7 @@ impl Legs {
 
     /// The phone `device` (registered, at `dest`) sent INVITE `m` on server transaction
     /// `tx`. Returns what to do; a phone already in a call gets 486.
-    pub fn incoming(
-        &mut self,
-        device: SipLegId,
-        dest: Dest,
-        tx: TxId,
-        m: &Message,
-    ) -> Vec<Action> {
+    pub fn incoming(&mut self, device: SipLegId, dest: Dest, tx: TxId, m: &Message) -> Vec<Action> {
         let tag = format!("cmed{:x}", self.next());
         let respond = |status: u16, reason: &str| Action::Respond {
             to: dest,
@@ -596,7 +594,10 @@ From: {from}\r\nTo: {to}\r\nCall-ID: {}\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r
                 // 3xx–6xx: the transaction layer ACKs it; the far side does not take the
                 // call, and the engine hears why (a trunk's refusal may hunt on).
                 self.remove(device);
-                vec![Action::Event(device, LegEvent::Refused(LINE, refusal(code)))]
+                vec![Action::Event(
+                    device,
+                    LegEvent::Refused(LINE, refusal(code)),
+                )]
             }
         }
     }
@@ -611,7 +612,10 @@ From: {from}\r\nTo: {to}\r\nCall-ID: {}\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r
                     .call_id()
                     .and_then(|c| self.by_call.get(&c).copied())
                     .filter(|k| {
-                        self.legs.get(k).and_then(|l| l.dialog.as_ref()).map(|d| &d.id)
+                        self.legs
+                            .get(k)
+                            .and_then(|l| l.dialog.as_ref())
+                            .map(|d| &d.id)
                             == id.as_ref()
                     });
                 let Some(device) = found else {

@@ -22,13 +22,17 @@ fn legs() -> Legs {
 }
 
 fn invite_from_phone(number: &str) -> Message {
-    let text = format!(
+    parse(&invite_bytes(number)).unwrap()
+}
+
+fn invite_bytes(number: &str) -> Vec<u8> {
+    format!(
         "INVITE sip:{number}@127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP {PHONE};branch=z9hG4bKp1;rport\r\n\
 From: <sip:2001@127.0.0.1>;tag=ph1\r\nTo: <sip:{number}@127.0.0.1>\r\nCall-ID: c1\r\nCSeq: 1 INVITE\r\n\
 Contact: <sip:2001@{PHONE}>\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{OFFER}",
         OFFER.len()
-    );
-    parse(text.as_bytes()).unwrap()
+    )
+    .into_bytes()
 }
 
 /// The engine's `StartMedia`: the other phone receives at 10.0.0.11:16384.
@@ -123,6 +127,98 @@ fn a_second_invite_is_busy_and_refusals_map_to_sip_codes() {
     l.incoming(device(), dest(), TxId(4), &invite_from_phone("1099"));
     let a = l.command(device(), LegCmd::Idle(LINE), None);
     assert_eq!(responses(&a)[0].0, 480);
+    l.incoming(device(), dest(), TxId(5), &invite_from_phone("1099"));
+    let a = l.command(device(), LegCmd::Forbidden(LINE), None);
+    assert_eq!(responses(&a)[0].0, 403);
+    l.incoming(device(), dest(), TxId(6), &invite_from_phone("1099"));
+    let a = l.command(device(), LegCmd::Unavailable(LINE), None);
+    assert_eq!(responses(&a)[0].0, 480);
+}
+
+/// Regression: after a 404 or 486 the engine kept the phone's line hearing its tone, and
+/// the phone's next INVITE (a phone does not hang up after a refusal) went unanswered.
+#[test]
+fn a_refused_phone_is_on_hook_again() {
+    let mut l = legs();
+    l.incoming(device(), dest(), TxId(1), &invite_from_phone("4444"));
+    let a = l.command(device(), LegCmd::Reorder(LINE), None);
+    assert_eq!(events(&a), [LegEvent::OnHook(LINE)]);
+    assert!(l.is_empty());
+}
+
+#[test]
+fn a_trunks_invite_is_one_call_event_with_its_caller() {
+    let mut l = legs();
+    let text = String::from_utf8(invite_bytes("1099")).unwrap().replace(
+        "From: <sip:2001@127.0.0.1>",
+        "From: \"Alice Example\" <sip:5551234@127.0.0.1>",
+    );
+    let m = parse(text.as_bytes()).unwrap();
+    let a = l.incoming_trunk(dest(), TxId(1), &m);
+    assert_eq!(responses(&a)[0].0, 100);
+    assert!(events(&a).is_empty(), "no digits from a trunk: {a:?}");
+    let Some(Action::Call {
+        trunk,
+        from,
+        called,
+        calling,
+    }) = a.last()
+    else {
+        panic!("{a:?}")
+    };
+    assert_eq!((*from, called.as_str()), (dest().addr, "1099"));
+    assert_eq!(
+        (calling.number.as_str(), calling.name.as_str()),
+        ("5551234", "Alice Example")
+    );
+    // Refused by the engine: 403.
+    let a = l.command(SipLegId::Trunk(*trunk), LegCmd::Forbidden(LINE), None);
+    assert_eq!(responses(&a)[0].0, 403);
+}
+
+#[test]
+fn a_trunk_we_call_alerts_once_and_its_refusal_says_why() {
+    let mut l = legs();
+    let trunk = SipLegId::Trunk(TrunkId::Out(1));
+    let to = Some((dest(), "sip:9555@127.0.0.1:5062"));
+    let ring = LegCmd::RingIn {
+        line: LINE,
+        calling: Default::default(),
+        called: Default::default(),
+    };
+    let a = l.command(trunk, ring, to);
+    let Action::Invite { bytes, .. } = &a[0] else {
+        panic!("{a:?}")
+    };
+    let invite = parse(bytes).unwrap();
+    assert_eq!(invite.to().unwrap().user.as_deref(), Some("9555"));
+    l.invite_sent(trunk, TxId(9));
+    let reply = |code: u16, reason: &str| {
+        let text = format!(
+            "SIP/2.0 {code} {reason}\r\nVia: {}\r\nFrom: {}\r\nTo: {};tag=gw1\r\nCall-ID: {}\r\n\
+CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+            invite.first("via").unwrap(),
+            invite.first("from").unwrap(),
+            invite.first("to").unwrap(),
+            invite.call_id().unwrap(),
+        );
+        parse(text.as_bytes()).unwrap()
+    };
+    assert_eq!(events(&l.response(TxId(9), &reply(100, "Trying"))), []);
+    assert_eq!(
+        events(&l.response(TxId(9), &reply(183, "Session Progress"))),
+        [LegEvent::Alerting(LINE)]
+    );
+    assert_eq!(events(&l.response(TxId(9), &reply(180, "Ringing"))), []);
+    assert_eq!(
+        events(&l.response(TxId(9), &reply(503, "Service Unavailable"))),
+        [LegEvent::Refused(LINE, Refusal::Unavailable)]
+    );
+    assert!(l.is_empty());
+    assert_eq!(refusal(486), Refusal::Busy);
+    assert_eq!(refusal(600), Refusal::Busy);
+    assert_eq!(refusal(404), Refusal::NotFound);
+    assert_eq!(refusal(408), Refusal::Unavailable);
 }
 
 #[test]

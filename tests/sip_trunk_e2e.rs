@@ -1,0 +1,303 @@
+//! Calls through a VoIP dial-peer end to end over loopback, driven by sipp (a client no one
+//! here wrote) on both sides: a sipp UAC calls cmed from the dial-peer's target address,
+//! cmed calls the sipp UAS at the dial-peer's `session target` (`allow-connections sip to
+//! sip` lets a trunk's call out on another peer). The whole call (INVITE/100/180/200/ACK,
+//! BYE/200 both legs), a busy far end (486 mapped back to the caller), a CANCEL while it
+//! rings (200 and 487 on both legs), and a call from an address no dial-peer points at
+//! (403). Each sipp exits 0 only when its scenario ran to the end.
+
+mod support;
+
+use std::net::UdpSocket;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use support::daemon::{Daemon, start};
+use support::procs::Proc;
+use support::wait_until;
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// The INVITE both UAC scenarios start with: a fixed branch per call, so that a CANCEL and
+/// the ACK of an error response can carry the INVITE's (RFC 3261 §9.1, §17.1.1.3).
+const UAC_INVITE: &str = r#"
+  <send retrans="500"><![CDATA[
+      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=z9hG4bK-[pid]-[call_number]
+      From: "Alice Example" <sip:5551234@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 INVITE
+      Contact: <sip:5551234@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 0
+      a=rtpmap:0 PCMU/8000
+
+    ]]></send>
+  <recv response="100" optional="true"/>
+"#;
+
+/// The ACK of a final error response (same branch as the INVITE).
+const UAC_ACK: &str = r#"
+  <send><![CDATA[
+      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=z9hG4bK-[pid]-[call_number]
+      From: "Alice Example" <sip:5551234@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      [last_To:]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]></send>
+"#;
+
+fn uac_busy() -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="uac busy">{UAC_INVITE}
+  <recv response="180" optional="true"/>
+  <recv response="486"/>{UAC_ACK}</scenario>
+"#
+    )
+}
+
+fn uac_forbidden() -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="uac forbidden">{UAC_INVITE}
+  <recv response="403"/>{UAC_ACK}</scenario>
+"#
+    )
+}
+
+fn uac_cancel() -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="uac cancel">{UAC_INVITE}
+  <recv response="180"/>
+  <send><![CDATA[
+      CANCEL sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=z9hG4bK-[pid]-[call_number]
+      From: "Alice Example" <sip:5551234@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 CANCEL
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]></send>
+  <recv response="200"/>
+  <recv response="487"/>{UAC_ACK}</scenario>
+"#
+    )
+}
+
+/// A far end that is busy: 486 to the INVITE, then the ACK.
+const UAS_BUSY: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="uas busy">
+  <recv request="INVITE"/>
+  <send><![CDATA[
+      SIP/2.0 486 Busy Here
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]></send>
+  <recv request="ACK"/>
+</scenario>
+"#;
+
+/// A far end that rings until cancelled: 180, the CANCEL's 200, 487 to the INVITE, the ACK.
+const UAS_RINGS: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="uas cancelled">
+  <recv request="INVITE"/>
+  <send><![CDATA[
+      SIP/2.0 180 Ringing
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]></send>
+  <recv request="CANCEL"/>
+  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]></send>
+  <send><![CDATA[
+      SIP/2.0 487 Request Terminated
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      CSeq: 1 INVITE
+      Content-Length: 0
+
+    ]]></send>
+  <recv request="ACK"/>
+</scenario>
+"#;
+
+/// The small office with dial-peer 7 (`7...`) at the UAS and SIP-to-SIP calls allowed.
+fn start_with_peer(dir: &Path, uas: u16) -> Daemon {
+    let config = support::SMALL_OFFICE.replace(
+        "dial-peer voice 8000 voip\n",
+        &format!(
+            "voice service voip\n allow-connections sip to sip\n!\ndial-peer voice 7 voip\n \
+destination-pattern 7...\n session protocol sipv2\n session target ipv4:127.0.0.1:{uas}\n codec g711ulaw\n!\n\
+dial-peer voice 8000 voip\n"
+        ),
+    );
+    let file = dir.join("startup.cfg");
+    std::fs::write(&file, config).unwrap();
+    start(&file, &dir.join("data"), &[])
+}
+
+fn free_udp() -> u16 {
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// sipp as the far end on `port`: the built-in UAS (`-sn uas`) or a scenario file, for one
+/// call; it has its port once nothing else can bind it.
+fn uas(dir: &Path, port: u16, scenario: Option<&str>) -> Proc {
+    let mut c = Command::new("sipp");
+    c.args(["-i", "127.0.0.1", "-p", &port.to_string(), "-m", "1"])
+        .args(["-timeout", "20s", "-nostdin"])
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    match scenario {
+        None => c.args(["-sn", "uas"]),
+        Some(xml) => {
+            let f = dir.join(format!("uas-{port}.xml"));
+            std::fs::write(&f, xml).unwrap();
+            c.arg("-sf").arg(f)
+        }
+    };
+    let p = Proc(
+        c.spawn()
+            .expect("sipp runs (scripts/test.sh installs sip-tester)"),
+    );
+    assert!(
+        wait_until(WAIT, || UdpSocket::bind(("127.0.0.1", port)).is_err()),
+        "sipp UAS did not bind {port}"
+    );
+    p
+}
+
+/// sipp as the caller from `ip`, dialling `number` at cmed: the built-in UAC or a scenario.
+fn uac(dir: &Path, d: &Daemon, ip: &str, number: &str, scenario: Option<&str>) -> Output {
+    let mut c = Command::new("sipp");
+    c.arg(d.sip_addr().to_string())
+        .args(["-i", ip, "-s", number, "-m", "1", "-d", "200"])
+        .args(["-timeout", "15s", "-nostdin"])
+        .current_dir(dir);
+    match scenario {
+        None => c.args(["-sn", "uac"]),
+        Some(xml) => {
+            let f = dir.join(format!("uac-{number}.xml"));
+            std::fs::write(&f, xml).unwrap();
+            c.arg("-sf").arg(f)
+        }
+    };
+    c.output().expect("sipp runs")
+}
+
+fn ok(out: &Output, what: &str) {
+    assert!(
+        out.status.success(),
+        "{what}: sipp failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .rev()
+            .take(40)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn uas_finished(mut p: Proc, what: &str) {
+    assert!(
+        p.exited_within(WAIT),
+        "{what}: the sipp UAS did not finish its call"
+    );
+    let status = p.0.wait().unwrap();
+    assert!(status.success(), "{what}: the sipp UAS failed ({status})");
+}
+
+#[test]
+fn sipp_calls_sipp_through_a_dial_peer() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_udp();
+    let far = uas(dir.path(), port, None);
+    let d = start_with_peer(dir.path(), port);
+    ok(&uac(dir.path(), &d, "127.0.0.1", "7001", None), "the call");
+    uas_finished(far, "the call");
+}
+
+#[test]
+fn a_busy_far_end_is_busy_for_the_caller() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_udp();
+    let far = uas(dir.path(), port, Some(UAS_BUSY));
+    let d = start_with_peer(dir.path(), port);
+    ok(
+        &uac(dir.path(), &d, "127.0.0.1", "7002", Some(&uac_busy())),
+        "busy",
+    );
+    uas_finished(far, "busy");
+}
+
+#[test]
+fn a_cancel_while_the_far_end_rings_cancels_both_legs() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_udp();
+    let far = uas(dir.path(), port, Some(UAS_RINGS));
+    let d = start_with_peer(dir.path(), port);
+    ok(
+        &uac(dir.path(), &d, "127.0.0.1", "7003", Some(&uac_cancel())),
+        "cancel",
+    );
+    uas_finished(far, "cancel");
+}
+
+/// The toll-fraud rule: 127.0.0.2 is no dial-peer's target, so its INVITE gets 403 and
+/// nothing is called.
+#[test]
+fn a_call_from_an_address_no_dial_peer_points_at_is_forbidden() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_udp();
+    let d = start_with_peer(dir.path(), port);
+    ok(
+        &uac(dir.path(), &d, "127.0.0.2", "7004", Some(&uac_forbidden())),
+        "forbidden",
+    );
+    let calls = support::daemon::cli_text(&d.data, &["show call active voice brief"]);
+    assert!(calls.contains("Total call-legs: 0"), "{calls}");
+}
