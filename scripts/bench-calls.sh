@@ -21,11 +21,13 @@
 # - does it twice: all calls at once (the setup rate), then RATE calls per second (the
 #   setup times at the target rate).
 #
-# The SIP part of the benchmark (sipp through a dial-peer beside Kamailio) comes with the
-# SIP legs of the calls.
+# - then (SIP=1, the default) runs scripts/bench-calls-sip.sh: sipp UAC -> cmed -> sipp UAS
+#   through a dial-peer beside the same sipp pair through Kamailio's stateful relay (its
+#   header says how).
 #
 # Environment: PHONES (default 1340, so 1,000 of them own their numbers), PAIRS (500),
-# RATE (500 calls/s), DEADLINE (60 s). Exit status 0 whatever the figures; 1 when the storm reported failures or
+# RATE (500 calls/s), DEADLINE (60 s), SIP (1: also the SIP part; 0: SCCP only; its own
+# settings are bench-calls-sip.sh's). Exit status 0 whatever the figures; 1 when the storm reported failures or
 # no result; 2 when the setup failed.
 set -euo pipefail
 
@@ -36,10 +38,12 @@ PHONES=${PHONES:-1340}
 PAIRS=${PAIRS:-500}
 DEADLINE=${DEADLINE:-60}
 RATE=${RATE:-500}
+SIP=${SIP:-1}
 [[ $PHONES =~ ^[1-9][0-9]{0,4}$ ]] && ((PHONES <= 10000)) || { echo "bench-calls: PHONES must be 1-10000" >&2; exit 2; }
 [[ $PAIRS =~ ^[1-9][0-9]{0,3}$ ]] || { echo "bench-calls: PAIRS must be 1-9999" >&2; exit 2; }
 [[ $DEADLINE =~ ^[1-9][0-9]{0,3}$ ]] || { echo "bench-calls: DEADLINE must be 1-9999" >&2; exit 2; }
 [[ $RATE =~ ^[1-9][0-9]{0,4}$ ]] || { echo "bench-calls: RATE must be 1-99999" >&2; exit 2; }
+[[ $SIP =~ ^[01]$ ]] || { echo "bench-calls: SIP must be 0 or 1" >&2; exit 2; }
 
 BIN=target/release
 for b in cmed cmed-gen-config cmed-call-storm; do
@@ -67,4 +71,11 @@ echo "==> all $PAIRS calls at once (setups per second)"
 storm 0 || rc=$?
 echo "==> $PAIRS calls at $RATE per second (setup times at the target rate)"
 storm "$RATE" || rc=$?
+if ((SIP)); then
+    kill "$CMED" 2>/dev/null || true
+    wait "$CMED" 2>/dev/null || true
+    echo "==> SIP to SIP through a dial-peer, beside Kamailio (scripts/bench-calls-sip.sh)"
+    # RATE is this script's; the SIP part reads RATES.
+    env -u RATE scripts/bench-calls-sip.sh || rc=$?
+fi
 exit "${rc:-0}"

@@ -14,7 +14,7 @@ bench_cleanup() {
         kill "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done
-    rm -rf "$TMP"
+    [[ -n ${KEEP:-} ]] || rm -rf "$TMP"
 }
 
 # Waits up to 30 s for the cmed started as PID with data directory DATA to answer on its
