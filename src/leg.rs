@@ -87,6 +87,43 @@ pub struct Party {
     pub name: SmallStr,
 }
 
+/// Why a call was forwarded (RFC 5806 §4 `reason` values, which IOS sends).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RedirectReason {
+    /// `call-forward all`.
+    Unconditional,
+    /// `call-forward busy`.
+    UserBusy,
+    /// `call-forward noan`.
+    NoAnswer,
+    /// `call-forward unregistered` (the number is on no registered phone).
+    Unavailable,
+}
+
+impl RedirectReason {
+    /// The Diversion header's `reason` value.
+    pub fn token(self) -> &'static str {
+        match self {
+            RedirectReason::Unconditional => "unconditional",
+            RedirectReason::UserBusy => "user-busy",
+            RedirectReason::NoAnswer => "no-answer",
+            RedirectReason::Unavailable => "unavailable",
+        }
+    }
+}
+
+/// How a forwarded call got here: the last number that forwarded it, why, and how many
+/// forwards it followed (RFC 5806 `counter`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Redirect {
+    /// The number that forwarded the call last.
+    pub from: SmallStr,
+    /// Why.
+    pub reason: RedirectReason,
+    /// Forwards so far (1 for the first).
+    pub counter: u8,
+}
+
 /// What the engine tells a device to do on a line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LegCmd {
@@ -113,6 +150,8 @@ pub enum LegCmd {
         calling: Party,
         /// Who is called (this line).
         called: Party,
+        /// How the call was forwarded here, if it was.
+        redirect: Option<Redirect>,
     },
     /// The call is answered: connected state, and open the phone's RTP receiver.
     Connected {

@@ -323,19 +323,26 @@ impl Runner {
                 }
                 ev(LegEvent::Digit(line, '#'))
             }
-            ["sip-leg", d, what @ ..] => Input::SipLeg {
-                leg: sip_leg(d),
-                event: match what {
-                    ["answer"] => LegEvent::OffHook(line),
-                    ["media", addr] => LegEvent::MediaReady(line, addr.parse().unwrap()),
-                    ["bye"] => LegEvent::OnHook(line),
-                    ["ringing"] => LegEvent::Alerting(line),
-                    ["refused", "busy"] => LegEvent::Refused(line, Refusal::Busy),
-                    ["refused", "not-found"] => LegEvent::Refused(line, Refusal::NotFound),
-                    ["refused", "unavailable"] => LegEvent::Refused(line, Refusal::Unavailable),
-                    other => panic!("{}: unknown sip-leg event {other:?}", self.here()),
-                },
-            },
+            ["sip-leg", d, what @ ..] => {
+                // `DEVICE/N`: the event is on the phone's line N (a call cmed rang there).
+                let (d, line) = match d.split_once('/') {
+                    Some((d, n)) => (d, LineInstance(n.parse().unwrap())),
+                    None => (*d, line),
+                };
+                Input::SipLeg {
+                    leg: sip_leg(d),
+                    event: match what {
+                        ["answer"] => LegEvent::OffHook(line),
+                        ["media", addr] => LegEvent::MediaReady(line, addr.parse().unwrap()),
+                        ["bye"] => LegEvent::OnHook(line),
+                        ["ringing"] => LegEvent::Alerting(line),
+                        ["refused", "busy"] => LegEvent::Refused(line, Refusal::Busy),
+                        ["refused", "not-found"] => LegEvent::Refused(line, Refusal::NotFound),
+                        ["refused", "unavailable"] => LegEvent::Refused(line, Refusal::Unavailable),
+                        other => panic!("{}: unknown sip-leg event {other:?}", self.here()),
+                    },
+                }
+            }
             // An INVITE from no registered phone (`proto::sip::legs` opened leg in:N).
             [
                 "trunk-call",

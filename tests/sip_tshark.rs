@@ -236,6 +236,12 @@ Contact: <sip:2001@127.0.0.1:5062>\r\nContent-Type: application/sdp\r\nContent-L
             number: "2001".into(),
             name: "Marta".into(),
         },
+        // A forwarded call: its Diversion header is decoded too.
+        redirect: Some(cmed::leg::Redirect {
+            from: "1001".into(),
+            reason: cmed::leg::RedirectReason::NoAnswer,
+            counter: 1,
+        }),
     };
     msgs.extend(bytes(&legs.command(dev, ring, to)));
     msgs.extend(bytes(&legs.command(dev, LegCmd::Idle(line), to)));

@@ -215,6 +215,8 @@ pub struct Telephony {
     pub max_ephones: u32,
     /// `timeouts interdigit` seconds (IOS default 10 when absent).
     pub interdigit: Option<u32>,
+    /// `max-redirect`: forwards one call may follow (IOS default 10 when absent).
+    pub max_redirect: Option<u32>,
     /// `max-dn`, default 0.
     pub max_dn: u32,
     /// `ip source-address A [port P]` (port default 2000).
@@ -251,6 +253,7 @@ impl Default for Telephony {
             present: false,
             max_ephones: 0,
             interdigit: None,
+            max_redirect: None,
             max_dn: 0,
             source: None,
             keepalive: 30,
@@ -357,6 +360,10 @@ pub struct CallForward {
     pub busy: Option<String>,
     /// `noan TARGET [timeout S]`: when nobody answers.
     pub noan: Option<(String, Option<u32>)>,
+    /// `unregistered` (`call-forward b2bua unregistered` on a `voice register dn`, the
+    /// same `call-forward unregistered` on an `ephone-dn` as cmed's extension): while no
+    /// registered phone carries the number.
+    pub unregistered: Option<String>,
 }
 
 /// `ephone-dn N`.

@@ -100,6 +100,7 @@ handlers! {
     // telephony-service
     TelMaxEphones = "tel-max-ephones",
     TelTimeoutsInterdigit = "tel-timeouts-interdigit",
+    TelMaxRedirect = "tel-max-redirect",
     TelMaxDn = "tel-max-dn",
     TelIpSourceAddress = "tel-ip-source-address",
     TelKeepalive = "tel-keepalive",

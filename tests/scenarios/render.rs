@@ -59,7 +59,23 @@ pub fn leg_cmd(cmd: &LegCmd) -> String {
             line,
             calling,
             called,
-        } => format!("ring-in {} {} to {}", line.0, party(calling), party(called)),
+            redirect,
+        } => {
+            let how = redirect.as_ref().map_or(String::new(), |r| {
+                format!(
+                    " forwarded-by {} {} {}",
+                    r.from,
+                    r.reason.token(),
+                    r.counter
+                )
+            });
+            format!(
+                "ring-in {} {} to {}{how}",
+                line.0,
+                party(calling),
+                party(called)
+            )
+        }
         LegCmd::Connected { line, codec } => format!("connected {} {codec:?}", line.0),
         LegCmd::StartMedia { line, to, codec } => {
             format!("start-media {} {to} {codec:?}", line.0)

@@ -124,6 +124,7 @@ fn call_forward(f: &mut CallForward, g: &Grammar, l: &Line) -> Check<()> {
     match l.get(g, "type") {
         Some("all") => f.all = Some(target),
         Some("busy") => f.busy = Some(target),
+        Some("unregistered") => f.unregistered = Some(target),
         _ => f.noan = Some((target, l.get(g, "secs").map(|s| num(Some(s))))),
     }
     Ok(())

@@ -29,15 +29,18 @@ use std::time::Duration;
 
 use crate::config::model::Model;
 use crate::engine::devices::Devices;
-use crate::engine::routing::{Candidate, Carriers, Collection, DialPlan, Dialed, Reach, Target};
+use crate::engine::routing::{Carriers, Collection, DialPlan, Dialed};
 use crate::ids::DeviceName;
-use crate::leg::{LegCmd, LegEvent, LineInstance, Party, Refusal, TrunkId};
+use crate::leg::{LegCmd, LegEvent, LineInstance, Party, TrunkId};
 use crate::media::Codec;
 use crate::time::Mono;
 
 mod features;
+mod hunt;
 mod trunk;
 
+pub use hunt::NOAN;
+use hunt::{Attempt, Rung};
 pub use trunk::Trunk;
 
 /// `timeouts interdigit` default (telephony-service, IOS: 10 s).
@@ -133,8 +136,10 @@ pub struct Call {
     pub media: [Option<SocketAddr>; 2],
     /// The caller hears ring-back (a phone rings at once; a trunk when it says so, 180).
     pub ringback: bool,
-    /// The candidates still to try when the callee refuses, in hunt order.
-    hunt: Vec<Candidate>,
+    /// What the call is trying to reach (and how it was forwarded).
+    attempt: Attempt,
+    /// The DN rung, when the callee is a phone's line.
+    rung: Option<Rung>,
 }
 
 impl Call {
@@ -328,181 +333,7 @@ impl Calls {
             }
             Dialed::Route(c) => c,
         };
-        self.hunt(end, dialled, candidates, None, ctx, out);
-    }
-
-    /// Rings the first candidate that can take the call, in hunt order: a free line of a
-    /// directory number, or a dial-peer's target. When none can, the caller hears busy tone
-    /// (a line was busy, or the last refusal said busy), else reorder.
-    fn hunt(
-        &mut self,
-        end: End,
-        dialled: &str,
-        candidates: Vec<Candidate>,
-        refused: Option<Refusal>,
-        ctx: &Ctx<'_>,
-        out: &mut Cmds,
-    ) {
-        let mut busy = refused == Some(Refusal::Busy);
-        let mut rest = candidates.into_iter();
-        while let Some(c) = rest.next() {
-            let lines = match &c.target {
-                Target::Line {
-                    reach: Reach::Carried(lines),
-                    ..
-                } => lines,
-                // Unregistered numbers go to voicemail with the voicemail issue.
-                Target::Line { .. } => continue,
-                Target::Peer(tag) => {
-                    let Some(target) = trunk::target(ctx.model, *tag, &end) else {
-                        continue;
-                    };
-                    let remaining = if c.huntstop {
-                        Vec::new()
-                    } else {
-                        rest.collect()
-                    };
-                    return self.ring_trunk(end, target, dialled, remaining, ctx, out);
-                }
-            };
-            let free = lines.iter().find(|d| {
-                let there = End::Line {
-                    device: d.device,
-                    line: d.line,
-                };
-                // An SCCP phone on its connection, a SIP phone on its binding.
-                let reachable = ctx
-                    .devices
-                    .get(&d.device)
-                    .is_some_and(|x| x.conn().is_some() || x.sip().is_some());
-                let idle = there != end
-                    && !self.legs.contains_key(&there)
-                    && !ctx.devices.off_hook(&d.device);
-                busy |= reachable && !idle;
-                reachable && idle
-            });
-            if let Some(d) = free {
-                let callee = End::Line {
-                    device: d.device,
-                    line: d.line,
-                };
-                let remaining = if c.huntstop {
-                    Vec::new()
-                } else {
-                    rest.collect()
-                };
-                return self.ring(end, callee, dialled, remaining, ctx, out);
-            }
-            if c.huntstop {
-                break;
-            }
-        }
-        let line = end.line();
-        let cmd = match refused {
-            _ if busy => LegCmd::Busy(line),
-            Some(Refusal::Unavailable) => LegCmd::Unavailable(line),
-            _ => {
-                tracing::debug!(caller = ?end, dialled, "call to a number no phone can take now");
-                LegCmd::Reorder(line)
-            }
-        };
-        self.tone(end, cmd, out);
-    }
-
-    /// `end` calls `callee`: it rings, the caller hears ring-back (§4.2 steps 9–11) at once
-    /// from a phone, from a trunk once it says it alerts. `hunt` is what to try when the
-    /// callee refuses.
-    fn ring(
-        &mut self,
-        end: End,
-        callee: End,
-        dialled: &str,
-        hunt: Vec<Candidate>,
-        ctx: &Ctx<'_>,
-        out: &mut Cmds,
-    ) {
-        self.next += 1;
-        let id = CallId(self.next);
-        let calling = self.party(ctx.devices, &end);
-        let called = self.party(ctx.devices, &callee);
-        let ringback = matches!(callee, End::Line { .. });
-        self.calls.insert(
-            id,
-            Call {
-                caller: end,
-                callee,
-                state: State::Alerting,
-                codec: Codec::Pcmu,
-                dialled: dialled.to_string(),
-                held_by: None,
-                started: ctx.now,
-                connected: None,
-                media: [None, None],
-                ringback,
-                hunt,
-            },
-        );
-        self.legs.insert(end, Leg::InCall(id));
-        self.legs.insert(callee, Leg::InCall(id));
-        tracing::info!(call = id.0, caller = ?end, callee = ?callee, dialled, "call alerting");
-        out.push((
-            end,
-            LegCmd::Proceeding {
-                line: end.line(),
-                called: called.clone(),
-                calling: calling.clone(),
-            },
-        ));
-        out.push((
-            callee,
-            LegCmd::RingIn {
-                line: callee.line(),
-                calling,
-                called,
-            },
-        ));
-        if ringback {
-            out.push((end, LegCmd::RingOut(end.line())));
-        }
-    }
-
-    /// The callee of `end`'s call alerts (a trunk's 180): the caller hears ring-back.
-    fn alerting(&mut self, end: End, out: &mut Cmds) {
-        let Some(Leg::InCall(id)) = self.legs.get(&end) else {
-            return;
-        };
-        let Some(call) = self.calls.get_mut(id) else {
-            return;
-        };
-        if call.callee == end && call.state == State::Alerting && !call.ringback {
-            call.ringback = true;
-            out.push((call.caller, LegCmd::RingOut(call.caller.line())));
-        }
-    }
-
-    /// The callee of `end`'s call refused it before answering: hunt on (not after busy,
-    /// calls reference §2.4), else the caller hears why.
-    fn refused(&mut self, end: End, why: Refusal, ctx: &Ctx<'_>, out: &mut Cmds) {
-        let Some(Leg::InCall(id)) = self.legs.get(&end).cloned() else {
-            return;
-        };
-        let Some(call) = self.calls.get(&id) else {
-            return;
-        };
-        if call.callee != end || call.state != State::Alerting {
-            return self.release(end, out);
-        }
-        let call = self.calls.remove(&id).expect("just read");
-        self.legs.remove(&end);
-        self.forget(end);
-        self.legs.remove(&call.caller);
-        tracing::info!(call = id.0, callee = ?end, ?why, "call refused");
-        let hunt = if why == Refusal::Busy {
-            Vec::new()
-        } else {
-            call.hunt
-        };
-        self.hunt(call.caller, &call.dialled, hunt, Some(why), ctx, out);
+        self.hunt(end, Attempt::dialled(dialled), candidates, None, ctx, out);
     }
 
     /// `end` hears a tone until it hangs up. A trunk leg has no tone to hear: the refusal
@@ -588,6 +419,7 @@ impl Calls {
                 _ => None,
             })
             .collect();
+        self.no_answer(ctx, &mut out);
         for (end, dialled) in due {
             if dialled.is_empty() {
                 // Off hook and nothing dialled.
@@ -599,15 +431,17 @@ impl Calls {
         out
     }
 
-    /// The earliest inter-digit deadline.
+    /// The earliest inter-digit or no-answer deadline.
     pub fn next_deadline(&self) -> Option<Mono> {
-        self.legs
+        let digits = self
+            .legs
             .values()
             .filter_map(|l| match l {
                 Leg::Dialing { deadline, .. } => Some(*deadline),
                 _ => None,
             })
-            .min()
+            .min();
+        [digits, self.next_no_answer()].into_iter().flatten().min()
     }
 }
 

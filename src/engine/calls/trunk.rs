@@ -9,10 +9,10 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use super::{Calls, Cmds, Ctx, End, TRUNK_LINE};
+use super::{Attempt, Calls, Cmds, Ctx, End, TRUNK_LINE};
 use crate::config::model::Model;
 use crate::config::pattern::Match;
-use crate::engine::routing::{Candidate, Collection};
+use crate::engine::routing::Collection;
 use crate::ids::DialPeerTag;
 use crate::leg::{LegCmd, LegEvent, Party, TrunkId};
 use crate::small_str::SmallStr;
@@ -85,31 +85,32 @@ impl Calls {
         }
     }
 
-    /// `end` calls out through dial-peer `tag` at `addr`.
+    /// `end` calls out through dial-peer `tag` at `addr`, dialling the number attempted
+    /// (the last forward's target, if it was forwarded).
     pub(super) fn ring_trunk(
         &mut self,
         end: End,
         (tag, addr): (DialPeerTag, SocketAddr),
-        dialled: &str,
-        hunt: Vec<Candidate>,
+        attempt: Attempt,
         ctx: &Ctx<'_>,
         out: &mut Cmds,
     ) {
+        let dialled = attempt.number.clone();
         self.next_trunk += 1;
         let id = TrunkId::Out(self.next_trunk);
         self.trunks.insert(
             id,
             Trunk {
                 addr,
-                number: dialled.to_string(),
+                number: dialled.clone(),
                 party: Party {
-                    number: SmallStr::from(dialled),
+                    number: SmallStr::from(dialled.as_str()),
                     name: SmallStr::default(),
                 },
                 peer: tag,
             },
         );
-        self.ring(end, End::Trunk(id), dialled, hunt, ctx, out);
+        self.ring(end, End::Trunk(id), attempt, None, ctx, out);
     }
 
     /// A trunk leg's event: its answer, media, alerting, refusal or hang-up. A trunk dials

@@ -208,10 +208,13 @@ impl Calls {
                 out.push_back(keys(line, r, SET_RING_OUT));
                 out.push_back(tone(TONE_ALERTING, line, r));
             }
+            // How the call was forwarded is not shown yet (CallInfo's last-redirecting
+            // fields stay empty); SIP legs carry it as Diversion.
             LegCmd::RingIn {
                 line: LineInstance(line),
                 calling,
                 called,
+                redirect: _,
             } => {
                 let leg = self.leg(line);
                 leg.ringing = true;

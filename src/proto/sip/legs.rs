@@ -12,15 +12,17 @@
 //! - a trunk calls (an INVITE from no registered phone): the same, but the engine is told
 //!   [`Action::Call`] with the number and caller at once, and decides whether to take it;
 //! - cmed rings the phone: `RingIn` → INVITE without SDP (delayed offer, RFC 3261 §13.2.1,
-//!   since the other phone's address is known only once it answers); the phone's 200 carries
-//!   its offer → `OffHook` (answered) and `MediaReady`; `StartMedia` → the ACK with our
-//!   answer; `Idle` → CANCEL before the answer, BYE after; the first 180/183 → `Alerting`;
+//!   since the other phone's address is known only once it answers; a forwarded call's
+//!   carries one `Diversion`, RFC 5806); the phone's 200 carries its offer → `OffHook`
+//!   (answered) and `MediaReady`; `StartMedia` → the ACK with our answer; `Idle` → CANCEL
+//!   before the answer, BYE after; the first 180/183 → `Alerting`;
 //!   a 3xx–6xx → `Refused` with its class (busy, not found, unavailable); a trunk the same,
 //!   at its `session target` with the number dialled as the Request-URI;
 //! - BYE from the phone → 200 and `OnHook`; CANCEL → `OnHook` (the transaction layer
 //!   answers the CANCEL and the INVITE gets 487 here).
 //!
-//! One call per SIP phone or trunk leg at a time (its line 1). Legs are found by the
+//! One call per SIP phone or trunk leg at a time, on the line cmed rang (a phone's second
+//! number is its line 2) or line 1 for a call the far side placed. Legs are found by the
 //! client transaction of our INVITE and by Call-ID, never by a scan. Pure: parsed messages
 //! in, bytes and events out; the transactions are `transaction`'s, the adapter sends and
 //! feeds back their ids.
@@ -36,7 +38,7 @@ use crate::leg::{LegCmd, LegEvent, LineInstance, Party, Refusal, SipLegId, Trunk
 use crate::media::{Codec, Media};
 use crate::small_str::SmallStr;
 
-/// The line a SIP phone's call is on.
+/// The line a call a SIP phone or trunk places is on.
 const LINE: LineInstance = LineInstance(1);
 
 /// Where a message goes: the phone's address and whether over its TCP flow.
@@ -132,6 +134,9 @@ enum Role {
 
 #[derive(Debug)]
 struct Leg {
+    /// The engine's line of the call: the one cmed rang (a phone's second number is its
+    /// line 2), line 1 for a call the phone or trunk placed.
+    line: LineInstance,
     dest: Dest,
     role: Role,
     dialog: Option<Dialog>,
@@ -263,6 +268,7 @@ impl Legs {
         self.insert(
             device,
             Leg {
+                line: LINE,
                 dest,
                 role: Role::Uas {
                     tx,
@@ -302,7 +308,10 @@ impl Legs {
         let local = self.local;
         let contact = self.contact();
         if let LegCmd::RingIn {
-            calling, called, ..
+            line,
+            calling,
+            called,
+            redirect,
         } = &cmd
         {
             let Some((dest, uri)) = to else {
@@ -310,7 +319,7 @@ impl Legs {
             };
             let reliable = dest.reliable;
             if self.legs.contains_key(&device) {
-                return vec![Action::Event(device, LegEvent::OnHook(LINE))];
+                return vec![Action::Event(device, LegEvent::OnHook(*line))];
             }
             let n = self.next();
             let (branch, tag, call_id) = (
@@ -326,6 +335,21 @@ impl Legs {
                 SipLegId::Trunk(_) => format!("<{uri}>"),
             };
             let via = via(local, reliable);
+            // A forwarded call names the last number that forwarded it, why, and how many
+            // forwards it followed: one Diversion header (RFC 5806 §4), as IOS sends.
+            let diversion = redirect.as_ref().map(|r| {
+                format!(
+                    "<sip:{}@{}>;reason={};counter={}",
+                    r.from,
+                    local.ip(),
+                    r.reason.token(),
+                    r.counter
+                )
+            });
+            let extra: Vec<(&str, &str)> = diversion
+                .iter()
+                .map(|d| ("Diversion", d.as_str()))
+                .collect();
             let bytes = dialog::invite(
                 &dialog::Invite {
                     uri,
@@ -338,7 +362,7 @@ impl Legs {
                     branch: &branch,
                     contact: &contact,
                 },
-                &[],
+                &extra,
                 None,
             );
             let ack = AckParts {
@@ -352,6 +376,7 @@ impl Legs {
             self.insert(
                 device,
                 Leg {
+                    line: *line,
                     dest,
                     role: Role::Uac {
                         tx: None,
@@ -395,7 +420,10 @@ impl Legs {
             }],
             // Answered: the phone's offer is where it receives.
             (Role::Uas { offer, .. }, LegCmd::Connected { .. }) => {
-                vec![Action::Event(device, LegEvent::MediaReady(LINE, offer.rtp))]
+                vec![Action::Event(
+                    device,
+                    LegEvent::MediaReady(leg.line, offer.rtp),
+                )]
             }
             (Role::Uas { tx, invite, offer }, LegCmd::StartMedia { to: rtp, .. })
                 if !leg.media_sent =>
@@ -466,7 +494,7 @@ impl Legs {
                     bytes: Response::to(&invite, leg.dest.addr, status, reason, &leg.local_tag)
                         .finish(),
                 },
-                Action::Event(device, LegEvent::OnHook(LINE)),
+                Action::Event(device, LegEvent::OnHook(leg.line)),
             ],
             _ => Vec::new(),
         }
@@ -551,6 +579,7 @@ From: {from}\r\nTo: {to}\r\nCall-ID: {}\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r
         let Some(leg) = self.legs.get_mut(&device) else {
             return Vec::new();
         };
+        let line = leg.line;
         let Role::Uac {
             answered,
             offer,
@@ -563,7 +592,7 @@ From: {from}\r\nTo: {to}\r\nCall-ID: {}\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r
         match code {
             180 | 183 if !*answered && !*alerted => {
                 *alerted = true;
-                vec![Action::Event(device, LegEvent::Alerting(LINE))]
+                vec![Action::Event(device, LegEvent::Alerting(line))]
             }
             100..=199 => Vec::new(),
             200..=299 => {
@@ -583,11 +612,11 @@ From: {from}\r\nTo: {to}\r\nCall-ID: {}\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r
                         let rtp = o.rtp;
                         *offer = Some(o);
                         vec![
-                            Action::Event(device, LegEvent::OffHook(LINE)),
-                            Action::Event(device, LegEvent::MediaReady(LINE, rtp)),
+                            Action::Event(device, LegEvent::OffHook(line)),
+                            Action::Event(device, LegEvent::MediaReady(line, rtp)),
                         ]
                     }
-                    Err(_) => vec![Action::Event(device, LegEvent::OffHook(LINE))],
+                    Err(_) => vec![Action::Event(device, LegEvent::OffHook(line))],
                 }
             }
             _ => {
@@ -596,7 +625,7 @@ From: {from}\r\nTo: {to}\r\nCall-ID: {}\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r
                 self.remove(device);
                 vec![Action::Event(
                     device,
-                    LegEvent::Refused(LINE, refusal(code)),
+                    LegEvent::Refused(line, refusal(code)),
                 )]
             }
         }
@@ -629,7 +658,9 @@ From: {from}\r\nTo: {to}\r\nCall-ID: {}\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r
                         bytes,
                     }];
                 };
-                let dest = self.remove(device).map_or(from, |l| l.dest);
+                let (dest, line) = self
+                    .remove(device)
+                    .map_or((from, LINE), |l| (l.dest, l.line));
                 vec![
                     Action::Respond {
                         to: dest,
@@ -637,7 +668,7 @@ From: {from}\r\nTo: {to}\r\nCall-ID: {}\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r
                         status: 200,
                         bytes: Response::to(m, dest.addr, 200, "OK", "").finish(),
                     },
-                    Action::Event(device, LegEvent::OnHook(LINE)),
+                    Action::Event(device, LegEvent::OnHook(line)),
                 ]
             }
             _ => Vec::new(),
@@ -668,7 +699,7 @@ From: {from}\r\nTo: {to}\r\nCall-ID: {}\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r
                 bytes: Response::to(&m, leg.dest.addr, 487, "Request Terminated", &leg.local_tag)
                     .finish(),
             },
-            Action::Event(device, LegEvent::OnHook(LINE)),
+            Action::Event(device, LegEvent::OnHook(leg.line)),
         ]
     }
 

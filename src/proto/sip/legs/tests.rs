@@ -185,6 +185,7 @@ fn a_trunk_we_call_alerts_once_and_its_refusal_says_why() {
         line: LINE,
         calling: Default::default(),
         called: Default::default(),
+        redirect: None,
     };
     let a = l.command(trunk, ring, to);
     let Action::Invite { bytes, .. } = &a[0] else {
@@ -253,6 +254,12 @@ fn cmed_rings_a_sip_phone_with_a_delayed_offer_and_acks_with_the_answer() {
             number: "2001".into(),
             name: "Marta".into(),
         },
+        // Forwarded here by 1001 (busy).
+        redirect: Some(crate::leg::Redirect {
+            from: "1001".into(),
+            reason: crate::leg::RedirectReason::UserBusy,
+            counter: 1,
+        }),
     };
     let a = l.command(device(), ring, to);
     let Action::Invite { bytes, .. } = &a[0] else {
@@ -260,6 +267,10 @@ fn cmed_rings_a_sip_phone_with_a_delayed_offer_and_acks_with_the_answer() {
     };
     let invite = parse(bytes).unwrap();
     assert!(invite.body.is_empty(), "a delayed offer");
+    assert_eq!(
+        invite.raw("diversion"),
+        ["<sip:1001@127.0.0.1>;reason=user-busy;counter=1"]
+    );
     l.invite_sent(device(), TxId(7));
     let ok = format!(
         "SIP/2.0 200 OK\r\nVia: {}\r\nFrom: {}\r\nTo: {};tag=ph2\r\nCall-ID: {}\r\nCSeq: 1 INVITE\r\n\
@@ -298,6 +309,7 @@ fn hanging_up_before_the_phone_answers_cancels_our_invite() {
         line: LINE,
         calling: Default::default(),
         called: Default::default(),
+        redirect: None,
     };
     let a = l.command(device(), ring, to);
     let Action::Invite { branch, .. } = &a[0] else {
@@ -317,4 +329,42 @@ fn hanging_up_before_the_phone_answers_cancels_our_invite() {
     assert_eq!(*method, Method::Cancel);
     assert_eq!(*b, branch, "a CANCEL has its INVITE's branch (§9.1)");
     assert_eq!(parse(bytes).unwrap().cseq(), Some((1, Method::Cancel)));
+}
+
+/// Regression: a call cmed rang on a SIP phone's second number (its line 2) was answered
+/// on line 1, which the engine did not ring, so the answer was lost.
+#[test]
+fn a_call_rung_on_a_phones_second_line_is_answered_on_that_line() {
+    let mut l = legs();
+    let to = Some((dest(), "sip:2002@127.0.0.1:5062"));
+    let line2 = LineInstance(2);
+    let ring = LegCmd::RingIn {
+        line: line2,
+        calling: Default::default(),
+        called: Default::default(),
+        redirect: None,
+    };
+    let a = l.command(device(), ring, to);
+    let Action::Invite { bytes, .. } = &a[0] else {
+        panic!("{a:?}")
+    };
+    let invite = parse(bytes).unwrap();
+    l.invite_sent(device(), TxId(3));
+    let ok = format!(
+        "SIP/2.0 200 OK\r\nVia: {}\r\nFrom: {}\r\nTo: {};tag=ph2\r\nCall-ID: {}\r\nCSeq: 1 INVITE\r\n\
+Contact: <sip:2002@{PHONE}>\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{OFFER}",
+        invite.first("via").unwrap(),
+        invite.first("from").unwrap(),
+        invite.first("to").unwrap(),
+        invite.call_id().unwrap(),
+        OFFER.len()
+    );
+    let a = l.response(TxId(3), &parse(ok.as_bytes()).unwrap());
+    assert_eq!(
+        events(&a),
+        [
+            LegEvent::OffHook(line2),
+            LegEvent::MediaReady(line2, "127.0.0.1:10000".parse().unwrap())
+        ]
+    );
 }

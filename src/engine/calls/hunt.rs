@@ -1,0 +1,426 @@
+//! Where a call goes once its number is known: the dial plan's candidates tried in hunt
+//! order (calls reference §1.5, §2.4) — a directory number's free line, or a dial-peer's
+//! target — with each DN's call forwarding applied on the way (§3.1–3.3): `all` before
+//! anything, `busy` when every line is busy (or a SIP phone answers 486), `noan` when the
+//! line rings unanswered for its timeout, `unregistered` (else the busy target, else the
+//! no-answer one, at once; Diversion reason `unavailable`) when no registered phone carries
+//! the number. A forward dials its target as a new attempt that
+//! remembers the chain: at most `max-redirect` forwards (default 10), and never back to a
+//! number that already forwarded the call (a loop rings where it is instead). A refusal
+//! from a trunk hunts on to the next candidate, except after busy.
+
+use super::{Call, CallId, Calls, Cmds, Ctx, End, Leg, State, trunk};
+use crate::config::model::{CallForward, Model, NumberOwner};
+use crate::engine::routing::{Candidate, Collection, Dialed, Reach, Target};
+use crate::ids::Extension;
+use crate::leg::{LegCmd, Redirect, RedirectReason, Refusal};
+use crate::media::Codec;
+use crate::small_str::SmallStr;
+use crate::time::Mono;
+use std::time::Duration;
+
+/// `call-forward noan` without a timeout rings this long (CME's documented 20 s).
+pub const NOAN: Duration = Duration::from_secs(20);
+
+/// `max-redirect` default (telephony-service, IOS: 10).
+const MAX_REDIRECT: usize = 10;
+
+/// What a call is trying to reach: the number (as dialled, or the last forward's target)
+/// and, once forwarded, how it got there.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Attempt {
+    /// The number being called.
+    pub number: String,
+    /// The last forward, if any (the Diversion a SIP leg carries).
+    pub redirect: Option<Redirect>,
+    /// The numbers that forwarded the call, first to last.
+    pub via: Vec<SmallStr>,
+    /// The candidates still to try when the one rung refuses, in hunt order.
+    pub rest: Vec<Candidate>,
+}
+
+impl Attempt {
+    /// A call to `number` as dialled.
+    pub fn dialled(number: &str) -> Attempt {
+        Attempt {
+            number: number.to_string(),
+            ..Attempt::default()
+        }
+    }
+}
+
+/// The DN rung, for the forwards that apply once it rings (busy from a SIP phone, noan).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rung {
+    /// Which DN.
+    pub dn: NumberOwner,
+    /// Its number that was called.
+    pub number: Extension,
+    /// When an unanswered ring is forwarded (`call-forward noan`).
+    pub noan: Option<Mono>,
+}
+
+/// A DN's `call-forward` settings.
+fn forward_of(model: &Model, dn: NumberOwner) -> Option<&CallForward> {
+    match dn {
+        NumberOwner::Ephone(t) => model.dns.get(&t).map(|d| &d.forward),
+        NumberOwner::Register(t) => model.reg_dns.get(&t).map(|d| &d.forward),
+    }
+}
+
+impl Calls {
+    /// Rings the first candidate that can take the call, in hunt order. When none can, the
+    /// caller hears busy tone (a line was busy, or the last refusal said busy), else
+    /// reorder (or 480's tone after an unavailable trunk).
+    pub(super) fn hunt(
+        &mut self,
+        end: End,
+        attempt: Attempt,
+        candidates: Vec<Candidate>,
+        refused: Option<Refusal>,
+        ctx: &Ctx<'_>,
+        out: &mut Cmds,
+    ) {
+        let mut busy = refused == Some(Refusal::Busy);
+        let mut rest = candidates.into_iter();
+        while let Some(c) = rest.next() {
+            let remaining = |rest: std::vec::IntoIter<Candidate>| {
+                if c.huntstop {
+                    Vec::new()
+                } else {
+                    rest.collect()
+                }
+            };
+            let (dn, number, lines) = match &c.target {
+                Target::Peer(tag) => {
+                    let Some(target) = trunk::target(ctx.model, *tag, &end) else {
+                        continue;
+                    };
+                    let attempt = Attempt {
+                        rest: remaining(rest),
+                        ..attempt
+                    };
+                    return self.ring_trunk(end, target, attempt, ctx, out);
+                }
+                Target::Line {
+                    dn, number, reach, ..
+                } => (*dn, number, reach),
+            };
+            let fwd = forward_of(ctx.model, dn).cloned().unwrap_or_default();
+            if let Some(t) = &fwd.all
+                && let Some((next, c)) =
+                    self.redirect(&attempt, number, t, RedirectReason::Unconditional, ctx)
+            {
+                return self.hunt(end, next, c, None, ctx, out);
+            }
+            let lines = match lines {
+                Reach::Carried(lines) => lines,
+                Reach::Unregistered => {
+                    // Calls reference §3.3: the unregistered target, else busy, else
+                    // no-answer at once; without one the next candidate (the voicemail
+                    // pilot comes with the voicemail issue).
+                    // The Diversion says `unavailable` whichever target it is.
+                    let noan = fwd.noan.as_ref().map(|(t, _)| t.clone());
+                    let target = fwd
+                        .unregistered
+                        .as_ref()
+                        .or(fwd.busy.as_ref())
+                        .or(noan.as_ref());
+                    if let Some(t) = target
+                        && let Some((next, c)) =
+                            self.redirect(&attempt, number, t, RedirectReason::Unavailable, ctx)
+                    {
+                        return self.hunt(end, next, c, None, ctx, out);
+                    }
+                    continue;
+                }
+            };
+            let mut here_busy = false;
+            let free = lines.iter().find(|d| {
+                let there = End::Line {
+                    device: d.device,
+                    line: d.line,
+                };
+                // An SCCP phone on its connection, a SIP phone on its binding.
+                let reachable = ctx
+                    .devices
+                    .get(&d.device)
+                    .is_some_and(|x| x.conn().is_some() || x.sip().is_some());
+                let idle = there != end
+                    && !self.legs.contains_key(&there)
+                    && !ctx.devices.off_hook(&d.device);
+                here_busy |= reachable && !idle;
+                reachable && idle
+            });
+            if let Some(d) = free {
+                let callee = End::Line {
+                    device: d.device,
+                    line: d.line,
+                };
+                let rung = Rung {
+                    dn,
+                    number: number.clone(),
+                    noan: fwd.noan.as_ref().map(|(_, secs)| {
+                        ctx.now
+                            .after(secs.map_or(NOAN, |s| Duration::from_secs(u64::from(s))))
+                    }),
+                };
+                let attempt = Attempt {
+                    rest: remaining(rest),
+                    ..attempt
+                };
+                return self.ring(end, callee, attempt, Some(rung), ctx, out);
+            }
+            if here_busy
+                && let Some(t) = &fwd.busy
+                && let Some((next, c)) =
+                    self.redirect(&attempt, number, t, RedirectReason::UserBusy, ctx)
+            {
+                return self.hunt(end, next, c, None, ctx, out);
+            }
+            busy |= here_busy;
+            if c.huntstop {
+                break;
+            }
+        }
+        let line = end.line();
+        let cmd = match refused {
+            _ if busy => LegCmd::Busy(line),
+            Some(Refusal::Unavailable) => LegCmd::Unavailable(line),
+            _ => {
+                tracing::debug!(caller = ?end, number = attempt.number, "call to a number no phone can take now");
+                LegCmd::Reorder(line)
+            }
+        };
+        self.tone(end, cmd, out);
+    }
+
+    /// The attempt a forward of `attempt` from `from` to `target` makes, with the
+    /// candidates of its target; `None` when it is not followed: `max-redirect` forwards
+    /// already, or `target` already forwarded this call (a loop). A target the dial plan
+    /// does not know is followed to no candidate (the caller hears reorder).
+    fn redirect(
+        &self,
+        attempt: &Attempt,
+        from: &Extension,
+        target: &str,
+        reason: RedirectReason,
+        ctx: &Ctx<'_>,
+    ) -> Option<(Attempt, Vec<Candidate>)> {
+        let max = ctx
+            .model
+            .telephony
+            .max_redirect
+            .map_or(MAX_REDIRECT, |n| n as usize);
+        if attempt.via.len() >= max {
+            tracing::info!(
+                number = from.0,
+                target,
+                max,
+                "forward not followed: max-redirect reached"
+            );
+            return None;
+        }
+        if target == from.0 || attempt.via.iter().any(|v| v.as_str() == target) {
+            tracing::info!(
+                number = from.0,
+                target,
+                "forward not followed: it would loop"
+            );
+            return None;
+        }
+        let mut via = attempt.via.clone();
+        via.push(SmallStr::from(from.0.as_str()));
+        let next = Attempt {
+            rest: Vec::new(),
+            number: target.to_string(),
+            redirect: Some(Redirect {
+                from: SmallStr::from(from.0.as_str()),
+                reason,
+                counter: u8::try_from(via.len()).unwrap_or(u8::MAX),
+            }),
+            via,
+        };
+        tracing::info!(
+            number = from.0,
+            target,
+            reason = reason.token(),
+            "call forwarded"
+        );
+        let candidates = match ctx.plan.route(ctx.carriers, target, Collection::Finished) {
+            Dialed::Route(c) => c,
+            _ => Vec::new(),
+        };
+        Some((next, candidates))
+    }
+
+    /// `end` calls `callee`: it rings, the caller hears ring-back (§4.2 steps 9–11) at once
+    /// from a phone, from a trunk once it says it alerts. `rung` is the DN rung (its
+    /// forwards); the attempt says what to try when the callee refuses.
+    pub(super) fn ring(
+        &mut self,
+        end: End,
+        callee: End,
+        attempt: Attempt,
+        rung: Option<Rung>,
+        ctx: &Ctx<'_>,
+        out: &mut Cmds,
+    ) {
+        self.next += 1;
+        let id = CallId(self.next);
+        let calling = self.party(ctx.devices, &end);
+        let called = self.party(ctx.devices, &callee);
+        let ringback = matches!(callee, End::Line { .. });
+        let redirect = attempt.redirect.clone();
+        let dialled = attempt
+            .via
+            .first()
+            .map_or(attempt.number.clone(), |v| v.to_string());
+        tracing::info!(call = id.0, caller = ?end, callee = ?callee, dialled, "call alerting");
+        self.calls.insert(
+            id,
+            Call {
+                caller: end,
+                callee,
+                state: State::Alerting,
+                codec: Codec::Pcmu,
+                dialled,
+                held_by: None,
+                started: ctx.now,
+                connected: None,
+                media: [None, None],
+                ringback,
+                attempt,
+                rung,
+            },
+        );
+        self.legs.insert(end, Leg::InCall(id));
+        self.legs.insert(callee, Leg::InCall(id));
+        out.push((
+            end,
+            LegCmd::Proceeding {
+                line: end.line(),
+                called: called.clone(),
+                calling: calling.clone(),
+            },
+        ));
+        out.push((
+            callee,
+            LegCmd::RingIn {
+                line: callee.line(),
+                calling,
+                called,
+                redirect,
+            },
+        ));
+        if ringback {
+            out.push((end, LegCmd::RingOut(end.line())));
+        }
+    }
+
+    /// The callee of `end`'s call alerts (a trunk's 180): the caller hears ring-back.
+    pub(super) fn alerting(&mut self, end: End, out: &mut Cmds) {
+        let Some(Leg::InCall(id)) = self.legs.get(&end) else {
+            return;
+        };
+        let Some(call) = self.calls.get_mut(id) else {
+            return;
+        };
+        if call.callee == end && call.state == State::Alerting && !call.ringback {
+            call.ringback = true;
+            out.push((call.caller, LegCmd::RingOut(call.caller.line())));
+        }
+    }
+
+    /// The callee of `end`'s call refused it before answering: a busy SIP phone's DN
+    /// forwards on busy; otherwise the hunt goes on (not after busy, calls reference
+    /// §2.4), else the caller hears why.
+    pub(super) fn refused(&mut self, end: End, why: Refusal, ctx: &Ctx<'_>, out: &mut Cmds) {
+        let Some(Leg::InCall(id)) = self.legs.get(&end).cloned() else {
+            return;
+        };
+        let Some(call) = self.calls.get(&id) else {
+            return;
+        };
+        if call.callee != end || call.state != State::Alerting {
+            return self.release(end, out);
+        }
+        let call = self.take(id);
+        tracing::info!(call = id.0, callee = ?end, ?why, "call refused");
+        if why == Refusal::Busy
+            && let Some(r) = &call.rung
+            && let Some(t) = forward_of(ctx.model, r.dn).and_then(|f| f.busy.clone())
+            && let Some((next, c)) =
+                self.redirect(&call.attempt, &r.number, &t, RedirectReason::UserBusy, ctx)
+        {
+            return self.hunt(call.caller, next, c, None, ctx, out);
+        }
+        let mut attempt = call.attempt;
+        let hunt = if why == Refusal::Busy {
+            Vec::new()
+        } else {
+            std::mem::take(&mut attempt.rest)
+        };
+        self.hunt(call.caller, attempt, hunt, Some(why), ctx, out);
+    }
+
+    /// Removes an unanswered call whose callee is out of it; the caller's leg is left for
+    /// what happens next (a forward, the hunt going on, a tone).
+    fn take(&mut self, id: CallId) -> Call {
+        let call = self.calls.remove(&id).expect("a call of a leg exists");
+        self.legs.remove(&call.callee);
+        self.forget(call.callee);
+        self.legs.remove(&call.caller);
+        call
+    }
+
+    /// Calls that rang unanswered past their `call-forward noan` timeout at `now`: the
+    /// callee stops ringing and the call follows the forward (if it may: a loop or
+    /// `max-redirect` lets it ring on, with no further timeout).
+    pub(super) fn no_answer(&mut self, ctx: &Ctx<'_>, out: &mut Cmds) {
+        let due: Vec<CallId> = self
+            .calls
+            .iter()
+            .filter(|(_, c)| {
+                c.state == State::Alerting
+                    && c.rung
+                        .as_ref()
+                        .and_then(|r| r.noan)
+                        .is_some_and(|d| d <= ctx.now)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for id in due {
+            let call = &self.calls[&id];
+            let rung = call.rung.clone().expect("filtered on it");
+            let target = forward_of(ctx.model, rung.dn).and_then(|f| f.noan.clone());
+            let next = target.and_then(|(t, _)| {
+                self.redirect(
+                    &call.attempt,
+                    &rung.number,
+                    &t,
+                    RedirectReason::NoAnswer,
+                    ctx,
+                )
+            });
+            let Some((next, c)) = next else {
+                if let Some(r) = self.calls.get_mut(&id).and_then(|c| c.rung.as_mut()) {
+                    r.noan = None;
+                }
+                continue;
+            };
+            let call = self.take(id);
+            out.push((call.callee, LegCmd::Idle(call.callee.line())));
+            self.hunt(call.caller, next, c, None, ctx, out);
+        }
+    }
+
+    /// The earliest `call-forward noan` deadline of a ringing call.
+    pub(super) fn next_no_answer(&self) -> Option<Mono> {
+        self.calls
+            .values()
+            .filter(|c| c.state == State::Alerting)
+            .filter_map(|c| c.rung.as_ref()?.noan)
+            .min()
+    }
+}
