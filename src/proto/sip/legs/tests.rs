@@ -1,6 +1,8 @@
 //! The SIP legs both ways, message by message, read back with our own parser.
 
+use super::inbound::refusal;
 use super::*;
+use crate::leg::Refusal;
 use crate::proto::sip::msg::parse;
 
 const PHONE: &str = "127.0.0.1:5062";
