@@ -3,8 +3,8 @@
 //! cmed calls the sipp UAS at the dial-peer's `session target` (`allow-connections sip to
 //! sip` lets a trunk's call out on another peer). The whole call (INVITE/100/180/200/ACK,
 //! BYE/200 both legs), a busy far end (486 mapped back to the caller), a CANCEL while it
-//! rings (200 and 487 on both legs), and a call from an address no dial-peer points at
-//! (403). Each sipp exits 0 only when its scenario ran to the end.
+//! rings (200 and 487 on both legs), a call from an address no dial-peer points at (403),
+//! and a forwarded call reaching the voicemail pilot with its Diversion header. Each sipp exits 0 only when its scenario ran to the end.
 
 mod support;
 
@@ -159,16 +159,49 @@ const UAS_RINGS: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
 </scenario>
 "#;
 
+/// A voicemail server: the INVITE must carry one Diversion naming 2002 as unavailable (its
+/// pool is not registered, so `call-forward b2bua busy 8000` takes the call), or sipp
+/// fails the call; then 486 and the ACK.
+const UAS_CHECKS_DIVERSION: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="uas checks Diversion">
+  <recv request="INVITE">
+    <action>
+      <ereg regexp="&lt;sip:2002@127\.0\.0\.1&gt;;reason=unavailable;counter=1" search_in="hdr"
+            header="Diversion:" check_it="true" assign_to="1"/>
+    </action>
+  </recv>
+  <Reference variables="1"/>
+  <send><![CDATA[
+      SIP/2.0 486 Busy Here
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]></send>
+  <recv request="ACK"/>
+</scenario>
+"#;
+
 /// The small office with dial-peer 7 (`7...`) at the UAS and SIP-to-SIP calls allowed.
 fn start_with_peer(dir: &Path, uas: u16) -> Daemon {
-    let config = support::SMALL_OFFICE.replace(
+    start_with_config(dir, &with_peer(uas))
+}
+
+fn with_peer(uas: u16) -> String {
+    support::SMALL_OFFICE.replace(
         "dial-peer voice 8000 voip\n",
         &format!(
             "voice service voip\n allow-connections sip to sip\n!\ndial-peer voice 7 voip\n \
 destination-pattern 7...\n session protocol sipv2\n session target ipv4:127.0.0.1:{uas}\n codec g711ulaw\n!\n\
 dial-peer voice 8000 voip\n"
         ),
-    );
+    )
+}
+
+fn start_with_config(dir: &Path, config: &str) -> Daemon {
     let file = dir.join("startup.cfg");
     std::fs::write(&file, config).unwrap();
     start(&file, &dir.join("data"), &[])
@@ -285,6 +318,30 @@ fn a_cancel_while_the_far_end_rings_cancels_both_legs() {
         "cancel",
     );
     uas_finished(far, "cancel");
+}
+
+/// A call in for 2002, whose pool is not registered, follows the DN's busy forward to the
+/// voicemail pilot 8000 (dial-peer 8000, here at the sipp UAS), and the INVITE there says
+/// so in its Diversion header; the pilot's 486 is the caller's.
+#[test]
+fn a_call_for_an_unregistered_number_reaches_the_pilot_with_a_diversion() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_udp();
+    let far = uas(dir.path(), port, Some(UAS_CHECKS_DIVERSION));
+    let d = start_with_config(
+        dir.path(),
+        &support::SMALL_OFFICE
+            .replace("ipv4:127.0.0.1:5070", &format!("ipv4:127.0.0.1:{port}"))
+            .replace(
+                "dial-peer voice 8000 voip\n",
+                "voice service voip\n allow-connections sip to sip\n!\ndial-peer voice 8000 voip\n",
+            ),
+    );
+    ok(
+        &uac(dir.path(), &d, "127.0.0.1", "2002", Some(&uac_busy())),
+        "diversion",
+    );
+    uas_finished(far, "diversion");
 }
 
 /// The toll-fraud rule: 127.0.0.2 is no dial-peer's target, so its INVITE gets 403 and
