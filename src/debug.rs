@@ -39,9 +39,23 @@ flags! {
     ccsip_messages = "debug-ccsip-messages", "SIP Call messages tracing";
     /// `debug voice register events`: registrations, refusals, expiries.
     voice_register_events = "debug-voice-register-events", "VOICE REGISTER events";
+    /// `debug voice ccapi inout`: each call's setup, answer and release, one line each
+    /// (logged by the engine under [`CCAPI`], which only this switch lets through).
+    voice_ccapi = "debug-voice-ccapi-inout", "voip ccapi inout";
 }
 
+/// The tracing target of `debug voice ccapi inout`'s lines. The engine cannot read a switch
+/// (it is pure), so it always logs them and the daemon's log filter ([`Flags::admits`])
+/// drops them while the switch is off.
+pub const CCAPI: &str = "cmed::debug::ccapi";
+
 impl Flags {
+    /// Whether the log filter lets an event of `target` through: everything but the lines
+    /// of a switch that is off.
+    pub fn admits(&self, target: &str) -> bool {
+        target != CCAPI || Flags::on(&self.voice_ccapi)
+    }
+
     /// Whether a switch is on.
     pub fn on(flag: &AtomicBool) -> bool {
         flag.load(Relaxed)
@@ -92,5 +106,17 @@ mod tests {
             assert!(!Flags::on(flag), "{h} still on after undebug all");
         }
         assert_eq!(f.show(), "");
+    }
+
+    #[test]
+    fn ccapi_lines_pass_the_log_filter_only_while_debug_voice_ccapi_inout_is_on() {
+        let f = Flags::default();
+        assert!(f.admits("cmed::engine"));
+        assert!(!f.admits(CCAPI));
+        assert_eq!(
+            f.set("debug-voice-ccapi-inout", true).as_deref(),
+            Some("voip ccapi inout debugging is on\n")
+        );
+        assert!(f.admits(CCAPI));
     }
 }

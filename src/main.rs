@@ -10,7 +10,11 @@ use cmed::config::load;
 use cmed::daemon;
 use cmed::grammar::graph::Grammar;
 use cmed::net::control::{self, Client};
-use tracing_subscriber::EnvFilter;
+use std::sync::Arc;
+
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
+use tracing_subscriber::{EnvFilter, Layer as _, filter};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -56,13 +60,21 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check { file, strict } => check(&file, strict),
         Command::Run(opts) => {
-            tracing_subscriber::fmt()
-                .with_env_filter(
-                    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+            // The debug switches gate their own lines in the log (see `debug::CCAPI`).
+            let debug = Arc::new(cmed::debug::Flags::default());
+            let gate = debug.clone();
+            tracing_subscriber::registry()
+                .with(
+                    tracing_subscriber::fmt::layer()
+                        .with_writer(std::io::stderr)
+                        .with_filter(
+                            EnvFilter::try_from_default_env()
+                                .unwrap_or_else(|_| EnvFilter::new("info")),
+                        )
+                        .with_filter(filter::filter_fn(move |m| gate.admits(m.target()))),
                 )
-                .with_writer(std::io::stderr)
                 .init();
-            match runtime().block_on(daemon::run(opts)) {
+            match runtime().block_on(daemon::run(opts, debug)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("cmed: {e}");

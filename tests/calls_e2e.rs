@@ -3,7 +3,8 @@
 //! caller's number and name, answers; both open their RTP receivers and are told where the
 //! other receives, and RTP sent to those addresses arrives at the other phone directly
 //! (cmed carries only the addresses); the caller hangs up and both go idle. Then the
-//! failure tones: busy, reorder.
+//! failure tones: busy, reorder. `debug voice ccapi inout` logs the call's setup, answer
+//! and release.
 
 mod support;
 
@@ -53,6 +54,8 @@ async fn two_sccp_phones_call_each_other_and_rtp_flows_phone_to_phone() {
     let mut desk = phone(d.sccp, "001E7A345A01", 436).await;
     let mut lobby = phone(d.sccp, "0022905B11C2", 435).await;
     let (desk_rtp, lobby_rtp) = (rtp().await, rtp().await);
+    let on = cli_text(&d.data, &["debug voice ccapi inout"]);
+    assert!(on.contains("voip ccapi inout debugging is on"), "{on}");
 
     lobby.off_hook().await.unwrap();
     assert_eq!(lobby.wait_tone().await.unwrap(), 0x21, "dial tone");
@@ -148,6 +151,25 @@ async fn two_sccp_phones_call_each_other_and_rtp_flows_phone_to_phone() {
     lobby.on_hook().await.unwrap();
     lobby.wait_idle().await.unwrap();
     desk.wait_idle().await.unwrap();
+    // One line each for the setup, the answer and the release (normal clearing, 0x10).
+    let lines = [
+        "CCAPI/cc_api_call_setup_ind_common: Call Info(Calling Number=1900,(Calling Name=Lobby), Called Number=1099), Outgoing Dial-peer=20013",
+        "CCAPI/cc_api_call_connected: Call Id=",
+        "CCAPI/ccCallDisconnect: (callID=",
+    ];
+    assert!(
+        support::wait_until(Duration::from_secs(5), || lines
+            .iter()
+            .all(|l| d.log().contains(l))),
+        "{lines:?} in the log:\n{}",
+        d.log()
+    );
+    assert!(
+        d.log()
+            .contains(", cause=0x10 tag=0x0) by SEP0022905B11C2/1"),
+        "{}",
+        d.log()
+    );
 }
 
 #[tokio::test]

@@ -364,6 +364,7 @@ fn exec_command(
         | Handler::DebugEphoneDetail
         | Handler::DebugEphoneEm
         | Handler::DebugCcsipMessages
+        | Handler::DebugVoiceCcapiInout
         | Handler::DebugVoiceRegisterEvents
         | Handler::UndebugAll) => match live.debug(h, true) {
             Some(text) => Reply::text(text),

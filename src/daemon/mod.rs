@@ -104,11 +104,12 @@ pub enum DaemonError {
     },
 }
 
-/// Runs the daemon until SIGINT or SIGTERM.
+/// Runs the daemon until SIGINT or SIGTERM; `debug` holds the `debug …` switches (the log
+/// filter reads them too).
 ///
 /// # Errors
 /// If the configuration, store or control socket cannot be opened.
-pub async fn run(opts: Options) -> Result<(), DaemonError> {
+pub async fn run(opts: Options, debug: Arc<crate::debug::Flags>) -> Result<(), DaemonError> {
     let grammar = Arc::new(Grammar::embedded());
     let (text, file_exists) = match std::fs::read_to_string(&opts.config) {
         Ok(t) => (t, true),
@@ -162,7 +163,6 @@ pub async fn run(opts: Options) -> Result<(), DaemonError> {
     };
     let stats = Arc::new(ProvisionStats::default());
     let mut engine = Engine::new(grammar.clone(), running);
-    let debug = Arc::new(crate::debug::Flags::default());
     // Sessions and SIP bindings are recovered before any listener opens; those whose phone
     // or profile is gone (or, for a binding, that expired meanwhile) are dropped from the
     // store too.

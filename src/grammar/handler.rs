@@ -60,6 +60,7 @@ handlers! {
     ShowDebugging = "show-debugging",
     DebugCcsipMessages = "debug-ccsip-messages",
     DebugVoiceRegisterEvents = "debug-voice-register-events",
+    DebugVoiceCcapiInout = "debug-voice-ccapi-inout",
     ShowRegisterPool = "show-register-pool",
     ShowRegisterDn = "show-register-dn",
     ShowRegisterAll = "show-register-all",

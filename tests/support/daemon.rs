@@ -109,7 +109,7 @@ fn spawn(config: &Path, data: &Path, extra: &[&str]) -> Daemon {
         .arg(data)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(log_of(data)).unwrap())
         .spawn()
         .unwrap();
     Daemon {
@@ -138,7 +138,17 @@ pub fn stop(mut d: Daemon) {
     assert!(status.success(), "daemon exited with {status}");
 }
 
+/// Where a daemon on `data` writes its log (stderr): beside the data directory.
+fn log_of(data: &Path) -> PathBuf {
+    data.with_extension("log")
+}
+
 impl Daemon {
+    /// What the daemon has logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(log_of(&self.data)).unwrap_or_default()
+    }
+
     /// Its SIP address (UDP and TCP).
     pub fn sip_addr(&self) -> std::net::SocketAddr {
         std::net::SocketAddr::from(([127, 0, 0, 1], self.sip))

@@ -9,9 +9,10 @@
 //! number that already forwarded the call (a loop rings where it is instead). A refusal
 //! from a trunk hunts on to the next candidate, except after busy.
 
+use super::ccapi::{self, Cause};
 use super::{Call, CallId, Calls, Cmds, Ctx, End, Leg, State, trunk};
 use crate::config::model::{CallForward, Model, NumberOwner};
-use crate::engine::routing::{Candidate, Collection, Dialed, Reach, Target};
+use crate::engine::routing::{Candidate, Collection, Dialed, Reach, Target, automatic_peer};
 use crate::ids::Extension;
 use crate::leg::{LegCmd, Redirect, RedirectReason, Refusal};
 use crate::media::Codec;
@@ -241,11 +242,11 @@ impl Calls {
             }),
             via,
         };
-        tracing::info!(
-            number = from.0,
+        ccapi::redirected(
+            &from.0,
             target,
-            reason = reason.token(),
-            "call forwarded"
+            reason,
+            u8::try_from(next.via.len()).unwrap_or(u8::MAX),
         );
         let candidates = match ctx.plan.route(ctx.carriers, target, Collection::Finished) {
             Dialed::Route(c) => c,
@@ -272,11 +273,15 @@ impl Calls {
         let called = self.party(ctx.devices, &callee);
         let ringback = matches!(callee, End::Line { .. });
         let redirect = attempt.redirect.clone();
+        // The callee's dial-peer: a trunk's, or the automatic one of the DN rung.
+        let peer = match callee {
+            End::Trunk(t) => self.trunks.get(&t).map_or(0, |t| t.peer.0),
+            End::Line { .. } => rung.as_ref().map_or(0, |r| automatic_peer(r.dn)),
+        };
         let dialled = attempt
             .via
             .first()
             .map_or(attempt.number.clone(), |v| v.to_string());
-        tracing::info!(call = id.0, caller = ?end, callee = ?callee, dialled, "call alerting");
         self.calls.insert(
             id,
             Call {
@@ -294,6 +299,7 @@ impl Calls {
                 rung,
             },
         );
+        ccapi::setup(id, &self.calls[&id], &calling, peer);
         self.legs.insert(end, Leg::InCall(id));
         self.legs.insert(callee, Leg::InCall(id));
         out.push((
@@ -346,7 +352,12 @@ impl Calls {
             return self.release(end, out);
         }
         let call = self.take(id);
-        tracing::info!(call = id.0, callee = ?end, ?why, "call refused");
+        let cause = match why {
+            Refusal::Busy => Cause::Busy,
+            Refusal::NotFound => Cause::Unallocated,
+            Refusal::Unavailable => Cause::NoResponse,
+        };
+        ccapi::disconnect(Some(id), &end, cause);
         if why == Refusal::Busy
             && let Some(r) = &call.rung
             && let Some(t) = forward_of(ctx.model, r.dn).and_then(|f| f.busy.clone())

@@ -35,6 +35,7 @@ use crate::leg::{LegCmd, LegEvent, LineInstance, Party, TrunkId};
 use crate::media::Codec;
 use crate::time::Mono;
 
+mod ccapi;
 mod features;
 mod hunt;
 mod trunk;
@@ -252,7 +253,7 @@ impl Calls {
                             codec,
                         },
                     ));
-                    tracing::info!(call = id.0, caller = ?call.caller, callee = ?call.callee, "call connected");
+                    ccapi::connected(id);
                 }
             }
             Some(_) => {}
@@ -339,6 +340,7 @@ impl Calls {
     /// `end` hears a tone until it hangs up. A trunk leg has no tone to hear: the refusal
     /// ends it.
     fn tone(&mut self, end: End, cmd: LegCmd, out: &mut Cmds) {
+        ccapi::disconnect(None, &end, ccapi::Cause::of(&cmd));
         if let End::Trunk(_) = end {
             self.legs.remove(&end);
             self.forget(end);
@@ -384,7 +386,7 @@ impl Calls {
             self.legs.remove(&other);
             self.forget(other);
             out.push((other, LegCmd::Idle(other.line())));
-            tracing::info!(call = id.0, by = ?end, "call released");
+            ccapi::disconnect(Some(id), &end, ccapi::Cause::Normal);
         }
     }
 
