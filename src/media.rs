@@ -64,6 +64,16 @@ impl Codec {
             .flatten()
     }
 
+    /// Its IOS `codec` keyword, as the show commands print it.
+    pub fn ios(self) -> &'static str {
+        match self {
+            Codec::Pcmu => "g711ulaw",
+            Codec::Pcma => "g711alaw",
+            Codec::G722 => "g722-64",
+            Codec::G729 => "g729r8",
+        }
+    }
+
     /// The codec of an IOS `codec` keyword (`dial-peer`, `voice register pool`).
     pub fn from_ios(keyword: &str) -> Option<Codec> {
         Some(match keyword {

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use support::daemon::{Daemon, start};
+use support::daemon::{Daemon, cli_text, start};
 use support::procs::Proc;
 use support::wait_until;
 
@@ -284,14 +284,60 @@ fn uas_finished(mut p: Proc, what: &str) {
     assert!(status.success(), "{what}: the sipp UAS failed ({status})");
 }
 
+/// The whole call; while it is up (sipp holds it 3 s), `show sip-ua calls` has its two SIP
+/// legs active, and `show call active voice compact` its two VoIP legs.
 #[test]
 fn sipp_calls_sipp_through_a_dial_peer() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_udp();
     let far = uas(dir.path(), port, None);
     let d = start_with_peer(dir.path(), port);
-    ok(&uac(dir.path(), &d, "127.0.0.1", "7001", None), "the call");
+    let peer = cli_text(&d.data, &["show dial-peer voice 7"]);
+    for field in [
+        "VoiceOverIpPeer7\n",
+        "destination-pattern = `7...',",
+        &format!("session-target = `ipv4:127.0.0.1:{port}', session-protocol = sipv2,"),
+        "Operation state is up,",
+    ] {
+        assert!(peer.contains(field), "{field} in {peer}");
+    }
+    let mut caller = Proc(
+        Command::new("sipp")
+            .arg(d.sip_addr().to_string())
+            .args([
+                "-sn",
+                "uac",
+                "-i",
+                "127.0.0.1",
+                "-s",
+                "7001",
+                "-m",
+                "1",
+                "-d",
+                "3000",
+            ])
+            .args(["-timeout", "15s", "-nostdin"])
+            .current_dir(dir.path())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("sipp runs"),
+    );
+    let up = wait_until(WAIT, || {
+        let t = cli_text(&d.data, &["show sip-ua calls"]);
+        t.contains("\nTotal SIP call legs:2, User Agent Client:1, User Agent Server:1\n")
+            && t.matches("State of the call       : STATE_ACTIVE (7)")
+                .count()
+                == 2
+    });
+    assert!(up, "{}", cli_text(&d.data, &["show sip-ua calls"]));
+    let compact = cli_text(&d.data, &["show call active voice compact"]);
+    assert!(compact.contains("Total call-legs: 2\n"), "{compact}");
+    assert_eq!(compact.matches(" VOIP ").count(), 2, "{compact}");
+    assert!(caller.exited_within(WAIT), "the sipp UAC did not finish");
+    assert!(caller.0.wait().unwrap().success(), "the sipp UAC failed");
     uas_finished(far, "the call");
+    let t = cli_text(&d.data, &["show sip-ua calls"]);
+    assert!(t.contains("\nTotal SIP call legs:0,"), "{t}");
 }
 
 #[test]

@@ -346,6 +346,9 @@ fn exec_command(
         | Handler::ShowCallActiveBrief
         | Handler::ShowSipUaRegistrar
         | Handler::ShowDialPeerSummary
+        | Handler::ShowDialPeerVoice
+        | Handler::ShowCallActiveCompact
+        | Handler::ShowSipUaCalls
         | Handler::ShowTftpBindings
         | Handler::ShowTftpStatistics
         | Handler::ShowEphone

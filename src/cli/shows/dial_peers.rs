@@ -1,6 +1,9 @@
 //! `show dial-peer voice summary`, in the layout of the real IOS 12.4 CME capture (calls
 //! reference §1.2): one row per dial-peer, by tag — the configured VoIP peers and the
-//! automatic peers CME makes for directory numbers.
+//! automatic peers CME makes for directory numbers; and `show dial-peer voice N`, one
+//! configured VoIP peer in IOS's `VoiceOverIpPeerN` block of `name = value` fields (the
+//! fields cmed has, in IOS's words and order; IOS prints many more, which cmed does not
+//! model — the reference has no capture of this block, so its exact layout is [U]).
 //!
 //! - An ephone-dn's number is a POTS peer `20000 + DN tag` with the pattern `NUMBER$`, its
 //!   `preference` and its virtual voice port `50/0/TAG` (the capture's 20003 → `50/0/10`
@@ -23,6 +26,7 @@ use crate::config::model::{DialPeer, Model, NumberOwner};
 use crate::engine::View;
 use crate::engine::devices::Devices;
 use crate::engine::routing::{Carriers, automatic_peer};
+use crate::ids::DialPeerTag;
 
 /// One row.
 struct Row {
@@ -70,6 +74,54 @@ pub fn summary(view: &View<'_>) -> String {
         );
         let _ = writeln!(out, "{}", line.trim_end());
     }
+    out
+}
+
+/// `show dial-peer voice N`: a configured VoIP peer (an automatic DN peer is shown by the
+/// summary only), else IOS's message for a tag that has none.
+pub fn one(model: &Model, tag: u32) -> String {
+    let Some(d) = model.dial_peers.get(&DialPeerTag(tag)) else {
+        return format!("%Dial-peer {tag} does not exist\n");
+    };
+    let quoted = |v: Option<&str>| format!("`{}'", v.unwrap_or(""));
+    let oper = (d.pattern.is_some() && has_target(d)) || d.incoming_called.is_some();
+    let dtmf: Vec<&str> = d.dtmf_relay.iter().map(|r| r.keyword()).collect();
+    let vad = match d.vad {
+        crate::config::model::Vad::On => "enabled",
+        crate::config::model::Vad::Aggressive => "enabled (aggressive)",
+        crate::config::model::Vad::Off => "disabled",
+    };
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "VoiceOverIpPeer{tag}\n\
+        peer type = voice, system default peer = FALSE, information type = voice,\n\
+        description = {},\n\
+        tag = {tag}, destination-pattern = {},\n\
+        incoming called-number = {},\n\
+        preference={}, huntstop = {},\n\
+        Admin state is up, Operation state is {},\n\
+        session-target = {}, session-protocol = {},\n\
+        dtmf-relay = {},\n\
+        codec = {}, payload size = {} bytes,\n\
+        VAD = {},\n",
+        quoted(d.description.as_deref()),
+        quoted(d.pattern.as_ref().map(|p| p.as_str())),
+        quoted(d.incoming_called.as_ref().map(|p| p.as_str())),
+        d.preference,
+        if d.huntstop { "enabled" } else { "disabled" },
+        if oper { "up" } else { "down" },
+        quoted(Some(&target(d))),
+        if d.sipv2 { "sipv2" } else { "cisco" },
+        if dtmf.is_empty() {
+            "inband-voice".to_string()
+        } else {
+            dtmf.join(" ")
+        },
+        d.codec.keyword(),
+        d.codec_bytes.unwrap_or(160),
+        vad,
+    );
     out
 }
 
