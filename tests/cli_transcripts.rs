@@ -325,7 +325,8 @@ TAG    TYPE  MIN  OPER PREFIX    DEST-PATTERN      FER THRU SESS-TARGET    STAT 
 20001  pots  up   up             1001$              0                           50/0/1\n\
 20013  pots  up   up             1099$              0                           50/0/13\n\
 CME-Office#show dial-peer voice ?\n  \
-summary  One line per dial-peer, with the automatic ones of directory numbers\n\n"
+<1-2147483647>  Dial-peer tag\n  \
+summary         One line per dial-peer, with the automatic ones of directory numbers\n\n"
     );
     // What is typed shows at once: a peer's preference, a new DN's peer and secondary.
     let t = c.type_lines(&[

@@ -130,7 +130,7 @@ Total call-legs: {legs}\n"
 fn is_sip(view: &View<'_>, end: &End) -> bool {
     match end.device() {
         None => true,
-        Some(d) => !view.devices.get(&d).is_some_and(|x| x.conn().is_some()),
+        Some(d) => view.devices.get(&d).is_none_or(|x| x.conn().is_none()),
     }
 }
 
