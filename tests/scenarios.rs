@@ -336,6 +336,8 @@ impl Runner {
                         ["media", addr] => LegEvent::MediaReady(line, addr.parse().unwrap()),
                         ["bye"] => LegEvent::OnHook(line),
                         ["ringing"] => LegEvent::Alerting(line),
+                        ["hold"] => LegEvent::Hold(line),
+                        ["resume"] => LegEvent::Resume(line),
                         ["refused", "busy"] => LegEvent::Refused(line, Refusal::Busy),
                         ["refused", "not-found"] => LegEvent::Refused(line, Refusal::NotFound),
                         ["refused", "unavailable"] => LegEvent::Refused(line, Refusal::Unavailable),

@@ -142,6 +142,8 @@ pub(super) fn request(
     let to = dest(flow);
     let legs = &mut *tu.legs;
     let actions = match method {
+        // A To tag: a re-INVITE inside a dialog (RFC 3261 §12.2.2).
+        Method::Invite if m.to().is_some_and(|t| t.tag.is_some()) => legs.reinvite(tx, to, m),
         Method::Invite => match sip.device_at(flow.peer) {
             Some(device) => legs.incoming(SipLegId::Phone(device), to, tx, m),
             None => legs.incoming_trunk(to, tx, m),

@@ -19,7 +19,10 @@
 //!   a 3xx–6xx → `Refused` with its class (busy, not found, unavailable); a trunk the same,
 //!   at its `session target` with the number dialled as the Request-URI;
 //! - BYE from the phone → 200 and `OnHook`; CANCEL → `OnHook` (the transaction layer
-//!   answers the CANCEL and the INVITE gets 487 here).
+//!   answers the CANCEL and the INVITE gets 487 here); a re-INVITE → 200 with our answer
+//!   (the same address) and `Hold` or `Resume` when its offer puts the call on hold or
+//!   takes it off. cmed sends no re-INVITE of its own yet: when the other side holds, the
+//!   SIP phone is not told, and an address that changes on resume is not passed on.
 //!
 //! One call per SIP phone or trunk leg at a time, on the line cmed rang (a phone's second
 //! number is its line 2) or line 1 for a call the far side placed. Legs are found by the
@@ -145,6 +148,39 @@ struct Leg {
     sess: SessionId,
     /// Our answer or ACK was sent (media is set up).
     media_sent: bool,
+    /// Where the far side receives (its last SDP), once known.
+    remote_rtp: Option<std::net::SocketAddr>,
+    /// Where our last SDP told it to send (the other side of the call), once sent.
+    local_rtp: Option<std::net::SocketAddr>,
+    /// The far side put the call on hold (its last offer was `sendonly`, `inactive` or the
+    /// RFC 2543 `0.0.0.0`).
+    held: bool,
+}
+
+impl Leg {
+    /// A leg whose dialog and media are still to come.
+    fn new(
+        line: LineInstance,
+        dest: Dest,
+        role: Role,
+        call_id: String,
+        local_tag: String,
+        sess: SessionId,
+    ) -> Leg {
+        Leg {
+            line,
+            dest,
+            role,
+            dialog: None,
+            call_id,
+            local_tag,
+            sess,
+            media_sent: false,
+            remote_rtp: None,
+            local_rtp: None,
+            held: false,
+        }
+    }
 }
 
 /// Every SIP leg, by phone or trunk, with the indexes the far side's messages are found by.
@@ -283,10 +319,10 @@ impl Legs {
             };
             self.insert(
                 device,
-                Leg {
-                    line: *line,
+                Leg::new(
+                    *line,
                     dest,
-                    role: Role::Uac {
+                    Role::Uac {
                         tx: None,
                         branch: branch.clone(),
                         uri: uri.to_string(),
@@ -296,12 +332,10 @@ impl Legs {
                         answered: false,
                         offer: None,
                     },
-                    dialog: None,
                     call_id,
-                    local_tag: tag,
-                    sess: SessionId { id: n, version: 1 },
-                    media_sent: false,
-                },
+                    tag,
+                    SessionId { id: n, version: 1 },
+                ),
             );
             return vec![Action::Invite {
                 to: dest,
@@ -327,11 +361,15 @@ impl Legs {
                     .finish(),
             }],
             // Answered: the phone's offer is where it receives.
-            (Role::Uas { offer, .. }, LegCmd::Connected { .. }) => {
-                vec![Action::Event(
-                    device,
-                    LegEvent::MediaReady(leg.line, offer.rtp),
-                )]
+            // Answered, or taken off hold: where the far side receives now.
+            (role, LegCmd::Connected { .. }) => {
+                let rtp = match role {
+                    Role::Uas { offer, .. } => Some(leg.remote_rtp.unwrap_or(offer.rtp)),
+                    Role::Uac { .. } => leg.remote_rtp,
+                };
+                rtp.map(|rtp| Action::Event(device, LegEvent::MediaReady(leg.line, rtp)))
+                    .into_iter()
+                    .collect()
             }
             (Role::Uas { tx, invite, offer }, LegCmd::StartMedia { to: rtp, .. })
                 if !leg.media_sent =>
@@ -340,6 +378,8 @@ impl Legs {
                     return Vec::new();
                 };
                 leg.media_sent = true;
+                leg.local_rtp = Some(rtp);
+                leg.remote_rtp = Some(offer.rtp);
                 if let Ok(d) = Dialog::uas(invite, &leg.local_tag, State::Confirmed) {
                     leg.dialog = Some(d);
                 }
@@ -366,6 +406,7 @@ impl Legs {
                     return Vec::new();
                 };
                 leg.media_sent = true;
+                leg.local_rtp = Some(rtp);
                 let body = match sdp::answer(&offer, &CODECS, rtp, true) {
                     Ok(a) => sdp::write(leg.sess, &a),
                     Err(_) => Vec::new(),

@@ -75,20 +75,18 @@ impl Legs {
         let id = self.next();
         self.insert(
             device,
-            Leg {
-                line: LINE,
+            Leg::new(
+                LINE,
                 dest,
-                role: Role::Uas {
+                Role::Uas {
                     tx,
                     invite: Box::new(m.clone()),
                     offer,
                 },
-                dialog: None,
-                call_id: m.call_id().unwrap_or_default(),
-                local_tag: tag.clone(),
-                sess: SessionId { id, version: 1 },
-                media_sent: false,
-            },
+                m.call_id().unwrap_or_default(),
+                tag.clone(),
+                SessionId { id, version: 1 },
+            ),
         );
         let mut out = vec![
             respond(100, "Trying"),
@@ -146,6 +144,7 @@ impl Legs {
                 match parsed {
                     Ok(o) => {
                         let rtp = o.rtp;
+                        leg.remote_rtp = Some(rtp);
                         *offer = Some(o);
                         vec![
                             Action::Event(device, LegEvent::OffHook(line)),
@@ -209,6 +208,73 @@ impl Legs {
             }
             _ => Vec::new(),
         }
+    }
+
+    /// A re-INVITE inside a dialog of ours (RFC 3261 §14.2): its offer changes where and
+    /// whether the far side receives. Answered at once with 200 and our answer — the same
+    /// address as before (media stays phone to phone), the direction per RFC 3264 §6.1 —
+    /// and the engine hears `Hold` when the offer puts the call on hold (`sendonly`,
+    /// `inactive`, `0.0.0.0`), `Resume` when it takes it off. 481 for no dialog of ours;
+    /// 491 while our own answer is not out yet (§14.2: a request pending); 488 for an
+    /// offer cmed cannot answer.
+    pub fn reinvite(&mut self, tx: TxId, from: Dest, m: &Message) -> Vec<Action> {
+        let respond = |to: Dest, status: u16, reason: &str, tag: &str| Action::Respond {
+            to,
+            tx,
+            status,
+            bytes: Response::to(m, to.addr, status, reason, tag).finish(),
+        };
+        let id = DialogId::of_request(m);
+        let found = m
+            .call_id()
+            .and_then(|c| self.by_call.get(&c).copied())
+            .filter(|k| {
+                self.legs
+                    .get(k)
+                    .and_then(|l| l.dialog.as_ref())
+                    .map(|d| &d.id)
+                    == id.as_ref()
+            });
+        let Some(key) = found else {
+            return vec![respond(from, 481, "Call/Transaction Does Not Exist", "")];
+        };
+        let contact = self.contact();
+        let leg = self.legs.get_mut(&key).expect("found above");
+        let (dest, tag) = (leg.dest, leg.local_tag.clone());
+        let (Some(local), true) = (leg.local_rtp, leg.media_sent) else {
+            return vec![respond(dest, 491, "Request Pending", &tag)];
+        };
+        if let Some(d) = leg.dialog.as_mut()
+            && d.receive(m).is_err()
+        {
+            return vec![respond(dest, 500, "Server Internal Error", &tag)];
+        }
+        let answer = sdp::parse(&m.body).and_then(|offer| {
+            let answer = sdp::answer(&offer, &CODECS, local, true)?;
+            Ok((offer, answer))
+        });
+        let Ok((offer, answer)) = answer else {
+            return vec![respond(dest, 488, "Not Acceptable Here", &tag)];
+        };
+        leg.sess.version += 1;
+        leg.remote_rtp = Some(offer.rtp);
+        let (was, now) = (leg.held, offer.on_hold());
+        leg.held = now;
+        let body = sdp::write(leg.sess, &answer);
+        let mut out = vec![Action::Respond {
+            to: dest,
+            tx,
+            status: 200,
+            bytes: Response::to(m, dest.addr, 200, "OK", &tag)
+                .header("Contact", &format!("<{contact}>"))
+                .body(Some("application/sdp"), &body),
+        }];
+        match (was, now) {
+            (false, true) => out.push(Action::Event(key, LegEvent::Hold(leg.line))),
+            (true, false) => out.push(Action::Event(key, LegEvent::Resume(leg.line))),
+            _ => {}
+        }
+        out
     }
 
     /// The far side cancelled its INVITE (the CANCEL `m`, RFC 3261 §9.2: same Call-ID):

@@ -370,3 +370,52 @@ Contact: <sip:2002@{PHONE}>\r\nContent-Type: application/sdp\r\nContent-Length: 
         ]
     );
 }
+
+/// Regression: a phone's re-INVITE (hold, resume) was taken for a new call and refused
+/// with 486. It is answered 200 with the same address and the direction RFC 3264 asks
+/// for, and the engine hears Hold, then Resume; one for no dialog of ours gets 481.
+#[test]
+fn a_phones_reinvite_holds_and_resumes_the_call() {
+    let mut l = legs();
+    l.incoming(device(), dest(), TxId(1), &invite_from_phone("1099"));
+    l.command(
+        device(),
+        LegCmd::Connected {
+            line: LINE,
+            codec: Codec::Pcmu,
+        },
+        None,
+    );
+    let a = l.command(device(), start_media(), None);
+    let ok = responses(&a).remove(0).1;
+    let our_tag = ok.to().unwrap().tag.unwrap();
+    let reinvite = |cseq: u32, direction: &str, tag: &str| {
+        let offer = OFFER.replace(
+            "a=rtpmap:0 PCMU/8000\r\n",
+            &format!("a=rtpmap:0 PCMU/8000\r\na={direction}\r\n"),
+        );
+        let text = format!(
+            "INVITE sip:cmed@127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP {PHONE};branch=z9hG4bKr{cseq};rport\r\n\
+From: <sip:2001@127.0.0.1>;tag=ph1\r\nTo: <sip:1099@127.0.0.1>;tag={tag}\r\nCall-ID: c1\r\nCSeq: {cseq} INVITE\r\n\
+Contact: <sip:2001@{PHONE}>\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{offer}",
+            offer.len()
+        );
+        parse(text.as_bytes()).unwrap()
+    };
+    let a = l.reinvite(TxId(2), dest(), &reinvite(2, "sendonly", &our_tag));
+    let (status, answer) = responses(&a).remove(0);
+    assert_eq!(status, 200);
+    let sdp = sdp::parse(&answer.body).unwrap();
+    assert_eq!(sdp.direction, crate::media::Direction::RecvOnly);
+    assert_eq!(
+        sdp.rtp,
+        "10.0.0.11:16384".parse().unwrap(),
+        "the same address"
+    );
+    assert_eq!(events(&a), [LegEvent::Hold(LINE)]);
+    let a = l.reinvite(TxId(3), dest(), &reinvite(3, "sendrecv", &our_tag));
+    assert_eq!(responses(&a)[0].0, 200);
+    assert_eq!(events(&a), [LegEvent::Resume(LINE)]);
+    let a = l.reinvite(TxId(4), dest(), &reinvite(4, "sendrecv", "not-ours"));
+    assert_eq!(responses(&a)[0].0, 481);
+}
