@@ -188,7 +188,7 @@ fn tshark_decodes_the_call_messages_and_their_sdp() {
         reliable: false,
     };
     let dev = cmed::leg::SipLegId::Phone(DeviceName::parse("SEP00EBD5C29A11").unwrap());
-    let mut legs = Legs::new("127.0.0.1:5060".parse().unwrap());
+    let mut legs = Legs::new("127.0.0.1:5060".parse().unwrap(), 0x5eed);
     let bytes = |a: &[Action]| -> Vec<Vec<u8>> {
         a.iter()
             .filter_map(|a| match a {

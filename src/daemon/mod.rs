@@ -378,7 +378,8 @@ fn bind_sip(
     } else {
         at
     };
-    let (sip, core) = net::sip::Sip::new(udp, local, debug);
+    let salt = u64::from_le_bytes(random_secret()[..8].try_into().expect("8 of 32 bytes"));
+    let (sip, core) = net::sip::Sip::new(udp, local, debug, salt);
     Ok((sip, core, tcp))
 }
 

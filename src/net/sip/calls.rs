@@ -171,6 +171,12 @@ pub(super) fn response(tu: &mut Tu<'_>, tx: TxId, m: &Message, now: Mono) {
     act(tu, actions, now);
 }
 
+/// Client transaction `tx` timed out (no final response, RFC 3261 §17.1.1.2 Timer B).
+pub(super) fn timed_out(tu: &mut Tu<'_>, tx: TxId, now: Mono) {
+    let actions = tu.legs.timed_out(tx);
+    act(tu, actions, now);
+}
+
 /// The engine's command for a SIP phone's leg.
 pub(super) fn command(tu: &mut Tu<'_>, c: SipLegCmd, now: Mono) {
     let to =

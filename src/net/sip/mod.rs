@@ -53,6 +53,8 @@ pub struct Sip {
     flows: Mutex<Flows>,
     local: SocketAddr,
     serial: AtomicU64,
+    /// Random at every start, in every tag and branch of ours (RFC 3261 §19.3).
+    salt: u64,
     debug: Arc<Flags>,
     core: mpsc::UnboundedSender<CoreMsg>,
     /// Which phone registered from each address (from the registrar's answers), so an
@@ -108,13 +110,19 @@ const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, NOTIFY";
 
 impl Sip {
     /// The SIP side over a bound UDP socket; `local` is the address put in our own messages.
-    pub fn new(udp: UdpSocket, local: SocketAddr, debug: Arc<Flags>) -> (Arc<Sip>, CoreQueue) {
+    pub fn new(
+        udp: UdpSocket,
+        local: SocketAddr,
+        debug: Arc<Flags>,
+        salt: u64,
+    ) -> (Arc<Sip>, CoreQueue) {
         let (core, rx) = mpsc::unbounded_channel();
         let sip = Arc::new(Sip {
             udp: Arc::new(udp),
             flows: Mutex::new(Flows::default()),
             local,
             serial: AtomicU64::new(1),
+            salt,
             debug,
             core,
             bound: Mutex::new(Bound::default()),
@@ -151,8 +159,9 @@ impl Sip {
         }
     }
 
+    /// A fresh tag: this run's random salt and a counter (RFC 3261 §19.3).
     fn tag(&self) -> String {
-        format!("cmed{:x}", self.serial.fetch_add(1, Relaxed))
+        format!("cmed{:x}{:x}", self.salt, self.serial.fetch_add(1, Relaxed))
     }
 
     /// Sends `bytes` to `dest`: on its TCP connection when `reliable`, else a datagram.
@@ -199,16 +208,16 @@ DialplanVersionStamp={{}}\r\nSoftkeyVersionStamp={{}}\r\nFeatureControlVersionSt
     }
 
     fn notify(&self, r: &SipRestart, event: &str, body: Option<&str>) -> (String, Vec<u8>) {
-        let n = self.serial.fetch_add(1, Relaxed);
+        let n = format!("{:x}{:x}", self.salt, self.serial.fetch_add(1, Relaxed));
         let transport = if r.flow.tcp.is_some() { "TCP" } else { "UDP" };
         let body = body.unwrap_or("");
         let mut text = format!(
             "NOTIFY {contact} SIP/2.0\r\n\
-Via: SIP/2.0/{transport} {local};branch=z9hG4bKcmed{n:x};rport\r\n\
+Via: SIP/2.0/{transport} {local};branch=z9hG4bKcmed{n};rport\r\n\
 Max-Forwards: 70\r\n\
-From: <sip:cmed@{local}>;tag=cmed{n:x}\r\n\
+From: <sip:cmed@{local}>;tag=cmed{n}\r\n\
 To: <{contact}>\r\n\
-Call-ID: cmed-notify-{n:x}@{ip}\r\n\
+Call-ID: cmed-notify-{n}@{ip}\r\n\
 CSeq: 1 NOTIFY\r\n\
 Event: {event}\r\n\
 Subscription-State: active\r\n\
@@ -221,7 +230,7 @@ Contact: <sip:cmed@{local}>\r\n",
             text.push_str("Content-Type: text/plain\r\n");
         }
         text.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-        (format!("z9hG4bKcmed{n:x}"), text.into_bytes())
+        (format!("z9hG4bKcmed{n}"), text.into_bytes())
     }
 }
 
@@ -279,7 +288,7 @@ pub async fn run_core(sip: Arc<Sip>, queue: CoreQueue, engine: EngineHandle) {
     let start = std::time::Instant::now();
     let now = || Mono(start.elapsed());
     let mut layer = Layer::default();
-    let mut legs = Legs::new(sip.local);
+    let mut legs = Legs::new(sip.local, sip.salt);
     let events = calls::forwarder(engine.clone());
     loop {
         let deadline = layer
@@ -297,12 +306,13 @@ pub async fn run_core(sip: Arc<Sip>, queue: CoreQueue, engine: EngineHandle) {
                 }
             } => layer.on_timeout(now()),
         }
-        while let Some(t) = layer.poll_transmit() {
-            sip.send_to(t.out.dest, t.out.reliable, &t.out.bytes);
-        }
+        let mut timed_out = Vec::new();
         while let Some(ev) = layer.poll_event() {
             match ev {
-                TuEvent::Timeout { id } => tracing::debug!(?id, "SIP transaction timed out"),
+                TuEvent::Timeout { id } => {
+                    tracing::debug!(?id, "SIP transaction timed out");
+                    timed_out.push(id);
+                }
                 TuEvent::StrayResponse { from, .. } => {
                     tracing::debug!(%from, "SIP response matching no transaction")
                 }
@@ -310,6 +320,19 @@ pub async fn run_core(sip: Arc<Sip>, queue: CoreQueue, engine: EngineHandle) {
                 // to our NOTIFYs need nothing more.
                 _ => {}
             }
+        }
+        for id in timed_out {
+            let mut tu = calls::Tu {
+                engine: &engine,
+                events: &events,
+                layer: &mut layer,
+                legs: &mut legs,
+            };
+            calls::timed_out(&mut tu, id, now());
+        }
+        // After the events: what answering them queued goes out in this round.
+        while let Some(t) = layer.poll_transmit() {
+            sip.send_to(t.out.dest, t.out.reliable, &t.out.bytes);
         }
     }
 }

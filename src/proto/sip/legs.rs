@@ -15,9 +15,11 @@
 //!   since the other phone's address is known only once it answers; a forwarded call's
 //!   carries one `Diversion`, RFC 5806); the phone's 200 carries its offer → `OffHook`
 //!   (answered) and `MediaReady`; `StartMedia` → the ACK with our answer; `Idle` → CANCEL
-//!   before the answer, BYE after; the first 180/183 → `Alerting`;
-//!   a 3xx–6xx → `Refused` with its class (busy, not found, unavailable); a trunk the same,
-//!   at its `session target` with the number dialled as the Request-URI;
+//!   before the answer (a 200 that crosses it is ACKed and ended with a BYE), BYE after;
+//!   the first 180/183 → `Alerting`; a 3xx–6xx → `Refused` with its class (busy, not
+//!   found, unavailable), no answer at all (Timer B) → `Refused` unavailable; a phone in a
+//!   call of its own (glare) → `Refused` busy at once; a trunk the same, at its `session
+//!   target` with the number dialled as the Request-URI;
 //! - BYE from the phone → 200 and `OnHook`; CANCEL → `OnHook` (the transaction layer
 //!   answers the CANCEL and the INVITE gets 487 here); a re-INVITE → 200 with our answer
 //!   (the same address) and `Hold` or `Resume` when its offer puts the call on hold or
@@ -37,7 +39,7 @@ use super::dialog::{self, Dialog, State};
 use super::msg::{Message, Response};
 use super::sdp::{self, SessionId};
 use super::transaction::{AckParts, Method, TxId};
-use crate::leg::{LegCmd, LegEvent, LineInstance, Party, SipLegId, TrunkId};
+use crate::leg::{LegCmd, LegEvent, LineInstance, Party, Refusal, SipLegId, TrunkId};
 use crate::media::{Codec, Media};
 use crate::small_str::SmallStr;
 
@@ -191,14 +193,25 @@ pub struct Legs {
     by_tx: HashMap<TxId, SipLegId>,
     /// The leg of each Call-ID (BYE, CANCEL).
     by_call: HashMap<String, SipLegId>,
+    /// Our INVITEs cancelled before a final response, by client transaction: a 200 that
+    /// crosses the CANCEL is ACKed and ended with a BYE (RFC 3261 §9.1, §15).
+    cancelled: HashMap<TxId, Dest>,
     /// Our address in Via (with the leg's transport), Contact and SDP origin.
     local: SocketAddr,
     /// Numbers tags, branches, Call-IDs and session ids apart.
     serial: u64,
+    /// Random at every start, in every tag, branch and Call-ID (see [`Legs::unique`]).
+    salt: u64,
 }
 
 /// The codecs a SIP leg may use with an SCCP phone (what the SCCP side is given).
 const CODECS: [Codec; 1] = [Codec::Pcmu];
+
+/// See [`Legs::unique`]; a free function, for use while a leg is borrowed.
+fn fresh(salt: u64, serial: &mut u64) -> String {
+    *serial += 1;
+    format!("{salt:x}{:x}", *serial)
+}
 
 fn via(local: SocketAddr, reliable: bool) -> String {
     format!("SIP/2.0/{} {local}", if reliable { "TCP" } else { "UDP" })
@@ -206,11 +219,13 @@ fn via(local: SocketAddr, reliable: bool) -> String {
 
 impl Legs {
     /// No legs; `local` is our SIP address.
-    pub fn new(local: SocketAddr) -> Legs {
+    pub fn new(local: SocketAddr, salt: u64) -> Legs {
         Legs {
+            salt,
             legs: HashMap::new(),
             by_tx: HashMap::new(),
             by_call: HashMap::new(),
+            cancelled: HashMap::new(),
             local,
             serial: 0,
         }
@@ -219,6 +234,23 @@ impl Legs {
     fn next(&mut self) -> u64 {
         self.serial += 1;
         self.serial
+    }
+
+    /// A fresh identifier: this run's random salt and a counter (RFC 3261 §19.3: tags of
+    /// at least 32 random bits, Call-IDs and branches unique across restarts too).
+    fn unique(&mut self) -> String {
+        fresh(self.salt, &mut self.serial)
+    }
+
+    /// A fresh To or From tag.
+    pub(super) fn tag(&mut self) -> String {
+        format!("cmed{}", self.unique())
+    }
+
+    /// A fresh Via branch; `kind` tells our requests apart in traces (`i` INVITE, `a` ACK,
+    /// `b` BYE).
+    pub(super) fn branch(&mut self, kind: &str) -> String {
+        format!("z9hG4bKcmed{kind}{}", self.unique())
     }
 
     fn contact(&self) -> String {
@@ -262,14 +294,18 @@ impl Legs {
                 return Vec::new();
             };
             let reliable = dest.reliable;
+            // Glare: the phone is in a call of its own (it called as cmed rang it).
             if self.legs.contains_key(&device) {
-                return vec![Action::Event(device, LegEvent::OnHook(*line))];
+                return vec![Action::Event(
+                    device,
+                    LegEvent::Refused(*line, Refusal::Busy),
+                )];
             }
             let n = self.next();
             let (branch, tag, call_id) = (
-                format!("z9hG4bKcmedi{n:x}"),
-                format!("cmed{n:x}"),
-                format!("cmed-call-{n:x}@{}", local.ip()),
+                self.branch("i"),
+                self.tag(),
+                format!("cmed-{}@{}", self.unique(), local.ip()),
             );
             let name = calling.name.replace('"', "");
             let from = format!("\"{name}\" <sip:{}@{}>", calling.number, local.ip());
@@ -411,8 +447,7 @@ impl Legs {
                     Ok(a) => sdp::write(leg.sess, &a),
                     Err(_) => Vec::new(),
                 };
-                self.serial += 1;
-                let branch = format!("z9hG4bKcmeda{:x}", self.serial);
+                let branch = format!("z9hG4bKcmeda{}", fresh(self.salt, &mut self.serial));
                 vec![Action::Stateless(
                     dest,
                     d.ack(&via, &branch, Some(("application/sdp", &body))),
@@ -456,8 +491,7 @@ impl Legs {
             return Vec::new();
         };
         if let Some(d) = leg.dialog.as_mut() {
-            self.serial += 1;
-            let branch = format!("z9hG4bKcmedb{:x}", self.serial);
+            let branch = self.branch("b");
             let bytes = d.request(&Method::Bye, via, &branch, &self.contact(), None);
             return vec![Action::Request {
                 to: leg.dest,
@@ -481,12 +515,16 @@ impl Legs {
                 .finish(),
             }],
             Role::Uac {
+                tx,
                 branch,
                 uri,
                 from,
                 to,
                 ..
             } => {
+                if let Some(tx) = tx {
+                    self.cancelled.insert(tx, leg.dest);
+                }
                 // §9.1: the CANCEL copies the INVITE's Request-URI, Call-ID, From, To, CSeq
                 // number and top Via (its branch).
                 let bytes = format!(

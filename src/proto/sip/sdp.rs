@@ -181,7 +181,9 @@ pub fn write(id: SessionId, m: &Media) -> Vec<u8> {
     }
     if let Some(pt) = m.telephone_event {
         media.add_attribute_with_value("rtpmap", format!("{pt} telephone-event/8000"));
-        media.add_attribute_with_value("fmtp", format!("{pt} 0-16"));
+        // The DTMF events 0–15 only (RFC 4733 §2.5.1.2's default): what the phones offer;
+        // answering 0-16 named an event (flash) neither side had offered.
+        media.add_attribute_with_value("fmtp", format!("{pt} 0-15"));
     }
     if let Some(p) = m.ptime {
         media.add_attribute_with_value("ptime", p);

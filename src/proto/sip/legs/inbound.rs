@@ -50,7 +50,7 @@ impl Legs {
     /// The phone `device` (registered, at `dest`) sent INVITE `m` on server transaction
     /// `tx`. Returns what to do; a phone already in a call gets 486.
     pub fn incoming(&mut self, device: SipLegId, dest: Dest, tx: TxId, m: &Message) -> Vec<Action> {
-        let tag = format!("cmed{:x}", self.next());
+        let tag = self.tag();
         let respond = |status: u16, reason: &str| Action::Respond {
             to: dest,
             tx,
@@ -108,7 +108,7 @@ impl Legs {
             return Vec::new();
         };
         let Some(&device) = self.by_tx.get(&tx) else {
-            return Vec::new();
+            return self.after_cancel(tx, code, m);
         };
         let Some(leg) = self.legs.get_mut(&device) else {
             return Vec::new();
@@ -163,6 +163,53 @@ impl Legs {
                     LegEvent::Refused(line, refusal(code)),
                 )]
             }
+        }
+    }
+
+    /// A response to an INVITE we cancelled: a 2xx crossed the CANCEL, so the call the far
+    /// side accepted is ACKed and ended at once with a BYE (RFC 3261 §15); another final
+    /// response ends the matter (the transaction layer ACKs it).
+    fn after_cancel(&mut self, tx: TxId, code: u16, m: &Message) -> Vec<Action> {
+        if code < 200 {
+            return Vec::new();
+        }
+        let Some(dest) = self.cancelled.remove(&tx) else {
+            return Vec::new();
+        };
+        if code >= 300 {
+            return Vec::new();
+        }
+        let Ok(mut d) = Dialog::uac(m) else {
+            return Vec::new();
+        };
+        let via = super::via(self.local, dest.reliable);
+        let (ack, bye) = (self.branch("a"), self.branch("b"));
+        let contact = self.contact();
+        vec![
+            Action::Stateless(dest, d.ack(&via, &ack, None)),
+            Action::Request {
+                to: dest,
+                method: Method::Bye,
+                bytes: d.request(&Method::Bye, &via, &bye, &contact, None),
+                branch: bye,
+            },
+        ]
+    }
+
+    /// Our INVITE's client transaction `tx` ended without a final response (Timer B): the
+    /// far side is unreachable, which the engine hears as a refusal (it may hunt on or
+    /// forward).
+    pub fn timed_out(&mut self, tx: TxId) -> Vec<Action> {
+        self.cancelled.remove(&tx);
+        let Some(&key) = self.by_tx.get(&tx) else {
+            return Vec::new();
+        };
+        match self.remove(key) {
+            Some(leg) => vec![Action::Event(
+                key,
+                LegEvent::Refused(leg.line, Refusal::Unavailable),
+            )],
+            None => Vec::new(),
         }
     }
 

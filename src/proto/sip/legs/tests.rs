@@ -20,7 +20,7 @@ fn dest() -> Dest {
 }
 
 fn legs() -> Legs {
-    Legs::new("127.0.0.1:5060".parse().unwrap())
+    Legs::new("127.0.0.1:5060".parse().unwrap(), 0x5eed)
 }
 
 fn invite_from_phone(number: &str) -> Message {
@@ -418,4 +418,94 @@ Contact: <sip:2001@{PHONE}>\r\nContent-Type: application/sdp\r\nContent-Length: 
     assert_eq!(events(&a), [LegEvent::Resume(LINE)]);
     let a = l.reinvite(TxId(4), dest(), &reinvite(4, "sendrecv", "not-ours"));
     assert_eq!(responses(&a)[0].0, 481);
+}
+
+/// cmed rings a phone at `to` with a plain RingIn on line 1; returns the INVITE.
+fn ring_phone(l: &mut Legs, tx: u64) -> Message {
+    let to = Some((dest(), "sip:2001@127.0.0.1:5062"));
+    let ring = LegCmd::RingIn {
+        line: LINE,
+        calling: Default::default(),
+        called: Default::default(),
+        redirect: None,
+    };
+    let a = l.command(device(), ring, to);
+    let Action::Invite { bytes, .. } = &a[0] else {
+        panic!("{a:?}")
+    };
+    l.invite_sent(device(), TxId(tx));
+    parse(bytes).unwrap()
+}
+
+/// Regression: a 200 that crossed our CANCEL was dropped, so the phone kept a call no one
+/// was on (retransmitting its 200, never ACKed). It is ACKed and ended with a BYE.
+#[test]
+fn a_200_crossing_our_cancel_is_acked_and_ended_with_a_bye() {
+    let mut l = legs();
+    let invite = ring_phone(&mut l, 5);
+    let a = l.command(device(), LegCmd::Idle(LINE), None);
+    assert!(
+        matches!(
+            &a[0],
+            Action::Request {
+                method: Method::Cancel,
+                ..
+            }
+        ),
+        "{a:?}"
+    );
+    let ok = format!(
+        "SIP/2.0 200 OK\r\nVia: {}\r\nFrom: {}\r\nTo: {};tag=ph9\r\nCall-ID: {}\r\nCSeq: 1 INVITE\r\n\
+Contact: <sip:2001@{PHONE}>\r\nContent-Length: 0\r\n\r\n",
+        invite.first("via").unwrap(),
+        invite.first("from").unwrap(),
+        invite.first("to").unwrap(),
+        invite.call_id().unwrap(),
+    );
+    let a = l.response(TxId(5), &parse(ok.as_bytes()).unwrap());
+    let [
+        Action::Stateless(_, ack),
+        Action::Request { method, bytes, .. },
+    ] = &a[..]
+    else {
+        panic!("{a:?}")
+    };
+    assert_eq!(parse(ack).unwrap().cseq(), Some((1, Method::Ack)));
+    assert_eq!(*method, Method::Bye);
+    assert_eq!(
+        parse(bytes).unwrap().to().unwrap().tag.as_deref(),
+        Some("ph9")
+    );
+    assert!(events(&a).is_empty(), "the engine already ended the call");
+}
+
+/// Regression: an INVITE no one answered (Timer B) left the call ringing for ever; the
+/// engine now hears it as unavailable (and may hunt on or forward).
+#[test]
+fn an_invite_that_times_out_is_a_refusal() {
+    let mut l = legs();
+    ring_phone(&mut l, 6);
+    let a = l.timed_out(TxId(6));
+    assert_eq!(events(&a), [LegEvent::Refused(LINE, Refusal::Unavailable)]);
+    assert!(l.is_empty());
+}
+
+/// Regression: tags, branches and Call-IDs were a bare counter, the same after every
+/// restart (RFC 3261 §19.3 wants them unique and tags random).
+#[test]
+fn identifiers_carry_the_runs_salt() {
+    let invite = |salt| {
+        let mut l = Legs::new("127.0.0.1:5060".parse().unwrap(), salt);
+        let m = ring_phone(&mut l, 1);
+        (
+            m.call_id().unwrap(),
+            m.from().unwrap().tag.unwrap(),
+            m.first("via").unwrap(),
+        )
+    };
+    let (a, b) = (invite(0x1111_2222_3333_4444), invite(0x5555_6666_7777_8888));
+    assert_ne!(a.0, b.0);
+    assert_ne!(a.1, b.1);
+    assert_ne!(a.2, b.2);
+    assert!(a.1.contains("1111222233334444"), "{}", a.1);
 }

@@ -73,7 +73,7 @@ fn our_offer_reads_back_the_same() {
         "{text}"
     );
     assert!(text.contains("m=audio 16384 RTP/AVP 0 8 101\r\n"), "{text}");
-    assert!(text.contains("a=fmtp:101 0-16\r\n"), "{text}");
+    assert!(text.contains("a=fmtp:101 0-15\r\n"), "{text}");
     assert_eq!(parse(&body).unwrap(), o);
 }
 
