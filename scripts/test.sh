@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 # curl are the real TFTP/HTTP clients of the provisioning tests; tshark decodes what our
 # SCCP and SIP servers send (text2pcap comes with it); sip-tester is sipp, the SIP client
 # of the registrar tests; baresip and linphone-cli (linphonec, linphonecsh) are the two SIP
-# softphones that register to cmed with digest in tests/sip_clients_e2e.rs.
+# softphones that register to cmed with digest in tests/sip_clients_e2e.rs and call through
+# it, with the audio checked, in tests/sip_calls_e2e.rs.
 TEST_PACKAGES=(
     tmux:tmux
     tftp-hpa:tftp

@@ -1,10 +1,20 @@
-//! Calls between a SIP phone and an SCCP phone through cmed, end to end over loopback:
-//! baresip (a client no one here wrote; pool 1, `mlopez`, number 2001) and a simulated
-//! SCCP phone (the front desk, 1099). Both ways: the desk dials 2001 and baresip answers
-//! on its own (`answermode=auto`); baresip dials 1099 (through its `ctrl_tcp` interface)
-//! and the desk answers. Each time the SCCP phone is told baresip's RTP address, baresip's
-//! RTP arrives at the SCCP phone's receiver directly (cmed carries only the addresses),
-//! and a hang-up on either side ends both.
+//! Calls with SIP phones through cmed, end to end over loopback, with clients no one here
+//! wrote: baresip (pool 1, `mlopez`, number 2001), a second baresip or linphonec 5.1 (a
+//! third pool added to `small-office.cfg`: `lab2`, 2003), and a simulated SCCP phone (the
+//! front desk, 1099).
+//!
+//! SIP and SCCP, both ways: the desk dials 2001 and baresip answers on its own
+//! (`answermode=auto`); baresip dials 1099 (through its `ctrl_tcp` interface) and the desk
+//! answers. Each time the SCCP phone is told baresip's RTP address, baresip's RTP arrives at
+//! the SCCP phone's receiver directly (cmed carries only the addresses), and a hang-up on
+//! either side ends both.
+//!
+//! SIP and SIP: baresip calls baresip, and the caller hangs up; baresip calls linphonec and
+//! linphonec calls baresip, and the callee hangs up. The callee answers by itself each time.
+//! Each phone plays its own tone and records what it receives, and each recording holds the
+//! other phone's tone: media went phone to phone at the addresses cmed relayed between its
+//! two dialogs. The hang-up reaches the other phone as a BYE from cmed. linphonec's
+//! harness is `support::linphonec` (shared with the registration tests).
 
 mod support;
 
@@ -15,7 +25,8 @@ use std::time::Duration;
 
 use cmed::sim::Phone;
 use support::daemon::{Daemon, cli_text, start_office};
-use support::procs::{self, Proc, free_port_pair};
+use support::linphonec::{self, Linphonec};
+use support::procs::{self, Proc, free_port_pair, read_log};
 use support::wait_until;
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -108,9 +119,7 @@ module_app\tctrl_tcp.so\nctrl_tcp_listen\t127.0.0.1:{ctrl}\n",
     }
 
     fn log(&self) -> String {
-        std::fs::read(&self.log)
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default()
+        read_log(&self.log)
     }
 
     /// The audio it received in its last call, as its `sndfile` filter wrote it after the
@@ -250,6 +259,20 @@ fn tone_share(samples: &[i16], hz: f64) -> f64 {
     shares[shares.len() / 2]
 }
 
+/// The daemon on `small-office.cfg` with a third pool with credentials (2003, `lab2`
+/// password `pw2003`), for a second SIP phone, written into `dir` with the data directory
+/// beside it.
+fn office_with_pool_3(dir: &Path) -> Daemon {
+    let file = dir.join("startup.cfg");
+    // Added before the file's `end`.
+    let config = support::SMALL_OFFICE.replace(
+        "\nend",
+        "\nvoice register dn  3\n number 2003\n name Lab Two\n!\nvoice register pool  3\n id mac 0000.0000.2003\n number 1 dn 3\n username lab2 password 0 pw2003\n!\nend",
+    );
+    std::fs::write(&file, config).unwrap();
+    support::daemon::start(&file, &dir.join("data"), &[])
+}
+
 /// Two SIP phones through cmed: baresip 2001 (a 440 Hz tone) calls baresip 2003 (1000 Hz),
 /// which answers by itself; each is given the other's RTP address (both SDPs relayed
 /// through cmed's two dialogs), each records the other's tone, and the call ends with a BYE
@@ -257,14 +280,7 @@ fn tone_share(samples: &[i16], hz: f64) -> f64 {
 #[tokio::test(flavor = "multi_thread")]
 async fn two_sip_phones_call_each_other() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("startup.cfg");
-    // A third pool with credentials, for a second baresip (before the file's `end`).
-    let config = support::SMALL_OFFICE.replace(
-        "\nend",
-        "\nvoice register dn  3\n number 2003\n name Lab Two\n!\nvoice register pool  3\n id mac 0000.0000.2003\n number 1 dn 3\n username lab2 password 0 pw2003\n!\nend",
-    );
-    std::fs::write(&file, config).unwrap();
-    let d = support::daemon::start(&file, &dir.path().join("data"), &[]);
+    let d = office_with_pool_3(dir.path());
     let a = Baresip::start(dir.path(), &d);
     let b = Baresip::as_user(dir.path(), &d, "2003", "lab2", "pw2003", 1000);
     a.command("dial", &format!("sip:2003@127.0.0.1:{}", d.sip));
@@ -296,4 +312,112 @@ async fn two_sip_phones_call_each_other() {
             who.home.display()
         );
     }
+}
+
+/// linphonec registered as pool 3 (2003, `lab2`), playing a 1000 Hz tone as its microphone
+/// and recording what it receives. Started before baresip: its start waits for any other
+/// linphonec test to finish, and baresip quits by itself after a minute.
+fn linphonec_2003(dir: &Path, d: &Daemon) -> Linphonec {
+    let mut l = Linphonec::start(dir, d, "2003", "lab2", "pw2003");
+    assert!(l.registers(), "{}\n{}", l.status(), l.log());
+    let tone = dir.join("tone-1000.wav");
+    linphonec::write_tone(&tone, 1000.0, 10);
+    l.use_files(&tone, &dir.join("linphonec-received.wav"));
+    l
+}
+
+/// Both phones say the call is established: baresip's call, linphonec's streams running.
+fn established(bs: &Baresip, lp: &Linphonec) {
+    assert!(
+        wait_until(WAIT, || bs.log().contains("Call established")),
+        "baresip has no call:\n{}\n---\n{}",
+        bs.log(),
+        lp.log()
+    );
+    assert!(
+        lp.logged("to LinphoneCallStreamsRunning"),
+        "linphonec has no call:\n{}\n---\n{}",
+        lp.log(),
+        bs.log()
+    );
+}
+
+/// Each recording holds the other phone's tone: baresip received linphonec's 1000 Hz,
+/// linphonec received baresip's 440 Hz.
+fn each_heard_the_other(bs: &Baresip, lp: &Linphonec) {
+    assert!(
+        wait_until(WAIT, || bs.received().is_some_and(|s| s.len() > 4000)),
+        "baresip recorded no call audio in {}",
+        bs.home.display()
+    );
+    assert!(
+        wait_until(WAIT, || lp.received().is_some_and(|s| s.len() > 4000)),
+        "linphonec recorded no call audio:\n{}",
+        lp.log()
+    );
+    for (who, samples, hz) in [
+        ("baresip", bs.received().unwrap(), 1000.0),
+        ("linphonec", lp.received().unwrap(), 440.0),
+    ] {
+        let share = tone_share(&samples, hz);
+        assert!(
+            share > 0.5,
+            "{hz} Hz share {share:.3} in what {who} received"
+        );
+    }
+}
+
+/// baresip 2001 (440 Hz) calls linphonec 2003 (1000 Hz) through cmed; linphonec answers by
+/// itself (cmed's INVITE to it has no SDP: linphonec's 200 makes the offer, cmed's ACK
+/// answers with baresip's address). After the call, linphonec — the callee — hangs up: cmed
+/// sends baresip a BYE (which baresip reports as its peer closing the session). Each
+/// recorded the other's tone.
+#[test]
+fn baresip_calls_linphonec_and_linphonec_hangs_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = office_with_pool_3(dir.path());
+    let lp = linphonec_2003(dir.path(), &d);
+    let bs = Baresip::start(dir.path(), &d);
+    bs.command("dial", &format!("sip:2003@127.0.0.1:{}", d.sip));
+    established(&bs, &lp);
+    // The call lasts a second and a half, the audio under test: not a wait for anything
+    // (both sides already said the call is established).
+    std::thread::sleep(Duration::from_millis(1500));
+    let ended = lp.command("terminate");
+    assert!(ended.contains("ended"), "{ended}\n{}", lp.log());
+    assert!(
+        wait_until(WAIT, || bs.log().contains("BYE sip:")
+            && bs
+                .log()
+                .contains("session closed: Connection reset by peer")),
+        "baresip got no BYE:\n{}",
+        bs.log()
+    );
+    each_heard_the_other(&bs, &lp);
+}
+
+/// linphonec 2003 (1000 Hz) calls baresip 2001 (440 Hz) through cmed (its INVITE's offer
+/// answered by cmed with baresip's address; cmed rings baresip without SDP); baresip answers
+/// by itself. After the call, baresip — the callee — hangs up: cmed sends linphonec a BYE,
+/// and its call ends. Each recorded the other's tone.
+#[test]
+fn linphonec_calls_baresip_and_baresip_hangs_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = office_with_pool_3(dir.path());
+    let lp = linphonec_2003(dir.path(), &d);
+    let bs = Baresip::start(dir.path(), &d);
+    let calling = lp.command(&format!("call sip:2001@127.0.0.1:{}", d.sip));
+    assert!(calling.contains("in progress"), "{calling}\n{}", lp.log());
+    established(&bs, &lp);
+    // The call lasts a second and a half, the audio under test: not a wait for anything
+    // (both sides already said the call is established).
+    std::thread::sleep(Duration::from_millis(1500));
+    bs.command("hangup", "");
+    let bye = format!("new bytes from [UDP://127.0.0.1:{}]:\nBYE sip:2003@", d.sip);
+    assert!(
+        lp.logged(&bye) && lp.logged("from state LinphoneCallStreamsRunning to LinphoneCallEnd"),
+        "linphonec got no BYE from cmed:\n{}",
+        lp.log()
+    );
+    each_heard_the_other(&bs, &lp);
 }

@@ -19,22 +19,20 @@
 
 mod support;
 
-use std::fs::File;
-use std::net::UdpSocket;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use support::daemon::{Daemon, cli_text, start_office};
-use support::procs::{self, Proc, free_port_pair};
+use support::linphonec::Linphonec;
+use support::procs::{self, Proc, free_port_pair, read_log};
 use support::wait_until;
 
 /// How long a client may take to get an answer it is waiting for (they answer in well under
 /// a second on loopback; the margin is for a loaded machine).
 const WAIT: Duration = Duration::from_secs(15);
 
-/// How many times a client is started again when a port chosen for it was taken first.
+/// How many times baresip is started again when a port chosen for it was taken first.
 const PORT_ATTEMPTS: usize = 5;
 
 const USER: &str = "2001";
@@ -52,44 +50,6 @@ fn registered(show: &str) -> bool {
 
 fn unregistered(show: &str) -> bool {
     show.contains("  State is UNREGISTERED\n")
-}
-
-/// Runs `cmd` to completion, killing it after `timeout`; its stdout (`None` on timeout).
-fn output_within(cmd: &mut Command, timeout: Duration) -> Option<String> {
-    let child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{cmd:?} does not start ({e}): run scripts/test.sh"));
-    let mut p = Proc(child);
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Ok(Some(_)) = p.0.try_wait() {
-            let mut out = String::new();
-            use std::io::Read;
-            p.0.stdout.take()?.read_to_string(&mut out).ok()?;
-            return Some(out);
-        }
-        if Instant::now() >= deadline {
-            return None;
-        }
-        // A bounded poll of a child that answers in milliseconds, not a wait for an event.
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn read(path: &Path) -> String {
-    std::fs::read(path)
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default()
-}
-
-fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .and_then(|s| s.local_addr())
-        .unwrap()
-        .port()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -157,12 +117,12 @@ module_app\taccount.so\n"
         }
         panic!(
             "baresip exited at start-up {PORT_ATTEMPTS} times:\n{}",
-            read(&log)
+            read_log(&log)
         );
     }
 
     fn log(&self) -> String {
-        read(&self.log)
+        read_log(&self.log)
     }
 
     /// Waits until baresip reports its REGISTER answered 200 with its binding in it (the
@@ -280,165 +240,7 @@ fn baresip_with_a_wrong_password_is_refused() {
 }
 
 // ---------------------------------------------------------------------------------------
-// linphonec
-
-/// linphonec 5.1 in the daemon mode `linphonecsh init` starts (`linphonec --pipe -c
-/// /dev/null -c RC`), started here directly so that it is our child and `Drop` can stop it;
-/// commands go through `linphonecsh`. With stdin from a pipe instead, linphonec never runs
-/// its core loop.
-///
-/// It has one control socket per uid (`/tmp/linphonec-<uid>`), so one linphonec runs at a
-/// time: [`Linphonec::start`] takes a file lock that serializes the linphonec tests of this
-/// process and of any other test run of this user. It rewrites its config on exit, so the
-/// config is written fresh each run; it gets its own HOME, and a writable `[storage] uri`
-/// (without one liblinphone 5.1 silently opens no SIP socket).
-struct Linphonec {
-    proc: Proc,
-    log: PathBuf,
-    port: u16,
-    /// Released after `proc` is stopped (fields drop in order).
-    _lock: Option<File>,
-}
-
-/// Holds the lock serializing linphonec runs (see [`Linphonec`]) until dropped.
-fn linphonec_lock(dir: &Path) -> File {
-    let uid = std::fs::metadata(dir).unwrap().uid();
-    let path = std::env::temp_dir().join(format!("cmed-tests-linphonec-{uid}.lock"));
-    let f = File::create(&path).unwrap();
-    assert!(
-        wait_until(Duration::from_secs(120), || f.try_lock().is_ok()),
-        "another linphonec test held {} for two minutes",
-        path.display()
-    );
-    f
-}
-
-impl Linphonec {
-    fn start(dir: &Path, cmed: &Daemon, password: &str) -> Linphonec {
-        let lock = linphonec_lock(dir);
-        let home = dir.join("linphone-home");
-        std::fs::create_dir_all(&home).unwrap();
-        let rc = dir.join("linphonerc");
-        let log = dir.join("linphonec.log");
-        // Its port is free when chosen, not held: if another test's process takes it first,
-        // liblinphone logs the failed bind and opens no SIP socket; it gets a new one.
-        for _ in 0..PORT_ATTEMPTS {
-            let port = free_udp_port();
-            // `[auth_info_0]`: linphone finds it by the identity's user (`username`) and
-            // sends `userid` as the digest user name. Network monitoring stays on (no
-            // `auto_net_state_mon=0`): with it off the core never marks the network up, and
-            // then skips unregistering on exit.
-            std::fs::write(
-                &rc,
-                format!(
-                    "[sip]\n\
-sip_port={port}\n\
-sip_tcp_port=0\n\
-sip_tls_port=0\n\
-bind_address=127.0.0.1\n\
-register_only_when_network_is_up=0\n\
-guess_hostname=0\n\
-ipv6=0\n\
-default_proxy=0\n\
-\n\
-[net]\n\
-firewall_policy=0\n\
-\n\
-[sound]\n\
-echocancellation=0\n\
-\n\
-[proxy_0]\n\
-reg_proxy=<sip:127.0.0.1:{cmed};transport=udp>\n\
-reg_identity=sip:{USER}@127.0.0.1\n\
-reg_expires=600\n\
-reg_sendregister=1\n\
-publish=0\n\
-\n\
-[auth_info_0]\n\
-username={USER}\n\
-userid={AUTH_USER}\n\
-passwd={password}\n\
-\n\
-[storage]\n\
-backend=sqlite3\n\
-uri={db}\n\
-\n\
-[misc]\n\
-history_max_size=0\n",
-                    cmed = cmed.sip,
-                    db = dir.join("linphone.db").display(),
-                ),
-            )
-            .unwrap();
-            let _ = std::fs::remove_file(&log);
-            let child = Command::new("linphonec")
-                .args(["--pipe", "-c", "/dev/null", "-c"])
-                .arg(&rc)
-                .args(["-d", "6", "-l"])
-                .arg(&log)
-                .env("HOME", &home)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("linphonec runs (scripts/test.sh installs linphone-cli)");
-            let l = Linphonec {
-                proc: Proc(child),
-                log: log.clone(),
-                port,
-                _lock: None,
-            };
-            // Its first REGISTER goes out from its socket once that is bound.
-            let sent = format!("Via: SIP/2.0/UDP 127.0.0.1:{port};");
-            let bound = wait_until(WAIT, || {
-                let t = l.log();
-                t.contains("udp bind() failed") || t.contains(&sent)
-            });
-            assert!(bound, "linphonec did not start:\n{}", l.log());
-            if l.log().contains("udp bind() failed") {
-                continue;
-            }
-            return Linphonec {
-                _lock: Some(lock),
-                ..l
-            };
-        }
-        panic!(
-            "linphonec found its port taken {PORT_ATTEMPTS} times:\n{}",
-            read(&log)
-        );
-    }
-
-    fn log(&self) -> String {
-        read(&self.log)
-    }
-
-    /// `linphonecsh ARGS`: linphonec's answer ("" while its socket is not up yet).
-    fn sh(&self, args: &[&str]) -> String {
-        output_within(Command::new("linphonecsh").args(args), WAIT)
-            .unwrap_or_else(|| panic!("linphonecsh {args:?} did not return"))
-    }
-
-    fn status(&self) -> String {
-        self.sh(&["status", "register"])
-    }
-
-    /// Waits until `linphonecsh status register` says it is registered.
-    fn registers(&self) -> bool {
-        let want = format!("registered, identity=sip:{USER}@127.0.0.1 duration=600");
-        wait_until(WAIT, || self.status().contains(&want))
-    }
-
-    /// `linphonecsh exit`: linphonec unregisters (`Expires: 0`), then exits.
-    fn exit(&mut self) {
-        self.sh(&["exit"]);
-        assert!(
-            self.proc.exited_within(WAIT),
-            "linphonec did not exit:\n{}",
-            self.log()
-        );
-    }
-}
+// linphonec (the harness, shared with the call tests, is `support::linphonec`)
 
 /// linphonec registers with MD5 digest: 401, then its answer as `mlopez`, 200; it says
 /// registered, and the pool shows its contact. linphone offers `Supported: gruu` with a
@@ -448,7 +250,7 @@ history_max_size=0\n",
 fn linphonec_registers_with_digest() {
     let dir = tempfile::tempdir().unwrap();
     let d = start_office(dir.path());
-    let l = Linphonec::start(dir.path(), &d, PASSWORD);
+    let l = Linphonec::start(dir.path(), &d, USER, AUTH_USER, PASSWORD);
     assert!(l.registers(), "{}\n{}", l.status(), l.log());
     let log = l.log();
     assert!(log.contains("Supported: replaces, outbound, gruu"), "{log}");
@@ -479,7 +281,7 @@ fn linphonec_registers_with_digest() {
 fn linphonec_exit_unregisters_the_pool() {
     let dir = tempfile::tempdir().unwrap();
     let d = start_office(dir.path());
-    let mut l = Linphonec::start(dir.path(), &d, PASSWORD);
+    let mut l = Linphonec::start(dir.path(), &d, USER, AUTH_USER, PASSWORD);
     assert!(l.registers(), "{}\n{}", l.status(), l.log());
     assert!(registered(&pool_1(&d)));
     l.exit();
@@ -502,7 +304,7 @@ fn linphonec_exit_unregisters_the_pool() {
 fn linphonec_with_a_wrong_password_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let d = start_office(dir.path());
-    let l = Linphonec::start(dir.path(), &d, "wrong");
+    let l = Linphonec::start(dir.path(), &d, USER, AUTH_USER, "wrong");
     assert!(
         wait_until(WAIT, || l.log().contains("to [LinphoneRegistrationFailed]")),
         "{}",

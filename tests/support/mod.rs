@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod daemon;
+pub mod linphonec;
 pub mod procs;
 
 use std::time::{Duration, Instant};

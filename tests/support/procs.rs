@@ -1,6 +1,6 @@
 //! Processes of clients no one here wrote (baresip, linphonec), started by the tests: a
 //! handle that kills and reaps its own child when dropped, baresip started in its own
-//! directory, and the free ports it needs.
+//! directory, the free ports it needs, and a client's log read as text.
 
 use std::fs::File;
 use std::net::{TcpListener, UdpSocket};
@@ -72,4 +72,11 @@ pub fn baresip(home: &Path, log: &Path) -> Proc {
         .spawn()
         .expect("baresip runs (scripts/test.sh installs it)");
     Proc(child)
+}
+
+/// A client's log as text so far ("" before it exists).
+pub fn read_log(path: &Path) -> String {
+    std::fs::read(path)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default()
 }
