@@ -217,6 +217,9 @@ pub struct Telephony {
     pub interdigit: Option<u32>,
     /// `max-redirect`: forwards one call may follow (IOS default 10 when absent).
     pub max_redirect: Option<u32>,
+    /// `timeouts ringing` seconds: how long an unanswered call rings with no no-answer
+    /// forward to take it (IOS default 180 when absent).
+    pub ringing: Option<u32>,
     /// `max-dn`, default 0.
     pub max_dn: u32,
     /// `ip source-address A [port P]` (port default 2000).
@@ -254,6 +257,7 @@ impl Default for Telephony {
             max_ephones: 0,
             interdigit: None,
             max_redirect: None,
+            ringing: None,
             max_dn: 0,
             source: None,
             keepalive: 30,

@@ -105,6 +105,7 @@ handlers! {
     TelMaxEphones = "tel-max-ephones",
     TelTimeoutsInterdigit = "tel-timeouts-interdigit",
     TelMaxRedirect = "tel-max-redirect",
+    TelTimeoutsRinging = "tel-timeouts-ringing",
     TelMaxDn = "tel-max-dn",
     TelIpSourceAddress = "tel-ip-source-address",
     TelKeepalive = "tel-keepalive",

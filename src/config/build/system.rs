@@ -17,6 +17,7 @@ impl Builder<'_> {
                 Handler::TelMaxEphones => t.max_ephones = num(l.get(g, "n")),
                 Handler::TelTimeoutsInterdigit => t.interdigit = Some(num(l.get(g, "secs"))),
                 Handler::TelMaxRedirect => t.max_redirect = Some(num(l.get(g, "n"))),
+                Handler::TelTimeoutsRinging => t.ringing = Some(num(l.get(g, "secs"))),
                 Handler::TelMaxDn => t.max_dn = num(l.get(g, "n")),
                 Handler::TelIpSourceAddress => {
                     t.source = Some((

@@ -18,6 +18,8 @@ pub enum Cause {
     Busy = 17,
     /// 18: no user responding.
     NoResponse = 18,
+    /// 19: no answer from user (user alerted).
+    NoAnswer = 19,
     /// 21: call rejected.
     Rejected = 21,
 }

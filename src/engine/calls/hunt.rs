@@ -23,6 +23,10 @@ use std::time::Duration;
 /// `call-forward noan` without a timeout rings this long (CME's documented 20 s).
 pub const NOAN: Duration = Duration::from_secs(20);
 
+/// `timeouts ringing` default (telephony-service, IOS: 180 s): an unanswered call that no
+/// no-answer forward takes rings this long, then ends.
+pub const RINGING: Duration = Duration::from_secs(180);
+
 /// `max-redirect` default (telephony-service, IOS: 10).
 const MAX_REDIRECT: usize = 10;
 
@@ -295,6 +299,12 @@ impl Calls {
                 connected: None,
                 media: [None, None],
                 ringback,
+                ring_until: ctx.now.after(
+                    ctx.model
+                        .telephony
+                        .ringing
+                        .map_or(RINGING, |s| Duration::from_secs(u64::from(s))),
+                ),
                 attempt,
                 rung,
             },
@@ -387,8 +397,21 @@ impl Calls {
 
     /// Calls that rang unanswered past their `call-forward noan` timeout at `now`: the
     /// callee stops ringing and the call follows the forward (if it may: a loop or
-    /// `max-redirect` lets it ring on, with no further timeout).
+    /// `max-redirect` lets it ring on, with no further forward); and calls that rang past
+    /// `timeouts ringing`: they end.
     pub(super) fn no_answer(&mut self, ctx: &Ctx<'_>, out: &mut Cmds) {
+        let over: Vec<CallId> = self
+            .calls
+            .iter()
+            .filter(|(_, c)| c.state == State::Alerting && c.ring_until <= ctx.now)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in over {
+            let call = self.take(id);
+            ccapi::disconnect(Some(id), &call.callee, Cause::NoAnswer);
+            out.push((call.callee, LegCmd::Idle(call.callee.line())));
+            out.push((call.caller, LegCmd::Idle(call.caller.line())));
+        }
         let due: Vec<CallId> = self
             .calls
             .iter()
@@ -426,12 +449,13 @@ impl Calls {
         }
     }
 
-    /// The earliest `call-forward noan` deadline of a ringing call.
+    /// The earliest `call-forward noan` or `timeouts ringing` deadline of a ringing call.
     pub(super) fn next_no_answer(&self) -> Option<Mono> {
         self.calls
             .values()
             .filter(|c| c.state == State::Alerting)
-            .filter_map(|c| c.rung.as_ref()?.noan)
+            .flat_map(|c| [c.rung.as_ref().and_then(|r| r.noan), Some(c.ring_until)])
+            .flatten()
             .min()
     }
 }

@@ -137,6 +137,8 @@ pub struct Call {
     pub media: [Option<SocketAddr>; 2],
     /// The caller hears ring-back (a phone rings at once; a trunk when it says so, 180).
     pub ringback: bool,
+    /// When an unanswered call gives up (`timeouts ringing`).
+    ring_until: Mono,
     /// What the call is trying to reach (and how it was forwarded).
     attempt: Attempt,
     /// The DN rung, when the callee is a phone's line.
