@@ -51,7 +51,7 @@ pub enum Refusal {
 }
 
 /// What a device reports about its lines.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LegEvent {
     /// The handset was lifted (or the speaker, a line key, NewCall or Answer pressed) on
     /// `line`: a new call, or the answer to a ringing one.
@@ -76,6 +76,9 @@ pub enum LegEvent {
     Alerting(LineInstance),
     /// The call this leg was offered was not taken (a SIP final error response).
     Refused(LineInstance, Refusal),
+    /// The call this leg was offered is to be tried at another number instead (a SIP 3xx
+    /// whose Contact names it: a phone forwarding on its own).
+    Redirected(LineInstance, SmallStr),
 }
 
 /// Who is on the other end of a call, as a phone shows it.

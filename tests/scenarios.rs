@@ -337,6 +337,7 @@ impl Runner {
                         ["bye"] => LegEvent::OnHook(line),
                         ["ringing"] => LegEvent::Alerting(line),
                         ["hold"] => LegEvent::Hold(line),
+                        ["redirected", to] => LegEvent::Redirected(line, (*to).into()),
                         ["resume"] => LegEvent::Resume(line),
                         ["refused", "busy"] => LegEvent::Refused(line, Refusal::Busy),
                         ["refused", "not-found"] => LegEvent::Refused(line, Refusal::NotFound),

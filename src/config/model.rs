@@ -544,6 +544,9 @@ pub struct RegisterGlobal {
     pub create_profile: bool,
     /// `authenticate algorithm sha-256` (ours): the 401 offers SHA-256 after MD5.
     pub digest_sha256: bool,
+    /// `phone-redirect-limit`: how many 3xx redirections from SIP phones one call follows
+    /// (CME default 5 when absent).
+    pub phone_redirect_limit: Option<u32>,
 }
 
 /// `voice register dn N`.

@@ -172,7 +172,7 @@ pub enum SipContacts {
 }
 
 /// What a registered device reports.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DeviceEvent {
     /// A keepalive (counted for `show ephone`).
     KeepAlive,

@@ -322,7 +322,7 @@ impl Engine {
     }
 
     fn device_event(&mut self, conn: ConnId, event: DeviceEvent, now: Now, out: &mut Vec<Effect>) {
-        let Some(device) = self.devices.event(conn, event) else {
+        let Some(device) = self.devices.event(conn, &event) else {
             return;
         };
         match event {
@@ -330,12 +330,11 @@ impl Engine {
                 if let LegEvent::OffHook(_) | LegEvent::SpeedDial(_) | LegEvent::Redial(_) = ev {
                     self.em.off_hook(&device, now.unix.0);
                 }
+                let on_hook = matches!(ev, LegEvent::OnHook(_));
                 let cmds = self.with_calls(now, |c, ctx| c.event(device, ev, ctx));
                 self.leg_cmds(cmds, out);
                 // A logout that waited for the call to end happens now.
-                if let LegEvent::OnHook(_) = ev
-                    && let Some(batch) = self.em.on_hook(&device, now.unix.0)
-                {
+                if on_hook && let Some(batch) = self.em.on_hook(&device, now.unix.0) {
                     self.submit(batch, out);
                 }
             }

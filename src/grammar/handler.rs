@@ -106,6 +106,7 @@ handlers! {
     TelTimeoutsInterdigit = "tel-timeouts-interdigit",
     TelMaxRedirect = "tel-max-redirect",
     TelTimeoutsRinging = "tel-timeouts-ringing",
+    RegPhoneRedirectLimit = "reg-phone-redirect-limit",
     TelMaxDn = "tel-max-dn",
     TelIpSourceAddress = "tel-ip-source-address",
     TelKeepalive = "tel-keepalive",

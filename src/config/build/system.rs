@@ -179,6 +179,7 @@ impl Builder<'_> {
                 }
                 Handler::RegMaxDn => r.max_dn = num(l.get(g, "n")),
                 Handler::RegMaxPool => r.max_pool = num(l.get(g, "n")),
+                Handler::RegPhoneRedirectLimit => r.phone_redirect_limit = Some(num(l.get(g, "n"))),
                 Handler::RegAuthenticateSha256 => r.digest_sha256 = true,
                 Handler::RegUrlAuthentication => {
                     r.url_authentication = l.get(g, "url").map(String::from)

@@ -22,6 +22,8 @@ pub enum Cause {
     NoAnswer = 19,
     /// 21: call rejected.
     Rejected = 21,
+    /// 23: redirection to a new destination.
+    Redirected = 23,
 }
 
 impl Cause {

@@ -27,6 +27,9 @@ pub const NOAN: Duration = Duration::from_secs(20);
 /// no-answer forward takes rings this long, then ends.
 pub const RINGING: Duration = Duration::from_secs(180);
 
+/// `phone-redirect-limit` default (voice register global, CME: 5).
+const PHONE_REDIRECT_LIMIT: u32 = 5;
+
 /// `max-redirect` default (telephony-service, IOS: 10).
 const MAX_REDIRECT: usize = 10;
 
@@ -42,6 +45,8 @@ pub struct Attempt {
     pub via: Vec<SmallStr>,
     /// The candidates still to try when the one rung refuses, in hunt order.
     pub rest: Vec<Candidate>,
+    /// The 3xx redirections from SIP phones followed so far (`phone-redirect-limit`).
+    pub phone_redirects: u32,
 }
 
 impl Attempt {
@@ -238,6 +243,7 @@ impl Calls {
         via.push(SmallStr::from(from.0.as_str()));
         let next = Attempt {
             rest: Vec::new(),
+            phone_redirects: attempt.phone_redirects,
             number: target.to_string(),
             redirect: Some(Redirect {
                 from: SmallStr::from(from.0.as_str()),
@@ -383,6 +389,49 @@ impl Calls {
             std::mem::take(&mut attempt.rest)
         };
         self.hunt(call.caller, attempt, hunt, Some(why), ctx, out);
+    }
+
+    /// The callee of `end`'s call sent it elsewhere before answering (a SIP 3xx: the phone
+    /// forwards on its own, calls reference §1.3): followed as a forward of the number rung
+    /// (Diversion `unconditional`), at most `phone-redirect-limit` times per call and within
+    /// `max-redirect`; past that, or to a loop, it counts as the callee being unavailable.
+    pub(super) fn redirected(&mut self, end: End, to: &str, ctx: &Ctx<'_>, out: &mut Cmds) {
+        let Some(Leg::InCall(id)) = self.legs.get(&end).cloned() else {
+            return;
+        };
+        let Some(call) = self.calls.get(&id) else {
+            return;
+        };
+        if call.callee != end || call.state != State::Alerting {
+            return self.release(end, out);
+        }
+        let mut call = self.take(id);
+        ccapi::disconnect(Some(id), &end, Cause::Redirected);
+        let limit = ctx
+            .model
+            .register
+            .phone_redirect_limit
+            .unwrap_or(PHONE_REDIRECT_LIMIT);
+        let from = call.rung.as_ref().map_or_else(
+            || Extension(call.attempt.number.clone()),
+            |r| r.number.clone(),
+        );
+        if call.attempt.phone_redirects < limit
+            && let Some((mut next, c)) =
+                self.redirect(&call.attempt, &from, to, RedirectReason::Unconditional, ctx)
+        {
+            next.phone_redirects += 1;
+            return self.hunt(call.caller, next, c, None, ctx, out);
+        }
+        let rest = std::mem::take(&mut call.attempt.rest);
+        self.hunt(
+            call.caller,
+            call.attempt,
+            rest,
+            Some(Refusal::Unavailable),
+            ctx,
+            out,
+        );
     }
 
     /// Removes an unanswered call whose callee is out of it; the caller's leg is left for

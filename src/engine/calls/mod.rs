@@ -225,6 +225,7 @@ impl Calls {
             LegEvent::Resume(line) => self.resume(at(line), &mut out),
             LegEvent::Alerting(line) => self.alerting(at(line), &mut out),
             LegEvent::Refused(line, why) => self.refused(at(line), why, ctx, &mut out),
+            LegEvent::Redirected(line, to) => self.redirected(at(line), &to, ctx, &mut out),
         }
         out
     }

@@ -127,6 +127,7 @@ impl Calls {
             LegEvent::MediaReady(_, rtp) => self.media_ready(end, rtp, &mut out),
             LegEvent::Alerting(_) => self.alerting(end, &mut out),
             LegEvent::Refused(_, why) => self.refused(end, why, ctx, &mut out),
+            LegEvent::Redirected(_, to) => self.redirected(end, &to, ctx, &mut out),
             LegEvent::Hold(_) => self.hold(end, &mut out),
             LegEvent::Resume(_) => self.resume(end, &mut out),
             LegEvent::Digit(..) | LegEvent::SpeedDial(_) | LegEvent::Redial(_) => {}

@@ -231,7 +231,7 @@ impl Devices {
     }
 
     /// An event from a registered connection; returns the device it came from.
-    pub fn event(&mut self, conn: ConnId, event: DeviceEvent) -> Option<DeviceName> {
+    pub fn event(&mut self, conn: ConnId, event: &DeviceEvent) -> Option<DeviceName> {
         let device = *self.by_conn.get(&conn)?;
         match event {
             DeviceEvent::KeepAlive => {
@@ -406,7 +406,7 @@ mod tests {
         // The old connection closing afterwards does not unregister the phone.
         p.closed(ConnId(1));
         assert_eq!(p.get(&device).unwrap().state, RegState::Registered);
-        p.event(ConnId(2), DeviceEvent::Deceased);
+        p.event(ConnId(2), &DeviceEvent::Deceased);
         p.closed(ConnId(2));
         assert_eq!(p.get(&device).unwrap().state, RegState::Deceased);
         assert_eq!(p.registered_count(), 0);

@@ -16,8 +16,8 @@
 //!   carries one `Diversion`, RFC 5806); the phone's 200 carries its offer → `OffHook`
 //!   (answered) and `MediaReady`; `StartMedia` → the ACK with our answer; `Idle` → CANCEL
 //!   before the answer (a 200 that crosses it is ACKed and ended with a BYE), BYE after;
-//!   the first 180/183 → `Alerting`; a 3xx–6xx → `Refused` with its class (busy, not
-//!   found, unavailable), no answer at all (Timer B) → `Refused` unavailable; a phone in a
+//!   the first 180/183 → `Alerting`; a 3xx → `Redirected` to its Contact's number; a
+//!   4xx–6xx → `Refused` with its class (busy, not found, unavailable), no answer at all (Timer B) → `Refused` unavailable; a phone in a
 //!   call of its own (glare) → `Refused` busy at once; a trunk the same, at its `session
 //!   target` with the number dialled as the Request-URI;
 //! - BYE from the phone → 200 and `OnHook`; CANCEL → `OnHook` (the transaction layer

@@ -6,7 +6,7 @@
 use super::{Action, CODECS, Dest, LINE, Leg, Legs, Role};
 use crate::leg::{LegEvent, Party, Refusal, SipLegId, TrunkId};
 use crate::proto::sip::dialog::{Dialog, DialogId};
-use crate::proto::sip::msg::{self, Message, Response, StartLine};
+use crate::proto::sip::msg::{self, Contacts, Message, Response, StartLine};
 use crate::proto::sip::sdp::{self, SessionId};
 use crate::proto::sip::transaction::{Method, TxId};
 use crate::small_str::SmallStr;
@@ -154,8 +154,23 @@ impl Legs {
                     Err(_) => vec![Action::Event(device, LegEvent::OffHook(line))],
                 }
             }
+            300..=399 => {
+                // The far side sends the call elsewhere (a phone forwarding on its own):
+                // the engine follows the first Contact's number, within its limits. The
+                // transaction layer ACKs the 3xx. Without a number it is unavailable.
+                self.remove(device);
+                let to = match m.contacts() {
+                    Contacts::List(l) => l.first().and_then(|c| msg::user_of(&c.uri)),
+                    _ => None,
+                };
+                let ev = match to {
+                    Some(n) => LegEvent::Redirected(line, SmallStr::from(n.as_str())),
+                    None => LegEvent::Refused(line, Refusal::Unavailable),
+                };
+                vec![Action::Event(device, ev)]
+            }
             _ => {
-                // 3xx–6xx: the transaction layer ACKs it; the far side does not take the
+                // 4xx–6xx: the transaction layer ACKs it; the far side does not take the
                 // call, and the engine hears why (a trunk's refusal may hunt on).
                 self.remove(device);
                 vec![Action::Event(

@@ -50,7 +50,7 @@ fn events(actions: &[Action]) -> Vec<LegEvent> {
     actions
         .iter()
         .filter_map(|a| match a {
-            Action::Event(_, e) => Some(*e),
+            Action::Event(_, e) => Some(e.clone()),
             _ => None,
         })
         .collect()
@@ -508,4 +508,23 @@ fn identifiers_carry_the_runs_salt() {
     assert_ne!(a.1, b.1);
     assert_ne!(a.2, b.2);
     assert!(a.1.contains("1111222233334444"), "{}", a.1);
+}
+
+/// A phone that forwards on its own answers our INVITE with 302: the engine hears the
+/// number of its Contact (and 3xx without one is unavailable).
+#[test]
+fn a_302_from_the_phone_is_a_redirection_to_its_contact() {
+    let mut l = legs();
+    let invite = ring_phone(&mut l, 8);
+    let moved = format!(
+        "SIP/2.0 302 Moved Temporarily\r\nVia: {}\r\nFrom: {}\r\nTo: {};tag=ph3\r\nCall-ID: {}\r\n\
+CSeq: 1 INVITE\r\nContact: <sip:1099@127.0.0.1>\r\nContent-Length: 0\r\n\r\n",
+        invite.first("via").unwrap(),
+        invite.first("from").unwrap(),
+        invite.first("to").unwrap(),
+        invite.call_id().unwrap(),
+    );
+    let a = l.response(TxId(8), &parse(moved.as_bytes()).unwrap());
+    assert_eq!(events(&a), [LegEvent::Redirected(LINE, "1099".into())]);
+    assert!(l.is_empty());
 }
