@@ -193,6 +193,33 @@ async fn an_sccp_phone_calls_baresip_and_media_flows_between_them() {
     let calls = cli_text(&d.data, &["show ephone"]);
     assert!(calls.contains("number 1099 CH1   CONNECTED"), "{calls}");
 
+    // The desk holds (soft key 3): baresip is told by a re-INVITE of cmed's with
+    // `sendonly`. The desk resumes (10) with its receiver on a new port: a second
+    // re-INVITE gives baresip that address, and its RTP arrives there.
+    desk.soft_key(3).await.unwrap();
+    assert!(
+        wait_until(WAIT, || bs.log().contains("a=sendonly")),
+        "baresip was not told of the hold:\n{}",
+        bs.log()
+    );
+    desk.soft_key(10).await.unwrap();
+    let moved = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    desk.open_receive(moved.local_addr().unwrap())
+        .await
+        .unwrap();
+    desk.wait_start_media().await.unwrap();
+    let port = format!("m=audio {} RTP/AVP", moved.local_addr().unwrap().port());
+    assert!(
+        wait_until(WAIT, || bs.log().contains(&port)),
+        "baresip was not given the desk's new address:\n{}",
+        bs.log()
+    );
+    assert!(
+        rtp_arrives(&moved).await,
+        "no RTP from baresip at the new address:\n{}",
+        bs.log()
+    );
+
     desk.on_hook().await.unwrap();
     desk.wait_idle().await.unwrap();
     assert!(

@@ -18,7 +18,8 @@
 use std::fmt::Write as _;
 
 use super::msg::{Contacts, Message, StartLine};
-use super::transaction::Method;
+use super::transaction::{AckParts, Method};
+use crate::small_str::SmallStr;
 
 /// Why a message does not make or fit a dialog.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -228,6 +229,23 @@ impl Dialog {
         }
         let seq = self.local_seq;
         self.build(method, seq, via, branch, Some(contact), body)
+    }
+
+    /// What the transaction layer copies into the ACK of a non-2xx final response to the
+    /// re-INVITE just built with `via` and `branch` (§17.1.1.3).
+    pub fn ack_parts(&self, via: &str, branch: &str) -> AckParts {
+        AckParts {
+            request_uri: SmallStr::from(self.remote_target.as_str()),
+            via: SmallStr::from(format!("{via};branch={branch};rport").as_str()),
+            from: SmallStr::from(self.local.as_str()),
+            call_id: SmallStr::from(self.id.call_id.as_str()),
+            cseq: self.invite_seq,
+            route: self
+                .route_set
+                .iter()
+                .map(|r| SmallStr::from(r.as_str()))
+                .collect(),
+        }
     }
 
     /// The ACK of a 2xx to our INVITE (§13.2.2.4): the INVITE's CSeq number, a new branch,

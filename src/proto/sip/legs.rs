@@ -23,8 +23,10 @@
 //! - BYE from the phone → 200 and `OnHook`; CANCEL → `OnHook` (the transaction layer
 //!   answers the CANCEL and the INVITE gets 487 here); a re-INVITE → 200 with our answer
 //!   (the same address) and `Hold` or `Resume` when its offer puts the call on hold or
-//!   takes it off. cmed sends no re-INVITE of its own yet: when the other side holds, the
-//!   SIP phone is not told, and an address that changes on resume is not passed on.
+//!   takes it off (while our own re-INVITE is out: 491);
+//! - once media is up, `MediaStop` (the other side holds) → a re-INVITE of ours with
+//!   `sendonly`, and a `StartMedia` after it (or to a new address) → one with `sendrecv` and
+//!   that address (RFC 3264 §8); their 2xx is ACKed, a new address in it is `MediaReady`.
 //!
 //! One call per SIP phone or trunk leg at a time, on the line cmed rang (a phone's second
 //! number is its line 2) or line 1 for a call the far side placed. Legs are found by the
@@ -40,7 +42,7 @@ use super::msg::{Message, Response};
 use super::sdp::{self, SessionId};
 use super::transaction::{AckParts, Method, TxId};
 use crate::leg::{LegCmd, LegEvent, LineInstance, Party, Refusal, SipLegId, TrunkId};
-use crate::media::{Codec, Media};
+use crate::media::{Codec, Direction, Media};
 use crate::small_str::SmallStr;
 
 /// The line a call a SIP phone or trunk places is on.
@@ -157,6 +159,21 @@ struct Leg {
     /// The far side put the call on hold (its last offer was `sendonly`, `inactive` or the
     /// RFC 2543 `0.0.0.0`).
     held: bool,
+    /// Our last SDP to it held the call (`sendonly`: the other side of the call holds).
+    local_hold: bool,
+    /// Our own re-INVITE, while one is out.
+    reinvite: Reinvite,
+}
+
+/// Where a re-INVITE of ours stands (one at a time, RFC 3261 §14.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reinvite {
+    /// None out.
+    Idle,
+    /// Built; its transaction id is still to come ([`Legs::invite_sent`]).
+    Building,
+    /// On this client transaction.
+    Sent(TxId),
 }
 
 impl Leg {
@@ -181,6 +198,8 @@ impl Leg {
             remote_rtp: None,
             local_rtp: None,
             held: false,
+            local_hold: false,
+            reinvite: Reinvite::Idle,
         }
     }
 }
@@ -268,6 +287,9 @@ impl Legs {
         self.by_call.remove(&leg.call_id);
         if let Role::Uac { tx: Some(tx), .. } = &leg.role {
             self.by_tx.remove(tx);
+        }
+        if let Reinvite::Sent(tx) = leg.reinvite {
+            self.by_tx.remove(&tx);
         }
         Some(leg)
     }
@@ -453,6 +475,16 @@ impl Legs {
                     d.ack(&via, &branch, Some(("application/sdp", &body))),
                 )]
             }
+            // Media is up and the other side holds, or resumes at an address the phone was
+            // not given: a re-INVITE of ours says so (RFC 3264 §8.4, §8.3.1).
+            (_, LegCmd::MediaStop(_)) if leg.media_sent && !leg.local_hold => {
+                self.reoffer(device, None, true)
+            }
+            (_, LegCmd::StartMedia { to: rtp, .. })
+                if leg.media_sent && (leg.local_hold || leg.local_rtp != Some(rtp)) =>
+            {
+                self.reoffer(device, Some(rtp), false)
+            }
             (_, LegCmd::Busy(_)) => self.refuse(device, 486, "Busy Here"),
             (_, LegCmd::Reorder(_)) => self.refuse(device, 404, "Not Found"),
             (_, LegCmd::Unavailable(_)) => self.refuse(device, 480, "Temporarily Unavailable"),
@@ -543,13 +575,57 @@ From: {from}\r\nTo: {to}\r\nCall-ID: {}\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r
         }
     }
 
-    /// The INVITE of `device`'s leg went out on client transaction `tx`.
+    /// A re-INVITE of ours to `key`'s far side (one at a time; a change while one is out
+    /// waits for none): our address `rtp` (else the last one given) and `sendonly` when
+    /// `hold`. Its 2xx is ACKed in `inbound`; the transaction layer ACKs an error.
+    fn reoffer(&mut self, key: SipLegId, rtp: Option<SocketAddr>, hold: bool) -> Vec<Action> {
+        let (contact, local) = (self.contact(), self.local);
+        let branch = self.branch("r");
+        let Some(leg) = self.legs.get_mut(&key) else {
+            return Vec::new();
+        };
+        let (Some(rtp), Some(d), Reinvite::Idle) =
+            (rtp.or(leg.local_rtp), leg.dialog.as_mut(), leg.reinvite)
+        else {
+            return Vec::new();
+        };
+        let direction = if hold {
+            Direction::SendOnly
+        } else {
+            Direction::SendRecv
+        };
+        leg.sess.version += 1;
+        let body = sdp::write(leg.sess, &sdp::offer(rtp, &CODECS, true, direction));
+        let via = via(local, leg.dest.reliable);
+        let bytes = d.request(
+            &Method::Invite,
+            &via,
+            &branch,
+            &contact,
+            Some(("application/sdp", &body)),
+        );
+        let ack = d.ack_parts(&via, &branch);
+        leg.local_rtp = Some(rtp);
+        leg.local_hold = hold;
+        leg.reinvite = Reinvite::Building;
+        vec![Action::Invite {
+            to: leg.dest,
+            leg: key,
+            branch,
+            bytes,
+            ack,
+        }]
+    }
+
+    /// The INVITE (or re-INVITE) of `device`'s leg went out on client transaction `tx`.
     pub fn invite_sent(&mut self, device: SipLegId, tx: TxId) {
-        if let Some(Leg {
-            role: Role::Uac { tx: t, .. },
-            ..
-        }) = self.legs.get_mut(&device)
-        {
+        let Some(leg) = self.legs.get_mut(&device) else {
+            return;
+        };
+        if leg.reinvite == Reinvite::Building {
+            leg.reinvite = Reinvite::Sent(tx);
+            self.by_tx.insert(tx, device);
+        } else if let Role::Uac { tx: t, .. } = &mut leg.role {
             *t = Some(tx);
             self.by_tx.insert(tx, device);
         }

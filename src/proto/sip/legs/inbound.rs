@@ -3,7 +3,7 @@
 //! the answers the transaction layer sends and the events the engine hears (the mapping is
 //! in the parent module's header).
 
-use super::{Action, CODECS, Dest, LINE, Leg, Legs, Role};
+use super::{Action, CODECS, Dest, LINE, Leg, Legs, Reinvite, Role};
 use crate::leg::{LegEvent, Party, Refusal, SipLegId, TrunkId};
 use crate::proto::sip::dialog::{Dialog, DialogId};
 use crate::proto::sip::msg::{self, Contacts, Message, Response, StartLine};
@@ -113,6 +113,9 @@ impl Legs {
         let Some(leg) = self.legs.get_mut(&device) else {
             return Vec::new();
         };
+        if leg.reinvite == Reinvite::Sent(tx) {
+            return self.reinvite_answered(device, tx, code, m);
+        }
         let line = leg.line;
         let Role::Uac {
             answered,
@@ -211,6 +214,48 @@ impl Legs {
         ]
     }
 
+    /// The far side answered our re-INVITE on `tx`: a 2xx is ACKed (§13.2.2.4) and its
+    /// SDP says where it receives now — a new address goes to the engine as `MediaReady`;
+    /// an error leaves the session as it was (§14.1; the transaction layer ACKs it).
+    fn reinvite_answered(
+        &mut self,
+        key: SipLegId,
+        tx: TxId,
+        code: u16,
+        m: &Message,
+    ) -> Vec<Action> {
+        if code < 200 {
+            return Vec::new();
+        }
+        self.by_tx.remove(&tx);
+        let (local, branch) = (self.local, self.branch("a"));
+        let Some(leg) = self.legs.get_mut(&key) else {
+            return Vec::new();
+        };
+        leg.reinvite = Reinvite::Idle;
+        if code >= 300 {
+            return Vec::new();
+        }
+        let Some(d) = leg.dialog.as_ref() else {
+            return Vec::new();
+        };
+        let mut out = vec![Action::Stateless(
+            leg.dest,
+            d.ack(&super::via(local, leg.dest.reliable), &branch, None),
+        )];
+        if let Ok(answer) = sdp::parse(&m.body)
+            && leg.remote_rtp != Some(answer.rtp)
+            && !answer.rtp.ip().is_unspecified()
+        {
+            leg.remote_rtp = Some(answer.rtp);
+            out.push(Action::Event(
+                key,
+                LegEvent::MediaReady(leg.line, answer.rtp),
+            ));
+        }
+        out
+    }
+
     /// Our INVITE's client transaction `tx` ended without a final response (Timer B): the
     /// far side is unreachable, which the engine hears as a refusal (it may hunt on or
     /// forward).
@@ -219,6 +264,14 @@ impl Legs {
         let Some(&key) = self.by_tx.get(&tx) else {
             return Vec::new();
         };
+        // A re-INVITE of ours that timed out leaves the call as it was.
+        if let Some(leg) = self.legs.get_mut(&key)
+            && leg.reinvite == Reinvite::Sent(tx)
+        {
+            leg.reinvite = Reinvite::Idle;
+            self.by_tx.remove(&tx);
+            return Vec::new();
+        }
         match self.remove(key) {
             Some(leg) => vec![Action::Event(
                 key,
@@ -303,7 +356,9 @@ impl Legs {
         let contact = self.contact();
         let leg = self.legs.get_mut(&key).expect("found above");
         let (dest, tag) = (leg.dest, leg.local_tag.clone());
-        let (Some(local), true) = (leg.local_rtp, leg.media_sent) else {
+        // Our answer not out yet, or our own re-INVITE out (glare): 491 (§14.2).
+        let (Some(local), true, Reinvite::Idle) = (leg.local_rtp, leg.media_sent, leg.reinvite)
+        else {
             return vec![respond(dest, 491, "Request Pending", &tag)];
         };
         if let Some(d) = leg.dialog.as_mut()

@@ -528,3 +528,77 @@ CSeq: 1 INVITE\r\nContact: <sip:1099@127.0.0.1>\r\nContent-Length: 0\r\n\r\n",
     assert_eq!(events(&a), [LegEvent::Redirected(LINE, "1099".into())]);
     assert!(l.is_empty());
 }
+
+/// When the other side of the call holds, the SIP phone gets a re-INVITE of ours with
+/// `sendonly`; its 200 is ACKed; on resume at a new address, a second re-INVITE gives the
+/// phone that address with `sendrecv`. While ours is out, the phone's own re-INVITE gets
+/// 491 (glare, RFC 3261 §14.2).
+#[test]
+fn the_other_sides_hold_and_resume_reach_the_phone_as_our_reinvites() {
+    let mut l = legs();
+    l.incoming(device(), dest(), TxId(1), &invite_from_phone("1099"));
+    l.command(
+        device(),
+        LegCmd::Connected {
+            line: LINE,
+            codec: Codec::Pcmu,
+        },
+        None,
+    );
+    let ok = responses(&l.command(device(), start_media(), None))
+        .remove(0)
+        .1;
+    let our_tag = ok.to().unwrap().tag.unwrap();
+    let reinvite_of = |a: &[Action]| -> Message {
+        let [Action::Invite { bytes, .. }] = a else {
+            panic!("{a:?}")
+        };
+        parse(bytes).unwrap()
+    };
+    let hold = reinvite_of(&l.command(device(), LegCmd::MediaStop(LINE), None));
+    assert_eq!(hold.cseq(), Some((1, Method::Invite)));
+    assert_eq!(
+        hold.to().unwrap().tag.as_deref(),
+        Some("ph1"),
+        "inside the dialog"
+    );
+    let offer = sdp::parse(&hold.body).unwrap();
+    assert_eq!(offer.direction, crate::media::Direction::SendOnly);
+    l.invite_sent(device(), TxId(20));
+    // The phone's own re-INVITE crosses ours.
+    let theirs = format!(
+        "INVITE sip:cmed@127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP {PHONE};branch=z9hG4bKx;rport\r\n\
+From: <sip:2001@127.0.0.1>;tag=ph1\r\nTo: <sip:1099@127.0.0.1>;tag={our_tag}\r\nCall-ID: c1\r\nCSeq: 2 INVITE\r\n\
+Contact: <sip:2001@{PHONE}>\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{OFFER}",
+        OFFER.len()
+    );
+    let a = l.reinvite(TxId(21), dest(), &parse(theirs.as_bytes()).unwrap());
+    assert_eq!(responses(&a)[0].0, 491);
+    let answer = OFFER.replace(
+        "a=rtpmap:0 PCMU/8000\r\n",
+        "a=rtpmap:0 PCMU/8000\r\na=recvonly\r\n",
+    );
+    let ok = format!(
+        "SIP/2.0 200 OK\r\nVia: {}\r\nFrom: {}\r\nTo: {}\r\nCall-ID: c1\r\nCSeq: 1 INVITE\r\n\
+Contact: <sip:2001@{PHONE}>\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{answer}",
+        hold.first("via").unwrap(),
+        hold.first("from").unwrap(),
+        hold.first("to").unwrap(),
+        answer.len()
+    );
+    let a = l.response(TxId(20), &parse(ok.as_bytes()).unwrap());
+    let [Action::Stateless(_, ack)] = &a[..] else {
+        panic!("{a:?}")
+    };
+    assert_eq!(parse(ack).unwrap().cseq(), Some((1, Method::Ack)));
+    let resume = LegCmd::StartMedia {
+        line: LINE,
+        to: "10.0.0.11:16390".parse().unwrap(),
+        codec: Codec::Pcmu,
+    };
+    let again = reinvite_of(&l.command(device(), resume, None));
+    let offer = sdp::parse(&again.body).unwrap();
+    assert_eq!(offer.direction, crate::media::Direction::SendRecv);
+    assert_eq!(offer.rtp, "10.0.0.11:16390".parse().unwrap());
+    assert_eq!(again.cseq(), Some((2, Method::Invite)));
+}
