@@ -201,7 +201,7 @@ fn tshark_decodes_the_call_messages_and_their_sdp() {
             .collect()
     };
     let mut msgs = Vec::new();
-    // A phone calls: 100, 180, 200 with our answer, then our BYE.
+    // A phone calls: 100, 180, 200 with our answer, our hold re-INVITE, then our BYE.
     let offer = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 10000 RTP/AVP 0\r\n";
     let invite = format!(
         "INVITE sip:1099@127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bKp1\r\n\
@@ -223,6 +223,8 @@ Contact: <sip:2001@127.0.0.1:5062>\r\nContent-Type: application/sdp\r\nContent-L
         codec: Codec::Pcmu,
     };
     msgs.extend(bytes(&legs.command(dev, start.clone(), None)));
+    // The other side holds: our re-INVITE with `sendonly`.
+    msgs.extend(bytes(&legs.command(dev, LegCmd::MediaStop(line), None)));
     msgs.extend(bytes(&legs.command(dev, LegCmd::Idle(line), None)));
     // cmed rings the phone: INVITE without SDP, then CANCEL.
     let to = Some((phone, "sip:2001@127.0.0.1:5062"));
@@ -256,6 +258,7 @@ Contact: <sip:2001@127.0.0.1:5062>\r\nContent-Type: application/sdp\r\nContent-L
         ("100", "", ""),
         ("180", "", ""),
         ("200", "16384", "10.0.0.11"),
+        ("INVITE", "16384", "10.0.0.11"),
         ("BYE", "", ""),
         ("INVITE", "", ""),
         ("CANCEL", "", ""),
