@@ -72,6 +72,9 @@ pub enum LegEvent {
     Hold(LineInstance),
     /// Take the call on `line` off hold.
     Resume(LineInstance),
+    /// The codecs this side can use, in its order of preference: an SCCP phone's
+    /// `CapabilitiesRes` (for all its lines: line 0), a SIP side's offer (for its call).
+    Codecs(LineInstance, Vec<Codec>),
     /// The called side alerts (a SIP 180 or 183 from a trunk): the caller may hear ring-back.
     Alerting(LineInstance),
     /// The call this leg was offered was not taken (a SIP final error response).

@@ -55,6 +55,13 @@ fn device(s: &str) -> DeviceName {
     DeviceName::parse(s).unwrap_or_else(|| panic!("bad device name {s}"))
 }
 
+/// Codecs as scenarios write them: IOS keywords, comma-separated (`g711alaw,g711ulaw`).
+fn codecs(list: &str) -> Vec<cmed::media::Codec> {
+    list.split(',')
+        .map(|k| cmed::media::Codec::from_ios(k).unwrap_or_else(|| panic!("bad codec {k}")))
+        .collect()
+}
+
 /// A SIP leg as scenarios write it: a phone's device name, `in:N` or `out:N` for a trunk.
 fn sip_leg(s: &str) -> SipLegId {
     let n = |v: &str| v.parse().unwrap_or_else(|_| panic!("bad trunk leg {s}"));
@@ -244,6 +251,11 @@ impl Runner {
                     event: DeviceEvent::Leg(LegEvent::Digit(line, last)),
                 }
             }
+            // An SCCP phone's CapabilitiesRes, as `proto::sccp` reports it.
+            ["codecs", c, list] => Input::Device {
+                conn: conn(c),
+                event: DeviceEvent::Leg(LegEvent::Codecs(LineInstance(0), codecs(list))),
+            },
             ["media", c, addr] => Input::Device {
                 conn: conn(c),
                 event: DeviceEvent::Leg(LegEvent::MediaReady(line, addr.parse().unwrap())),
@@ -338,6 +350,7 @@ impl Runner {
                         ["ringing"] => LegEvent::Alerting(line),
                         ["hold"] => LegEvent::Hold(line),
                         ["redirected", to] => LegEvent::Redirected(line, (*to).into()),
+                        ["codecs", list] => LegEvent::Codecs(line, codecs(list)),
                         ["resume"] => LegEvent::Resume(line),
                         ["refused", "busy"] => LegEvent::Refused(line, Refusal::Busy),
                         ["refused", "not-found"] => LegEvent::Refused(line, Refusal::NotFound),

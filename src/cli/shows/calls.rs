@@ -93,7 +93,8 @@ fn leg(out: &mut String, view: &View<'_>, id: u64, call: &Call, callee: bool) {
     let media = call.media[usize::from(callee)].map_or("0.0.0.0:0".to_string(), |a| a.to_string());
     let _ = writeln!(
         out,
-        " IP {media} SRTP: off rtt:0ms pl:0/0ms lost:0/0/0 delay:0/0/0ms g711ulaw TextRelay: off"
+        " IP {media} SRTP: off rtt:0ms pl:0/0ms lost:0/0/0 delay:0/0/0ms {} TextRelay: off",
+        call.codec.ios()
     );
 }
 

@@ -17,6 +17,10 @@
 //! busy). A call from a trunk is taken only from a dial-peer's target, and goes on to
 //! another dial-peer only with `allow-connections sip to sip`.
 //!
+//! The codec is chosen when the callee answers: the caller's first choice that the callee
+//! has too (an SCCP phone's capabilities, a SIP side's offer, a trunk limited to its
+//! dial-peer's `codec`), else G.711 µ-law.
+//!
 //! What comes out is `(End, LegCmd)` pairs; the engine sends each to the end's device:
 //! `proto::sccp` renders it (SCCP reference §4.2, §4.3) or `proto::sip::legs` (a SIP phone
 //! or trunk, cmed as its B2BUA). Forwarding joins with the rest of the calls issue: a
@@ -165,6 +169,9 @@ pub struct Calls {
     last_dialled: HashMap<DeviceName, String>,
     /// The trunk legs: where each goes and who it shows.
     trunks: HashMap<TrunkId, Trunk>,
+    /// The codecs each side can use, in its order: an SCCP phone's under its line 0 (all
+    /// its lines), a SIP side's offer under its call's end.
+    codecs: HashMap<End, Vec<Codec>>,
     /// Numbers cmed's outbound trunk legs.
     next_trunk: u64,
 }
@@ -225,6 +232,9 @@ impl Calls {
             LegEvent::Resume(line) => self.resume(at(line), &mut out),
             LegEvent::Alerting(line) => self.alerting(at(line), &mut out),
             LegEvent::Refused(line, why) => self.refused(at(line), why, ctx, &mut out),
+            LegEvent::Codecs(line, list) => {
+                self.codecs.insert(at(line), list);
+            }
             LegEvent::Redirected(line, to) => self.redirected(at(line), &to, ctx, &mut out),
         }
         out
@@ -239,9 +249,13 @@ impl Calls {
                     return;
                 };
                 if call.state == State::Alerting && call.callee == end {
+                    let (caller, callee) = (call.caller, call.callee);
+                    let codec =
+                        choose(&self.codecs_of(&caller, ctx), &self.codecs_of(&callee, ctx));
+                    let call = self.calls.get_mut(&id).expect("read above");
+                    call.codec = codec;
                     call.state = State::Connected;
                     call.connected = Some(ctx.now);
-                    let codec = call.codec;
                     out.push((
                         call.callee,
                         LegCmd::Connected {
@@ -407,6 +421,7 @@ impl Calls {
             self.release(end, &mut out);
         }
         out.retain(|(e, _)| e.device() != Some(device));
+        self.codecs.retain(|e, _| e.device() != Some(device));
         out
     }
 
@@ -450,7 +465,45 @@ impl Calls {
     }
 }
 
+/// The codec of a call: the caller's first choice that the callee has too (RFC 3264 §6.1:
+/// the answerer keeps the offerer's order), else G.711 µ-law, which every Cisco phone and
+/// SIP client speaks.
+fn choose(caller: &[Codec], callee: &[Codec]) -> Codec {
+    caller
+        .iter()
+        .find(|c| callee.contains(c))
+        .copied()
+        .unwrap_or(Codec::Pcmu)
+}
+
 impl Calls {
+    /// The codecs `end` can use, in its order: what it said (a SIP offer, an SCCP phone's
+    /// capabilities), else every codec cmed knows; a trunk's limited to its dial-peer's
+    /// `codec` (IOS offers only that one on the peer).
+    fn codecs_of(&self, end: &End, ctx: &Ctx<'_>) -> Vec<Codec> {
+        let said = self.codecs.get(end).or_else(|| match end {
+            End::Line { device, .. } => self.codecs.get(&End::Line {
+                device: *device,
+                line: LineInstance(0),
+            }),
+            End::Trunk(_) => None,
+        });
+        let mut list = said.cloned().unwrap_or_else(|| Codec::ALL.to_vec());
+        if let End::Trunk(t) = end
+            && let Some(c) = self
+                .trunks
+                .get(t)
+                .and_then(|t| ctx.model.dial_peers.get(&t.peer))
+                .and_then(|p| Codec::from_ios(p.codec.keyword()))
+        {
+            list.retain(|x| *x == c);
+            if list.is_empty() {
+                list.push(c);
+            }
+        }
+        list
+    }
+
     /// How `end` shows to the other party: a line's number and name, from what its phone
     /// carries now; a trunk's from its call.
     fn party(&self, devices: &Devices, end: &End) -> Party {

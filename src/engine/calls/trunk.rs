@@ -83,6 +83,8 @@ impl Calls {
         if let End::Trunk(t) = end {
             self.trunks.remove(&t);
         }
+        // A line's call offer (an SCCP phone's capabilities stay, under its line 0).
+        self.codecs.remove(&end);
     }
 
     /// `end` calls out through dial-peer `tag` at `addr`, dialling the number attempted
@@ -118,6 +120,10 @@ impl Calls {
     pub fn trunk_event(&mut self, trunk: TrunkId, ev: LegEvent, ctx: &Ctx<'_>) -> Cmds {
         let end = End::Trunk(trunk);
         let mut out = Vec::new();
+        if let LegEvent::Codecs(_, list) = ev {
+            self.codecs.insert(end, list);
+            return out;
+        }
         if !self.legs.contains_key(&end) {
             return out;
         }
@@ -130,7 +136,10 @@ impl Calls {
             LegEvent::Redirected(_, to) => self.redirected(end, &to, ctx, &mut out),
             LegEvent::Hold(_) => self.hold(end, &mut out),
             LegEvent::Resume(_) => self.resume(end, &mut out),
-            LegEvent::Digit(..) | LegEvent::SpeedDial(_) | LegEvent::Redial(_) => {}
+            LegEvent::Digit(..)
+            | LegEvent::SpeedDial(_)
+            | LegEvent::Redial(_)
+            | LegEvent::Codecs(..) => {}
         }
         out
     }
@@ -149,6 +158,7 @@ impl Calls {
         let end = End::Trunk(trunk);
         let Some(peer) = inbound_peer(ctx.model, from, called) else {
             tracing::info!(%from, called, "call from an address no dial-peer points at refused");
+            self.forget(end);
             return vec![(end, LegCmd::Forbidden(TRUNK_LINE))];
         };
         self.trunks.insert(

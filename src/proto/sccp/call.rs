@@ -68,6 +68,18 @@ pub fn codec_id(c: Codec) -> u32 {
     }
 }
 
+/// The codec of an SCCP `payloadCapability` / `compressionType` (§3.10): the ids of
+/// [`codec_id`], and G.729 Annex A/B (12, 15, 16) as G.729.
+pub fn codec_of(id: u32) -> Option<Codec> {
+    Some(match id {
+        2 => Codec::Pcma,
+        4 => Codec::Pcmu,
+        6 => Codec::G722,
+        11 | 12 | 15 | 16 => Codec::G729,
+        _ => return None,
+    })
+}
+
 /// One line with a call leg on it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Active {

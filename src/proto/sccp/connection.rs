@@ -21,7 +21,7 @@ use super::call::Calls;
 use super::msg::{FromPhone, Proto, Register, ResetType, SoftKey, ToPhone};
 use super::softkeys;
 use super::station::{Station, button_template};
-use crate::leg::{LegCmd, LegEvent, RestartKind};
+use crate::leg::{LegCmd, LegEvent, LineInstance, RestartKind};
 
 /// Highest protocol version we negotiate: the classic fixed layouts with header version 0,
 /// as chan_skinny and wazo-libsccp do (reference §1.4); phones that speak more accept it.
@@ -369,9 +369,19 @@ impl Connection {
             FromPhone::ServerReq => Some(ToPhone::ServerRes {
                 servers: Vec::new(),
             }),
+            // The phone's codecs, in its order, for the calls (reference §4.1 step 3); an
+            // id cmed does not know is left out.
+            FromPhone::CapabilitiesRes(caps) => {
+                let codecs = caps
+                    .iter()
+                    .filter_map(|c| super::call::codec_of(c.codec))
+                    .collect();
+                self.events
+                    .push_back(Event::Leg(LegEvent::Codecs(LineInstance(0), codecs)));
+                None
+            }
             // Informational messages: no reply (reference §4.1 step 3).
-            FromPhone::CapabilitiesRes(_)
-            | FromPhone::RegisterAvailableLines(_)
+            FromPhone::RegisterAvailableLines(_)
             | FromPhone::HeadsetStatus(_)
             | FromPhone::IpPort(_)
             | FromPhone::MediaPathEvent { .. }

@@ -163,6 +163,8 @@ struct Leg {
     local_hold: bool,
     /// Our own re-INVITE, while one is out.
     reinvite: Reinvite,
+    /// The call's codec, once the engine said ([`LegCmd::StartMedia`]).
+    codec: Codec,
 }
 
 /// Where a re-INVITE of ours stands (one at a time, RFC 3261 §14.1).
@@ -200,6 +202,7 @@ impl Leg {
             held: false,
             local_hold: false,
             reinvite: Reinvite::Idle,
+            codec: Codec::Pcmu,
         }
     }
 }
@@ -223,8 +226,15 @@ pub struct Legs {
     salt: u64,
 }
 
-/// The codecs a SIP leg may use with an SCCP phone (what the SCCP side is given).
-const CODECS: [Codec; 1] = [Codec::Pcmu];
+/// The codecs cmed accepts in an offer: every one it knows. Which one a call uses is the
+/// engine's choice from both sides' ([`LegCmd::StartMedia`] names it).
+const CODECS: [Codec; 4] = Codec::ALL;
+
+/// Our answer to `offer` for a call on `codec`, sending to `rtp`; when the offer lacks it,
+/// its first codec cmed knows.
+fn answer_with(offer: &Media, codec: Codec, rtp: SocketAddr) -> Result<Media, sdp::SdpError> {
+    sdp::answer(offer, &[codec], rtp, true).or_else(|_| sdp::answer(offer, &CODECS, rtp, true))
+}
 
 /// See [`Legs::unique`]; a free function, for use while a leg is borrowed.
 fn fresh(salt: u64, serial: &mut u64) -> String {
@@ -429,12 +439,13 @@ impl Legs {
                     .into_iter()
                     .collect()
             }
-            (Role::Uas { tx, invite, offer }, LegCmd::StartMedia { to: rtp, .. })
+            (Role::Uas { tx, invite, offer }, LegCmd::StartMedia { to: rtp, codec, .. })
                 if !leg.media_sent =>
             {
-                let Ok(answer) = sdp::answer(offer, &CODECS, rtp, true) else {
+                let Ok(answer) = answer_with(offer, codec, rtp) else {
                     return Vec::new();
                 };
+                leg.codec = codec;
                 leg.media_sent = true;
                 leg.local_rtp = Some(rtp);
                 leg.remote_rtp = Some(offer.rtp);
@@ -458,14 +469,15 @@ impl Legs {
                     offer,
                     ..
                 },
-                LegCmd::StartMedia { to: rtp, .. },
+                LegCmd::StartMedia { to: rtp, codec, .. },
             ) if !leg.media_sent => {
                 let (Some(d), Some(offer)) = (&leg.dialog, offer.take()) else {
                     return Vec::new();
                 };
                 leg.media_sent = true;
                 leg.local_rtp = Some(rtp);
-                let body = match sdp::answer(&offer, &CODECS, rtp, true) {
+                leg.codec = codec;
+                let body = match answer_with(&offer, codec, rtp) {
                     Ok(a) => sdp::write(leg.sess, &a),
                     Err(_) => Vec::new(),
                 };
@@ -595,7 +607,7 @@ From: {from}\r\nTo: {to}\r\nCall-ID: {}\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r
             Direction::SendRecv
         };
         leg.sess.version += 1;
-        let body = sdp::write(leg.sess, &sdp::offer(rtp, &CODECS, true, direction));
+        let body = sdp::write(leg.sess, &sdp::offer(rtp, &[leg.codec], true, direction));
         let via = via(local, leg.dest.reliable);
         let bytes = d.request(
             &Method::Invite,

@@ -18,8 +18,9 @@ impl Legs {
     pub fn incoming_trunk(&mut self, dest: Dest, tx: TxId, m: &Message) -> Vec<Action> {
         let trunk = TrunkId::In(self.next());
         let mut out = self.incoming(SipLegId::Trunk(trunk), dest, tx, m);
-        // The engine hears the call whole, not as digits.
-        let called = match out.iter().position(|a| matches!(a, Action::Event(..))) {
+        // The engine hears the call whole, not as digits (its offer's codecs stay first).
+        let off_hook = |a: &Action| matches!(a, Action::Event(_, LegEvent::OffHook(_)));
+        let called = match out.iter().position(off_hook) {
             Some(first) => {
                 out.truncate(first);
                 let StartLine::Request { uri, .. } = &m.start else {
@@ -72,6 +73,7 @@ impl Legs {
             return Vec::new();
         };
         let number = msg::user_of(uri).unwrap_or_default();
+        let codecs = offer.codecs.iter().map(|(_, c)| *c).collect();
         let id = self.next();
         self.insert(
             device,
@@ -90,6 +92,7 @@ impl Legs {
         );
         let mut out = vec![
             respond(100, "Trying"),
+            Action::Event(device, LegEvent::Codecs(LINE, codecs)),
             Action::Event(device, LegEvent::OffHook(LINE)),
         ];
         out.extend(
@@ -148,8 +151,10 @@ impl Legs {
                     Ok(o) => {
                         let rtp = o.rtp;
                         leg.remote_rtp = Some(rtp);
+                        let codecs = o.codecs.iter().map(|(_, c)| *c).collect();
                         *offer = Some(o);
                         vec![
+                            Action::Event(device, LegEvent::Codecs(line, codecs)),
                             Action::Event(device, LegEvent::OffHook(line)),
                             Action::Event(device, LegEvent::MediaReady(line, rtp)),
                         ]
@@ -367,7 +372,7 @@ impl Legs {
             return vec![respond(dest, 500, "Server Internal Error", &tag)];
         }
         let answer = sdp::parse(&m.body).and_then(|offer| {
-            let answer = sdp::answer(&offer, &CODECS, local, true)?;
+            let answer = super::answer_with(&offer, leg.codec, local)?;
             Ok((offer, answer))
         });
         let Ok((offer, answer)) = answer else {

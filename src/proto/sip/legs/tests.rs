@@ -74,6 +74,7 @@ fn a_phones_invite_dials_its_number_and_is_answered_with_the_other_phones_addres
     assert_eq!(
         events(&a),
         [
+            LegEvent::Codecs(LINE, vec![Codec::Pcmu]),
             LegEvent::OffHook(LINE),
             LegEvent::Digit(LINE, '1'),
             LegEvent::Digit(LINE, '0'),
@@ -158,7 +159,11 @@ fn a_trunks_invite_is_one_call_event_with_its_caller() {
     let m = parse(text.as_bytes()).unwrap();
     let a = l.incoming_trunk(dest(), TxId(1), &m);
     assert_eq!(responses(&a)[0].0, 100);
-    assert!(events(&a).is_empty(), "no digits from a trunk: {a:?}");
+    assert_eq!(
+        events(&a),
+        [LegEvent::Codecs(LINE, vec![Codec::Pcmu])],
+        "its offer's codecs, and no digits from a trunk"
+    );
     let Some(Action::Call {
         trunk,
         from,
@@ -287,6 +292,7 @@ Contact: <sip:2001@{PHONE}>\r\nContent-Type: application/sdp\r\nContent-Length: 
     assert_eq!(
         events(&a),
         [
+            LegEvent::Codecs(LINE, vec![Codec::Pcmu]),
             LegEvent::OffHook(LINE),
             LegEvent::MediaReady(LINE, "127.0.0.1:10000".parse().unwrap())
         ]
@@ -365,6 +371,7 @@ Contact: <sip:2002@{PHONE}>\r\nContent-Type: application/sdp\r\nContent-Length: 
     assert_eq!(
         events(&a),
         [
+            LegEvent::Codecs(line2, vec![Codec::Pcmu]),
             LegEvent::OffHook(line2),
             LegEvent::MediaReady(line2, "127.0.0.1:10000".parse().unwrap())
         ]
