@@ -81,22 +81,6 @@ stop() {
     for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
     PIDS=("${keep[@]}")
 }
-# csv_final FILE: "ok failed rate retrans" from the last line of a sipp -trace_stat file; the
-# rate is successful calls per second of the run (StartTime to CurrentTime).
-csv_final() {
-    awk -F';' 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-        { last = $0 }
-        END {
-            if (!("SuccessfulCall(C)" in col) || last == "") { print "- - - -"; exit }
-            split(last, v, ";")
-            split(v[col["StartTime"]], t0, "\t"); split(v[col["CurrentTime"]], t1, "\t")
-            secs = t1[3] - t0[3]
-            ok = v[col["SuccessfulCall(C)"]]
-            rate = secs > 0 ? ok / secs : 0
-            printf "%s %s %.0f %s\n", ok, v[col["FailedCall(C)"]], rate, v[col["Retransmissions(C)"]]
-        }' "$1" 2>/dev/null || echo "- - - -"
-}
-
 UAS_PORT=$(free_port)
 echo "machine: $(nproc) CPUs, $(uname -sr); both sipps and the server share them"
 echo "$(date -u +%Y-%m-%dT%H:%M:%SZ), RATES=\"$RATES\" DURATION=$DURATION KAM_CHILDREN=$KAM_CHILDREN"
@@ -118,7 +102,7 @@ load() {
             -p "$(free_port)" -r "$rate" -m $((rate * DURATION)) -d 0 -timeout $((DURATION * 3))s \
             -nostdin -trace_stat -stf "$stat" -fd 1 >"$TMP/$name-$rate.out" 2>&1) || rc=$?
         after=$(cpu_ticks "$pid")
-        read -r ok failed cps retrans < <(csv_final "$stat")
+        read -r ok failed cps retrans _ < <(sipp_final "$stat")
         local cpu
         cpu=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$ok" \
             'BEGIN { if (n > 0) printf "%.2f", t / hz / n * 1000; else print "-" }')

@@ -307,27 +307,6 @@ probe() {
     return "$rc"
 }
 
-# csv_final FILE: "ok failed rate retrans rtd" from the last line of a sipp -trace_stat file,
-# columns found by name (sipp 3.6: `;`-separated, cumulative columns end in `(C)`). The rate
-# is successful registrations per second of the run (StartTime to CurrentTime, whose third
-# tab-separated part is epoch seconds), not sipp's CallRate (calls started, failed ones too);
-# rtd is the mean REGISTER-to-200 time in ms (ResponseTime1(C), `HH:MM:SS:uuuuuu`).
-csv_final() {
-    awk -F';' 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-        { last = $0 }
-        END {
-            if (!("SuccessfulCall(C)" in col) || last == "") { print "- - - - -"; exit }
-            split(last, v, ";")
-            split(v[col["StartTime"]], t0, "\t"); split(v[col["CurrentTime"]], t1, "\t")
-            secs = t1[3] - t0[3]
-            ok = v[col["SuccessfulCall(C)"]]
-            split(v[col["ResponseTime1(C)"]], r, ":")
-            rtd = r[1] * 3600000 + r[2] * 60000 + r[3] * 1000 + r[4] / 1000
-            rate = secs > 0 ? ok / secs : 0
-            printf "%s %s %.0f %s %.1f\n", ok, v[col["FailedCall(C)"]], rate, v[col["Retransmissions(C)"]], rtd
-        }' "$1" 2>/dev/null || echo "- - - - -"
-}
-
 # load NAME ADDR KIND: one sipp run; appends "NAME KIND ok failed rate retrans" to RESULTS.
 RESULTS=$TMP/results
 : >"$RESULTS"
@@ -353,7 +332,7 @@ load() {
         echo "    sipp wrote no statistics; the end of its output:"
         tail -n 5 "$TMP/$name-$kind.out" | sed 's/^/    sipp: /'
     fi
-    read -r ok failed rate retrans rtd < <(csv_final "$stat")
+    read -r ok failed rate retrans rtd < <(sipp_final "$stat")
     drops=$(($(udp_drops) - drops))
     echo "    $ok registered, $failed failed, $rate /s, $retrans retransmissions, mean REGISTER-to-200 $rtd ms (sipp exit $rc)"
     echo "    UDP receive-buffer drops on the machine meanwhile: $drops"

@@ -340,30 +340,28 @@ fn sipp_calls_sipp_through_a_dial_peer() {
     assert!(t.contains("\nTotal SIP call legs:0,"), "{t}");
 }
 
-#[test]
-fn a_busy_far_end_is_busy_for_the_caller() {
+/// One call of the UAC scenario `caller` to `number` through dial-peer 7, whose target is
+/// a sipp UAS playing `far_end`; both must run to their end.
+fn through_the_peer(far_end: &str, number: &str, caller: &str, what: &str) {
     let dir = tempfile::tempdir().unwrap();
     let port = free_udp();
-    let far = uas(dir.path(), port, Some(UAS_BUSY));
+    let far = uas(dir.path(), port, Some(far_end));
     let d = start_with_peer(dir.path(), port);
     ok(
-        &uac(dir.path(), &d, "127.0.0.1", "7002", Some(&uac_busy())),
-        "busy",
+        &uac(dir.path(), &d, "127.0.0.1", number, Some(caller)),
+        what,
     );
-    uas_finished(far, "busy");
+    uas_finished(far, what);
+}
+
+#[test]
+fn a_busy_far_end_is_busy_for_the_caller() {
+    through_the_peer(UAS_BUSY, "7002", &uac_busy(), "busy");
 }
 
 #[test]
 fn a_cancel_while_the_far_end_rings_cancels_both_legs() {
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_udp();
-    let far = uas(dir.path(), port, Some(UAS_RINGS));
-    let d = start_with_peer(dir.path(), port);
-    ok(
-        &uac(dir.path(), &d, "127.0.0.1", "7003", Some(&uac_cancel())),
-        "cancel",
-    );
-    uas_finished(far, "cancel");
+    through_the_peer(UAS_RINGS, "7003", &uac_cancel(), "cancel");
 }
 
 /// A call in for 2002, whose pool is not registered, follows the DN's busy forward to the

@@ -358,16 +358,9 @@ impl Calls {
     /// forwards on busy; otherwise the hunt goes on (not after busy, calls reference
     /// §2.4), else the caller hears why.
     pub(super) fn refused(&mut self, end: End, why: Refusal, ctx: &Ctx<'_>, out: &mut Cmds) {
-        let Some(Leg::InCall(id)) = self.legs.get(&end).cloned() else {
+        let Some((id, call)) = self.unanswered(end, out) else {
             return;
         };
-        let Some(call) = self.calls.get(&id) else {
-            return;
-        };
-        if call.callee != end || call.state != State::Alerting {
-            return self.release(end, out);
-        }
-        let call = self.take(id);
         let cause = match why {
             Refusal::Busy => Cause::Busy,
             Refusal::NotFound => Cause::Unallocated,
@@ -396,16 +389,9 @@ impl Calls {
     /// (Diversion `unconditional`), at most `phone-redirect-limit` times per call and within
     /// `max-redirect`; past that, or to a loop, it counts as the callee being unavailable.
     pub(super) fn redirected(&mut self, end: End, to: &str, ctx: &Ctx<'_>, out: &mut Cmds) {
-        let Some(Leg::InCall(id)) = self.legs.get(&end).cloned() else {
+        let Some((id, mut call)) = self.unanswered(end, out) else {
             return;
         };
-        let Some(call) = self.calls.get(&id) else {
-            return;
-        };
-        if call.callee != end || call.state != State::Alerting {
-            return self.release(end, out);
-        }
-        let mut call = self.take(id);
         ccapi::disconnect(Some(id), &end, Cause::Redirected);
         let limit = ctx
             .model
@@ -432,6 +418,20 @@ impl Calls {
             ctx,
             out,
         );
+    }
+
+    /// The unanswered call `end` is the callee of, taken out (see [`Calls::take`]); for a
+    /// leg in any other state the event ends its call instead.
+    fn unanswered(&mut self, end: End, out: &mut Cmds) -> Option<(CallId, Call)> {
+        let Some(Leg::InCall(id)) = self.legs.get(&end).cloned() else {
+            return None;
+        };
+        let call = self.calls.get(&id)?;
+        if call.callee != end || call.state != State::Alerting {
+            self.release(end, out);
+            return None;
+        }
+        Some((id, self.take(id)))
     }
 
     /// Removes an unanswered call whose callee is out of it; the caller's leg is left for

@@ -286,23 +286,20 @@ impl Legs {
         }
     }
 
+    /// The leg whose dialog request `m` is in (RFC 3261 §12.2.2: its Call-ID and tags).
+    fn dialog_of(&self, m: &Message) -> Option<SipLegId> {
+        let id = DialogId::of_request(m)?;
+        let key = *self.by_call.get(&id.call_id)?;
+        let leg = self.legs.get(&key)?;
+        (leg.dialog.as_ref().map(|d| &d.id) == Some(&id)).then_some(key)
+    }
+
     /// A request inside a dialog from the far side: BYE (200 and `OnHook`); one for no
     /// dialog of ours gets 481 (RFC 3261 §15.1.2).
     pub fn in_dialog(&mut self, tx: TxId, from: Dest, m: &Message, method: &Method) -> Vec<Action> {
         match method {
             Method::Bye => {
-                let id = DialogId::of_request(m);
-                let found = m
-                    .call_id()
-                    .and_then(|c| self.by_call.get(&c).copied())
-                    .filter(|k| {
-                        self.legs
-                            .get(k)
-                            .and_then(|l| l.dialog.as_ref())
-                            .map(|d| &d.id)
-                            == id.as_ref()
-                    });
-                let Some(device) = found else {
+                let Some(device) = self.dialog_of(m) else {
                     let bytes =
                         Response::to(m, from.addr, 481, "Call/Transaction Does Not Exist", "")
                             .finish();
@@ -344,18 +341,7 @@ impl Legs {
             status,
             bytes: Response::to(m, to.addr, status, reason, tag).finish(),
         };
-        let id = DialogId::of_request(m);
-        let found = m
-            .call_id()
-            .and_then(|c| self.by_call.get(&c).copied())
-            .filter(|k| {
-                self.legs
-                    .get(k)
-                    .and_then(|l| l.dialog.as_ref())
-                    .map(|d| &d.id)
-                    == id.as_ref()
-            });
-        let Some(key) = found else {
+        let Some(key) = self.dialog_of(m) else {
             return vec![respond(from, 481, "Call/Transaction Does Not Exist", "")];
         };
         let contact = self.contact();
