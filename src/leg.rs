@@ -72,6 +72,8 @@ pub enum LegEvent {
     Hold(LineInstance),
     /// Take the call on `line` off hold.
     Resume(LineInstance),
+    /// The CfwdALL soft key on `line`: set (dial the target) or cancel forwarding all calls.
+    ForwardAll(LineInstance),
     /// The codecs this side can use, in its order of preference: an SCCP phone's
     /// `CapabilitiesRes` (for all its lines: line 0), a SIP side's offer (for its call).
     Codecs(LineInstance, Vec<Codec>),

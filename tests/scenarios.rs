@@ -268,6 +268,10 @@ impl Runner {
                 conn: conn(c),
                 event: DeviceEvent::Leg(LegEvent::Redial(line)),
             },
+            ["cfwdall", c] => Input::Device {
+                conn: conn(c),
+                event: DeviceEvent::Leg(LegEvent::ForwardAll(line)),
+            },
             ["hold", c] => Input::Device {
                 conn: conn(c),
                 event: DeviceEvent::Leg(LegEvent::Hold(line)),
@@ -551,6 +555,20 @@ impl Runner {
             ["sip-registered", d, yes] => {
                 let bound = view.devices.get(&device(d)).and_then(|x| x.sip()).is_some();
                 assert_eq!(bound, *yes == "yes", "{}: SIP binding of {d}", self.here());
+            }
+            ["running-config", "has", rest @ ..] | ["running-config", "lacks", rest @ ..] => {
+                let text = cmed::config::running::running_config(
+                    &self.grammar,
+                    &self.engine.running().tree,
+                );
+                let line = rest.join(" ");
+                let has = text.lines().any(|l| l.trim() == line);
+                assert_eq!(
+                    has,
+                    words[1] == "has",
+                    "{}: `{line}` in the running-config:\n{text}",
+                    self.here()
+                );
             }
             ["calls", n] => assert_eq!(
                 view.calls.iter().count(),

@@ -1,15 +1,21 @@
 //! The administrator's commands to the engine ([`Admin`], from the CLI): configuration
 //! edits, `write memory`, restarts and resets of phones (spaced for `restart all N`),
-//! `emadmin` logins and logouts, and `clear voice register pool`. Part of `Engine`, split
-//! out to keep `mod.rs` about the input loop.
+//! `emadmin` logins and logouts, and `clear voice register pool`; and the one edit a phone
+//! makes, the CfwdALL soft key's `call-forward all` (as CME writes it into the running
+//! configuration). Part of `Engine`, split out to keep `mod.rs` about the input loop.
 
 use super::effect::Effect;
 use super::em::{EmError, Reason};
 use super::input::{Admin, EmPhone, ReplyTo, Scope};
 use super::profile::{self, Source};
 use super::{Engine, cli_text};
+use crate::config::edit::ConfigEdit;
 use crate::config::phone::PhoneRef;
-use crate::ids::DeviceName;
+use crate::config::tree::{ConfigTree, Line, key_of};
+use crate::grammar::graph::Grammar;
+use crate::grammar::handler::Handler;
+use crate::grammar::matcher::{self, Ctx, Outcome};
+use crate::ids::{DeviceName, DnTag};
 use crate::time::Now;
 
 impl Engine {
@@ -167,4 +173,57 @@ impl Engine {
                 .collect(),
         }
     }
+
+    /// Writes the forwards set or cancelled with the CfwdALL soft key into the running
+    /// configuration: `call-forward all TARGET` under the ephone-dn, or its removal. A
+    /// target the model refuses (not a number) is logged and dropped.
+    pub(super) fn forward_edits(&mut self, now: Now, out: &mut Vec<Effect>) {
+        let g = self.grammar.clone();
+        for (dn, target) in self.calls.take_forward_edits() {
+            let Some(edit) = forward_edit(&g, &self.running.tree, dn, target.as_deref()) else {
+                continue;
+            };
+            match self.running.apply(&g, edit) {
+                Ok(true) => {
+                    out.push(Effect::Publish);
+                    self.timers.config_changed(now);
+                    self.routing = None;
+                }
+                Ok(false) => {}
+                Err(e) => tracing::warn!(
+                    dn = dn.0,
+                    error = e,
+                    "call-forward all from the phone refused"
+                ),
+            }
+        }
+    }
+}
+
+/// The edit that sets (`Some`) or removes `call-forward all` under `ephone-dn dn`.
+fn forward_edit(
+    g: &Grammar,
+    tree: &ConfigTree,
+    dn: DnTag,
+    target: Option<&str>,
+) -> Option<ConfigEdit> {
+    let mode = g.mode_id("ephone-dn")?;
+    let section = tree.root.entries.iter().find_map(|(k, e)| {
+        (g.cmd(e.line.cmd).handler == Handler::EphoneDn
+            && e.line.get(g, "tag") == Some(&dn.0.to_string()))
+        .then(|| k.clone())
+    })?;
+    let text = format!("call-forward all {}", target.unwrap_or("0"));
+    let Outcome::Matched(m) = matcher::match_line(g, Ctx { mode, level: 15 }, &text) else {
+        return None;
+    };
+    let line = Line::matched(&m, None);
+    let path = vec![section];
+    Some(match target {
+        Some(_) => ConfigEdit::Set { path, mode, line },
+        None => ConfigEdit::Remove {
+            key: key_of(g, mode, &line),
+            path,
+        },
+    })
 }

@@ -333,6 +333,7 @@ impl Engine {
                 let on_hook = matches!(ev, LegEvent::OnHook(_));
                 let cmds = self.with_calls(now, |c, ctx| c.event(device, ev, ctx));
                 self.leg_cmds(cmds, out);
+                self.forward_edits(now, out);
                 // A logout that waited for the call to end happens now.
                 if on_hook && let Some(batch) = self.em.on_hook(&device, now.unix.0) {
                     self.submit(batch, out);
@@ -553,6 +554,7 @@ impl Engine {
         if self.calls.next_deadline().is_some_and(|d| d <= now.mono) {
             let cmds = self.with_calls(now, |c, ctx| c.timeout(ctx));
             self.leg_cmds(cmds, out);
+            self.forward_edits(now, out);
         }
         if self.timers.refresh_due(now) {
             let stale = self.stale_em_phones();

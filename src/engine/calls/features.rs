@@ -1,10 +1,15 @@
 //! What a phone's feature keys do to its calls: speed-dial buttons and Redial dial a whole
 //! number (going off hook on the speaker when the phone was idle), Hold stops the media of
-//! both sides while the call stays up, Resume opens it again (SCCP reference §4.2 notes).
+//! both sides while the call stays up, Resume opens it again (SCCP reference §4.2 notes);
+//! CfwdALL (calls reference §3.1) cancels the line's `call-forward all` when one is set,
+//! else gives dial tone and takes the digits that follow (until a whole number, `#` or the
+//! inter-digit timeout) as the target — written into the running configuration as the
+//! ephone-dn's `call-forward all TARGET`, as CME does.
 
-use super::{Calls, Cmds, Ctx, End, Leg, State};
-use crate::engine::routing::Collection;
-use crate::ids::DeviceName;
+use super::{Calls, Cmds, Ctx, End, Leg, State, interdigit};
+use crate::config::model::NumberOwner;
+use crate::engine::routing::{Collection, Dialed};
+use crate::ids::{DeviceName, DnTag, Extension};
 use crate::leg::{LegCmd, LineInstance};
 
 impl Calls {
@@ -93,5 +98,90 @@ impl Calls {
                 codec,
             },
         ));
+    }
+
+    /// CfwdALL on `end`'s line (an idle one): cancel the forward of its ephone-dn, or
+    /// collect the target.
+    pub(super) fn forward_all(&mut self, end: End, ctx: &Ctx<'_>, out: &mut Cmds) {
+        if self.legs.contains_key(&end) {
+            return;
+        }
+        let Some(dn) = ephone_dn_of(ctx, &end) else {
+            // A line of no ephone-dn (a SIP phone's): nothing to forward here.
+            return out.push((end, LegCmd::Idle(end.line())));
+        };
+        if ctx
+            .model
+            .dns
+            .get(&dn)
+            .is_some_and(|d| d.forward.all.is_some())
+        {
+            tracing::info!(dn = dn.0, "call-forward all cancelled from the phone");
+            self.forward_edits.push((dn, None));
+            return out.push((end, LegCmd::Idle(end.line())));
+        }
+        self.legs.insert(
+            end,
+            Leg::Dialing {
+                digits: String::new(),
+                deadline: ctx.now.after(interdigit(ctx.model)),
+                forward: true,
+            },
+        );
+        out.push((end, LegCmd::DialTone(end.line())));
+    }
+
+    /// The digits of a CfwdALL so far: once they are a whole number (or `#`, or the
+    /// timeout), they are the line's forward target; nothing dialled sets nothing.
+    pub(super) fn forward_target(
+        &mut self,
+        end: End,
+        dialled: &str,
+        collection: Collection,
+        ctx: &Ctx<'_>,
+        out: &mut Cmds,
+    ) {
+        let finished = matches!(collection, Collection::Finished);
+        if !finished
+            && matches!(
+                ctx.plan.route(ctx.carriers, dialled, collection),
+                Dialed::More
+            )
+        {
+            return;
+        }
+        self.legs.remove(&end);
+        if let (Some(dn), false) = (ephone_dn_of(ctx, &end), dialled.is_empty()) {
+            tracing::info!(
+                dn = dn.0,
+                target = dialled,
+                "call-forward all set from the phone"
+            );
+            self.forward_edits.push((dn, Some(dialled.to_string())));
+        }
+        out.push((end, LegCmd::Idle(end.line())));
+    }
+
+    /// The forwards set or cancelled with CfwdALL since the last call, for the engine to
+    /// write into the running configuration.
+    pub fn take_forward_edits(&mut self) -> Vec<(DnTag, Option<String>)> {
+        std::mem::take(&mut self.forward_edits)
+    }
+}
+
+/// The ephone-dn whose number `end`'s line carries now.
+fn ephone_dn_of(ctx: &Ctx<'_>, end: &End) -> Option<DnTag> {
+    let End::Line { device, line } = end else {
+        return None;
+    };
+    let l = ctx
+        .devices
+        .get(device)?
+        .layout
+        .lines
+        .get(line.0.checked_sub(1)? as usize)?;
+    match ctx.model.numbers.get(&Extension(l.number.to_string()))? {
+        NumberOwner::Ephone(t) => Some(*t),
+        NumberOwner::Register(_) => None,
     }
 }

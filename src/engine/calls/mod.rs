@@ -101,8 +101,13 @@ pub struct CallId(pub u64);
 /// What a line is doing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Leg {
-    /// Off hook, collecting digits until `deadline`.
-    Dialing { digits: String, deadline: Mono },
+    /// Off hook, collecting digits until `deadline`: a number to call, or (`forward`) the
+    /// target of the CfwdALL soft key.
+    Dialing {
+        digits: String,
+        deadline: Mono,
+        forward: bool,
+    },
     /// Hearing busy or reorder tone until it goes on hook.
     Tone,
     /// Part of a call.
@@ -174,6 +179,9 @@ pub struct Calls {
     codecs: HashMap<End, Vec<Codec>>,
     /// Numbers cmed's outbound trunk legs.
     next_trunk: u64,
+    /// `call-forward all` targets set (`Some`) or cancelled (`None`) with the CfwdALL soft
+    /// key, for the engine to write into the running configuration.
+    forward_edits: Vec<(crate::ids::DnTag, Option<String>)>,
 }
 
 /// What the calls read of the rest of the engine.
@@ -230,6 +238,7 @@ impl Calls {
             LegEvent::Redial(line) => self.redial(at(line), ctx, &mut out),
             LegEvent::Hold(line) => self.hold(at(line), &mut out),
             LegEvent::Resume(line) => self.resume(at(line), &mut out),
+            LegEvent::ForwardAll(line) => self.forward_all(at(line), ctx, &mut out),
             LegEvent::Alerting(line) => self.alerting(at(line), &mut out),
             LegEvent::Refused(line, why) => self.refused(at(line), why, ctx, &mut out),
             LegEvent::Codecs(line, list) => {
@@ -280,6 +289,7 @@ impl Calls {
                     Leg::Dialing {
                         digits: String::new(),
                         deadline: ctx.now.after(interdigit(ctx.model)),
+                        forward: false,
                     },
                 );
                 out.push((end, LegCmd::DialTone(end.line())));
@@ -302,7 +312,10 @@ impl Calls {
     }
 
     fn digit(&mut self, end: End, key: char, ctx: &Ctx<'_>, out: &mut Cmds) {
-        let Some(Leg::Dialing { digits, deadline }) = self.legs.get_mut(&end) else {
+        let Some(Leg::Dialing {
+            digits, deadline, ..
+        }) = self.legs.get_mut(&end)
+        else {
             return;
         };
         // `#` ends dialling (calls reference §1.3).
@@ -331,6 +344,9 @@ impl Calls {
         ctx: &Ctx<'_>,
         out: &mut Cmds,
     ) {
+        if let Some(Leg::Dialing { forward: true, .. }) = self.legs.get(&end) {
+            return self.forward_target(end, dialled, collection, ctx, out);
+        }
         let finished = matches!(collection, Collection::Finished);
         let routed = ctx.plan.route(ctx.carriers, dialled, collection);
         if let Some(device) = end.device()
@@ -429,19 +445,21 @@ impl Calls {
     /// reorder (telephony-service `timeouts interdigit`).
     pub fn timeout(&mut self, ctx: &Ctx<'_>) -> Cmds {
         let mut out = Vec::new();
-        let due: Vec<(End, String)> = self
+        let due: Vec<(End, String, bool)> = self
             .legs
             .iter()
             .filter_map(|(e, l)| match l {
-                Leg::Dialing { digits, deadline } if *deadline <= ctx.now => {
-                    Some((*e, digits.clone()))
-                }
+                Leg::Dialing {
+                    digits,
+                    deadline,
+                    forward,
+                } if *deadline <= ctx.now => Some((*e, digits.clone(), *forward)),
                 _ => None,
             })
             .collect();
         self.no_answer(ctx, &mut out);
-        for (end, dialled) in due {
-            if dialled.is_empty() {
+        for (end, dialled, forward) in due {
+            if dialled.is_empty() && !forward {
                 // Off hook and nothing dialled.
                 self.tone(end, LegCmd::Reorder(end.line()), &mut out);
             } else {

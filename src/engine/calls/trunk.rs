@@ -139,7 +139,8 @@ impl Calls {
             LegEvent::Digit(..)
             | LegEvent::SpeedDial(_)
             | LegEvent::Redial(_)
-            | LegEvent::Codecs(..) => {}
+            | LegEvent::Codecs(..)
+            | LegEvent::ForwardAll(_) => {}
         }
         out
     }

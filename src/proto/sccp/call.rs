@@ -44,6 +44,7 @@ const STIMULUS_SPEED_DIAL: u32 = 2;
 const KEY_REDIAL: u32 = 1;
 const KEY_NEW_CALL: u32 = 2;
 const KEY_HOLD: u32 = 3;
+const KEY_CFWD_ALL: u32 = 5;
 const KEY_RESUME: u32 = 10;
 const KEY_END_CALL: u32 = 9;
 const KEY_ANSWER: u32 = 11;
@@ -367,6 +368,11 @@ impl Calls {
                         LegEvent::Redial(line)
                     }
                     KEY_HOLD => LegEvent::Hold(line),
+                    // Setting a forward goes off hook on the speaker, as a new call does.
+                    KEY_CFWD_ALL => {
+                        self.off_hook = true;
+                        LegEvent::ForwardAll(line)
+                    }
                     KEY_RESUME => LegEvent::Resume(line),
                     KEY_NEW_CALL | KEY_ANSWER => {
                         self.off_hook = true;
