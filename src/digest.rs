@@ -9,7 +9,10 @@
 //! every nonce unique, so two phones challenged in the same second never share one); a nonce older than its lifetime is
 //! answered `stale=true` (RFC 7616 §3.3) and the client retries without asking its user. A
 //! `nc` below one already seen with the same nonce, or the same count with another response,
-//! is a replay ([`Replays`]); an exact copy is a retransmission. The
+//! is a replay ([`Replays`]); an exact copy is a retransmission (REGISTER), or, for
+//! requests whose every retransmission the transaction layer absorbs (INVITE,
+//! [`Replays::single_use`]), a replay too — and there an answer without `qop`, which has no
+//! count, is good for one request per nonce. The
 //! response is compared in constant time. HA1 is computed from the configured password by
 //! the caller ([`ha1`]); it is password-equivalent and never logged.
 //!
@@ -232,8 +235,13 @@ pub fn verify(
     if !bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
         return Err(Refused::Wrong);
     }
-    if let Some((_, _, nc)) = &d.qop
-        && !replays.accept(&d.nonce, *nc, &given)
+    // Without qop there is no count: single-use answers are then counted as 0, once.
+    let nc = match &d.qop {
+        Some((_, _, nc)) => Some(*nc),
+        None => replays.single_use.then_some(0),
+    };
+    if let Some(nc) = nc
+        && !replays.accept(&d.nonce, nc, &given)
     {
         return Err(Refused::Replay);
     }
@@ -247,25 +255,40 @@ pub struct Replays {
     seen: HashMap<String, (u32, String)>,
     order: VecDeque<String>,
     max: usize,
+    /// An exact copy of an accepted answer is refused too (see [`Replays::single_use`]).
+    single_use: bool,
 }
 
 impl Replays {
-    /// Remembers at most `max` nonces.
+    /// Remembers at most `max` nonces; an exact copy of an accepted answer is accepted again
+    /// (see [`Replays::accept`]).
     pub fn new(max: usize) -> Replays {
         Replays {
             seen: HashMap::new(),
             order: VecDeque::new(),
             max,
+            single_use: false,
         }
     }
 
-    /// Whether `nc` is new for `nonce` (and records it). The same count with the same
-    /// response is a retransmission of the request already accepted, not a replay of an old
-    /// one: accepted again, so answering a retransmitted REGISTER statelessly gives the
-    /// same 200 (an exact copy can only refresh the binding it already made).
+    /// Remembers at most `max` nonces, and every answer is good once: for INVITE, whose
+    /// retransmissions the server transaction absorbs, so a copy that reaches the check is
+    /// another call placed with an answer already used.
+    pub fn single_use(max: usize) -> Replays {
+        Replays {
+            single_use: true,
+            ..Replays::new(max)
+        }
+    }
+
+    /// Whether `nc` is new for `nonce` (and records it). Unless [`Replays::single_use`], the
+    /// same count with the same response is a retransmission of the request already
+    /// accepted, not a replay of an old one: accepted again, so answering a retransmitted
+    /// REGISTER statelessly gives the same 200 (an exact copy can only refresh the binding
+    /// it already made).
     fn accept(&mut self, nonce: &str, nc: u32, response: &str) -> bool {
         match self.seen.get_mut(nonce) {
-            Some((last, r)) if nc == *last && r == response => true,
+            Some((last, r)) if nc == *last && r == response && !self.single_use => true,
             Some((last, _)) if nc <= *last => false,
             Some((last, r)) => {
                 *last = nc;

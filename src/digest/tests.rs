@@ -151,3 +151,30 @@ fn an_old_nonce_count_is_a_replay_and_an_exact_copy_a_retransmission() {
     // A count below the last one is a replay.
     assert_eq!(check(&one, &mut r, 1003), Err(Refused::Replay));
 }
+
+#[test]
+fn a_single_use_answer_is_refused_the_second_time_even_as_an_exact_copy() {
+    let mut r = Replays::single_use(100);
+    let n = nonces().issue("cmed", 1000);
+    let one = answer(Algorithm::Md5, &n, "Lab2001x", 1);
+    assert_eq!(check(&one, &mut r, 1000), Ok(()));
+    assert_eq!(check(&one, &mut r, 1000), Err(Refused::Replay));
+    // The next count with the same nonce is a new request (a phone reusing its nonce).
+    let two = answer(Algorithm::Md5, &n, "Lab2001x", 2);
+    assert_eq!(check(&two, &mut r, 1001), Ok(()));
+    // Without qop there is no count: the answer is good for one request per nonce.
+    let n = nonces().issue("cmed", 1001);
+    let ha1 = ha1(Algorithm::Md5, "mlopez", "cmed", "Lab2001x");
+    let ha2 = Algorithm::Md5.hash("REGISTER:sip:127.0.0.1");
+    let plain = Authorization {
+        response: Algorithm::Md5.hash(&format!("{ha1}:{n}:{ha2}")),
+        qop: None,
+        ..answer(Algorithm::Md5, &n, "Lab2001x", 1)
+    };
+    assert_eq!(check(&plain, &mut r, 1000), Ok(()));
+    assert_eq!(check(&plain, &mut r, 1000), Err(Refused::Replay));
+    // Where copies are retransmissions (REGISTER), a qop-less answer is not counted.
+    let mut lenient = Replays::new(100);
+    assert_eq!(check(&plain, &mut lenient, 1000), Ok(()));
+    assert_eq!(check(&plain, &mut lenient, 1000), Ok(()));
+}
