@@ -9,7 +9,10 @@
 //! every nonce unique, so two phones challenged in the same second never share one); a nonce older than its lifetime is
 //! answered `stale=true` (RFC 7616 §3.3) and the client retries without asking its user. A
 //! `nc` below one already seen with the same nonce, or the same count with another response,
-//! is a replay ([`Replays`]); an exact copy is a retransmission. The
+//! is a replay ([`Replays`]); an exact copy is a retransmission (REGISTER), or, for
+//! requests whose every retransmission the transaction layer absorbs (INVITE,
+//! [`Replays::single_use`]), a replay too — and there an answer without `qop`, which has no
+//! count, is good for one request per nonce. The
 //! response is compared in constant time. HA1 is computed from the configured password by
 //! the caller ([`ha1`]); it is password-equivalent and never logged.
 //!
@@ -232,8 +235,13 @@ pub fn verify(
     if !bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
         return Err(Refused::Wrong);
     }
-    if let Some((_, _, nc)) = &d.qop
-        && !replays.accept(&d.nonce, *nc, &given)
+    // Without qop there is no count: single-use answers are then counted as 0, once.
+    let nc = match &d.qop {
+        Some((_, _, nc)) => Some(*nc),
+        None => replays.single_use.then_some(0),
+    };
+    if let Some(nc) = nc
+        && !replays.accept(&d.nonce, nc, &given)
     {
         return Err(Refused::Replay);
     }
@@ -247,25 +255,40 @@ pub struct Replays {
     seen: HashMap<String, (u32, String)>,
     order: VecDeque<String>,
     max: usize,
+    /// An exact copy of an accepted answer is refused too (see [`Replays::single_use`]).
+    single_use: bool,
 }
 
 impl Replays {
-    /// Remembers at most `max` nonces.
+    /// Remembers at most `max` nonces; an exact copy of an accepted answer is accepted again
+    /// (see [`Replays::accept`]).
     pub fn new(max: usize) -> Replays {
         Replays {
             seen: HashMap::new(),
             order: VecDeque::new(),
             max,
+            single_use: false,
         }
     }
 
-    /// Whether `nc` is new for `nonce` (and records it). The same count with the same
-    /// response is a retransmission of the request already accepted, not a replay of an old
-    /// one: accepted again, so answering a retransmitted REGISTER statelessly gives the
-    /// same 200 (an exact copy can only refresh the binding it already made).
+    /// Remembers at most `max` nonces, and every answer is good once: for INVITE, whose
+    /// retransmissions the server transaction absorbs, so a copy that reaches the check is
+    /// another call placed with an answer already used.
+    pub fn single_use(max: usize) -> Replays {
+        Replays {
+            single_use: true,
+            ..Replays::new(max)
+        }
+    }
+
+    /// Whether `nc` is new for `nonce` (and records it). Unless [`Replays::single_use`], the
+    /// same count with the same response is a retransmission of the request already
+    /// accepted, not a replay of an old one: accepted again, so answering a retransmitted
+    /// REGISTER statelessly gives the same 200 (an exact copy can only refresh the binding
+    /// it already made).
     fn accept(&mut self, nonce: &str, nc: u32, response: &str) -> bool {
         match self.seen.get_mut(nonce) {
-            Some((last, r)) if nc == *last && r == response => true,
+            Some((last, r)) if nc == *last && r == response && !self.single_use => true,
             Some((last, _)) if nc <= *last => false,
             Some((last, r)) => {
                 *last = nc;
@@ -440,157 +463,4 @@ pub fn respond(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_authorization_lacking_a_field_or_with_a_bad_nc_is_malformed() {
-        let full = r#"Digest username="u", realm="r", nonce="n", uri="sip:h", response="x", qop=auth, cnonce="c", nc=0000000a"#;
-        let a = parse_authorization(full).unwrap().unwrap();
-        assert_eq!(
-            (a.algorithm.as_str(), a.qop),
-            ("MD5", Some(("auth".into(), "c".into(), 10)))
-        );
-        assert_eq!(parse_authorization("Basic dTpw"), Ok(None));
-        let no_uri = r#"Digest username="u", realm="r", nonce="n", response="x""#;
-        assert_eq!(parse_authorization(no_uri), Err(Malformed));
-        let bad_nc = full.replace("nc=0000000a", "nc=zz");
-        assert_eq!(parse_authorization(&bad_nc), Err(Malformed));
-        let no_cnonce = full.replace(r#"cnonce="c", "#, "");
-        assert_eq!(parse_authorization(&no_cnonce), Err(Malformed));
-        // A comma inside a quoted value does not split it (RFC 7616 quoted-string).
-        let comma = full.replace(r#"uri="sip:h""#, r#"uri="sip:h;a=1,2""#);
-        assert_eq!(
-            parse_authorization(&comma).unwrap().unwrap().uri,
-            "sip:h;a=1,2"
-        );
-    }
-
-    fn nonces() -> Nonces {
-        Nonces::new([7; 32], 300)
-    }
-
-    /// The client's side of RFC 7616 §3.4.1, to answer our challenges in tests.
-    fn answer(alg: Algorithm, nonce: &str, password: &str, nc: u32) -> Authorization {
-        let ha1 = ha1(alg, "mlopez", "cmed", password);
-        let ha2 = alg.hash("REGISTER:sip:127.0.0.1");
-        Authorization {
-            username: "mlopez".into(),
-            realm: "cmed".into(),
-            nonce: nonce.into(),
-            uri: "sip:127.0.0.1".into(),
-            response: alg.hash(&format!("{ha1}:{nonce}:{nc:08x}:c0ffee:auth:{ha2}")),
-            algorithm: alg.token().into(),
-            opaque: None,
-            qop: Some(("auth".into(), "c0ffee".into(), nc)),
-        }
-    }
-
-    fn check(d: &Authorization, r: &mut Replays, now: u64) -> Result<(), Refused> {
-        let h = |alg| ha1(alg, "mlopez", "cmed", "Lab2001x");
-        verify(d, "REGISTER", "cmed", h, &nonces(), r, now)
-    }
-
-    #[test]
-    fn rfc_2617_md5_example_vector() {
-        // RFC 2617 §3.5 ("Mufasa"): the known response for qop=auth.
-        let ha1 = ha1(
-            Algorithm::Md5,
-            "Mufasa",
-            "testrealm@host.com",
-            "Circle Of Life",
-        );
-        let ha2 = Algorithm::Md5.hash("GET:/dir/index.html");
-        let r = Algorithm::Md5.hash(&format!(
-            "{ha1}:dcd98b7102dd2f0e8b11d0f600bfb0c093:00000001:0a4f113b:auth:{ha2}"
-        ));
-        assert_eq!(r, "6629fae49393a05397450978507c4ef1");
-    }
-
-    #[test]
-    fn right_password_passes_with_md5_and_sha256() {
-        let mut r = Replays::new(100);
-        let mut issuer = nonces();
-        for alg in [Algorithm::Md5, Algorithm::Sha256] {
-            // Issued in the same second, yet distinct: each has its own count.
-            let n = issuer.issue("cmed", 1000);
-            assert_eq!(check(&answer(alg, &n, "Lab2001x", 1), &mut r, 1010), Ok(()));
-        }
-    }
-
-    #[test]
-    fn wrong_password_realm_and_forged_nonce_are_refused() {
-        let mut r = Replays::new(100);
-        let n = nonces().issue("cmed", 1000);
-        let bad = answer(Algorithm::Md5, &n, "guess", 1);
-        assert_eq!(check(&bad, &mut r, 1000), Err(Refused::Wrong));
-        let mut other_realm = answer(Algorithm::Md5, &n, "Lab2001x", 1);
-        other_realm.realm = "elsewhere".into();
-        assert_eq!(check(&other_realm, &mut r, 1000), Err(Refused::Mismatch));
-        let forged = answer(
-            Algorithm::Md5,
-            "3e8.1.00000000000000000000000000000000",
-            "Lab2001x",
-            1,
-        );
-        assert_eq!(check(&forged, &mut r, 1000), Err(Refused::Forged));
-        let other_secret = Nonces::new([8; 32], 300).issue("cmed", 1000);
-        let d = answer(Algorithm::Md5, &other_secret, "Lab2001x", 1);
-        assert_eq!(check(&d, &mut r, 1000), Err(Refused::Forged));
-    }
-
-    #[test]
-    fn an_old_nonce_is_stale_and_the_challenge_says_so() {
-        let mut r = Replays::new(100);
-        let n = nonces().issue("cmed", 1000);
-        let d = answer(Algorithm::Md5, &n, "Lab2001x", 1);
-        assert_eq!(check(&d, &mut r, 1300), Ok(()));
-        let d = answer(Algorithm::Md5, &n, "Lab2001x", 2);
-        assert_eq!(check(&d, &mut r, 1301), Err(Refused::Stale));
-        assert!(challenge("cmed", &n, Algorithm::Md5, true).ends_with("qop=\"auth\", stale=true"));
-    }
-
-    #[test]
-    fn respond_reproduces_the_rfc_2617_example() {
-        let ch = parse_challenge(
-            "Digest realm=\"testrealm@host.com\", qop=\"auth,auth-int\", \
-             nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", \
-             opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"",
-        )
-        .unwrap();
-        assert!(ch.qop_auth && !ch.stale);
-        assert_eq!(ch.algorithm, Algorithm::Md5);
-        let a = respond(
-            &ch,
-            "GET",
-            "/dir/index.html",
-            "Mufasa",
-            "Circle Of Life",
-            "0a4f113b",
-            1,
-        );
-        assert!(
-            a.contains("response=\"6629fae49393a05397450978507c4ef1\""),
-            "{a}"
-        );
-        assert!(
-            a.contains("nc=00000001") && a.contains("opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"")
-        );
-    }
-
-    #[test]
-    fn an_old_nonce_count_is_a_replay_and_an_exact_copy_a_retransmission() {
-        let mut r = Replays::new(100);
-        let n = nonces().issue("cmed", 1000);
-        let one = answer(Algorithm::Md5, &n, "Lab2001x", 1);
-        assert_eq!(check(&one, &mut r, 1000), Ok(()));
-        // The same request again (a retransmission answered statelessly): accepted again.
-        assert_eq!(check(&one, &mut r, 1000), Ok(()));
-        assert_eq!(
-            check(&answer(Algorithm::Md5, &n, "Lab2001x", 2), &mut r, 1002),
-            Ok(())
-        );
-        // A count below the last one is a replay.
-        assert_eq!(check(&one, &mut r, 1003), Err(Refused::Replay));
-    }
-}
+mod tests;

@@ -348,3 +348,38 @@ summary         One line per dial-peer, with the automatic ones of directory num
         "{t}"
     );
 }
+
+/// CME's `authenticate all` and `authenticate invite` are accepted and say that cmed
+/// challenges INVITEs already; each `authenticate` line is kept beside the others, as on IOS.
+#[test]
+fn authenticate_all_and_invite_describe_what_cmed_does_and_each_line_is_kept() {
+    let mut c = Console::new(MINI);
+    let t = c.type_lines(&[
+        "conf t",
+        "voice register global",
+        "authenticate ?",
+        "authenticate register",
+        "authenticate all",
+        "authenticate invite",
+        "authenticate realm cisco.com",
+        "do show running-config | section voice register global",
+    ]);
+    assert_eq!(
+        t,
+        "R1#conf t\nEnter configuration commands, one per line.  End with CNTL/Z.\n\
+R1(config)#voice register global\n\
+R1(config-register-global)#authenticate ?\n  \
+algorithm  Digest algorithms offered in the 401\n  \
+all        Of every request from the phones (cmed always challenges REGISTER and new INVITEs)\n  \
+invite     Of a phone's new INVITE (cmed always does: an unchallenged call is a toll-fraud risk)\n  \
+realm      Realm (accepted; no effect in cmed yet: the realm is the hostname)\n  \
+register   Of REGISTER (cmed always does)\n\n\
+R1(config-register-global)#authenticate register\n\
+R1(config-register-global)#authenticate all\n\
+R1(config-register-global)#authenticate invite\n\
+R1(config-register-global)#authenticate realm cisco.com\n\
+R1(config-register-global)#do show running-config | section voice register global\n\
+voice register global\n authenticate all\n authenticate invite\n authenticate register\n \
+authenticate realm cisco.com\n"
+    );
+}

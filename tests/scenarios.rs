@@ -9,6 +9,8 @@ mod support;
 
 #[path = "scenarios/render.rs"]
 mod render;
+#[path = "scenarios/sip.rs"]
+mod sip;
 
 use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
@@ -16,12 +18,10 @@ use std::sync::Arc;
 
 use cmed::cli::exec::{self, Offline, VtySession};
 use cmed::config::{Running, load};
-use cmed::digest::{self, Algorithm, Authorization};
 use cmed::engine::em::EmError;
 use cmed::engine::registrar::Outcome;
 use cmed::engine::{
-    Admin, Answer, DeviceEvent, Effect, EmPhone, EmRequest, Engine, Flow, Input, Registration,
-    ReplyTo, SipContacts, SipRegister,
+    Admin, Answer, DeviceEvent, Effect, EmPhone, EmRequest, Engine, Input, Registration, ReplyTo,
 };
 use cmed::grammar::graph::Grammar;
 use cmed::ids::{ConnId, DeviceName, EphoneTag, UserName};
@@ -43,7 +43,7 @@ struct Runner {
     next_reply: u64,
     /// Effects not yet matched against `<` lines.
     pending: Vec<String>,
-    /// The nonce of the last SIP challenge, which `sip-register … nonce last` answers.
+    /// The nonce of the last SIP challenge, which `sip-register|sip-invite … auth` answers.
     last_nonce: String,
     /// The realm of the last SIP challenge.
     last_realm: String,
@@ -145,7 +145,9 @@ impl Runner {
                         format!("write-behind {}{failed}", list.join("; "))
                     }
                     Effect::Reply { answer: a, .. } => {
-                        if let Answer::Register(Outcome::Challenge { realm, nonce, .. }) = a {
+                        if let Answer::Register(Outcome::Challenge { realm, nonce, .. })
+                        | Answer::Invite(Err(Outcome::Challenge { realm, nonce, .. })) = a
+                        {
                             self.last_nonce = nonce.clone();
                             self.last_realm = realm.clone();
                         }
@@ -328,6 +330,7 @@ impl Runner {
             }),
             ["cli", rest @ ..] => return self.cli(&rest.join(" ")),
             ["sip-register", device, to, rest @ ..] => self.sip_register(device, to, rest),
+            ["sip-invite", device, number, rest @ ..] => self.sip_invite(device, number, rest),
             // A SIP phone's or trunk's leg events, as `proto::sip::legs` reads them from
             // its SIP.
             ["sip-leg", d, "invite", number] => {
@@ -386,108 +389,6 @@ impl Runner {
             other => panic!("{}: unknown input {other:?}", self.here()),
         };
         self.feed(input);
-    }
-
-    /// `sip-register DEVICE|- TO [auth USER PASSWORD [nc N] [sha256] [nonce last|TEXT]]
-    /// [contact URI] [contact-expires N] [expires N] [star] [query] [call-id X]`.
-    fn sip_register<'a>(&mut self, device: &str, to: &str, rest: &[&'a str]) -> Input {
-        let mut auth = None;
-        let (mut contact, mut contact_expires, mut expires) =
-            (format!("sip:{to}@{PHONE_IP}:5060"), None, None);
-        let (mut star, mut query, mut call_id) = (false, false, "reg-1".to_string());
-        let mut words = rest.iter().copied().peekable();
-        let here = self.here();
-        let value = |w: &mut dyn Iterator<Item = &'a str>| -> &'a str {
-            w.next()
-                .unwrap_or_else(|| panic!("{here}: a value is missing"))
-        };
-        let num = |v: &str| v.parse::<u32>().unwrap();
-        let mut digest_words = Vec::new();
-        while let Some(w) = words.next() {
-            match w {
-                "auth" => {
-                    let (user, password) = (value(&mut words), value(&mut words));
-                    // Its options follow: nc N, sha256, nonce TEXT|last.
-                    while let Some(&o @ ("nc" | "sha256" | "nonce")) = words.peek() {
-                        words.next();
-                        let v = if o == "sha256" { "" } else { value(&mut words) };
-                        digest_words.push((o, v));
-                    }
-                    auth = Some((user, password));
-                }
-                "contact" => contact = value(&mut words).to_string(),
-                "contact-expires" => contact_expires = Some(num(value(&mut words))),
-                "expires" => expires = Some(num(value(&mut words))),
-                "call-id" => call_id = value(&mut words).to_string(),
-                "star" => star = true,
-                "query" => query = true,
-                other => panic!("{here}: unknown sip-register word {other}"),
-            }
-        }
-        let auth = auth.map(|(user, password)| {
-            let (mut nc, mut alg, mut nonce) = (1, Algorithm::Md5, self.last_nonce.clone());
-            for (o, v) in digest_words {
-                match (o, v) {
-                    ("nc", v) => nc = num(v),
-                    ("sha256", _) => alg = Algorithm::Sha256,
-                    ("nonce", "last") => {}
-                    (_, v) => nonce = v.to_string(),
-                }
-            }
-            self.answer_challenge(alg, user, password, nonce, nc)
-        });
-        let contacts = if star {
-            SipContacts::Star
-        } else if query {
-            SipContacts::Query
-        } else {
-            SipContacts::List(vec![(contact, contact_expires)])
-        };
-        let reply = self.reply_to();
-        Input::SipRegister(Box::new(SipRegister {
-            flow: Flow {
-                tcp: None,
-                peer: SocketAddr::new(PHONE_IP.parse().unwrap(), 5060),
-            },
-            reply,
-            device: DeviceName::parse(device),
-            to_user: Some(to.to_string()),
-            auth,
-            contacts,
-            expires,
-            call_id,
-            cseq: 1,
-        }))
-    }
-
-    /// Our own answer to the last challenge (RFC 7616 §3.4.1), as a phone computes it.
-    fn answer_challenge(
-        &self,
-        alg: Algorithm,
-        user: &str,
-        password: &str,
-        nonce: String,
-        nc: u32,
-    ) -> Authorization {
-        let realm = self.last_realm.clone();
-        let ha1 = digest::ha1(alg, user, &realm, password);
-        let uri = "sip:127.0.0.1";
-        let hash = |s: &str| match alg {
-            Algorithm::Md5 => md5_hex(s),
-            Algorithm::Sha256 => sha256_hex(s),
-        };
-        let ha2 = hash(&format!("REGISTER:{uri}"));
-        let response = hash(&format!("{ha1}:{nonce}:{nc:08x}:c0ffee:auth:{ha2}"));
-        Authorization {
-            username: user.into(),
-            realm,
-            nonce,
-            uri: uri.into(),
-            response,
-            algorithm: alg.token().into(),
-            opaque: None,
-            qop: Some(("auth".into(), "c0ffee".into(), nc)),
-        }
     }
 
     fn em(&mut self, req: EmRequest) -> Input {
@@ -643,24 +544,6 @@ impl Runner {
         self.all_matched();
     }
 }
-
-/// The client's side of digest (RFC 7616 §3.4.1), to answer the registrar's challenges.
-fn md5_hex(s: &str) -> String {
-    hex(&md5::Md5::digest(s.as_bytes()))
-}
-
-fn sha256_hex(s: &str) -> String {
-    hex(&sha2::Sha256::digest(s.as_bytes()))
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().fold(String::new(), |mut s, x| {
-        let _ = write!(s, "{x:02x}");
-        s
-    })
-}
-
-use md5::Digest as _;
 
 /// Runs every scenario in `tests/scenarios/`, each on the small-office configuration with
 /// its `config-replace` edits applied before the start.

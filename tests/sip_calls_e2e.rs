@@ -15,6 +15,11 @@
 //! other phone's tone: media went phone to phone at the addresses cmed relayed between its
 //! two dialogs. The hang-up reaches the other phone as a BYE from cmed. linphonec's
 //! harness is `support::linphonec` (shared with the registration tests).
+//!
+//! A SIP phone's INVITE is challenged as its REGISTER is: each call these clients place
+//! starts with our 401, which they ACK and answer with their credentials themselves; with
+//! `debug ccsip messages` on, the baresip and linphonec callers' tests read both in the
+//! daemon's log.
 
 mod support;
 
@@ -151,6 +156,33 @@ module_app\tctrl_tcp.so\nctrl_tcp_listen\t127.0.0.1:{ctrl}\n",
     }
 }
 
+/// Turns on `debug ccsip messages`, so the daemon's log holds every SIP message.
+fn trace_sip(d: &Daemon) {
+    let t = cli_text(&d.data, &["debug ccsip messages"]);
+    assert!(!t.contains('%'), "{t}");
+}
+
+/// The phone's first INVITE got our 401 (in the daemon's `debug ccsip messages` log) and
+/// its next one carried the digest answer: the client answered the challenge itself.
+fn invite_challenged_and_answered(d: &Daemon) {
+    let log = d.log();
+    let challenged = log
+        .split("Sent:")
+        .any(|m| m.contains("SIP/2.0 401 Unauthorized") && m.contains(" INVITE\r\n"));
+    let answered = log
+        .split("Received:")
+        .filter(|m| m.trim_start().starts_with("INVITE "))
+        .any(|m| {
+            // linphonec writes `Authorization:  Digest` (two spaces).
+            m.lines()
+                .any(|l| l.starts_with("Authorization:") && l.contains(" Digest "))
+        });
+    assert!(
+        challenged && answered,
+        "no INVITE challenge and answer:\n{log}"
+    );
+}
+
 /// The SCCP front desk, registered.
 async fn desk(d: &Daemon) -> Phone {
     let mut p = Phone::new(
@@ -236,6 +268,7 @@ async fn an_sccp_phone_calls_baresip_and_media_flows_between_them() {
 async fn baresip_calls_an_sccp_phone_and_hangs_up() {
     let dir = tempfile::tempdir().unwrap();
     let d = start_office(dir.path());
+    trace_sip(&d);
     let bs = Baresip::start(dir.path(), &d);
     let mut desk = desk(&d).await;
     let rtp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
@@ -253,6 +286,7 @@ async fn baresip_calls_an_sccp_phone_and_hangs_up() {
 
     bs.command("hangup", "");
     desk.wait_idle().await.unwrap();
+    invite_challenged_and_answered(&d);
     if std::env::var_os("SIP_CALLS_LOG").is_some() {
         eprintln!("{}", bs.log());
     }
@@ -431,6 +465,7 @@ fn baresip_calls_linphonec_and_linphonec_hangs_up() {
 fn linphonec_calls_baresip_and_baresip_hangs_up() {
     let dir = tempfile::tempdir().unwrap();
     let d = office_with_pool_3(dir.path());
+    trace_sip(&d);
     let lp = linphonec_2003(dir.path(), &d);
     let bs = Baresip::start(dir.path(), &d);
     let calling = lp.command(&format!("call sip:2001@127.0.0.1:{}", d.sip));
@@ -447,4 +482,5 @@ fn linphonec_calls_baresip_and_baresip_hangs_up() {
         lp.log()
     );
     each_heard_the_other(&bs, &lp);
+    invite_challenged_and_answered(&d);
 }

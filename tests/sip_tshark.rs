@@ -1,6 +1,7 @@
 //! TShark as an independent decoder of what cmed's SIP side sends: a 401 with its digest
-//! challenge, the 200 that registers, the two restart NOTIFYs of an EM login and a 200 to
-//! OPTIONS — taken from a running daemon over UDP — and the messages of calls, built by
+//! challenge, the 200 that registers, the two restart NOTIFYs of an EM login, a 200 to
+//! OPTIONS and the 401 to a registered phone's INVITE — taken from a running daemon over
+//! UDP — and the messages of calls, built by
 //! `proto::sip::legs`; wrapped by `text2pcap` (UDP, cmed on
 //! port 5060) and decoded by TShark, which must see each as SIP with the expected status or
 //! method, Call-ID and CSeq, and with no malformed or warning/error expert marks.
@@ -149,6 +150,44 @@ fn tshark_decodes_every_sip_message_cmed_sends_without_complaint() {
             .to_string();
         got.push((n, "NOTIFY", call_id, "NOTIFY"));
     }
+
+    // Pool 1 (2001) registers with digest from another socket; its INVITE's 401 is decoded
+    // too.
+    let q = UdpSocket::bind("127.0.0.1:0").unwrap();
+    q.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let port = q.local_addr().unwrap().port();
+    let pool_1 = |method: &str, call_id: &str, cseq: u32, extra: &str| {
+        request(port, method, call_id, extra)
+            .replace("sip:1901@", "sip:2001@")
+            .replace("CSeq: 1 ", &format!("CSeq: {cseq} "))
+            .replace(";branch=z9hG4bK", &format!(";branch=z9hG4bK{cseq}"))
+    };
+    let contact = format!("Contact: <sip:2001@127.0.0.1:{port}>\r\nExpires: 3600\r\n");
+    q.send_to(pool_1("REGISTER", "ts-reg", 1, &contact).as_bytes(), cmed)
+        .unwrap();
+    let challenge = String::from_utf8(recv(&q)).unwrap();
+    let ch = challenge
+        .lines()
+        .find_map(|l| l.strip_prefix("WWW-Authenticate: "))
+        .and_then(cmed::digest::parse_challenge)
+        .unwrap_or_else(|| panic!("no challenge: {challenge}"));
+    let answer = cmed::digest::respond(
+        &ch,
+        "REGISTER",
+        "sip:127.0.0.1",
+        "mlopez",
+        "Lab2001x",
+        "c1",
+        1,
+    );
+    let auth = format!("{contact}Authorization: {answer}\r\n");
+    q.send_to(pool_1("REGISTER", "ts-reg", 2, &auth).as_bytes(), cmed)
+        .unwrap();
+    let ok = String::from_utf8(recv(&q)).unwrap();
+    assert!(ok.starts_with("SIP/2.0 200 OK\r\n"), "{ok}");
+    q.send_to(pool_1("INVITE", "ts-inv", 1, "").as_bytes(), cmed)
+        .unwrap();
+    got.push((recv(&q), "401", "ts-inv".into(), "INVITE"));
 
     let msgs: Vec<Vec<u8>> = got.iter().map(|g| g.0.clone()).collect();
     let (rows, out) = tshark_rows(dir.path(), &msgs, &FIELDS);

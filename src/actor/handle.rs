@@ -9,7 +9,7 @@ use super::mailbox::Mailbox;
 use crate::cli::exec::{Reply, VtySession};
 use crate::engine::em::EmError;
 use crate::engine::registrar::Outcome;
-use crate::engine::{Answer, EmRequest, Input, SipRegister, Snapshot};
+use crate::engine::{Answer, EmRequest, Input, SipInvite, SipRegister, Snapshot};
 use crate::ids::ConnId;
 
 /// The result of one CLI line.
@@ -39,6 +39,10 @@ pub(super) enum Request {
     },
     SipRegister {
         req: Box<SipRegister>,
+        reply: oneshot::Sender<Answer>,
+    },
+    SipInvite {
+        req: Box<SipInvite>,
         reply: oneshot::Sender<Answer>,
     },
     /// A phone connection opened; the engine answers it through `mailbox`.
@@ -122,6 +126,17 @@ impl EngineHandle {
             .await?
         {
             Answer::Register(o) => Ok(o),
+            _ => Err(Stopped),
+        }
+    }
+
+    /// Asks whether a registered phone's new INVITE may become its call (its digest
+    /// credentials; the `reply` field is filled in here): `Ok`, or the registrar's 401 or
+    /// 403 to answer it with.
+    pub async fn sip_invite(&self, req: SipInvite) -> Result<Result<(), Outcome>, Stopped> {
+        let req = Box::new(req);
+        match self.ask(|reply| Request::SipInvite { req, reply }).await? {
+            Answer::Invite(r) => Ok(r),
             _ => Err(Stopped),
         }
     }

@@ -123,7 +123,7 @@ struct Actor {
     conns: HashMap<ConnId, Arc<Mailbox>>,
     snap_tx: watch::Sender<Snapshot>,
     outlets: Outlets,
-    /// Requests waiting for their answer (EM pages, SIP registrations).
+    /// Requests waiting for their answer (EM pages, SIP registrations and INVITE checks).
     waiting: HashMap<ReplyTo, oneshot::Sender<Answer>>,
     /// The origin of monotonic time handed to the engine.
     start: Instant,
@@ -179,6 +179,13 @@ impl Actor {
                 self.waiting.insert(to, reply);
                 req.reply = to;
                 let out = self.core.input(Input::SipRegister(req), now);
+                self.deliver(out);
+            }
+            Request::SipInvite { mut req, reply } => {
+                let to = self.core.reply_to();
+                self.waiting.insert(to, reply);
+                req.reply = to;
+                let out = self.core.input(Input::SipInvite(req), now);
                 self.deliver(out);
             }
             Request::Open { conn, mailbox } => {

@@ -86,6 +86,9 @@ pub enum Answer {
     Em(Result<(), super::em::EmError>),
     /// A `REGISTER`: what the registrar decided.
     Register(super::registrar::Outcome),
+    /// A registered phone's new `INVITE`: `Ok`, the call may proceed; else the challenge
+    /// (401) or refusal (403) to answer it with, rendered as a REGISTER's are.
+    Invite(Result<(), super::registrar::Outcome>),
     /// An administrator's command: text to print after the line's own output.
     Cli {
         /// What to print (may be empty).

@@ -28,6 +28,9 @@ pub enum Input {
     },
     /// A SIP `REGISTER`, checked at the edge.
     SipRegister(Box<SipRegister>),
+    /// A new `INVITE` from the address a SIP pool phone registered from: may that phone
+    /// call (its digest credentials)? Answered before the INVITE becomes the phone's leg.
+    SipInvite(Box<SipInvite>),
     /// A SIP call leg's event (a phone's or trunk's INVITE, answer, BYE …, read by
     /// `proto::sip::legs`).
     SipLeg {
@@ -157,6 +160,22 @@ pub struct SipRegister {
     /// The `Call-ID` (the phone checks it in a restart NOTIFY's `RegisterCallId`).
     pub call_id: String,
     /// The `CSeq` number: with the Call-ID, what makes a retransmission the same request.
+    pub cseq: u32,
+}
+
+/// A registered phone's new `INVITE` (no To tag), as the SIP adapter read it for the digest
+/// check: the response covers the method `INVITE` and the digest `uri` in `auth`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SipInvite {
+    /// Who waits for the answer (the adapter's INVITE server transaction).
+    pub reply: ReplyTo,
+    /// The phone that registered from the address the INVITE came from.
+    pub device: DeviceName,
+    /// The digest credentials, if the request carries them.
+    pub auth: Option<crate::digest::Authorization>,
+    /// The `Call-ID`.
+    pub call_id: String,
+    /// The `CSeq` number: with the Call-ID, what identifies the request for its nonce.
     pub cseq: u32,
 }
 

@@ -12,7 +12,8 @@
 //! ([`Effect::WriteBehind`]). Readers that must not queue behind the engine get a
 //! [`Snapshot`]; the CLI's `show` commands read a [`View`].
 //!
-//! The SIP registrar's decisions are in `registrar/`; its bindings are a transport in the
+//! The SIP registrar's decisions are in `registrar/` (with the digest check of a registered
+//! phone's INVITE, which uses the registrar's nonces); its bindings are a transport in the
 //! [`devices`] registry. The dial plan (numbers → devices through effective profiles,
 //! dial-peer matching) is the pure [`routing`]; calls are in [`calls`], which today finds
 //! numbers through its own small directory and will ask [`routing`] instead.
@@ -45,7 +46,7 @@ pub use effect::{Answer, Batch, ConnCmd, Effect};
 use em::{Em, EmError, Origin, Reason};
 pub use input::{
     Admin, DeviceEvent, EmPhone, EmRequest, Flow, Input, Registration, ReplyTo, Scope, SipContacts,
-    SipRegister,
+    SipInvite, SipRegister,
 };
 use registrar::Registrar;
 use timers::Timers;
@@ -246,6 +247,13 @@ impl Engine {
                 out.push(Effect::Reply {
                     to,
                     answer: Answer::Register(outcome),
+                });
+            }
+            Input::SipInvite(r) => {
+                let checked = self.registrar.invite(&self.running.model, &r, now.unix.0);
+                out.push(Effect::Reply {
+                    to: r.reply,
+                    answer: Answer::Invite(checked),
                 });
             }
             Input::SipLeg {

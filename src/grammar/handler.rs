@@ -161,6 +161,7 @@ handlers! {
     RegSourceAddress = "reg-source-address",
     RegMaxDn = "reg-max-dn",
     RegMaxPool = "reg-max-pool",
+    RegAuthenticate = "reg-authenticate",
     RegAuthenticateSha256 = "reg-authenticate-sha256",
     RegUrlAuthentication = "reg-url-authentication",
     RegVoicemail = "reg-voicemail",

@@ -107,6 +107,8 @@ fn outcome(o: &Outcome) -> String {
 pub fn answer(a: &Answer) -> String {
     match a {
         Answer::Register(o) => format!("register {}", outcome(o)),
+        Answer::Invite(Ok(())) => "invite ok".into(),
+        Answer::Invite(Err(o)) => format!("invite {}", outcome(o)),
         Answer::Em(Ok(())) => "em ok".into(),
         Answer::Em(Err(e)) => format!("em error {}", e.code()),
         Answer::Cli { text, error } => {

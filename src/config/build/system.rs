@@ -180,6 +180,10 @@ impl Builder<'_> {
                 Handler::RegMaxDn => r.max_dn = num(l.get(g, "n")),
                 Handler::RegMaxPool => r.max_pool = num(l.get(g, "n")),
                 Handler::RegPhoneRedirectLimit => r.phone_redirect_limit = Some(num(l.get(g, "n"))),
+                // `authenticate register|all|invite`: what cmed does whatever the line says
+                // (REGISTER and new INVITEs of pools with a password are challenged), so
+                // there is nothing to set.
+                Handler::RegAuthenticate => {}
                 Handler::RegAuthenticateSha256 => r.digest_sha256 = true,
                 Handler::RegUrlAuthentication => {
                     r.url_authentication = l.get(g, "url").map(String::from)

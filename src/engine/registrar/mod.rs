@@ -14,14 +14,18 @@
 //! registers as it asks.
 //! A device binds once for all its lines (CME's bulk registration): the numbers of its
 //! effective profile are reached through that binding.
+//!
+//! The same check, with the same nonces, decides a registered phone's new INVITE
+//! (`invite.rs`): the phone is challenged before its call is taken.
 
+mod invite;
 pub mod stats;
 
 pub use stats::{Event, Failure, Stats};
 
 use super::devices::{Devices, SipBinding};
 use super::input::{SipContacts, SipRegister};
-use crate::config::model::Model;
+use crate::config::model::{Credential, Model};
 use crate::digest::{self, Algorithm, Nonces, Refused, Replays};
 use crate::ids::{DeviceName, PoolTag};
 use crate::time::Now;
@@ -70,11 +74,33 @@ pub enum Outcome {
     },
 }
 
-/// The registrar's own state: nonces, the `nc` replay window and its counters.
+/// The request a digest answer is checked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Request {
+    /// A REGISTER.
+    Register,
+    /// A phone's new INVITE.
+    Invite,
+}
+
+impl Request {
+    /// The method the answer's response covers.
+    fn method(self) -> &'static str {
+        match self {
+            Request::Register => "REGISTER",
+            Request::Invite => "INVITE",
+        }
+    }
+}
+
+/// The registrar's own state: nonces, the `nc` replay windows and its counters.
 pub struct Registrar {
     nonces: Nonces,
+    /// REGISTER answers (an exact copy is a retransmission, accepted again).
     replays: Replays,
-    /// What it has decided since the daemon started.
+    /// INVITE answers, each good once (see `invite.rs`).
+    invite_replays: Replays,
+    /// What it has decided since the daemon started (REGISTERs only: CME's counters).
     pub stats: Stats,
 }
 
@@ -84,18 +110,21 @@ impl Registrar {
         Registrar {
             nonces: Nonces::new(secret, NONCE_LIFETIME),
             replays: Replays::new(65_536),
+            invite_replays: Replays::single_use(65_536),
             stats: Stats::default(),
         }
     }
 
-    /// Issues a challenge for request `salt` (see [`request_salt`]): a retransmission of
-    /// the same REGISTER within the second is challenged with the same nonce.
-    pub fn challenge(&mut self, realm: &str, now: u64, salt: u64, stale: bool) -> Outcome {
+    /// Issues a challenge in our realm for request `salt` (see [`request_salt`]): a
+    /// retransmission of the same REGISTER within the second is challenged with the same
+    /// nonce. SHA-256 is offered after MD5 with `authenticate algorithm sha-256`.
+    fn challenge(&self, m: &Model, now: u64, salt: u64, stale: bool) -> Outcome {
+        let realm = realm(m);
         Outcome::Challenge {
             realm: realm.to_string(),
             nonce: self.nonces.issue_for(realm, now, salt),
             stale,
-            sha256: false,
+            sha256: m.register.digest_sha256,
         }
     }
 
@@ -129,21 +158,10 @@ impl Registrar {
         };
         let done = |o: Outcome, e: Event| (Some(pool), o, e);
         if let Some(c) = m.pools.get(&pool).and_then(|p| p.username.as_ref()) {
-            let realm = realm(m);
-            let user = c.user.0.as_str();
             let salt = request_salt(&r.call_id, r.cseq);
-            if let Err(o) = self.authenticate(
-                realm,
-                user,
-                &c.secret.text,
-                r.auth.as_ref(),
-                now.unix.0,
-                salt,
-            ) {
-                let mut o = o;
-                if let Outcome::Challenge { sha256, .. } = &mut o {
-                    *sha256 = m.register.digest_sha256;
-                }
+            let checked =
+                self.authenticate(m, c, Request::Register, r.auth.as_ref(), now.unix.0, salt);
+            if let Err(o) = checked {
                 let e = match &o {
                     Outcome::Challenge { stale, .. } => Event::Challenged { stale: *stale },
                     refused => Event::Failed(Failure::of(refused).unwrap_or(Failure::WrongUser)),
@@ -219,40 +237,39 @@ impl Registrar {
         }
     }
 
-    /// Checks the credentials of a REGISTER for a pool with `user`/`password`: `Ok` when
-    /// they are right, else the outcome to answer with.
+    /// Checks the credentials of `request` (REGISTER or INVITE, identified for its nonce by
+    /// `salt`) for a pool with `c` (`username … password …`): `Ok` when they are right, else
+    /// the outcome to answer with — a challenge in our realm (SHA-256 offered after MD5
+    /// with `authenticate algorithm sha-256`) or a 403.
     pub fn authenticate(
         &mut self,
-        realm: &str,
-        user: &str,
-        password: &str,
+        m: &Model,
+        c: &Credential,
+        request: Request,
         auth: Option<&digest::Authorization>,
         now: u64,
         salt: u64,
     ) -> Result<(), Outcome> {
+        let (realm, user) = (realm(m), c.user.0.as_str());
+        let challenge = |r: &Registrar, stale: bool| Err(r.challenge(m, now, salt, stale));
         let Some(a) = auth else {
-            return Err(self.challenge(realm, now, salt, false));
+            return challenge(self, false);
         };
         if a.username != user {
             return Err(Outcome::Forbidden(Failure::WrongUser));
         }
-        let ha1 = |alg: Algorithm| digest::ha1(alg, user, realm, password);
-        match digest::verify(
-            a,
-            "REGISTER",
-            realm,
-            ha1,
-            &self.nonces,
-            &mut self.replays,
-            now,
-        ) {
+        let ha1 = |alg: Algorithm| digest::ha1(alg, user, realm, &c.secret.text);
+        let replays = match request {
+            Request::Register => &mut self.replays,
+            Request::Invite => &mut self.invite_replays,
+        };
+        let method = request.method();
+        match digest::verify(a, method, realm, ha1, &self.nonces, replays, now) {
             Ok(()) => Ok(()),
-            Err(Refused::Stale) => Err(self.challenge(realm, now, salt, true)),
+            Err(Refused::Stale) => challenge(self, true),
             // A nonce not ours (a restart changed the secret) or a count already used:
             // challenge again, the phone answers with a fresh nonce.
-            Err(Refused::Forged | Refused::Replay | Refused::Mismatch) => {
-                Err(self.challenge(realm, now, salt, false))
-            }
+            Err(Refused::Forged | Refused::Replay | Refused::Mismatch) => challenge(self, false),
             Err(Refused::Wrong) => Err(Outcome::Forbidden(Failure::WrongPassword)),
         }
     }

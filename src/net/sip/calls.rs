@@ -5,18 +5,26 @@
 //! one forwarding task: a task per batch could let a CANCEL's `OnHook` overtake its
 //! INVITE's `OffHook`).
 //!
-//! An INVITE from the address a registered phone registered from (the address the
-//! registrar's 200 went to) is that phone's call; any other is a trunk's, which the engine
-//! takes only from a dial-peer's target and otherwise refuses with 403 (an open B2BUA is a
-//! toll-fraud relay). Digest on INVITE is for the hardening issue.
+//! A new INVITE from the address a registered phone registered from (the address the
+//! registrar's 200 went to) is that phone's call once the engine has checked its digest
+//! credentials: its `Authorization` is read here, the engine's registrar decides
+//! ([`EngineHandle::sip_invite`]), and its answer comes back into the core — the phone's
+//! leg opens, or the 401 or 403 is rendered as a REGISTER's is (`register.rs`) and sent on
+//! the INVITE's server transaction, which absorbs the phone's ACK. Any other INVITE is a
+//! trunk's, which the engine takes only from a dial-peer's target and otherwise refuses
+//! with 403 (an open B2BUA is a toll-fraud relay); trunks and re-INVITEs inside a dialog
+//! are not challenged.
 
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
+use super::register::{render, status_of};
 use super::{CoreMsg, Sip};
-use crate::actor::{EngineHandle, SipLegCmd};
-use crate::engine::{Flow, Input};
+use crate::actor::{EngineHandle, SipLegCmd, Stopped};
+use crate::engine::registrar::Outcome;
+use crate::engine::{Flow, Input, ReplyTo, SipInvite};
+use crate::ids::DeviceName;
 use crate::leg::SipLegId;
 use crate::proto::sip::legs::{Action, Dest, Legs};
 use crate::proto::sip::msg::{Message, Response};
@@ -131,7 +139,7 @@ fn act(tu: &mut Tu<'_>, actions: Vec<Action>, now: Mono) {
 
 /// A new INVITE, BYE or CANCEL server transaction `tx` from `flow`.
 pub(super) fn request(
-    sip: &Sip,
+    sip: &Arc<Sip>,
     tu: &mut Tu<'_>,
     tx: TxId,
     m: &Message,
@@ -145,7 +153,7 @@ pub(super) fn request(
         // A To tag: a re-INVITE inside a dialog (RFC 3261 §12.2.2).
         Method::Invite if m.to().is_some_and(|t| t.tag.is_some()) => legs.reinvite(tx, to, m),
         Method::Invite => match sip.device_at(flow.peer) {
-            Some(device) => legs.incoming(SipLegId::Phone(device), to, tx, m),
+            Some(device) => check(sip, tu.engine, legs, device, tx, m, flow),
             None => legs.incoming_trunk(to, tx, m),
         },
         Method::Bye => legs.in_dialog(tx, to, m, method),
@@ -163,6 +171,90 @@ pub(super) fn request(
         _ => Vec::new(),
     };
     act(tu, actions, now);
+}
+
+/// The engine's answer about a registered phone's INVITE, back in the core.
+pub(super) struct Checked {
+    /// The INVITE's server transaction.
+    tx: TxId,
+    /// The phone.
+    device: DeviceName,
+    /// `Ok`: the call proceeds; else the 401 or 403.
+    answer: Result<Result<(), Outcome>, Stopped>,
+}
+
+/// Registered phone `device`'s new INVITE `m` on `tx`: held in the legs while the engine
+/// checks its credentials; the answer comes back as [`CoreMsg::Checked`]. A malformed
+/// `Authorization` is answered 400 at once, as for REGISTER.
+fn check(
+    sip: &Arc<Sip>,
+    engine: &EngineHandle,
+    legs: &mut Legs,
+    device: DeviceName,
+    tx: TxId,
+    m: &Message,
+    flow: Flow,
+) -> Vec<Action> {
+    let auth = match m.authorization() {
+        None => None,
+        Some(Ok(a)) => Some(a),
+        Some(Err(_)) => {
+            let why = "malformed Authorization";
+            let bytes = Response::to(m, flow.peer, 400, why, &sip.tag()).finish();
+            let to = dest(flow);
+            return vec![Action::Respond {
+                to,
+                tx,
+                status: 400,
+                bytes,
+            }];
+        }
+    };
+    let req = SipInvite {
+        reply: ReplyTo(0),
+        device,
+        auth,
+        call_id: m.call_id().unwrap_or_default(),
+        cseq: m.cseq().map_or(0, |(n, _)| n),
+    };
+    legs.checking(dest(flow), tx, m);
+    let (sip, engine) = (sip.clone(), engine.clone());
+    tokio::spawn(async move {
+        let answer = engine.sip_invite(req).await;
+        let checked = Checked { tx, device, answer };
+        let _ = sip.core.send(CoreMsg::Checked(Box::new(checked)));
+    });
+    Vec::new()
+}
+
+/// The engine answered about a phone's INVITE (nothing to do if a CANCEL ended it
+/// meanwhile): the phone's leg opens, or the INVITE gets the registrar's 401 or 403.
+pub(super) fn checked(sip: &Sip, tu: &mut Tu<'_>, c: Checked, now: Mono) {
+    let Some((to, m)) = tu.legs.checked(c.tx) else {
+        return;
+    };
+    let tx = c.tx;
+    let (status, bytes) = match c.answer {
+        Ok(Ok(())) => {
+            let actions = tu.legs.incoming(SipLegId::Phone(c.device), to, tx, &m);
+            return act(tu, actions, now);
+        }
+        Ok(Err(o)) => (
+            status_of(&o),
+            render(&m, to.addr, &sip.tag(), &o, crate::actor::wall_clock()),
+        ),
+        Err(Stopped) => (
+            503,
+            Response::to(&m, to.addr, 503, "Service Unavailable", &sip.tag()).finish(),
+        ),
+    };
+    let refusal = Action::Respond {
+        to,
+        tx,
+        status,
+        bytes,
+    };
+    act(tu, vec![refusal], now);
 }
 
 /// A response on client transaction `tx`.

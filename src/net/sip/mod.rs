@@ -6,8 +6,9 @@
 //! (`register.rs`): 401 with an MD5 challenge (as CME; SHA-256 after it when configured),
 //! 200 with the binding, `Expires` and `Date` (the phones set their clock from it, RFC 3261
 //! §20.17), 400, 403, 404, 423. `OPTIONS` is answered 200 with `Allow` and `Accept` (§11.2).
-//! INVITE, BYE and CANCEL belong to calls (`calls.rs`, over `proto::sip::legs`); other
-//! requests get 501. A message that parses far enough for a response but lacks a mandatory
+//! INVITE, BYE and CANCEL belong to calls (`calls.rs`, over `proto::sip::legs`; a
+//! registered phone's new INVITE is first checked by the registrar, and challenged like a
+//! REGISTER); other requests get 501. A message that parses far enough for a response but lacks a mandatory
 //! header gets 400; one that does not parse is dropped; neither ends anything but itself (over TCP, a frame that
 //! cannot be cut ends that connection only). A TCP connection is the phone's flow: the
 //! engine's restarts come back on it as NOTIFYs (§4.5 of the provisioning reference), and
@@ -93,6 +94,8 @@ enum CoreMsg {
     Restart(SipRestart),
     /// A call leg command for a phone.
     Leg(crate::actor::SipLegCmd),
+    /// The engine checked a registered phone's INVITE.
+    Checked(Box<calls::Checked>),
 }
 
 /// The receiving end of the core's queue, handed to [`run_core`].
@@ -399,6 +402,17 @@ fn core_msg(
                 tracing::debug!(error = %e, "SIP answer after its transaction ended");
             }
         }
+        CoreMsg::Checked(c) => calls::checked(
+            sip,
+            &mut calls::Tu {
+                engine,
+                events,
+                layer,
+                legs,
+            },
+            *c,
+            now,
+        ),
         CoreMsg::Leg(c) => calls::command(
             &mut calls::Tu {
                 engine,

@@ -2,6 +2,8 @@
 //! device name from the Cisco `+u.sip!devicename` contact parameter, the digest
 //! credentials, the contacts), and the registrar's `Outcome` rendered as the response
 //! (401 with the challenge, 200 with the binding, `Expires` and `Date`, 400, 403, 404, 423).
+//! A registered phone's INVITE that the registrar challenges or refuses gets its 401 or 403
+//! from here too, so the two challenges cannot drift apart.
 
 use std::net::SocketAddr;
 
@@ -96,7 +98,9 @@ pub(super) fn render(m: &Message, source: SocketAddr, tag: &str, o: &Outcome, no
         }
         Outcome::BadRequest(why) => Response::to(m, source, 400, why, tag).finish(),
         Outcome::Forbidden(why) => {
-            tracing::info!(peer = %source, reason = why.text(), "SIP REGISTER refused");
+            let method = m.method();
+            let method = method.as_ref().map_or("request", |x| x.as_str());
+            tracing::info!(peer = %source, reason = why.text(), "SIP {method} refused");
             Response::to(m, source, 403, "Forbidden", tag).finish()
         }
         Outcome::NotFound => Response::to(m, source, 404, "Not Found", tag).finish(),

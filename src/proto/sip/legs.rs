@@ -3,9 +3,10 @@
 //! turns the engine's protocol-neutral [`LegCmd`]s into SIP and the far side's SIP into
 //! [`LegEvent`]s, so the calls engine drives a SIP phone as it drives an SCCP one:
 //!
-//! - the phone calls: INVITE (with its SDP offer) → `OffHook`, the number's digits and `#`
-//!   (dialling is over); `RingOut` → 180; `Connected` → the phone's offer is its media
-//!   (`MediaReady`); `StartMedia` (where the other phone receives) → 200 with our SDP
+//! - the phone calls: INVITE (with its SDP offer; held while the engine checks a
+//!   registered phone's digest credentials, `checking.rs`) → `OffHook`, the number's
+//!   digits and `#` (dialling is over); `RingOut` → 180; `Connected` → the phone's offer is
+//!   its media (`MediaReady`); `StartMedia` (where the other phone receives) → 200 with our SDP
 //!   answer naming that address; `Busy` → 486, `Reorder` → 404, `Unavailable` → 480,
 //!   `Forbidden` → 403 (each followed by `OnHook`: the phone's side of the call is over),
 //!   `Idle` before the answer → 480 (or 487 after its CANCEL), after it → BYE;
@@ -218,6 +219,8 @@ pub struct Legs {
     /// Our INVITEs cancelled before a final response, by client transaction: a 200 that
     /// crosses the CANCEL is ACKed and ended with a BYE (RFC 3261 §9.1, §15).
     cancelled: HashMap<TxId, Dest>,
+    /// Phones' INVITEs waiting for the engine's digest check (`checking.rs`).
+    checking: checking::Checking,
     /// Our address in Via (with the leg's transport), Contact and SDP origin.
     local: SocketAddr,
     /// Numbers tags, branches, Call-IDs and session ids apart.
@@ -255,6 +258,7 @@ impl Legs {
             by_tx: HashMap::new(),
             by_call: HashMap::new(),
             cancelled: HashMap::new(),
+            checking: Default::default(),
             local,
             serial: 0,
         }
@@ -654,6 +658,7 @@ From: {from}\r\nTo: {to}\r\nCall-ID: {}\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r
     }
 }
 
+mod checking;
 mod inbound;
 #[cfg(test)]
 mod tests;

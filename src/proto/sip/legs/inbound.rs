@@ -386,10 +386,11 @@ impl Legs {
     }
 
     /// The far side cancelled its INVITE (the CANCEL `m`, RFC 3261 §9.2: same Call-ID):
-    /// 487 to the INVITE and `OnHook`; the CANCEL itself is answered by the caller.
+    /// 487 to the INVITE and `OnHook` (only the 487 while the INVITE was still being
+    /// checked, `checking.rs`); the CANCEL itself is answered by the caller.
     pub fn cancelled(&mut self, m: &Message) -> Vec<Action> {
         let Some(device) = m.call_id().and_then(|c| self.by_call.get(&c).copied()) else {
-            return Vec::new();
+            return self.cancel_checked(m);
         };
         match self.legs.get(&device) {
             Some(l) if matches!(l.role, Role::Uas { .. }) && !l.media_sent => {}

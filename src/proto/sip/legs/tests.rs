@@ -245,22 +245,48 @@ fn a_trunk_we_call_alerts_once_and_its_refusal_says_why() {
     assert_eq!(refusal(408), Refusal::Unavailable);
 }
 
-#[test]
-fn a_cancel_from_the_phone_ends_its_unanswered_invite_with_487() {
-    let mut l = legs();
-    let invite = invite_from_phone("1099");
-    l.incoming(device(), dest(), TxId(1), &invite);
-    let cancel = parse(
+/// The phone's CANCEL of its INVITE to 1099 (`invite_from_phone`).
+fn cancel_from_phone() -> Message {
+    parse(
         format!(
             "CANCEL sip:1099@127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP {PHONE};branch=z9hG4bKp1\r\n\
 From: <sip:2001@127.0.0.1>;tag=ph1\r\nTo: <sip:1099@127.0.0.1>\r\nCall-ID: c1\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n"
         )
         .as_bytes(),
     )
-    .unwrap();
-    let a = l.cancelled(&cancel);
+    .unwrap()
+}
+
+#[test]
+fn a_cancel_from_the_phone_ends_its_unanswered_invite_with_487() {
+    let mut l = legs();
+    let invite = invite_from_phone("1099");
+    l.incoming(device(), dest(), TxId(1), &invite);
+    let a = l.cancelled(&cancel_from_phone());
     assert_eq!(responses(&a)[0].0, 487);
     assert_eq!(events(&a), [LegEvent::OnHook(LINE)]);
+}
+
+#[test]
+fn an_invite_held_for_its_digest_check_is_given_back_once_or_cancelled_with_487() {
+    let mut l = legs();
+    let invite = invite_from_phone("1099");
+    l.checking(dest(), TxId(1), &invite);
+    let (to, held) = l.checked(TxId(1)).expect("held");
+    assert_eq!((to, held.call_id()), (dest(), invite.call_id()));
+    assert!(l.checked(TxId(1)).is_none(), "given back once");
+    // A CANCEL while the engine checks: 487 to the INVITE, no call event (the engine has
+    // heard nothing of it), and the answer that comes after finds nothing.
+    l.checking(dest(), TxId(2), &invite);
+    let a = l.cancelled(&cancel_from_phone());
+    let r = responses(&a);
+    assert_eq!(r.len(), 1, "{a:?}");
+    assert_eq!(r[0].0, 487);
+    assert_eq!(r[0].1.cseq(), invite.cseq(), "the INVITE's 487");
+    assert!(matches!(a[0], Action::Respond { tx: TxId(2), .. }));
+    assert!(events(&a).is_empty());
+    assert!(l.checked(TxId(2)).is_none());
+    assert!(l.cancelled(&cancel_from_phone()).is_empty());
 }
 
 #[test]

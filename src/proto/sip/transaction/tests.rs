@@ -235,3 +235,34 @@ fn timer_values_are_configurable() {
     assert_eq!(k.at_timeout, Some(ms(6_400)));
     assert!(matches!(k.events().last(), Some(TuEvent::Terminated { id: i }) if *i == id));
 }
+
+/// A phone answering our 401 to its INVITE: it ACKs the 401 (with the INVITE's branch,
+/// §17.1.1.3), which the INVITE's server transaction absorbs — the TU hears nothing, and the
+/// 401 is not sent again — and its INVITE with credentials (new branch, next CSeq, same
+/// Call-ID) is a transaction of its own.
+#[test]
+fn the_ack_of_a_401_to_an_invite_is_absorbed_and_the_retry_is_a_new_transaction() {
+    let mut k = Kit::new();
+    let first = k.incoming(Method::Invite, "z9hG4bKinv1", false);
+    k.events();
+    k.layer
+        .respond(first, 401, reply(b"401", false), k.clock)
+        .unwrap();
+    k.sends();
+    let ack = k
+        .layer
+        .on_request(request(Method::Ack, "z9hG4bKinv1"), peer(), false, k.clock);
+    assert_eq!(ack, Dispatch::Matched(first));
+    assert_eq!(k.layer.state(first), Some(TxState::Confirmed));
+    assert_eq!(k.events(), vec![], "the ACK is not a request for the TU");
+    let mut retry = request(Method::Invite, "z9hG4bKinv2");
+    retry.cseq = 2;
+    let Dispatch::New(second) = k.layer.on_request(retry, peer(), false, k.clock) else {
+        panic!("the retry is not a new transaction");
+    };
+    assert_ne!(second, first);
+    assert!(matches!(&k.events()[..], [TuEvent::Request { id, .. }] if *id == second));
+    // What goes out from now on is the retry's own 100 Trying, never the 401 again.
+    assert_eq!(k.run_until(ms(40_000)), vec![200]);
+    assert_eq!(k.layer.state(first), None, "Timer I ended the first");
+}
