@@ -131,6 +131,9 @@ async fn two_sccp_phones_call_each_other_and_rtp_flows_phone_to_phone() {
         })
         .await
         .unwrap();
+    let show = cli_text(&d.data, &["show ephone"]);
+    assert!(show.contains("number 1099 CH1   HOLD\n"), "{show}");
+    assert!(show.contains("number 1900 CH1   CONNECTED\n"), "{show}");
     desk.soft_key(10).await.unwrap();
     desk.open_receive(desk_rtp.local_addr().unwrap())
         .await

@@ -210,12 +210,14 @@ impl Calls {
     }
 
     /// The channel state `show ephone` prints for a line (CME's words; which word CME uses
-    /// while dialling is unconfirmed in the reference: SEIZE, as for an off-hook line).
+    /// while dialling is unconfirmed in the reference: SEIZE, as for an off-hook line; HOLD
+    /// on the side that holds, the other stays CONNECTED).
     pub fn line_state(&self, end: &End) -> &'static str {
         match self.legs.get(end) {
             None => "IDLE",
             Some(Leg::Dialing { .. } | Leg::Tone) => "SEIZE",
             Some(Leg::InCall(id)) => match self.calls.get(id) {
+                Some(c) if c.held_by == Some(*end) => "HOLD",
                 Some(c) if c.state == State::Connected => "CONNECTED",
                 Some(c) if c.callee == *end => "RINGING",
                 Some(_) => "ALERTING",
