@@ -58,22 +58,22 @@ pub(super) fn forwarder(engine: EngineHandle) -> mpsc::UnboundedSender<Input> {
     tx
 }
 
-/// What the core task lends the call handling: the engine, the queue of call events to it,
-/// the transaction layer and the SIP legs.
-pub(super) struct Tu<'a> {
+/// What the core task owns: the engine, the queue of call events to it, the transaction
+/// layer and the SIP legs.
+pub(super) struct Tu {
     /// The engine.
-    pub engine: &'a EngineHandle,
+    pub engine: EngineHandle,
     /// Call events to the engine, in order (see [`forwarder`]).
-    pub events: &'a mpsc::UnboundedSender<Input>,
+    pub events: mpsc::UnboundedSender<Input>,
     /// The transaction layer.
-    pub layer: &'a mut Layer,
-    /// The SIP phones' call legs.
-    pub legs: &'a mut Legs,
+    pub layer: Layer,
+    /// The SIP phones' and trunks' call legs.
+    pub legs: Legs,
 }
 
 /// Carries out `actions`: sends through the layer, and hands the events to the engine.
-fn act(tu: &mut Tu<'_>, actions: Vec<Action>, now: Mono) {
-    let (events, layer, legs) = (tu.events, &mut *tu.layer, &mut *tu.legs);
+fn act(tu: &mut Tu, actions: Vec<Action>, now: Mono) {
+    let (events, layer, legs) = (&tu.events, &mut tu.layer, &mut tu.legs);
     let to_engine = |e: Input| {
         // Only fails when the engine has stopped, and the daemon with it.
         let _ = events.send(e);
@@ -140,7 +140,7 @@ fn act(tu: &mut Tu<'_>, actions: Vec<Action>, now: Mono) {
 /// A new INVITE, BYE or CANCEL server transaction `tx` from `flow`.
 pub(super) fn request(
     sip: &Arc<Sip>,
-    tu: &mut Tu<'_>,
+    tu: &mut Tu,
     tx: TxId,
     m: &Message,
     method: &Method,
@@ -148,12 +148,12 @@ pub(super) fn request(
     now: Mono,
 ) {
     let to = dest(flow);
-    let legs = &mut *tu.legs;
+    let legs = &mut tu.legs;
     let actions = match method {
         // A To tag: a re-INVITE inside a dialog (RFC 3261 §12.2.2).
         Method::Invite if m.to().is_some_and(|t| t.tag.is_some()) => legs.reinvite(tx, to, m),
         Method::Invite => match sip.device_at(flow.peer) {
-            Some(device) => check(sip, tu.engine, legs, device, tx, m, flow),
+            Some(device) => check(sip, &tu.engine, legs, device, tx, m, flow),
             None => legs.incoming_trunk(to, tx, m),
         },
         Method::Bye => legs.in_dialog(tx, to, m, method),
@@ -229,7 +229,7 @@ fn check(
 
 /// The engine answered about a phone's INVITE (nothing to do if a CANCEL ended it
 /// meanwhile): the phone's leg opens, or the INVITE gets the registrar's 401 or 403.
-pub(super) fn checked(sip: &Sip, tu: &mut Tu<'_>, c: Checked, now: Mono) {
+pub(super) fn checked(sip: &Sip, tu: &mut Tu, c: Checked, now: Mono) {
     let Some((to, m)) = tu.legs.checked(c.tx) else {
         return;
     };
@@ -258,19 +258,19 @@ pub(super) fn checked(sip: &Sip, tu: &mut Tu<'_>, c: Checked, now: Mono) {
 }
 
 /// A response on client transaction `tx`.
-pub(super) fn response(tu: &mut Tu<'_>, tx: TxId, m: &Message, now: Mono) {
+pub(super) fn response(tu: &mut Tu, tx: TxId, m: &Message, now: Mono) {
     let actions = tu.legs.response(tx, m);
     act(tu, actions, now);
 }
 
 /// Client transaction `tx` timed out (no final response, RFC 3261 §17.1.1.2 Timer B).
-pub(super) fn timed_out(tu: &mut Tu<'_>, tx: TxId, now: Mono) {
+pub(super) fn timed_out(tu: &mut Tu, tx: TxId, now: Mono) {
     let actions = tu.legs.timed_out(tx);
     act(tu, actions, now);
 }
 
 /// The engine's command for a SIP phone's leg.
-pub(super) fn command(tu: &mut Tu<'_>, c: SipLegCmd, now: Mono) {
+pub(super) fn command(tu: &mut Tu, c: SipLegCmd, now: Mono) {
     let to =
         c.to.as_ref()
             .map(|(flow, contact)| (dest(*flow), contact.as_str()));

@@ -290,27 +290,31 @@ pub async fn run_core(sip: Arc<Sip>, queue: CoreQueue, engine: EngineHandle) {
     let CoreQueue(mut rx) = queue;
     let start = std::time::Instant::now();
     let now = || Mono(start.elapsed());
-    let mut layer = Layer::default();
-    let mut legs = Legs::new(sip.local, sip.salt);
-    let events = calls::forwarder(engine.clone());
+    let mut tu = calls::Tu {
+        events: calls::forwarder(engine.clone()),
+        engine,
+        layer: Layer::default(),
+        legs: Legs::new(sip.local, sip.salt),
+    };
     loop {
-        let deadline = layer
+        let deadline = tu
+            .layer
             .deadline()
             .map(|d| tokio::time::Instant::from_std(start + d.0));
         tokio::select! {
             m = rx.recv() => match m {
                 None => break,
-                Some(m) => core_msg(&sip, (&engine, &events), &mut layer, &mut legs, m, now()),
+                Some(m) => core_msg(&sip, &mut tu, m, now()),
             },
             _ = async {
                 match deadline {
                     Some(d) => tokio::time::sleep_until(d).await,
                     None => std::future::pending().await,
                 }
-            } => layer.on_timeout(now()),
+            } => tu.layer.on_timeout(now()),
         }
         let mut timed_out = Vec::new();
-        while let Some(ev) = layer.poll_event() {
+        while let Some(ev) = tu.layer.poll_event() {
             match ev {
                 TuEvent::Timeout { id } => {
                     tracing::debug!(?id, "SIP transaction timed out");
@@ -325,63 +329,34 @@ pub async fn run_core(sip: Arc<Sip>, queue: CoreQueue, engine: EngineHandle) {
             }
         }
         for id in timed_out {
-            let mut tu = calls::Tu {
-                engine: &engine,
-                events: &events,
-                layer: &mut layer,
-                legs: &mut legs,
-            };
             calls::timed_out(&mut tu, id, now());
         }
         // After the events: what answering them queued goes out in this round.
-        while let Some(t) = layer.poll_transmit() {
+        while let Some(t) = tu.layer.poll_transmit() {
             sip.send_to(t.out.dest, t.out.reliable, &t.out.bytes);
         }
     }
 }
 
-fn core_msg(
-    sip: &Arc<Sip>,
-    (engine, events): (&EngineHandle, &mpsc::UnboundedSender<Input>),
-    layer: &mut Layer,
-    legs: &mut Legs,
-    m: CoreMsg,
-    now: Mono,
-) {
+fn core_msg(sip: &Arc<Sip>, tu: &mut calls::Tu, m: CoreMsg, now: Mono) {
     match m {
         CoreMsg::Message(m, flow) => {
             let Some(summary) = inbound(&m, &[]) else {
                 return;
             };
             if m.is_request() {
-                let flood = layer.len() >= MAX_TRANSACTIONS && m.method() == Some(Method::Register);
+                let flood =
+                    tu.layer.len() >= MAX_TRANSACTIONS && m.method() == Some(Method::Register);
                 if flood {
-                    let mut tu = calls::Tu {
-                        engine,
-                        events,
-                        layer,
-                        legs,
-                    };
-                    request(sip, &mut tu, None, *m, flow, now);
+                    request(sip, tu, None, *m, flow, now);
                 } else if let Dispatch::New(id) =
-                    layer.on_request(summary, flow.peer, flow.tcp.is_some(), now)
+                    tu.layer
+                        .on_request(summary, flow.peer, flow.tcp.is_some(), now)
                 {
-                    let mut tu = calls::Tu {
-                        engine,
-                        events,
-                        layer,
-                        legs,
-                    };
-                    request(sip, &mut tu, Some(id), *m, flow, now);
+                    request(sip, tu, Some(id), *m, flow, now);
                 }
-            } else if let Dispatch::Matched(id) = layer.on_response(summary, flow.peer, now) {
-                let mut tu = calls::Tu {
-                    engine,
-                    events,
-                    layer,
-                    legs,
-                };
-                calls::response(&mut tu, id, &m, now);
+            } else if let Dispatch::Matched(id) = tu.layer.on_response(summary, flow.peer, now) {
+                calls::response(tu, id, &m, now);
             }
         }
         CoreMsg::Answer {
@@ -398,31 +373,12 @@ fn core_msg(
                 dest: flow.peer,
                 reliable: flow.tcp.is_some(),
             };
-            if let Err(e) = layer.respond(id, status, out, now) {
+            if let Err(e) = tu.layer.respond(id, status, out, now) {
                 tracing::debug!(error = %e, "SIP answer after its transaction ended");
             }
         }
-        CoreMsg::Checked(c) => calls::checked(
-            sip,
-            &mut calls::Tu {
-                engine,
-                events,
-                layer,
-                legs,
-            },
-            *c,
-            now,
-        ),
-        CoreMsg::Leg(c) => calls::command(
-            &mut calls::Tu {
-                engine,
-                events,
-                layer,
-                legs,
-            },
-            c,
-            now,
-        ),
+        CoreMsg::Checked(c) => calls::checked(sip, tu, *c, now),
+        CoreMsg::Leg(c) => calls::command(tu, c, now),
         CoreMsg::Restart(r) => {
             for (branch, bytes) in sip.restart_notifies(&r) {
                 let out = Outbound {
@@ -431,7 +387,8 @@ fn core_msg(
                     reliable: r.flow.tcp.is_some(),
                 };
                 if let Err(e) =
-                    layer.send_request(Method::Notify, SmallStr::from(branch.as_str()), out, now)
+                    tu.layer
+                        .send_request(Method::Notify, SmallStr::from(branch.as_str()), out, now)
                 {
                     tracing::warn!(error = %e, "SIP NOTIFY not sent");
                 }
@@ -443,15 +400,15 @@ fn core_msg(
 /// Request `m`, in server transaction `id` (or statelessly, `None`).
 fn request(
     sip: &Arc<Sip>,
-    tu: &mut calls::Tu<'_>,
+    tu: &mut calls::Tu,
     id: Option<crate::proto::sip::transaction::TxId>,
     m: Message,
     flow: Flow,
     now: Mono,
 ) {
-    let engine = tu.engine;
+    let engine = &tu.engine;
     let source = flow.peer;
-    let layer = &mut *tu.layer;
+    let layer = &mut tu.layer;
     let mut answer = |status: u16, bytes: Vec<u8>| {
         let Some(id) = id else {
             return sip.send(flow, bytes);
