@@ -295,7 +295,7 @@ fn sipp_calls_sipp_through_a_dial_peer() {
     let peer = cli_text(&d.data, &["show dial-peer voice 7"]);
     for field in [
         "VoiceOverIpPeer7\n",
-        "destination-pattern = `7...',",
+        "\n        tag = 7, destination-pattern = `7...',\n",
         &format!("session-target = `ipv4:127.0.0.1:{port}', session-protocol = sipv2,"),
         "Operation state is up,",
     ] {

@@ -91,37 +91,51 @@ pub fn one(model: &Model, tag: u32) -> String {
         crate::config::model::Vad::Aggressive => "enabled (aggressive)",
         crate::config::model::Vad::Off => "disabled",
     };
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        "VoiceOverIpPeer{tag}\n\
-        peer type = voice, system default peer = FALSE, information type = voice,\n\
-        description = {},\n\
-        tag = {tag}, destination-pattern = {},\n\
-        incoming called-number = {},\n\
-        preference={}, huntstop = {},\n\
-        Admin state is up, Operation state is {},\n\
-        session-target = {}, session-protocol = {},\n\
-        dtmf-relay = {},\n\
-        codec = {}, payload size = {} bytes,\n\
-        VAD = {},\n",
-        quoted(d.description.as_deref()),
-        quoted(d.pattern.as_ref().map(|p| p.as_str())),
-        quoted(d.incoming_called.as_ref().map(|p| p.as_str())),
-        d.preference,
-        if d.huntstop { "enabled" } else { "disabled" },
-        if oper { "up" } else { "down" },
-        quoted(Some(&target(d))),
-        if d.sipv2 { "sipv2" } else { "cisco" },
-        if dtmf.is_empty() {
-            "inband-voice".to_string()
-        } else {
-            dtmf.join(" ")
-        },
-        d.codec.keyword(),
-        d.codec_bytes.unwrap_or(160),
-        vad,
-    );
+    let fields = [
+        "peer type = voice, system default peer = FALSE, information type = voice,".to_string(),
+        format!("description = {},", quoted(d.description.as_deref())),
+        format!(
+            "tag = {tag}, destination-pattern = {},",
+            quoted(d.pattern.as_ref().map(|p| p.as_str()))
+        ),
+        format!(
+            "incoming called-number = {},",
+            quoted(d.incoming_called.as_ref().map(|p| p.as_str()))
+        ),
+        format!(
+            "preference={}, huntstop = {},",
+            d.preference,
+            if d.huntstop { "enabled" } else { "disabled" }
+        ),
+        format!(
+            "Admin state is up, Operation state is {},",
+            if oper { "up" } else { "down" }
+        ),
+        format!(
+            "session-target = {}, session-protocol = {},",
+            quoted(Some(&target(d))),
+            if d.sipv2 { "sipv2" } else { "cisco" }
+        ),
+        format!(
+            "dtmf-relay = {},",
+            if dtmf.is_empty() {
+                "inband-voice".to_string()
+            } else {
+                dtmf.join(" ")
+            }
+        ),
+        format!(
+            "codec = {}, payload size = {} bytes,",
+            d.codec.keyword(),
+            d.codec_bytes.unwrap_or(160)
+        ),
+        format!("VAD = {vad},"),
+    ];
+    // IOS indents the fields under the peer's name.
+    let mut out = format!("VoiceOverIpPeer{tag}\n");
+    for f in fields {
+        let _ = writeln!(out, "        {f}");
+    }
     out
 }
 
