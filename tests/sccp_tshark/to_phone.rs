@@ -505,6 +505,8 @@ fn fixed_cases(p: u8) -> Vec<Case> {
                 line: 1,
                 call_ref: 1002,
                 call_type: 1,
+                redirected_by: s("1003"),
+                redirect_reason: 1,
             },
             p,
             &[
@@ -515,6 +517,7 @@ fn fixed_cases(p: u8) -> Vec<Case> {
                 ("skinny.lineInstance", "1"),
                 ("skinny.callReference", "1002"),
                 ("skinny.callType", "0x00000001"),
+                ("skinny.lastRedirectingParty", "1003"),
             ],
         ),
         to(

@@ -12,7 +12,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use super::msg::{FromPhone, ToPhone};
 use super::softkeys;
-use crate::leg::{LegCmd, LegEvent, LineInstance, Party};
+use crate::leg::{LegCmd, LegEvent, LineInstance, Party, Redirect, RedirectReason};
 use crate::media::Codec;
 
 // Call states (§3.3).
@@ -145,8 +145,24 @@ fn lamp(line: u32, mode: u32) -> ToPhone {
     }
 }
 
-fn info(calling: &Party, called: &Party, line: u32, call_ref: u32, call_type: u32) -> ToPhone {
+fn info(
+    calling: &Party,
+    called: &Party,
+    redirect: Option<&Redirect>,
+    line: u32,
+    call_ref: u32,
+    call_type: u32,
+) -> ToPhone {
+    // Q.931 reasons for redirection; `unavailable` has none of its own.
+    let redirect_reason = match redirect.map(|r| r.reason) {
+        Some(RedirectReason::UserBusy) => 1,
+        Some(RedirectReason::NoAnswer) => 2,
+        Some(RedirectReason::Unconditional) => 15,
+        Some(RedirectReason::Unavailable) | None => 0,
+    };
     ToPhone::CallInfo {
+        redirected_by: redirect.map(|r| r.from.to_string()).unwrap_or_default(),
+        redirect_reason,
         calling_name: calling.name.to_string(),
         calling: calling.number.to_string(),
         called_name: called.name.to_string(),
@@ -213,7 +229,7 @@ impl Calls {
                     call_ref: r,
                 });
                 out.push_back(line_state(PROCEED, line, r));
-                out.push_back(info(&calling, &called, line, r, 2));
+                out.push_back(info(&calling, &called, None, line, r, 2));
             }
             LegCmd::RingOut(LineInstance(line)) => {
                 let r = self.leg(line).call_ref;
@@ -221,20 +237,20 @@ impl Calls {
                 out.push_back(keys(line, r, SET_RING_OUT));
                 out.push_back(tone(TONE_ALERTING, line, r));
             }
-            // How the call was forwarded is not shown yet (CallInfo's last-redirecting
-            // fields stay empty); SIP legs carry it as Diversion.
+            // A forwarded call shows the number that forwarded it (CallInfo's
+            // last-redirecting party and reason).
             LegCmd::RingIn {
                 line: LineInstance(line),
                 calling,
                 called,
-                redirect: _,
+                redirect,
             } => {
                 let leg = self.leg(line);
                 leg.ringing = true;
                 let r = leg.call_ref;
                 out.push_back(line_state(RING_IN, line, r));
                 out.push_back(keys(line, r, SET_RING_IN));
-                out.push_back(info(&calling, &called, line, r, 1));
+                out.push_back(info(&calling, &called, redirect.as_ref(), line, r, 1));
                 out.push_back(lamp(line, LAMP_BLINK));
                 out.push_back(ringer(RING_INSIDE, line, r));
             }

@@ -195,6 +195,8 @@ pub fn decode_to_phone(frame: &Frame<'_>) -> Result<ToPhone, DecodeError> {
             line: rd.u32(128),
             call_ref: rd.u32(132),
             call_type: rd.u32(136),
+            redirected_by: rd.str(244, DIRNUM),
+            redirect_reason: rd.u32(272),
         },
         ids::DIALED_NUMBER => {
             // Packed 25-byte number from 0x12, as WS reads it (§2.4); the padded variant

@@ -355,6 +355,8 @@ fn to_phone_body(msg: &ToPhone, hv: u32, b: &mut Vec<u8>) {
             line,
             call_ref,
             call_type,
+            redirected_by,
+            redirect_reason,
         } => {
             b.str(calling_name, NAME)
                 .str(calling, DIRNUM)
@@ -363,9 +365,15 @@ fn to_phone_body(msg: &ToPhone, hv: u32, b: &mut Vec<u8>) {
                 .u32(*line)
                 .u32(*call_ref)
                 .u32(*call_type)
-                // Original-called and last-redirecting names/numbers, both redirect reasons
-                // and the four voice-mailbox numbers (offsets 140–371): not used here.
-                .zeros(372 - 140)
+                // Original-called name and number (140–203), last-redirecting name (204–243):
+                // not used here; last-redirecting number (244) and both reasons (268, 272);
+                // the four voice-mailbox numbers (276–371): not used here.
+                .zeros(204 - 140)
+                .zeros(NAME)
+                .str(redirected_by, DIRNUM)
+                .u32(*redirect_reason)
+                .u32(*redirect_reason)
+                .zeros(372 - 276)
                 // callInstance (wazo-libsccp sends the callReference), callSecurityStatus 0,
                 // partyPIRestrictionBits 0 (nothing hidden).
                 .u32(*call_ref)

@@ -283,7 +283,8 @@ pub enum ToPhone {
     ActivateCallPlane(u32),
     /// DeactivateCallPlane 0x0117.
     DeactivateCallPlane,
-    /// CallInfo 0x008F (classic fixed layout, 384 bytes; redirect fields are zero).
+    /// CallInfo 0x008F (classic fixed layout, 384 bytes; of the redirect fields only the
+    /// last redirecting party and reasons are filled, the rest are zero).
     CallInfo {
         /// callingPartyName (char[40]).
         calling_name: String,
@@ -297,6 +298,12 @@ pub enum ToPhone {
         line: u32,
         /// callReference (also written as callInstance, as wazo-libsccp does).
         call_ref: u32,
+        /// lastRedirectingParty (char[24]): the number that forwarded the call here, else
+        /// empty.
+        redirected_by: String,
+        /// originalCdpnRedirectReason and lastRedirectingReason (Q.931 reason for
+        /// redirection: 1 busy, 2 no reply, 15 unconditional, 0 unknown).
+        redirect_reason: u32,
         /// callType: 1 inbound, 2 outbound, 3 forward.
         call_type: u32,
     },

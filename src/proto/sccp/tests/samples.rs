@@ -197,6 +197,8 @@ pub fn to_phone_samples() -> Vec<ToPhone> {
             line: 1,
             call_ref: 1002,
             call_type: 1,
+            redirected_by: s("1003"),
+            redirect_reason: 1,
         },
         M::DialedNumber {
             number: s("12345678901234567890123"),
