@@ -10,7 +10,7 @@
 use std::net::SocketAddr;
 
 use crate::ids::DeviceName;
-use crate::media::Codec;
+use crate::media::{Codec, Media};
 use crate::small_str::SmallStr;
 
 /// A line of a phone, numbered from 1 in button order (SCCP's line instance).
@@ -77,6 +77,9 @@ pub enum LegEvent {
     /// The codecs this side can use, in its order of preference: an SCCP phone's
     /// `CapabilitiesRes` (for all its lines: line 0), a SIP side's offer (for its call).
     Codecs(LineInstance, Vec<Codec>),
+    /// A SIP caller's SDP offer (its codecs, and where it receives): relayed to a SIP
+    /// callee as the offer of cmed's INVITE.
+    Offer(LineInstance, Media),
     /// The called side alerts (a SIP 180 or 183 from a trunk): the caller may hear ring-back.
     Alerting(LineInstance),
     /// The call this leg was offered was not taken (a SIP final error response).
@@ -160,6 +163,9 @@ pub enum LegCmd {
         called: Party,
         /// How the call was forwarded here, if it was.
         redirect: Option<Redirect>,
+        /// The caller's SDP offer, when it is a SIP side (a SIP callee is offered it; an
+        /// SCCP caller's address is known only once the call is answered).
+        offer: Option<Media>,
     },
     /// The call is answered: connected state, and open the phone's RTP receiver.
     Connected {

@@ -283,6 +283,7 @@ Contact: <sip:2001@127.0.0.1:5062>\r\nContent-Type: application/sdp\r\nContent-L
             reason: cmed::leg::RedirectReason::NoAnswer,
             counter: 1,
         }),
+        offer: None,
     };
     msgs.extend(bytes(&legs.command(dev, ring, to)));
     msgs.extend(bytes(&legs.command(dev, LegCmd::Idle(line), to)));

@@ -60,6 +60,7 @@ pub fn leg_cmd(cmd: &LegCmd) -> String {
             calling,
             called,
             redirect,
+            offer,
         } => {
             let how = redirect.as_ref().map_or(String::new(), |r| {
                 format!(
@@ -69,8 +70,11 @@ pub fn leg_cmd(cmd: &LegCmd) -> String {
                     r.counter
                 )
             });
+            let sdp = offer
+                .as_ref()
+                .map_or(String::new(), |o| format!(" offer {}", o.rtp));
             format!(
-                "ring-in {} {} to {}{how}",
+                "ring-in {} {} to {}{how}{sdp}",
                 line.0,
                 party(calling),
                 party(called)

@@ -333,6 +333,7 @@ impl Calls {
                 calling,
                 called,
                 redirect,
+                offer: self.offers.get(&end).cloned(),
             },
         ));
         if ringback {

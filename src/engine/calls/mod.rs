@@ -177,6 +177,8 @@ pub struct Calls {
     /// The codecs each side can use, in its order: an SCCP phone's under its line 0 (all
     /// its lines), a SIP side's offer under its call's end.
     codecs: HashMap<End, Vec<Codec>>,
+    /// A SIP caller's offer, relayed to a SIP callee (RingIn's `offer`).
+    offers: HashMap<End, crate::media::Media>,
     /// Numbers cmed's outbound trunk legs.
     next_trunk: u64,
     /// `call-forward all` targets set (`Some`) or cancelled (`None`) with the CfwdALL soft
@@ -246,6 +248,7 @@ impl Calls {
             LegEvent::Codecs(line, list) => {
                 self.codecs.insert(at(line), list);
             }
+            LegEvent::Offer(line, media) => self.offered(at(line), media),
             LegEvent::Redirected(line, to) => self.redirected(at(line), &to, ctx, &mut out),
         }
         out
@@ -482,6 +485,15 @@ impl Calls {
             })
             .min();
         [digits, self.next_no_answer()].into_iter().flatten().min()
+    }
+}
+
+impl Calls {
+    /// A SIP caller's offer: its codecs count for the choice, and it is relayed.
+    fn offered(&mut self, end: End, media: crate::media::Media) {
+        let list = media.codecs.iter().map(|(_, c)| *c).collect();
+        self.codecs.insert(end, list);
+        self.offers.insert(end, media);
     }
 }
 

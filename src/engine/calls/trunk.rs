@@ -85,6 +85,7 @@ impl Calls {
         }
         // A line's call offer (an SCCP phone's capabilities stay, under its line 0).
         self.codecs.remove(&end);
+        self.offers.remove(&end);
     }
 
     /// `end` calls out through dial-peer `tag` at `addr`, dialling the number attempted
@@ -120,9 +121,16 @@ impl Calls {
     pub fn trunk_event(&mut self, trunk: TrunkId, ev: LegEvent, ctx: &Ctx<'_>) -> Cmds {
         let end = End::Trunk(trunk);
         let mut out = Vec::new();
-        if let LegEvent::Codecs(_, list) = ev {
-            self.codecs.insert(end, list);
-            return out;
+        match ev {
+            LegEvent::Codecs(_, list) => {
+                self.codecs.insert(end, list);
+                return out;
+            }
+            LegEvent::Offer(_, media) => {
+                self.offered(end, media);
+                return out;
+            }
+            _ => {}
         }
         if !self.legs.contains_key(&end) {
             return out;
@@ -140,6 +148,7 @@ impl Calls {
             | LegEvent::SpeedDial(_)
             | LegEvent::Redial(_)
             | LegEvent::Codecs(..)
+            | LegEvent::Offer(..)
             | LegEvent::ForwardAll(_) => {}
         }
         out

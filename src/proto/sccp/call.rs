@@ -244,6 +244,7 @@ impl Calls {
                 calling,
                 called,
                 redirect,
+                offer: _,
             } => {
                 let leg = self.leg(line);
                 leg.ringing = true;

@@ -12,10 +12,12 @@
 //!   `Idle` before the answer → 480 (or 487 after its CANCEL), after it → BYE;
 //! - a trunk calls (an INVITE from no registered phone): the same, but the engine is told
 //!   [`Action::Call`] with the number and caller at once, and decides whether to take it;
-//! - cmed rings the phone: `RingIn` → INVITE without SDP (delayed offer, RFC 3261 §13.2.1,
-//!   since the other phone's address is known only once it answers; a forwarded call's
-//!   carries one `Diversion`, RFC 5806); the phone's 200 carries its offer → `OffHook`
-//!   (answered) and `MediaReady`; `StartMedia` → the ACK with our answer; `Idle` → CANCEL
+//! - cmed rings the phone: `RingIn` → INVITE with the caller's SDP offer relayed when the
+//!   caller is a SIP side (media stays phone to phone; the 200 answers it, the ACK is bare),
+//!   else without SDP (a delayed offer, RFC 3261 §13.2.1: an SCCP caller's address is known
+//!   only once the call is answered), the phone's 200 then carrying its offer and the ACK
+//!   our answer; a forwarded call's INVITE carries one `Diversion` (RFC 5806); the 200 →
+//!   `OffHook` (answered) and `MediaReady`; `Idle` → CANCEL
 //!   before the answer (a 200 that crosses it is ACKed and ended with a BYE), BYE after;
 //!   the first 180/183 → `Alerting`; a 3xx → `Redirected` to its Contact's number; a
 //!   4xx–6xx → `Refused` with its class (busy, not found, unavailable), no answer at all (Timer B) → `Refused` unavailable; a phone in a
@@ -137,6 +139,9 @@ enum Role {
         answered: bool,
         /// The SDP offer its 200 carried (where it receives), until our ACK answers it.
         offer: Option<Media>,
+        /// Our INVITE carried the caller's offer (its address): the 200 is the answer and
+        /// the ACK carries no SDP.
+        offered: Option<SocketAddr>,
     },
 }
 
@@ -324,6 +329,7 @@ impl Legs {
             calling,
             called,
             redirect,
+            offer,
         } = &cmd
         {
             let Some((dest, uri)) = to else {
@@ -366,6 +372,10 @@ impl Legs {
                 .iter()
                 .map(|d| ("Diversion", d.as_str()))
                 .collect();
+            // A SIP caller's offer is relayed (the callee's 200 answers it; media stays
+            // phone to phone); without one, a delayed offer (RFC 3261 §13.2.1).
+            let sess = SessionId { id: n, version: 1 };
+            let sdp = offer.as_ref().map(|o| sdp::write(sess, o));
             let bytes = dialog::invite(
                 &dialog::Invite {
                     uri,
@@ -379,7 +389,7 @@ impl Legs {
                     contact: &contact,
                 },
                 &extra,
-                None,
+                sdp.as_deref().map(|b| ("application/sdp", b)),
             );
             let ack = AckParts {
                 request_uri: SmallStr::from(uri),
@@ -403,10 +413,11 @@ impl Legs {
                         alerted: false,
                         answered: false,
                         offer: None,
+                        offered: offer.as_ref().map(|o| o.rtp),
                     },
                     call_id,
                     tag,
-                    SessionId { id: n, version: 1 },
+                    sess,
                 ),
             );
             return vec![Action::Invite {
@@ -466,30 +477,41 @@ impl Legs {
                         .body(Some("application/sdp"), &body),
                 }]
             }
-            // cmed called the phone, which answered with its offer: the ACK answers it.
+            // cmed called the phone, which answered: with its offer (a delayed offer of
+            // ours), which the ACK answers; or with its answer to the caller's offer we
+            // relayed, so the ACK is bare — and should the caller's address have changed
+            // since, a re-INVITE gives the new one.
             (
                 Role::Uac {
                     answered: true,
                     offer,
+                    offered,
                     ..
                 },
                 LegCmd::StartMedia { to: rtp, codec, .. },
             ) if !leg.media_sent => {
-                let (Some(d), Some(offer)) = (&leg.dialog, offer.take()) else {
+                let Some(d) = &leg.dialog else {
                     return Vec::new();
                 };
+                let (theirs, ours) = (offer.take(), *offered);
                 leg.media_sent = true;
                 leg.local_rtp = Some(rtp);
                 leg.codec = codec;
-                let body = match answer_with(&offer, codec, rtp) {
+                let body = theirs.map(|o| match answer_with(&o, codec, rtp) {
                     Ok(a) => sdp::write(leg.sess, &a),
                     Err(_) => Vec::new(),
-                };
+                });
                 let branch = format!("z9hG4bKcmeda{}", fresh(self.salt, &mut self.serial));
-                vec![Action::Stateless(
-                    dest,
-                    d.ack(&via, &branch, Some(("application/sdp", &body))),
-                )]
+                let ack = d.ack(
+                    &via,
+                    &branch,
+                    body.as_deref().map(|b| ("application/sdp", b)),
+                );
+                let mut out = vec![Action::Stateless(dest, ack)];
+                if ours.is_some_and(|o| o != rtp) {
+                    out.extend(self.reoffer(device, Some(rtp), false));
+                }
+                out
             }
             // Media is up and the other side holds, or resumes at an address the phone was
             // not given: a re-INVITE of ours says so (RFC 3264 §8.4, §8.3.1).

@@ -73,7 +73,7 @@ impl Legs {
             return Vec::new();
         };
         let number = msg::user_of(uri).unwrap_or_default();
-        let codecs = offer.codecs.iter().map(|(_, c)| *c).collect();
+        let offer_kept = offer.clone();
         let id = self.next();
         self.insert(
             device,
@@ -92,7 +92,7 @@ impl Legs {
         );
         let mut out = vec![
             respond(100, "Trying"),
-            Action::Event(device, LegEvent::Codecs(LINE, codecs)),
+            Action::Event(device, LegEvent::Offer(LINE, offer_kept)),
             Action::Event(device, LegEvent::OffHook(LINE)),
         ];
         out.extend(
@@ -123,6 +123,7 @@ impl Legs {
         let Role::Uac {
             answered,
             offer,
+            offered,
             alerted,
             ..
         } = &mut leg.role
@@ -152,7 +153,10 @@ impl Legs {
                         let rtp = o.rtp;
                         leg.remote_rtp = Some(rtp);
                         let codecs = o.codecs.iter().map(|(_, c)| *c).collect();
-                        *offer = Some(o);
+                        // An answer to the offer we relayed needs no answer of ours.
+                        if offered.is_none() {
+                            *offer = Some(o);
+                        }
                         vec![
                             Action::Event(device, LegEvent::Codecs(line, codecs)),
                             Action::Event(device, LegEvent::OffHook(line)),

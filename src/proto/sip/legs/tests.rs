@@ -100,7 +100,7 @@ fn a_phones_invite_dials_its_number_and_is_answered_with_the_other_phones_addres
     assert_eq!(
         events(&a),
         [
-            LegEvent::Codecs(LINE, vec![Codec::Pcmu]),
+            LegEvent::Offer(LINE, sdp::parse(OFFER.as_bytes()).unwrap()),
             LegEvent::OffHook(LINE),
             LegEvent::Digit(LINE, '1'),
             LegEvent::Digit(LINE, '0'),
@@ -187,8 +187,8 @@ fn a_trunks_invite_is_one_call_event_with_its_caller() {
     assert_eq!(responses(&a)[0].0, 100);
     assert_eq!(
         events(&a),
-        [LegEvent::Codecs(LINE, vec![Codec::Pcmu])],
-        "its offer's codecs, and no digits from a trunk"
+        [LegEvent::Offer(LINE, sdp::parse(OFFER.as_bytes()).unwrap())],
+        "its offer, and no digits from a trunk"
     );
     let Some(Action::Call {
         trunk,
@@ -219,6 +219,7 @@ fn a_trunk_we_call_alerts_once_and_its_refusal_says_why() {
         calling: Default::default(),
         called: Default::default(),
         redirect: None,
+        offer: None,
     };
     let a = l.command(trunk, ring, to);
     let Action::Invite { bytes, .. } = &a[0] else {
@@ -309,6 +310,7 @@ fn cmed_rings_a_sip_phone_with_a_delayed_offer_and_acks_with_the_answer() {
             reason: crate::leg::RedirectReason::UserBusy,
             counter: 1,
         }),
+        offer: None,
     };
     let a = l.command(device(), ring, to);
     let Action::Invite { bytes, .. } = &a[0] else {
@@ -357,6 +359,7 @@ fn hanging_up_before_the_phone_answers_cancels_our_invite() {
         calling: Default::default(),
         called: Default::default(),
         redirect: None,
+        offer: None,
     };
     let a = l.command(device(), ring, to);
     let Action::Invite { branch, .. } = &a[0] else {
@@ -390,6 +393,7 @@ fn a_call_rung_on_a_phones_second_line_is_answered_on_that_line() {
         calling: Default::default(),
         called: Default::default(),
         redirect: None,
+        offer: None,
     };
     let a = l.command(device(), ring, to);
     let Action::Invite { bytes, .. } = &a[0] else {
@@ -471,6 +475,7 @@ fn ring_phone(l: &mut Legs, tx: u64) -> Message {
         calling: Default::default(),
         called: Default::default(),
         redirect: None,
+        offer: None,
     };
     let a = l.command(device(), ring, to);
     let Action::Invite { bytes, .. } = &a[0] else {
@@ -638,4 +643,54 @@ Contact: <sip:2001@{PHONE}>\r\nContent-Type: application/sdp\r\nContent-Length: 
     assert_eq!(offer.direction, crate::media::Direction::SendRecv);
     assert_eq!(offer.rtp, "10.0.0.11:16390".parse().unwrap());
     assert_eq!(again.cseq(), Some((2, Method::Invite)));
+}
+
+/// A SIP caller's offer is relayed: cmed's INVITE to the callee carries it (the caller's
+/// address: media stays phone to phone), the callee's 200 answers it, and the ACK is bare;
+/// had the caller's address changed by then, a re-INVITE would give the new one.
+#[test]
+fn a_sip_callers_offer_is_relayed_to_the_callee() {
+    let mut l = legs();
+    let caller = sdp::parse(OFFER.as_bytes()).unwrap();
+    let ring = LegCmd::RingIn {
+        line: LINE,
+        calling: Default::default(),
+        called: Default::default(),
+        redirect: None,
+        offer: Some(caller.clone()),
+    };
+    let a = l.command(device(), ring, Some((dest(), "sip:2001@127.0.0.1:5062")));
+    let Action::Invite { bytes, .. } = &a[0] else {
+        panic!("{a:?}")
+    };
+    let invite = parse(bytes).unwrap();
+    let offered = sdp::parse(&invite.body).unwrap();
+    assert_eq!(offered.rtp, caller.rtp, "the caller's own address");
+    l.invite_sent(device(), TxId(4));
+    let their_answer = OFFER.replace("10000", "10010");
+    let ok = answer(
+        &invite,
+        "200 OK",
+        &format!("Contact: <sip:2001@{PHONE}>\r\n"),
+        &their_answer,
+    );
+    let a = l.response(TxId(4), &ok);
+    assert_eq!(
+        events(&a),
+        [
+            LegEvent::Codecs(LINE, vec![Codec::Pcmu]),
+            LegEvent::OffHook(LINE),
+            LegEvent::MediaReady(LINE, "127.0.0.1:10010".parse().unwrap())
+        ]
+    );
+    let same = LegCmd::StartMedia {
+        line: LINE,
+        to: caller.rtp,
+        codec: Codec::Pcmu,
+    };
+    let a = l.command(device(), same, None);
+    let [Action::Stateless(_, ack)] = &a[..] else {
+        panic!("{a:?}")
+    };
+    assert!(parse(ack).unwrap().body.is_empty(), "a bare ACK");
 }
