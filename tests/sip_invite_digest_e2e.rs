@@ -191,14 +191,9 @@ fn challenge_shape(r: &str) -> String {
     value.replace(&nonce, "NONCE")
 }
 
-/// The INVITE's 401 is the REGISTER's challenge: the same realm, algorithm and qop, with a
-/// nonce of its own. The same INVITE again (a retransmission: same branch) is absorbed by
-/// its server transaction and gets the very same 401.
-#[test]
-fn an_invites_401_is_the_registers_challenge_and_a_retransmission_gets_the_same() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = start_office(dir.path());
-    let p = phone();
+/// Registers pool 1 (`mlopez`) from `p` with raw UDP, answering the 401; the 401's
+/// challenge shape.
+fn register_raw(p: &UdpSocket, d: &Daemon) -> String {
     let local = p.local_addr().unwrap();
     let register = |cseq: u32, auth: &str| {
         format!(
@@ -207,7 +202,7 @@ From: <sip:2001@127.0.0.1>;tag=r1\r\nTo: <sip:2001@127.0.0.1>\r\nCall-ID: reg-ra
 CSeq: {cseq} REGISTER\r\nContact: <sip:2001@{local}>\r\n{auth}Expires: 3600\r\nContent-Length: 0\r\n\r\n"
         )
     };
-    let first = exchange(&p, &d, &register(1, ""));
+    let first = exchange(p, d, &register(1, ""));
     assert!(first.starts_with("SIP/2.0 401 Unauthorized\r\n"), "{first}");
     let shape = challenge_shape(&first);
     let value = first
@@ -224,12 +219,55 @@ CSeq: {cseq} REGISTER\r\nContact: <sip:2001@{local}>\r\n{auth}Expires: 3600\r\nC
         "0a4f113b",
         1,
     );
-    let ok = exchange(
-        &p,
-        &d,
-        &register(2, &format!("Authorization: {answer}\r\n")),
-    );
+    let ok = exchange(p, d, &register(2, &format!("Authorization: {answer}\r\n")));
     assert!(ok.starts_with("SIP/2.0 200 OK\r\n"), "{ok}");
+    shape
+}
+
+/// Regression: after a restart, a phone's INVITE was taken for a stranger's (the trunk
+/// path) until its next REGISTER. The recovered binding makes it the phone's call at once:
+/// challenged (401), where the trunk path would have routed it unchallenged.
+#[test]
+fn after_a_restart_a_registered_phones_invite_is_its_own_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = start_office(dir.path());
+    let p = phone();
+    let local = p.local_addr().unwrap();
+    register_raw(&p, &d);
+    let stored = support::wait_until(Duration::from_secs(10), || {
+        support::daemon::cli_text(&d.data, &["show voice register statistics"])
+            .contains("  Bindings not yet stored    : 0\n")
+    });
+    assert!(stored, "the binding was never written behind");
+    d.child.kill().unwrap();
+    d.child.wait().unwrap();
+    let d = support::daemon::start(&dir.path().join("startup.cfg"), &d.data, &[]);
+    let invite = format!(
+        "INVITE sip:4444@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch=z9hG4bKa1;rport\r\n\
+From: <sip:2001@127.0.0.1>;tag=a1\r\nTo: <sip:4444@127.0.0.1>\r\nCall-ID: after-restart\r\n\
+CSeq: 1 INVITE\r\nContact: <sip:2001@{local}>\r\nContent-Length: 0\r\n\r\n"
+    );
+    p.send_to(invite.as_bytes(), d.sip_addr()).unwrap();
+    let mut buf = [0u8; 65_535];
+    let last = std::iter::from_fn(|| {
+        let (n, _) = p.recv_from(&mut buf).ok()?;
+        Some(String::from_utf8_lossy(&buf[..n]).into_owned())
+    })
+    .find(|r| !r.starts_with("SIP/2.0 1"))
+    .expect("a final answer to the INVITE");
+    assert!(last.starts_with("SIP/2.0 401 Unauthorized\r\n"), "{last}");
+}
+
+/// The INVITE's 401 is the REGISTER's challenge: the same realm, algorithm and qop, with a
+/// nonce of its own. The same INVITE again (a retransmission: same branch) is absorbed by
+/// its server transaction and gets the very same 401.
+#[test]
+fn an_invites_401_is_the_registers_challenge_and_a_retransmission_gets_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = start_office(dir.path());
+    let p = phone();
+    let local = p.local_addr().unwrap();
+    let shape = register_raw(&p, &d);
 
     let invite = format!(
         "INVITE sip:1099@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch=z9hG4bKi1;rport\r\n\

@@ -201,6 +201,13 @@ pub async fn run(opts: Options, debug: Arc<crate::debug::Flags>) -> Result<(), D
     engine.set_nonce_secret(random_secret());
     let model = engine.running().model.clone();
     let (sip, sip_core, sip_tcp) = bind_sip(&opts, &model, &overrides, debug.clone())?;
+    // Regression: after a restart a phone's INVITE was taken for a stranger's until its
+    // next REGISTER; the recovered bindings say where each phone registered from.
+    for (device, d) in engine.view(started).devices.iter() {
+        if let Some(b) = d.sip() {
+            sip.recovered(*device, b.flow.peer);
+        }
+    }
     let (sip_out, sip_calls) = (sip.clone(), sip.clone());
     let outlets = Outlets {
         clear_history: Box::new(|ip, user, secret| {

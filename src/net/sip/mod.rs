@@ -151,14 +151,25 @@ impl Sip {
     /// Keeps [`Sip::device_at`] in step with a registrar's answer to `peer`.
     fn learn(&self, peer: SocketAddr, o: &Outcome) {
         if let Outcome::Registered { contacts, device } = o {
-            let mut b = self.bound.lock().expect("bound lock");
-            if let Some(old) = b.by_device.remove(device) {
-                b.by_peer.remove(&old);
-            }
-            if !contacts.is_empty() {
-                b.by_peer.insert(peer, *device);
-                b.by_device.insert(*device, peer);
-            }
+            self.bind(*device, (!contacts.is_empty()).then_some(peer));
+        }
+    }
+
+    /// `device` registered from `peer` in an earlier run (its binding was recovered from
+    /// the store): its INVITEs are its own at once, not only after its next REGISTER.
+    pub fn recovered(&self, device: DeviceName, peer: SocketAddr) {
+        self.bind(device, Some(peer));
+    }
+
+    /// Where `device` registered from now (`None`: nowhere).
+    fn bind(&self, device: DeviceName, peer: Option<SocketAddr>) {
+        let mut b = self.bound.lock().expect("bound lock");
+        if let Some(old) = b.by_device.remove(&device) {
+            b.by_peer.remove(&old);
+        }
+        if let Some(peer) = peer {
+            b.by_peer.insert(peer, device);
+            b.by_device.insert(device, peer);
         }
     }
 
