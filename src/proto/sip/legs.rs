@@ -169,6 +169,8 @@ struct Leg {
     local_hold: bool,
     /// Our own re-INVITE, while one is out.
     reinvite: Reinvite,
+    /// The change to offer next (our address, hold), waiting for the one out.
+    next_offer: Option<(SocketAddr, bool)>,
     /// The call's codec, once the engine said ([`LegCmd::StartMedia`]).
     codec: Codec,
 }
@@ -208,6 +210,7 @@ impl Leg {
             held: false,
             local_hold: false,
             reinvite: Reinvite::Idle,
+            next_offer: None,
             codec: Codec::Pcmu,
         }
     }
@@ -613,18 +616,32 @@ From: {from}\r\nTo: {to}\r\nCall-ID: {}\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r
         }
     }
 
-    /// A re-INVITE of ours to `key`'s far side (one at a time; a change while one is out
-    /// waits for none): our address `rtp` (else the last one given) and `sendonly` when
-    /// `hold`. Its 2xx is ACKed in `inbound`; the transaction layer ACKs an error.
-    fn reoffer(&mut self, key: SipLegId, rtp: Option<SocketAddr>, hold: bool) -> Vec<Action> {
+    /// A re-INVITE of ours to `key`'s far side (one at a time: a change while one is out
+    /// waits for its answer, the latest one winning): our address `rtp` (else the last one
+    /// given) and `sendonly` when `hold`. Its 2xx is ACKed in `inbound`; the transaction
+    /// layer ACKs an error.
+    pub(super) fn reoffer(
+        &mut self,
+        key: SipLegId,
+        rtp: Option<SocketAddr>,
+        hold: bool,
+    ) -> Vec<Action> {
         let (contact, local) = (self.contact(), self.local);
         let branch = self.branch("r");
         let Some(leg) = self.legs.get_mut(&key) else {
             return Vec::new();
         };
-        let (Some(rtp), Some(d), Reinvite::Idle) =
-            (rtp.or(leg.local_rtp), leg.dialog.as_mut(), leg.reinvite)
-        else {
+        let Some(rtp) = rtp.or(leg.local_rtp) else {
+            return Vec::new();
+        };
+        // Regression: a resume that came while the hold's re-INVITE was still out was
+        // dropped, and the phone never learnt the other side's new address. The latest
+        // change waits and goes out when the one out is answered.
+        if leg.reinvite != Reinvite::Idle {
+            leg.next_offer = Some((rtp, hold));
+            return Vec::new();
+        }
+        let Some(d) = leg.dialog.as_mut() else {
             return Vec::new();
         };
         let direction = if hold {

@@ -242,25 +242,29 @@ impl Legs {
             return Vec::new();
         };
         leg.reinvite = Reinvite::Idle;
-        if code >= 300 {
-            return Vec::new();
-        }
-        let Some(d) = leg.dialog.as_ref() else {
-            return Vec::new();
-        };
-        let mut out = vec![Action::Stateless(
-            leg.dest,
-            d.ack(&super::via(local, leg.dest.reliable), &branch, None),
-        )];
-        if let Ok(answer) = sdp::parse(&m.body)
-            && leg.remote_rtp != Some(answer.rtp)
-            && !answer.rtp.ip().is_unspecified()
+        let next = leg.next_offer.take();
+        let mut out = Vec::new();
+        if code < 300
+            && let Some(d) = leg.dialog.as_ref()
         {
-            leg.remote_rtp = Some(answer.rtp);
-            out.push(Action::Event(
-                key,
-                LegEvent::MediaReady(leg.line, answer.rtp),
+            out.push(Action::Stateless(
+                leg.dest,
+                d.ack(&super::via(local, leg.dest.reliable), &branch, None),
             ));
+            if let Ok(answer) = sdp::parse(&m.body)
+                && leg.remote_rtp != Some(answer.rtp)
+                && !answer.rtp.ip().is_unspecified()
+            {
+                leg.remote_rtp = Some(answer.rtp);
+                out.push(Action::Event(
+                    key,
+                    LegEvent::MediaReady(leg.line, answer.rtp),
+                ));
+            }
+        }
+        // The change that waited for this one goes out now.
+        if let Some((rtp, hold)) = next {
+            out.extend(self.reoffer(key, Some(rtp), hold));
         }
         out
     }
@@ -273,13 +277,17 @@ impl Legs {
         let Some(&key) = self.by_tx.get(&tx) else {
             return Vec::new();
         };
-        // A re-INVITE of ours that timed out leaves the call as it was.
+        // A re-INVITE of ours that timed out leaves the call as it was; a change that
+        // waited for it goes out.
         if let Some(leg) = self.legs.get_mut(&key)
             && leg.reinvite == Reinvite::Sent(tx)
         {
             leg.reinvite = Reinvite::Idle;
             self.by_tx.remove(&tx);
-            return Vec::new();
+            return match leg.next_offer.take() {
+                Some((rtp, hold)) => self.reoffer(key, Some(rtp), hold),
+                None => Vec::new(),
+            };
         }
         match self.remove(key) {
             Some(leg) => vec![Action::Event(

@@ -694,3 +694,49 @@ fn a_sip_callers_offer_is_relayed_to_the_callee() {
     };
     assert!(parse(ack).unwrap().body.is_empty(), "a bare ACK");
 }
+
+/// Regression: a resume that came while the hold's re-INVITE was still out was dropped, so
+/// the phone never learnt the other side's new address (seen once under CI load). It waits
+/// and goes out when the hold is answered.
+#[test]
+fn a_resume_while_the_hold_is_out_goes_out_after_it() {
+    let mut l = legs();
+    l.incoming(device(), dest(), TxId(1), &invite_from_phone("1099"));
+    l.command(
+        device(),
+        LegCmd::Connected {
+            line: LINE,
+            codec: Codec::Pcmu,
+        },
+        None,
+    );
+    l.command(device(), start_media(), None);
+    let a = l.command(device(), LegCmd::MediaStop(LINE), None);
+    let Action::Invite { bytes, .. } = &a[0] else {
+        panic!("{a:?}")
+    };
+    let hold = parse(bytes).unwrap();
+    l.invite_sent(device(), TxId(30));
+    let resume = LegCmd::StartMedia {
+        line: LINE,
+        to: "10.0.0.11:16400".parse().unwrap(),
+        codec: Codec::Pcmu,
+    };
+    assert!(
+        l.command(device(), resume, None).is_empty(),
+        "one re-INVITE at a time"
+    );
+    let ok = answer(
+        &hold,
+        "200 OK",
+        &format!("Contact: <sip:2001@{PHONE}>\r\n"),
+        OFFER,
+    );
+    let a = l.response(TxId(30), &ok);
+    let [Action::Stateless(..), Action::Invite { bytes, .. }] = &a[..] else {
+        panic!("{a:?}")
+    };
+    let again = sdp::parse(&parse(bytes).unwrap().body).unwrap();
+    assert_eq!(again.rtp, "10.0.0.11:16400".parse().unwrap());
+    assert_eq!(again.direction, crate::media::Direction::SendRecv);
+}
