@@ -8,8 +8,9 @@ use crate::config::pattern::Pattern;
 
 /// `dial-peer voice N voip`: a route to a SIP server for the numbers its pattern matches
 /// (calls reference §2). The dial plan (`engine::routing`) reads the pattern, preference,
-/// huntstop and target; the codec, DTMF relay, VAD and incoming called-number are for the
-/// calls to come (issue 13) and change nothing yet.
+/// huntstop and target; the calls its codec (a trunk leg's codec) and incoming
+/// called-number (the inbound peer of a call from its target); DTMF relay and VAD change
+/// nothing yet.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DialPeer {
     /// `description`.

@@ -281,16 +281,11 @@ pub fn accepted_without_effect(g: &Grammar, section: &Section) -> Vec<(String, u
         .collect()
 }
 
-/// Handlers whose lines the model stores for the calls to come (issue 13) and that change
-/// nothing anyone can see yet (no call uses them, no `show` prints them; the dial plan reads
-/// `huntstop`, but only calls will act on it): still "no effect in cmed yet" for `cmed check`.
-pub const STORED_FOR_CALLS: &[Handler] = &[
-    Handler::DpCodec,
-    Handler::DpDtmfRelay,
-    Handler::DpVad,
-    Handler::DpIncomingCalled,
-    Handler::DpHuntstop,
-];
+/// Handlers whose lines the model stores but no call acts on: `dtmf-relay` (cmed keeps
+/// `telephone-event` in the SDP wherever both sides offer it, whatever the line says) and
+/// `vad` (cmed carries no media). Still "no effect in cmed yet" for `cmed check`; a dial-peer's
+/// `codec`, `incoming called-number` and `huntstop` are applied by the calls.
+pub const STORED_FOR_CALLS: &[Handler] = &[Handler::DpDtmfRelay, Handler::DpVad];
 
 fn count_accepted(g: &Grammar, s: &Section, out: &mut Vec<(CmdId, usize)>) {
     for e in s.entries.values() {
