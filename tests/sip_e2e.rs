@@ -161,18 +161,11 @@ fn sipp_registers_a_pool_with_digest_and_a_wrong_password_is_refused() {
 #[test]
 fn sip_bindings_survive_kill_9_and_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let mut d = start_office(dir.path());
+    let d = start_office(dir.path());
     let p = phone(10);
     let port = p.local_addr().unwrap().port();
     register_pool_2(&d, &p, "kill-9");
-    let stored = support::wait_until(Duration::from_secs(10), || {
-        support::daemon::cli_text(&d.data, &["show voice register statistics"])
-            .contains("  Bindings not yet stored    : 0\n")
-    });
-    assert!(stored, "the binding was never written behind");
-    d.child.kill().unwrap();
-    d.child.wait().unwrap();
-    let d = support::daemon::start(&dir.path().join("startup.cfg"), &d.data, &[]);
+    let d = support::daemon::crash_after_write_behind(d, &dir.path().join("startup.cfg"));
     let t = support::daemon::cli_text(&d.data, &["show voice register pool 2"]);
     assert!(t.contains("  State is REGISTERED\n"), "{t}");
     assert!(

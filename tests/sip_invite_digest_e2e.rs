@@ -230,18 +230,11 @@ CSeq: {cseq} REGISTER\r\nContact: <sip:2001@{local}>\r\n{auth}Expires: 3600\r\nC
 #[test]
 fn after_a_restart_a_registered_phones_invite_is_its_own_call() {
     let dir = tempfile::tempdir().unwrap();
-    let mut d = start_office(dir.path());
+    let d = start_office(dir.path());
     let p = phone();
     let local = p.local_addr().unwrap();
     register_raw(&p, &d);
-    let stored = support::wait_until(Duration::from_secs(10), || {
-        support::daemon::cli_text(&d.data, &["show voice register statistics"])
-            .contains("  Bindings not yet stored    : 0\n")
-    });
-    assert!(stored, "the binding was never written behind");
-    d.child.kill().unwrap();
-    d.child.wait().unwrap();
-    let d = support::daemon::start(&dir.path().join("startup.cfg"), &d.data, &[]);
+    let d = support::daemon::crash_after_write_behind(d, &dir.path().join("startup.cfg"));
     let invite = format!(
         "INVITE sip:4444@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch=z9hG4bKa1;rport\r\n\
 From: <sip:2001@127.0.0.1>;tag=a1\r\nTo: <sip:4444@127.0.0.1>\r\nCall-ID: after-restart\r\n\

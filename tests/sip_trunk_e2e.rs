@@ -102,88 +102,70 @@ fn uac_cancel() -> String {
     )
 }
 
+/// A response the sipp UAS sends to the last request: `status` (`486 Busy Here`), its
+/// dialog headers with our To tag, and `cseq` (`[last_CSeq:]`, or a literal one).
+fn reply(status: &str, cseq: &str) -> String {
+    format!(
+        r#"
+  <send><![CDATA[
+      SIP/2.0 {status}
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      {cseq}
+      Content-Length: 0
+
+    ]]></send>"#
+    )
+}
+
+/// A sipp UAS scenario named `name` made of `steps`.
+fn uas_scenario(name: &str, steps: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"ISO-8859-1\" ?>\n<scenario name=\"{name}\">{steps}\n</scenario>\n"
+    )
+}
+
 /// A far end that is busy: 486 to the INVITE, then the ACK.
-const UAS_BUSY: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="uas busy">
-  <recv request="INVITE"/>
-  <send><![CDATA[
-      SIP/2.0 486 Busy Here
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
+fn uas_busy() -> String {
+    let steps = format!(
+        "\n  <recv request=\"INVITE\"/>{}\n  <recv request=\"ACK\"/>",
+        reply("486 Busy Here", "[last_CSeq:]")
+    );
+    uas_scenario("uas busy", &steps)
+}
 
-    ]]></send>
-  <recv request="ACK"/>
-</scenario>
-"#;
-
-/// A far end that rings until cancelled: 180, the CANCEL's 200, 487 to the INVITE, the ACK.
-const UAS_RINGS: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="uas cancelled">
-  <recv request="INVITE"/>
-  <send><![CDATA[
-      SIP/2.0 180 Ringing
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]></send>
-  <recv request="CANCEL"/>
-  <send><![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]></send>
-  <send><![CDATA[
-      SIP/2.0 487 Request Terminated
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      CSeq: 1 INVITE
-      Content-Length: 0
-
-    ]]></send>
-  <recv request="ACK"/>
-</scenario>
-"#;
+/// A far end that rings until cancelled: 180, the CANCEL's 200, 487 to the INVITE (the
+/// CANCEL's CSeq is not the INVITE's), the ACK.
+fn uas_rings() -> String {
+    let steps = format!(
+        "\n  <recv request=\"INVITE\"/>{}\n  <recv request=\"CANCEL\"/>{}{}\n  <recv request=\"ACK\"/>",
+        reply("180 Ringing", "[last_CSeq:]"),
+        reply("200 OK", "[last_CSeq:]"),
+        reply("487 Request Terminated", "CSeq: 1 INVITE"),
+    );
+    uas_scenario("uas cancelled", &steps)
+}
 
 /// A voicemail server: the INVITE must carry one Diversion naming 2002 as unavailable (its
 /// pool is not registered, so `call-forward b2bua busy 8000` takes the call), or sipp
 /// fails the call; then 486 and the ACK.
-const UAS_CHECKS_DIVERSION: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="uas checks Diversion">
+fn uas_checks_diversion() -> String {
+    let steps = format!(
+        r#"
   <recv request="INVITE">
     <action>
       <ereg regexp="&lt;sip:2002@127\.0\.0\.1&gt;;reason=unavailable;counter=1" search_in="hdr"
             header="Diversion:" check_it="true" assign_to="1"/>
     </action>
   </recv>
-  <Reference variables="1"/>
-  <send><![CDATA[
-      SIP/2.0 486 Busy Here
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]></send>
-  <recv request="ACK"/>
-</scenario>
-"#;
+  <Reference variables="1"/>{}
+  <recv request="ACK"/>"#,
+        reply("486 Busy Here", "[last_CSeq:]")
+    );
+    uas_scenario("uas checks Diversion", &steps)
+}
 
 /// The small office with dial-peer 7 (`7...`) at the UAS and SIP-to-SIP calls allowed.
 fn start_with_peer(dir: &Path, uas: u16) -> Daemon {
@@ -356,12 +338,12 @@ fn through_the_peer(far_end: &str, number: &str, caller: &str, what: &str) {
 
 #[test]
 fn a_busy_far_end_is_busy_for_the_caller() {
-    through_the_peer(UAS_BUSY, "7002", &uac_busy(), "busy");
+    through_the_peer(&uas_busy(), "7002", &uac_busy(), "busy");
 }
 
 #[test]
 fn a_cancel_while_the_far_end_rings_cancels_both_legs() {
-    through_the_peer(UAS_RINGS, "7003", &uac_cancel(), "cancel");
+    through_the_peer(&uas_rings(), "7003", &uac_cancel(), "cancel");
 }
 
 /// A call in for 2002, whose pool is not registered, follows the DN's busy forward to the
@@ -371,7 +353,7 @@ fn a_cancel_while_the_far_end_rings_cancels_both_legs() {
 fn a_call_for_an_unregistered_number_reaches_the_pilot_with_a_diversion() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_udp();
-    let far = uas(dir.path(), port, Some(UAS_CHECKS_DIVERSION));
+    let far = uas(dir.path(), port, Some(&uas_checks_diversion()));
     let d = start_with_config(
         dir.path(),
         &support::SMALL_OFFICE

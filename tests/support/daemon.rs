@@ -130,6 +130,19 @@ pub fn start_office(dir: &Path) -> Daemon {
     start(&file, &dir.join("data"), &[])
 }
 
+/// Waits until the daemon has written its SIP bindings behind, kills it with SIGKILL (no
+/// clean stop: a crash), and starts it again on `config` and the same data directory.
+pub fn crash_after_write_behind(mut d: Daemon, config: &Path) -> Daemon {
+    let stored = wait_until(Duration::from_secs(10), || {
+        cli_text(&d.data, &["show voice register statistics"])
+            .contains("  Bindings not yet stored    : 0\n")
+    });
+    assert!(stored, "the bindings were never written behind");
+    d.child.kill().unwrap();
+    d.child.wait().unwrap();
+    start(config, &d.data.clone(), &[])
+}
+
 /// Stops the daemon with SIGTERM and waits for it, as an administrator would.
 pub fn stop(mut d: Daemon) {
     let pid = d.child.id().to_string();

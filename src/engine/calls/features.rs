@@ -6,7 +6,7 @@
 //! inter-digit timeout) as the target — written into the running configuration as the
 //! ephone-dn's `call-forward all TARGET`, as CME does.
 
-use super::{Calls, Cmds, Ctx, End, Leg, State, interdigit};
+use super::{Calls, Cmds, Ctx, End, Leg, State};
 use crate::config::model::NumberOwner;
 use crate::engine::routing::{Collection, Dialed};
 use crate::ids::{DeviceName, DnTag, Extension};
@@ -120,15 +120,7 @@ impl Calls {
             self.forward_edits.push((dn, None));
             return out.push((end, LegCmd::Idle(end.line())));
         }
-        self.legs.insert(
-            end,
-            Leg::Dialing {
-                digits: String::new(),
-                deadline: ctx.now.after(interdigit(ctx.model)),
-                forward: true,
-            },
-        );
-        out.push((end, LegCmd::DialTone(end.line())));
+        self.dial_tone(end, true, ctx, out);
     }
 
     /// The digits of a CfwdALL so far: once they are a whole number (or `#`, or the

@@ -288,18 +288,22 @@ impl Calls {
                 }
             }
             Some(_) => {}
-            None => {
-                self.legs.insert(
-                    end,
-                    Leg::Dialing {
-                        digits: String::new(),
-                        deadline: ctx.now.after(interdigit(ctx.model)),
-                        forward: false,
-                    },
-                );
-                out.push((end, LegCmd::DialTone(end.line())));
-            }
+            None => self.dial_tone(end, false, ctx, out),
         }
+    }
+
+    /// `end` hears dial tone and collects digits: a number to call, or (`forward`) the
+    /// CfwdALL target.
+    fn dial_tone(&mut self, end: End, forward: bool, ctx: &Ctx<'_>, out: &mut Cmds) {
+        self.legs.insert(
+            end,
+            Leg::Dialing {
+                digits: String::new(),
+                deadline: ctx.now.after(interdigit(ctx.model)),
+                forward,
+            },
+        );
+        out.push((end, LegCmd::DialTone(end.line())));
     }
 
     fn on_hook(&mut self, end: End, out: &mut Cmds) {

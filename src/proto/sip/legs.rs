@@ -40,13 +40,12 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-use super::dialog::{self, Dialog, State};
+use super::dialog::{Dialog, State};
 use super::msg::{Message, Response};
 use super::sdp::{self, SessionId};
 use super::transaction::{AckParts, Method, TxId};
-use crate::leg::{LegCmd, LegEvent, LineInstance, Party, Refusal, SipLegId, TrunkId};
-use crate::media::{Codec, Direction, Media};
-use crate::small_str::SmallStr;
+use crate::leg::{LegCmd, LegEvent, LineInstance, Party, SipLegId, TrunkId};
+use crate::media::{Codec, Media};
 
 /// The line a call a SIP phone or trunk places is on.
 const LINE: LineInstance = LineInstance(1);
@@ -317,8 +316,8 @@ impl Legs {
     }
 
     /// What the engine tells the SIP leg `device`; `to` is where a call cmed places goes (a
-    /// phone's flow and contact URI, a trunk's target and Request-URI). A phone already in a
-    /// call that cmed would ring answers `OnHook` at once (the caller's call is released).
+    /// phone's flow and contact URI, a trunk's target and Request-URI). `RingIn` is
+    /// [`Legs::ring`]'s (in `outbound`).
     pub fn command(
         &mut self,
         device: SipLegId,
@@ -327,109 +326,8 @@ impl Legs {
     ) -> Vec<Action> {
         let local = self.local;
         let contact = self.contact();
-        if let LegCmd::RingIn {
-            line,
-            calling,
-            called,
-            redirect,
-            offer,
-        } = &cmd
-        {
-            let Some((dest, uri)) = to else {
-                return Vec::new();
-            };
-            let reliable = dest.reliable;
-            // Glare: the phone is in a call of its own (it called as cmed rang it).
-            if self.legs.contains_key(&device) {
-                return vec![Action::Event(
-                    device,
-                    LegEvent::Refused(*line, Refusal::Busy),
-                )];
-            }
-            let n = self.next();
-            let (branch, tag, call_id) = (
-                self.branch("i"),
-                self.tag(),
-                format!("cmed-{}@{}", self.unique(), local.ip()),
-            );
-            let name = calling.name.replace('"', "");
-            let from = format!("\"{name}\" <sip:{}@{}>", calling.number, local.ip());
-            // A phone is called at its address of record here, a trunk at its target.
-            let to_value = match device {
-                SipLegId::Phone(_) => format!("<sip:{}@{}>", called.number, local.ip()),
-                SipLegId::Trunk(_) => format!("<{uri}>"),
-            };
-            let via = via(local, reliable);
-            // A forwarded call names the last number that forwarded it, why, and how many
-            // forwards it followed: one Diversion header (RFC 5806 §4), as IOS sends.
-            let diversion = redirect.as_ref().map(|r| {
-                format!(
-                    "<sip:{}@{}>;reason={};counter={}",
-                    r.from,
-                    local.ip(),
-                    r.reason.token(),
-                    r.counter
-                )
-            });
-            let extra: Vec<(&str, &str)> = diversion
-                .iter()
-                .map(|d| ("Diversion", d.as_str()))
-                .collect();
-            // A SIP caller's offer is relayed (the callee's 200 answers it; media stays
-            // phone to phone); without one, a delayed offer (RFC 3261 §13.2.1).
-            let sess = SessionId { id: n, version: 1 };
-            let sdp = offer.as_ref().map(|o| sdp::write(sess, o));
-            let bytes = dialog::invite(
-                &dialog::Invite {
-                    uri,
-                    from: &from,
-                    from_tag: &tag,
-                    to: &to_value,
-                    call_id: &call_id,
-                    cseq: 1,
-                    via: &via,
-                    branch: &branch,
-                    contact: &contact,
-                },
-                &extra,
-                sdp.as_deref().map(|b| ("application/sdp", b)),
-            );
-            let ack = AckParts {
-                request_uri: SmallStr::from(uri),
-                via: SmallStr::from(format!("{via};branch={branch};rport").as_str()),
-                from: SmallStr::from(format!("{from};tag={tag}").as_str()),
-                call_id: SmallStr::from(call_id.as_str()),
-                cseq: 1,
-                route: Vec::new(),
-            };
-            self.insert(
-                device,
-                Leg::new(
-                    *line,
-                    dest,
-                    Role::Uac {
-                        tx: None,
-                        branch: branch.clone(),
-                        uri: uri.to_string(),
-                        from: format!("{from};tag={tag}"),
-                        to: to_value,
-                        alerted: false,
-                        answered: false,
-                        offer: None,
-                        offered: offer.as_ref().map(|o| o.rtp),
-                    },
-                    call_id,
-                    tag,
-                    sess,
-                ),
-            );
-            return vec![Action::Invite {
-                to: dest,
-                leg: device,
-                branch,
-                bytes,
-                ack,
-            }];
+        if let LegCmd::RingIn { .. } = &cmd {
+            return self.ring(device, &cmd, to);
         }
         let Some(leg) = self.legs.get_mut(&device) else {
             return Vec::new();
@@ -616,62 +514,6 @@ From: {from}\r\nTo: {to}\r\nCall-ID: {}\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r
         }
     }
 
-    /// A re-INVITE of ours to `key`'s far side (one at a time: a change while one is out
-    /// waits for its answer, the latest one winning): our address `rtp` (else the last one
-    /// given) and `sendonly` when `hold`. Its 2xx is ACKed in `inbound`; the transaction
-    /// layer ACKs an error.
-    pub(super) fn reoffer(
-        &mut self,
-        key: SipLegId,
-        rtp: Option<SocketAddr>,
-        hold: bool,
-    ) -> Vec<Action> {
-        let (contact, local) = (self.contact(), self.local);
-        let branch = self.branch("r");
-        let Some(leg) = self.legs.get_mut(&key) else {
-            return Vec::new();
-        };
-        let Some(rtp) = rtp.or(leg.local_rtp) else {
-            return Vec::new();
-        };
-        // Regression: a resume that came while the hold's re-INVITE was still out was
-        // dropped, and the phone never learnt the other side's new address. The latest
-        // change waits and goes out when the one out is answered.
-        if leg.reinvite != Reinvite::Idle {
-            leg.next_offer = Some((rtp, hold));
-            return Vec::new();
-        }
-        let Some(d) = leg.dialog.as_mut() else {
-            return Vec::new();
-        };
-        let direction = if hold {
-            Direction::SendOnly
-        } else {
-            Direction::SendRecv
-        };
-        leg.sess.version += 1;
-        let body = sdp::write(leg.sess, &sdp::offer(rtp, &[leg.codec], true, direction));
-        let via = via(local, leg.dest.reliable);
-        let bytes = d.request(
-            &Method::Invite,
-            &via,
-            &branch,
-            &contact,
-            Some(("application/sdp", &body)),
-        );
-        let ack = d.ack_parts(&via, &branch);
-        leg.local_rtp = Some(rtp);
-        leg.local_hold = hold;
-        leg.reinvite = Reinvite::Building;
-        vec![Action::Invite {
-            to: leg.dest,
-            leg: key,
-            branch,
-            bytes,
-            ack,
-        }]
-    }
-
     /// The INVITE (or re-INVITE) of `device`'s leg went out on client transaction `tx`.
     pub fn invite_sent(&mut self, device: SipLegId, tx: TxId) {
         let Some(leg) = self.legs.get_mut(&device) else {
@@ -699,5 +541,6 @@ From: {from}\r\nTo: {to}\r\nCall-ID: {}\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r
 
 mod checking;
 mod inbound;
+mod outbound;
 #[cfg(test)]
 mod tests;
