@@ -35,7 +35,9 @@
 //! number is its line 2) or line 1 for a call the far side placed. Legs are found by the
 //! client transaction of our INVITE and by Call-ID, never by a scan. Pure: parsed messages
 //! in, bytes and events out; the transactions are `transaction`'s, the adapter sends and
-//! feeds back their ids.
+//! feeds back their ids. What the far side sends is handled in `inbound`, what cmed sends of
+//! its own accord (our INVITE and re-INVITEs) in `outbound`, an INVITE held for its digest
+//! check in `checking`.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
