@@ -17,6 +17,19 @@ use crate::small_str::SmallStr;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct LineInstance(pub u32);
 
+/// One of a line's channels, each carrying one call: a single-line `ephone-dn` has one, a
+/// `dual-line` two, an `octo-line` eight (calls reference §1.5); a second call on a busy
+/// line rings on its next channel (call waiting). Numbered from 1, as `show ephone` prints
+/// them (`CH1`, `CH2`). A SIP phone's line has one channel here: the phone runs its own
+/// call waiting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Chan(pub u8);
+
+impl Chan {
+    /// A line's first channel (the only one of a single-line DN and of a SIP phone).
+    pub const FIRST: Chan = Chan(1);
+}
+
 /// A call leg to or from a dial-peer's `session target` (a SIP trunk: a gateway, a voicemail
 /// server, another system): no phone and no line, one call. A leg the far side opened is
 /// numbered by the SIP side that saw its INVITE, one cmed opened by the engine's calls, so
@@ -87,6 +100,29 @@ pub enum LegEvent {
     /// The call this leg was offered is to be tried at another number instead (a SIP 3xx
     /// whose Contact names it: a phone forwarding on its own).
     Redirected(LineInstance, SmallStr),
+}
+
+impl LegEvent {
+    /// The line the event is about (a speed dial names none: the phone's first line).
+    pub fn line(&self) -> Option<LineInstance> {
+        Some(match self {
+            LegEvent::SpeedDial(_) => return None,
+            LegEvent::OffHook(l)
+            | LegEvent::OnHook(l)
+            | LegEvent::Digit(l, _)
+            | LegEvent::MediaReady(l, _)
+            | LegEvent::MediaFailed(l)
+            | LegEvent::Redial(l)
+            | LegEvent::Hold(l)
+            | LegEvent::Resume(l)
+            | LegEvent::ForwardAll(l)
+            | LegEvent::Codecs(l, _)
+            | LegEvent::Offer(l, _)
+            | LegEvent::Alerting(l)
+            | LegEvent::Refused(l, _)
+            | LegEvent::Redirected(l, _) => *l,
+        })
+    }
 }
 
 /// Who is on the other end of a call, as a phone shows it.

@@ -4,7 +4,8 @@
 //! other receives, and RTP sent to those addresses arrives at the other phone directly
 //! (cmed carries only the addresses); the caller hangs up and both go idle. Then the
 //! failure tones: busy, reorder. `debug voice ccapi inout` logs the call's setup, answer
-//! and release.
+//! and release. Call waiting on the desk's dual-line DN: a second caller rings its second
+//! channel, Answer on it holds the first call, Resume swaps back.
 
 mod support;
 
@@ -66,7 +67,10 @@ async fn two_sccp_phones_call_each_other_and_rtp_flows_phone_to_phone() {
     );
     assert_eq!(lobby.wait_tone().await.unwrap(), 0x24, "ring-back");
     let show = cli_text(&d.data, &["show ephone"]);
-    assert!(show.contains("number 1099 CH1   RINGING\n"), "{show}");
+    assert!(
+        show.contains("number 1099 CH1   RINGING      CH2   IDLE\n"),
+        "{show}"
+    );
     assert!(show.contains("number 1900 CH1   ALERTING\n"), "{show}");
 
     desk.off_hook().await.unwrap();
@@ -97,7 +101,10 @@ async fn two_sccp_phones_call_each_other_and_rtp_flows_phone_to_phone() {
     desk_out.send_to(&packet(2), desk_sends_to).await.unwrap();
     assert_eq!(received(&lobby_rtp).await, packet(2));
     let show = cli_text(&d.data, &["show ephone"]);
-    assert!(show.contains("number 1099 CH1   CONNECTED\n"), "{show}");
+    assert!(
+        show.contains("number 1099 CH1   CONNECTED    CH2   IDLE\n"),
+        "{show}"
+    );
     assert!(show.contains("number 1900 CH1   CONNECTED\n"), "{show}");
     let calls = cli_text(&d.data, &["show call active voice brief"]);
     assert!(
@@ -132,7 +139,10 @@ async fn two_sccp_phones_call_each_other_and_rtp_flows_phone_to_phone() {
         .await
         .unwrap();
     let show = cli_text(&d.data, &["show ephone"]);
-    assert!(show.contains("number 1099 CH1   HOLD\n"), "{show}");
+    assert!(
+        show.contains("number 1099 CH1   HOLD         CH2   IDLE\n"),
+        "{show}"
+    );
     assert!(show.contains("number 1900 CH1   CONNECTED\n"), "{show}");
     desk.soft_key(10).await.unwrap();
     desk.open_receive(desk_rtp.local_addr().unwrap())
@@ -193,16 +203,17 @@ async fn a_speed_dial_button_places_the_call_from_on_hook() {
 async fn a_busy_line_gets_busy_tone_and_an_unknown_number_reorder() {
     let dir = tempfile::tempdir().unwrap();
     let d = start_office(dir.path());
-    let mut desk = phone(d.sccp, "001E7A345A01", 436).await;
+    // Jonas's 1010 (ephone 8) is a single-line DN: one call, then busy.
+    let mut jonas = phone(d.sccp, "5475D0A32288", 585).await;
     let mut lobby = phone(d.sccp, "0022905B11C2", 435).await;
     let mut lobby2 = phone(d.sccp, "5475D0A32204", 585).await;
 
     lobby.off_hook().await.unwrap();
-    lobby.dial("1099").await.unwrap();
-    desk.wait_ringing().await.unwrap();
+    lobby.dial("1010").await.unwrap();
+    jonas.wait_ringing().await.unwrap();
     lobby2.off_hook().await.unwrap();
     assert_eq!(lobby2.wait_tone().await.unwrap(), 0x21);
-    lobby2.dial("1099").await.unwrap();
+    lobby2.dial("1010").await.unwrap();
     assert_eq!(lobby2.wait_tone().await.unwrap(), 0x23, "busy tone");
     lobby2.on_hook().await.unwrap();
     lobby2.wait_idle().await.unwrap();
@@ -211,4 +222,91 @@ async fn a_busy_line_gets_busy_tone_and_an_unknown_number_reorder() {
     assert_eq!(lobby2.wait_tone().await.unwrap(), 0x21);
     lobby2.dial("5").await.unwrap();
     assert_eq!(lobby2.wait_tone().await.unwrap(), 0x25, "reorder");
+}
+
+#[tokio::test]
+async fn a_second_call_to_a_dual_line_dn_waits_and_answering_it_holds_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = start_office(dir.path());
+    let mut desk = phone(d.sccp, "001E7A345A01", 436).await;
+    let mut lobby = phone(d.sccp, "0022905B11C2", 435).await;
+    let mut jonas = phone(d.sccp, "5475D0A32288", 585).await;
+    let (desk_rtp, lobby_rtp, jonas_rtp) = (rtp().await, rtp().await, rtp().await);
+
+    lobby.off_hook().await.unwrap();
+    lobby.dial("1099").await.unwrap();
+    desk.wait_ringing().await.unwrap();
+    desk.off_hook().await.unwrap();
+    desk.open_receive(desk_rtp.local_addr().unwrap())
+        .await
+        .unwrap();
+    lobby
+        .open_receive(lobby_rtp.local_addr().unwrap())
+        .await
+        .unwrap();
+    desk.wait_start_media().await.unwrap();
+
+    // Jonas calls while the desk talks: the call waits on the desk's second channel,
+    // under a call reference of its own, with the call-waiting tone and no ringer.
+    jonas.off_hook().await.unwrap();
+    jonas.dial("1099").await.unwrap();
+    let waiting = desk.wait_call_waiting().await.unwrap();
+    assert_eq!(jonas.wait_tone().await.unwrap(), 0x21, "dial tone first");
+    assert_eq!(jonas.wait_tone().await.unwrap(), 0x24, "then ring-back");
+    let show = cli_text(&d.data, &["show ephone"]);
+    assert!(
+        show.contains("number 1099 CH1   CONNECTED    CH2   RINGING\n"),
+        "{show}"
+    );
+
+    // Answer (soft key 11) on the waiting call: the lobby's call goes on hold.
+    desk.soft_key_on(11, waiting).await.unwrap();
+    lobby
+        .wait_for("CloseReceiveChannel", |m| {
+            matches!(m, ToPhone::CloseReceiveChannel { .. }).then_some(())
+        })
+        .await
+        .unwrap();
+    desk.open_receive(desk_rtp.local_addr().unwrap())
+        .await
+        .unwrap();
+    jonas
+        .open_receive(jonas_rtp.local_addr().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        jonas.wait_start_media().await.unwrap(),
+        desk_rtp.local_addr().unwrap()
+    );
+    let show = cli_text(&d.data, &["show ephone"]);
+    assert!(
+        show.contains("number 1099 CH1   HOLD         CH2   CONNECTED\n"),
+        "{show}"
+    );
+
+    // Jonas hangs up; Resume brings the lobby back.
+    jonas.on_hook().await.unwrap();
+    jonas.wait_idle().await.unwrap();
+    let first = desk
+        .wait_for("CallState on hook of the waiting call", |m| match m {
+            ToPhone::CallState {
+                state: 2, call_ref, ..
+            } => Some(*call_ref),
+            _ => None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(first, waiting, "only the second call ended");
+    desk.soft_key(10).await.unwrap();
+    desk.open_receive(desk_rtp.local_addr().unwrap())
+        .await
+        .unwrap();
+    lobby
+        .open_receive(lobby_rtp.local_addr().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        lobby.wait_start_media().await.unwrap(),
+        desk_rtp.local_addr().unwrap()
+    );
 }

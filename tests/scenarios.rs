@@ -25,7 +25,7 @@ use cmed::engine::{
 };
 use cmed::grammar::graph::Grammar;
 use cmed::ids::{ConnId, DeviceName, EphoneTag, UserName};
-use cmed::leg::{LegCmd, LegEvent, LineInstance, Party, Refusal, SipLegId, TrunkId};
+use cmed::leg::{Chan, LegCmd, LegEvent, LineInstance, Party, Refusal, SipLegId, TrunkId};
 use cmed::store::{MemStore, Store};
 use cmed::time::Now;
 use render::{answer, change, conn_cmd, leg_cmd};
@@ -208,6 +208,14 @@ impl Runner {
 
     fn input(&mut self, words: &[&str]) {
         self.all_matched();
+        // A phone event may name the channel of its call last (`chN`, as the phone's call
+        // reference does); without it the engine takes the line's current call.
+        let (words, chan) = match words.split_last() {
+            Some((w, rest)) if w.starts_with("ch") && w[2..].parse::<u8>().is_ok() => {
+                (rest, Some(Chan(w[2..].parse().unwrap())))
+            }
+            _ => (words, None),
+        };
         let ip = |w: &[&str], at: usize| -> IpAddr {
             match (w.get(at), w.get(at + 1)) {
                 (Some(&"from"), Some(a)) => a.parse().unwrap(),
@@ -227,11 +235,11 @@ impl Runner {
             }),
             ["offhook", c] => Input::Device {
                 conn: conn(c),
-                event: DeviceEvent::Leg(LegEvent::OffHook(line)),
+                event: DeviceEvent::Leg(chan, LegEvent::OffHook(line)),
             },
             ["onhook", c] => Input::Device {
                 conn: conn(c),
-                event: DeviceEvent::Leg(LegEvent::OnHook(line)),
+                event: DeviceEvent::Leg(chan, LegEvent::OnHook(line)),
             },
             ["keepalive", c] => Input::Device {
                 conn: conn(c),
@@ -245,46 +253,46 @@ impl Runner {
                 for k in keys {
                     self.feed(Input::Device {
                         conn: c,
-                        event: DeviceEvent::Leg(LegEvent::Digit(line, k)),
+                        event: DeviceEvent::Leg(chan, LegEvent::Digit(line, k)),
                     });
                 }
                 Input::Device {
                     conn: c,
-                    event: DeviceEvent::Leg(LegEvent::Digit(line, last)),
+                    event: DeviceEvent::Leg(chan, LegEvent::Digit(line, last)),
                 }
             }
             // An SCCP phone's CapabilitiesRes, as `proto::sccp` reports it.
             ["codecs", c, list] => Input::Device {
                 conn: conn(c),
-                event: DeviceEvent::Leg(LegEvent::Codecs(LineInstance(0), codecs(list))),
+                event: DeviceEvent::Leg(chan, LegEvent::Codecs(LineInstance(0), codecs(list))),
             },
             ["media", c, addr] => Input::Device {
                 conn: conn(c),
-                event: DeviceEvent::Leg(LegEvent::MediaReady(line, addr.parse().unwrap())),
+                event: DeviceEvent::Leg(chan, LegEvent::MediaReady(line, addr.parse().unwrap())),
             },
             ["speed-dial", c, n] => Input::Device {
                 conn: conn(c),
-                event: DeviceEvent::Leg(LegEvent::SpeedDial(n.parse().unwrap())),
+                event: DeviceEvent::Leg(chan, LegEvent::SpeedDial(n.parse().unwrap())),
             },
             ["redial", c] => Input::Device {
                 conn: conn(c),
-                event: DeviceEvent::Leg(LegEvent::Redial(line)),
+                event: DeviceEvent::Leg(chan, LegEvent::Redial(line)),
             },
             ["cfwdall", c] => Input::Device {
                 conn: conn(c),
-                event: DeviceEvent::Leg(LegEvent::ForwardAll(line)),
+                event: DeviceEvent::Leg(chan, LegEvent::ForwardAll(line)),
             },
             ["hold", c] => Input::Device {
                 conn: conn(c),
-                event: DeviceEvent::Leg(LegEvent::Hold(line)),
+                event: DeviceEvent::Leg(chan, LegEvent::Hold(line)),
             },
             ["resume", c] => Input::Device {
                 conn: conn(c),
-                event: DeviceEvent::Leg(LegEvent::Resume(line)),
+                event: DeviceEvent::Leg(chan, LegEvent::Resume(line)),
             },
             ["media-failed", c] => Input::Device {
                 conn: conn(c),
-                event: DeviceEvent::Leg(LegEvent::MediaFailed(line)),
+                event: DeviceEvent::Leg(chan, LegEvent::MediaFailed(line)),
             },
             ["unregistered", c] => Input::Device {
                 conn: conn(c),

@@ -390,6 +390,10 @@ pub struct EphoneDn {
     /// `huntstop`: on by default in CME (calls reference §1.5), so only `no huntstop` lets a
     /// call hunt on to another DN or dial-peer with a matching number.
     pub huntstop: bool,
+    /// `huntstop channel [N]`: only the first N channels (1 without a number) take
+    /// incoming calls, the rest are kept for calls the phone makes; `None`: every channel
+    /// (calls reference §1.5: CME's default for dual-line and octo-line).
+    pub huntstop_channel: Option<u8>,
     /// `preference N`: of the primary number's dial-peer, 0 (the default, tried first) to 10.
     pub preference: u8,
     /// `preference … secondary N`: of the secondary number's. [U] default 9, as the CME
@@ -408,6 +412,7 @@ impl Default for EphoneDn {
             description: None,
             forward: CallForward::default(),
             huntstop: true,
+            huntstop_channel: None,
             preference: 0,
             secondary_preference: 9,
         }
@@ -562,6 +567,9 @@ pub struct RegisterDn {
     pub forward: CallForward,
     /// `preference N`: of its dial-peer, 0 (the default) to 10.
     pub preference: u8,
+    /// `huntstop`: off by default on a SIP DN (calls reference §1.5), so a busy or
+    /// unanswered call hunts on to another DN or dial-peer with its number.
+    pub huntstop: bool,
 }
 
 /// `voice register pool N`.

@@ -109,8 +109,8 @@ pub enum ConnCmd {
     Restart(RestartKind),
     /// A newer connection registered the same phone: close quietly.
     Replaced,
-    /// Something to render on a line.
-    Leg(LegCmd),
+    /// Something to render on a line's channel.
+    Leg(crate::leg::Chan, LegCmd),
 }
 
 /// A decision that must be durable before it takes effect: the store changes, and what the

@@ -195,8 +195,9 @@ pub enum SipContacts {
 pub enum DeviceEvent {
     /// A keepalive (counted for `show ephone`).
     KeepAlive,
-    /// A line event (hook changes).
-    Leg(LegEvent),
+    /// A line event (hook changes), with the channel of the call the phone named, if it
+    /// named one (else the engine takes the line's current call, or a new one).
+    Leg(Option<crate::leg::Chan>, LegEvent),
     /// The phone unregistered.
     Unregistered,
     /// The phone missed its keepalives.

@@ -262,11 +262,17 @@ impl Engine {
             } => {
                 let bound = self.devices.get(&device).is_some_and(|d| d.sip().is_some());
                 let cmds = if bound {
-                    self.with_calls(now, |c, ctx| c.event(device, event, ctx))
+                    self.with_calls(now, |c, ctx| {
+                        c.event(device, Some(crate::leg::Chan::FIRST), event, ctx)
+                    })
                 } else if let LegEvent::OffHook(line) = event {
                     // Only registered SIP phones call (an open B2BUA is a toll-fraud relay);
                     // the rest of the refused INVITE's events change nothing.
-                    let end = calls::End::Line { device, line };
+                    let end = calls::End::Line {
+                        device,
+                        line,
+                        chan: crate::leg::Chan::FIRST,
+                    };
                     vec![(end, crate::leg::LegCmd::Forbidden(line))]
                 } else {
                     Vec::new()
@@ -334,12 +340,12 @@ impl Engine {
             return;
         };
         match event {
-            DeviceEvent::Leg(ev) => {
+            DeviceEvent::Leg(chan, ev) => {
                 if let LegEvent::OffHook(_) | LegEvent::SpeedDial(_) | LegEvent::Redial(_) = ev {
                     self.em.off_hook(&device, now.unix.0);
                 }
                 let on_hook = matches!(ev, LegEvent::OnHook(_));
-                let cmds = self.with_calls(now, |c, ctx| c.event(device, ev, ctx));
+                let cmds = self.with_calls(now, |c, ctx| c.event(device, chan, ev, ctx));
                 self.leg_cmds(cmds, out);
                 self.forward_edits(now, out);
                 // A logout that waited for the call to end happens now.
@@ -365,7 +371,7 @@ impl Engine {
                     if let Some(conn) = d.and_then(|d| d.conn()) {
                         out.push(Effect::ToConn {
                             conn,
-                            cmd: ConnCmd::Leg(cmd),
+                            cmd: ConnCmd::Leg(end.chan(), cmd),
                         });
                         continue;
                     }

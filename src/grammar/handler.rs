@@ -138,6 +138,7 @@ handlers! {
     DnCallForward = "dn-call-forward",
     DnCallForwardNoan = "dn-call-forward-noan",
     DnHuntstop = "dn-huntstop",
+    DnHuntstopChannel = "dn-huntstop-channel",
     DnPreference = "dn-preference",
     // ephone
     EphoneMac = "ephone-mac",
@@ -175,6 +176,7 @@ handlers! {
     RdnCallForward = "rdn-call-forward",
     RdnCallForwardNoan = "rdn-call-forward-noan",
     RdnPreference = "rdn-preference",
+    RdnHuntstop = "rdn-huntstop",
     // voice register pool
     PoolLogoutProfile = "pool-logout-profile",
     PoolIdMac = "pool-id-mac",

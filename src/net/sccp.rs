@@ -131,7 +131,7 @@ async fn connection(
                 ConnCmd::Reject(text) => session.reject(text),
                 ConnCmd::Restart(kind) => session.reset(kind),
                 ConnCmd::Replaced => session.replaced(),
-                ConnCmd::Leg(cmd) => session.leg(cmd),
+                ConnCmd::Leg(chan, cmd) => session.leg(chan, cmd),
             },
             _ = tokio::time::sleep(wait) => session.on_tick(mono()),
         }
@@ -211,7 +211,7 @@ async fn report(engine: &EngineHandle, debug: &Flags, conn: ConnId, peer: Socket
             return;
         }
         Event::KeepAlive => DeviceEvent::KeepAlive,
-        Event::Leg(leg) => DeviceEvent::Leg(leg),
+        Event::Leg(chan, leg) => DeviceEvent::Leg(chan, leg),
         Event::Unregistered => DeviceEvent::Unregistered,
         Event::Deceased => {
             tracing::info!(%conn, %peer, "SCCP phone missed its keepalives: DECEASED");

@@ -330,10 +330,30 @@ impl Phone {
     /// Presses soft key `event` (SCCP reference §3.12: 1 Redial, 3 Hold, 9 EndCall,
     /// 10 Resume, 11 Answer …) on line 1.
     pub async fn soft_key(&mut self, event: u32) -> Result<(), SimError> {
+        self.soft_key_on(event, 0).await
+    }
+
+    /// Presses soft key `event` on line 1 for the call `call_ref` (a phone with two calls
+    /// names the one selected: Answer on the waiting call, Resume on the held one).
+    pub async fn soft_key_on(&mut self, event: u32, call_ref: u32) -> Result<(), SimError> {
         self.send(&FromPhone::SoftKeyEvent {
             event,
             line: 1,
-            call_ref: 0,
+            call_ref,
+        })
+        .await
+    }
+
+    /// Waits until a call is offered while the phone is in another (the call-waiting tone,
+    /// 0x2D); returns its call reference.
+    pub async fn wait_call_waiting(&mut self) -> Result<u32, SimError> {
+        self.wait_for("StartTone call waiting", |m| match m {
+            ToPhone::StartTone {
+                tone: 0x2D,
+                call_ref,
+                ..
+            } => Some(*call_ref),
+            _ => None,
         })
         .await
     }

@@ -3,7 +3,7 @@
 
 use cmed::engine::registrar::Outcome;
 use cmed::engine::{Answer, ConnCmd};
-use cmed::leg::{LegCmd, RestartKind};
+use cmed::leg::{Chan, LegCmd, RestartKind};
 use cmed::store::Change;
 
 pub fn change(c: &Change) -> String {
@@ -35,7 +35,8 @@ pub fn conn_cmd(cmd: &ConnCmd) -> String {
         ConnCmd::Restart(RestartKind::Restart) => "restart".into(),
         ConnCmd::Restart(RestartKind::Reset) => "reset".into(),
         ConnCmd::Replaced => "replaced".into(),
-        ConnCmd::Leg(cmd) => leg_cmd(cmd),
+        ConnCmd::Leg(chan, cmd) if *chan == Chan::FIRST => leg_cmd(cmd),
+        ConnCmd::Leg(chan, cmd) => format!("{} ch{}", leg_cmd(cmd), chan.0),
     }
 }
 

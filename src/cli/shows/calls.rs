@@ -42,7 +42,7 @@ fn hms(secs: u64) -> String {
 /// leg's party (the caller of a call in, the number dialled out) and dial-peer.
 fn number_and_peer(view: &View<'_>, end: &End) -> (String, u32) {
     let (device, line) = match end {
-        End::Line { device, line } => (device, line),
+        End::Line { device, line, .. } => (device, line),
         End::Trunk(t) => {
             return view.calls.trunk(*t).map_or((String::new(), 0), |t| {
                 (t.party.number.to_string(), t.peer.0)

@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use crate::civil;
-use crate::config::model::{Model, NumberOwner};
+use crate::config::model::{LineMode, Model, NumberOwner};
 use crate::engine::devices::{Device as Status, Devices as Phones, PhoneKey, RegState};
 use crate::ids::DnTag;
 use crate::leg::Button;
@@ -91,13 +91,26 @@ pub fn ephones(
                         let dn =
                             dn_tag(model, &l.number).map_or("-".to_string(), |t| t.to_string());
                         let _ = writeln!(out, "button {}: cw:1 ccw:(0 0)", pos + 1);
-                        let state = e.mac.map_or("IDLE", |mac| {
-                            calls.line_state(&crate::engine::calls::End::Line {
-                                device: crate::ids::DeviceName::from_mac(mac),
-                                line: crate::leg::LineInstance(u32::from(i) + 1),
-                            })
-                        });
-                        let _ = writeln!(out, "  dn {dn}  number {} CH1   {state}", l.number);
+                        // One state per channel of the DN (CH1, CH2… of a dual-line or
+                        // octo-line DN), as CME prints them.
+                        let chans = match dn_tag(model, &l.number).and_then(|t| model.dns.get(&t)) {
+                            Some(d) if d.mode == LineMode::Dual => 2,
+                            Some(d) if d.mode == LineMode::Octo => 8,
+                            _ => 1,
+                        };
+                        let mut states = String::new();
+                        for c in 1..=chans {
+                            let state = e.mac.map_or("IDLE", |mac| {
+                                calls.line_state(&crate::engine::calls::End::Line {
+                                    device: crate::ids::DeviceName::from_mac(mac),
+                                    line: crate::leg::LineInstance(u32::from(i) + 1),
+                                    chan: crate::leg::Chan(c),
+                                })
+                            });
+                            let _ = write!(states, "CH{c}   {state:<13}");
+                        }
+                        let _ =
+                            writeln!(out, "  dn {dn}  number {} {}", l.number, states.trim_end());
                     }
                     Button::SpeedDial(i) => {
                         let d = &s.layout.speed_dials[usize::from(i)];

@@ -57,6 +57,12 @@ impl Builder<'_> {
                 }
                 // `no huntstop` is stored (huntstop is on by default in CME).
                 Handler::DnHuntstop => dn.huntstop = !l.negated,
+                Handler::DnHuntstopChannel => {
+                    dn.huntstop_channel = (!l.negated).then(|| {
+                        l.get(g, "channels")
+                            .map_or(1, |n| num::<u8>(Some(n)).clamp(1, 8))
+                    })
+                }
                 Handler::DnPreference => {
                     dn.preference = num(l.get(g, "preference"));
                     if let Some(p) = l.get(g, "secondary") {
@@ -98,6 +104,7 @@ impl Builder<'_> {
                 Handler::RdnName => dn.name = l.get(g, "name").map(String::from),
                 Handler::RdnLabel => dn.label = l.get(g, "label").map(String::from),
                 Handler::RdnPreference => dn.preference = num(l.get(g, "preference")),
+                Handler::RdnHuntstop => dn.huntstop = !l.negated,
                 Handler::RdnCallForward | Handler::RdnCallForwardNoan => {
                     call_forward(&mut dn.forward, g, l)?
                 }
@@ -137,5 +144,44 @@ mod tests {
         assert!(!two.huntstop);
         assert_eq!((two.preference, two.secondary_preference), (1, 4));
         assert_eq!(l.model.reg_dns[&RegDnTag(3)].preference, 2);
+        assert!(
+            !l.model.reg_dns[&RegDnTag(3)].huntstop,
+            "a SIP DN hunts on by default"
+        );
+    }
+
+    #[test]
+    fn huntstop_channel_limits_the_channels_that_take_calls_and_keeps_dn_huntstop() {
+        let g = Grammar::embedded();
+        let l = load::load(
+            &g,
+            "telephony-service\n max-dn 9\nvoice register global\n max-dn 9\n\
+             ephone-dn 1 dual-line\n number 5001\n huntstop channel\n\
+             ephone-dn 2 octo-line\n number 5002\n huntstop channel 3\n\
+             ephone-dn 3 octo-line\n number 5003\n\
+             voice register dn 4\n number 6001\n huntstop channel 2\n",
+        );
+        assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+        let dn = |t| &l.model.dns[&DnTag(t)];
+        assert_eq!(
+            dn(1).huntstop_channel,
+            Some(1),
+            "without a number: the first only"
+        );
+        assert_eq!(dn(2).huntstop_channel, Some(3));
+        assert_eq!(dn(3).huntstop_channel, None, "every channel by default");
+        assert!(
+            dn(1).huntstop && dn(2).huntstop,
+            "channel huntstop is not `no huntstop`"
+        );
+        assert!(l.model.reg_dns[&RegDnTag(4)].huntstop);
+        let text = crate::config::running::running_config(&g, &l.tree);
+        for line in [
+            " huntstop channel\n",
+            " huntstop channel 3\n",
+            " huntstop channel 2\n",
+        ] {
+            assert!(text.contains(line), "{line:?} in\n{text}");
+        }
     }
 }

@@ -5,7 +5,7 @@
 
 use super::{Call, CallId, End};
 use crate::debug::CCAPI;
-use crate::leg::{LegCmd, Party, RedirectReason};
+use crate::leg::{Chan, LegCmd, Party, RedirectReason};
 
 /// Q.850 causes of the disconnects cmed makes.
 #[derive(Clone, Copy, Debug)]
@@ -40,7 +40,10 @@ impl Cause {
 
 fn who(end: &End) -> String {
     match end {
-        End::Line { device, line } => format!("{device}/{}", line.0),
+        End::Line { device, line, chan } if *chan == Chan::FIRST => {
+            format!("{device}/{}", line.0)
+        }
+        End::Line { device, line, chan } => format!("{device}/{} CH{}", line.0, chan.0),
         End::Trunk(t) => format!("{t:?}"),
     }
 }

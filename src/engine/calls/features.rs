@@ -9,22 +9,18 @@
 use super::{Calls, Cmds, Ctx, End, Leg, State};
 use crate::config::model::NumberOwner;
 use crate::engine::routing::{Collection, Dialed};
-use crate::ids::{DeviceName, DnTag, Extension};
-use crate::leg::{LegCmd, LineInstance};
+use crate::ids::DnTag;
+use crate::leg::LegCmd;
 
 impl Calls {
-    /// Speed dial `n` of `device`'s phone, on its first line.
-    pub(super) fn speed_dial(&mut self, device: DeviceName, n: u8, ctx: &Ctx<'_>, out: &mut Cmds) {
-        let number = ctx
-            .devices
-            .get(&device)
+    /// Speed dial `n` of the phone of `end` (its first line).
+    pub(super) fn speed_dial(&mut self, end: End, n: u8, ctx: &Ctx<'_>, out: &mut Cmds) {
+        let number = end
+            .device()
+            .and_then(|d| ctx.devices.get(&d))
             .and_then(|d| d.layout.speed_dials.get(usize::from(n).checked_sub(1)?))
             .map(|s| s.number.to_string());
         if let Some(number) = number {
-            let end = End::Line {
-                device,
-                line: LineInstance(1),
-            };
             self.dial_whole(end, &number, ctx, out);
         }
     }
@@ -83,6 +79,9 @@ impl Calls {
             return;
         }
         call.held_by = None;
+        let id = *id;
+        self.set_aside(end, out);
+        let call = self.calls.get_mut(&id).expect("read above");
         let (codec, other) = (call.codec, call.other(end));
         out.push((
             end,
@@ -163,17 +162,11 @@ impl Calls {
 
 /// The ephone-dn whose number `end`'s line carries now.
 fn ephone_dn_of(ctx: &Ctx<'_>, end: &End) -> Option<DnTag> {
-    let End::Line { device, line } = end else {
+    let End::Line { device, line, .. } = end else {
         return None;
     };
-    let l = ctx
-        .devices
-        .get(device)?
-        .layout
-        .lines
-        .get(line.0.checked_sub(1)? as usize)?;
-    match ctx.model.numbers.get(&Extension(l.number.to_string()))? {
-        NumberOwner::Ephone(t) => Some(*t),
+    match super::channels::dn_of_line(ctx, *device, *line)? {
+        NumberOwner::Ephone(t) => Some(t),
         NumberOwner::Register(_) => None,
     }
 }

@@ -10,7 +10,7 @@
 //! from a trunk hunts on to the next candidate, except after busy.
 
 use super::ccapi::{self, Cause};
-use super::{Call, CallId, Calls, Cmds, Ctx, End, Leg, State, trunk};
+use super::{Call, CallId, Calls, Cmds, Ctx, End, Leg, State, channels, trunk};
 use crate::config::model::{CallForward, Model, NumberOwner};
 use crate::engine::routing::{Candidate, Collection, Dialed, Reach, Target, automatic_peer};
 use crate::ids::Extension;
@@ -145,27 +145,31 @@ impl Calls {
                     continue;
                 }
             };
+            // A line takes the call on its lowest free channel among those that take
+            // incoming calls; a phone in a call (or off hook) only as call waiting, on a
+            // line with more than one channel (channels.rs).
             let mut here_busy = false;
-            let free = lines.iter().find(|d| {
-                let there = End::Line {
-                    device: d.device,
-                    line: d.line,
-                };
+            let limit = channels::incoming_channels(ctx, dn);
+            let free = lines.iter().find_map(|d| {
                 // An SCCP phone on its connection, a SIP phone on its binding.
                 let reachable = ctx
                     .devices
                     .get(&d.device)
                     .is_some_and(|x| x.conn().is_some() || x.sip().is_some());
-                let idle = there != end
-                    && !self.legs.contains_key(&there)
-                    && !ctx.devices.off_hook(&d.device);
-                here_busy |= reachable && !idle;
-                reachable && idle
+                let own = end.device() == Some(d.device) && end.line() == d.line;
+                let in_use = ctx.devices.off_hook(&d.device)
+                    || self.legs.keys().any(|e| e.device() == Some(d.device));
+                let chan = self
+                    .free_chan(d.device, d.line, limit)
+                    .filter(|_| !own && (!in_use || channels::channels(ctx, Some(dn)) > 1));
+                here_busy |= reachable && chan.is_none();
+                chan.filter(|_| reachable).map(|chan| (d, chan))
             });
-            if let Some(d) = free {
+            if let Some((d, chan)) = free {
                 let callee = End::Line {
                     device: d.device,
                     line: d.line,
+                    chan,
                 };
                 let rung = Rung {
                     dn,
@@ -282,7 +286,6 @@ impl Calls {
         let calling = self.party(ctx.devices, &end);
         let called = self.party(ctx.devices, &callee);
         let ringback = matches!(callee, End::Line { .. });
-        let redirect = attempt.redirect.clone();
         // The callee's dial-peer: a trunk's, or the automatic one of the DN rung.
         let peer = match callee {
             End::Trunk(t) => self.trunks.get(&t).map_or(0, |t| t.peer.0),
@@ -322,22 +325,25 @@ impl Calls {
             end,
             LegCmd::Proceeding {
                 line: end.line(),
-                called: called.clone(),
-                calling: calling.clone(),
-            },
-        ));
-        out.push((
-            callee,
-            LegCmd::RingIn {
-                line: callee.line(),
-                calling,
                 called,
-                redirect,
-                offer: self.offers.get(&end).cloned(),
+                calling,
             },
         ));
+        out.push((callee, self.ring_in(id, ctx)));
         if ringback {
             out.push((end, LegCmd::RingOut(end.line())));
+        }
+    }
+
+    /// What rings call `id`'s callee: who calls, how it was forwarded, the caller's offer.
+    pub(super) fn ring_in(&self, id: CallId, ctx: &Ctx<'_>) -> LegCmd {
+        let call = &self.calls[&id];
+        LegCmd::RingIn {
+            line: call.callee.line(),
+            calling: self.party(ctx.devices, &call.caller),
+            called: self.party(ctx.devices, &call.callee),
+            redirect: call.attempt.redirect.clone(),
+            offer: self.offers.get(&call.caller).cloned(),
         }
     }
 

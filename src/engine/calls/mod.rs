@@ -35,11 +35,12 @@ use crate::config::model::Model;
 use crate::engine::devices::Devices;
 use crate::engine::routing::{Carriers, Collection, DialPlan, Dialed};
 use crate::ids::DeviceName;
-use crate::leg::{LegCmd, LegEvent, LineInstance, Party, TrunkId};
+use crate::leg::{Chan, LegCmd, LegEvent, LineInstance, Party, TrunkId};
 use crate::media::Codec;
 use crate::time::Mono;
 
 mod ccapi;
+mod channels;
 mod features;
 mod hunt;
 mod trunk;
@@ -62,12 +63,15 @@ fn interdigit(model: &Model) -> Duration {
 /// One side of a call: a phone's line, or a trunk leg.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum End {
-    /// A phone's line.
+    /// A channel of a phone's line.
     Line {
         /// The phone.
         device: DeviceName,
         /// Its line.
         line: LineInstance,
+        /// The line's channel (call waiting: a second call on a dual-line or octo-line
+        /// DN's next one).
+        chan: Chan,
     },
     /// A call with a dial-peer's target.
     Trunk(TrunkId),
@@ -90,6 +94,14 @@ impl End {
         match self {
             End::Line { line, .. } => *line,
             End::Trunk(_) => TRUNK_LINE,
+        }
+    }
+
+    /// The channel its leg commands are for (a trunk's one call: the first).
+    pub fn chan(&self) -> Chan {
+        match self {
+            End::Line { chan, .. } => *chan,
+            End::Trunk(_) => Chan::FIRST,
         }
     }
 }
@@ -228,28 +240,43 @@ impl Calls {
         }
     }
 
-    /// A device's event on one of its lines.
-    pub fn event(&mut self, device: DeviceName, ev: LegEvent, ctx: &Ctx<'_>) -> Cmds {
-        let at = |line| End::Line { device, line };
+    /// A device's event on one of its lines: on the channel it names, else (see
+    /// [`Calls::chan_for`]) the one its line's call is on, or a new call's.
+    pub fn event(
+        &mut self,
+        device: DeviceName,
+        chan: Option<Chan>,
+        ev: LegEvent,
+        ctx: &Ctx<'_>,
+    ) -> Cmds {
+        let line = ev.line().unwrap_or(LineInstance(1));
+        let end = End::Line {
+            device,
+            line,
+            chan: chan.unwrap_or_else(|| self.chan_for(device, line, &ev, ctx)),
+        };
         let mut out = Vec::new();
         match ev {
-            LegEvent::SpeedDial(n) => self.speed_dial(device, n, ctx, &mut out),
-            LegEvent::OffHook(line) => self.off_hook(at(line), ctx, &mut out),
-            LegEvent::OnHook(line) => self.on_hook(at(line), &mut out),
-            LegEvent::Digit(line, key) => self.digit(at(line), key, ctx, &mut out),
-            LegEvent::MediaReady(line, rtp) => self.media_ready(at(line), rtp, &mut out),
-            LegEvent::MediaFailed(line) => self.release(at(line), &mut out),
-            LegEvent::Redial(line) => self.redial(at(line), ctx, &mut out),
-            LegEvent::Hold(line) => self.hold(at(line), &mut out),
-            LegEvent::Resume(line) => self.resume(at(line), &mut out),
-            LegEvent::ForwardAll(line) => self.forward_all(at(line), ctx, &mut out),
-            LegEvent::Alerting(line) => self.alerting(at(line), &mut out),
-            LegEvent::Refused(line, why) => self.refused(at(line), why, ctx, &mut out),
-            LegEvent::Codecs(line, list) => {
-                self.codecs.insert(at(line), list);
+            LegEvent::SpeedDial(n) => self.speed_dial(end, n, ctx, &mut out),
+            LegEvent::OffHook(_) => self.off_hook(end, ctx, &mut out),
+            LegEvent::OnHook(_) => {
+                self.on_hook(end, &mut out);
+                self.ring_waiting(device, ctx, &mut out);
             }
-            LegEvent::Offer(line, media) => self.offered(at(line), media),
-            LegEvent::Redirected(line, to) => self.redirected(at(line), &to, ctx, &mut out),
+            LegEvent::Digit(_, key) => self.digit(end, key, ctx, &mut out),
+            LegEvent::MediaReady(_, rtp) => self.media_ready(end, rtp, &mut out),
+            LegEvent::MediaFailed(_) => self.release(end, &mut out),
+            LegEvent::Redial(_) => self.redial(end, ctx, &mut out),
+            LegEvent::Hold(_) => self.hold(end, &mut out),
+            LegEvent::Resume(_) => self.resume(end, &mut out),
+            LegEvent::ForwardAll(_) => self.forward_all(end, ctx, &mut out),
+            LegEvent::Alerting(_) => self.alerting(end, &mut out),
+            LegEvent::Refused(_, why) => self.refused(end, why, ctx, &mut out),
+            LegEvent::Codecs(_, list) => {
+                self.codecs.insert(end, list);
+            }
+            LegEvent::Offer(_, media) => self.offered(end, media),
+            LegEvent::Redirected(_, to) => self.redirected(end, &to, ctx, &mut out),
         }
         out
     }
@@ -264,6 +291,8 @@ impl Calls {
                 };
                 if call.state == State::Alerting && call.callee == end {
                     let (caller, callee) = (call.caller, call.callee);
+                    // Answering a waiting call holds the phone's call in progress.
+                    self.set_aside(end, out);
                     let codec =
                         choose(&self.codecs_of(&caller, ctx), &self.codecs_of(&callee, ctx));
                     let call = self.calls.get_mut(&id).expect("read above");
@@ -288,7 +317,10 @@ impl Calls {
                 }
             }
             Some(_) => {}
-            None => self.dial_tone(end, false, ctx, out),
+            None => {
+                self.set_aside(end, out);
+                self.dial_tone(end, false, ctx, out)
+            }
         }
     }
 
@@ -521,6 +553,7 @@ impl Calls {
             End::Line { device, .. } => self.codecs.get(&End::Line {
                 device: *device,
                 line: LineInstance(0),
+                chan: Chan::FIRST,
             }),
             End::Trunk(_) => None,
         });
@@ -544,7 +577,7 @@ impl Calls {
     /// carries now; a trunk's from its call.
     fn party(&self, devices: &Devices, end: &End) -> Party {
         match end {
-            End::Line { device, line } => devices
+            End::Line { device, line, .. } => devices
                 .get(device)
                 .and_then(|d| {
                     d.layout

@@ -239,7 +239,7 @@ impl Devices {
                     d.keepalives += 1;
                 }
             }
-            DeviceEvent::Leg(ev) => {
+            DeviceEvent::Leg(_, ev) => {
                 if let Some(d) = self.by_name.get_mut(&device) {
                     match ev {
                         // A speed dial or Redial from on hook goes off hook on the speaker.

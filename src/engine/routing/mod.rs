@@ -188,9 +188,13 @@ impl DialPlan {
         }
         for (tag, d) in &model.reg_dns {
             if let Some(n) = &d.number {
-                // [U] `huntstop` under voice register dn is not read yet: a SIP DN hunts on,
-                // its default (§1.5).
-                plan.add_number(NumberOwner::Register(*tag), n, false, d.preference, false);
+                plan.add_number(
+                    NumberOwner::Register(*tag),
+                    n,
+                    false,
+                    d.preference,
+                    d.huntstop,
+                );
             }
         }
         for (tag, d) in &model.dial_peers {

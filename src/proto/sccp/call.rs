@@ -2,17 +2,21 @@
 //! sequences of the SCCP reference §4.2 (basic call) and §4.3 (busy, reorder), and the
 //! phone's hook, key, soft-key and media messages read back as [`LegEvent`]s.
 //!
-//! What is SCCP's own stays here: the call reference of each active line (server-chosen,
-//! one per call leg), whether its RTP receiver was opened (so that release closes it), and
-//! which line a key or an ack without a line number belongs to. What the call *is* — who
-//! rings, who is connected — is the engine's.
+//! What is SCCP's own stays here: the call reference of each call on a line's channels
+//! (server-chosen, one per call leg), whether its RTP receiver was opened (so that release
+//! closes it), and which line and channel a key or an ack belongs to — by its call
+//! reference; a message without one (an off-hook, on-hook or digit some phones send with
+//! reference 0) names no channel and the engine takes the line's current call. What the
+//! call *is* — who rings, who is connected, which channel a new call takes — is the
+//! engine's. A call offered while the phone is off hook is call waiting: the call-waiting
+//! tone instead of the ringer.
 
 use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
 
 use super::msg::{FromPhone, ToPhone};
 use super::softkeys;
-use crate::leg::{LegCmd, LegEvent, LineInstance, Party, Redirect, RedirectReason};
+use crate::leg::{Chan, LegCmd, LegEvent, LineInstance, Party, Redirect, RedirectReason};
 use crate::media::Codec;
 
 // Call states (§3.3).
@@ -30,6 +34,7 @@ const TONE_DIAL: u32 = 0x21;
 const TONE_BUSY: u32 = 0x23;
 const TONE_ALERTING: u32 = 0x24;
 const TONE_REORDER: u32 = 0x25;
+const TONE_CALL_WAITING: u32 = 0x2D;
 // SetLamp (§3.4, §3.8) and SetRinger (§3.6).
 const STIMULUS_LINE: u32 = 9;
 const LAMP_OFF: u32 = 1;
@@ -81,16 +86,18 @@ pub fn codec_of(id: u32) -> Option<Codec> {
     })
 }
 
-/// One line with a call leg on it.
+/// One channel of a line with a call leg on it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Active {
     line: u32,
+    chan: Chan,
     call_ref: u32,
+    /// Offered and not answered (the ringer is on, or the call-waiting tone played).
     ringing: bool,
     media_open: bool,
 }
 
-/// The lines of one phone that have a call leg, and the next call reference.
+/// The channels of one phone that have a call leg, and the next call reference.
 #[derive(Debug, Default)]
 pub(super) struct Calls {
     active: Vec<Active>,
@@ -174,14 +181,19 @@ fn info(
 }
 
 impl Calls {
-    /// The call leg on `line`, made if there is none.
-    fn leg(&mut self, line: u32) -> &mut Active {
-        if let Some(i) = self.active.iter().position(|a| a.line == line) {
+    /// The call leg on `line`'s channel `chan`, made if there is none.
+    fn leg(&mut self, line: u32, chan: Chan) -> &mut Active {
+        if let Some(i) = self
+            .active
+            .iter()
+            .position(|a| a.line == line && a.chan == chan)
+        {
             return &mut self.active[i];
         }
         self.next_ref += 1;
         self.active.push(Active {
             line,
+            chan,
             call_ref: self.next_ref,
             ringing: false,
             media_open: false,
@@ -202,18 +214,26 @@ impl Calls {
             .unwrap_or(1)
     }
 
-    /// Renders `cmd` onto `out`.
-    pub fn render(&mut self, cmd: LegCmd, out: &mut VecDeque<ToPhone>) {
+    /// The channel whose call `call_ref` is, if it is one of ours.
+    fn chan_of(&self, call_ref: u32) -> Option<Chan> {
+        self.active
+            .iter()
+            .find(|a| call_ref != 0 && a.call_ref == call_ref)
+            .map(|a| a.chan)
+    }
+
+    /// Renders `cmd`, for the call on channel `chan` of its line, onto `out`.
+    pub fn render(&mut self, chan: Chan, cmd: LegCmd, out: &mut VecDeque<ToPhone>) {
         match cmd {
             LegCmd::DialTone(LineInstance(line)) => {
-                let r = self.leg(line).call_ref;
+                let r = self.leg(line, chan).call_ref;
                 out.push_back(lamp(line, LAMP_ON));
                 out.push_back(line_state(OFF_HOOK, line, r));
                 out.push_back(keys(line, r, softkeys::SET_OFF_HOOK));
                 out.push_back(tone(TONE_DIAL, line, r));
             }
             LegCmd::Digits(LineInstance(line)) => {
-                let r = self.leg(line).call_ref;
+                let r = self.leg(line, chan).call_ref;
                 out.push_back(ToPhone::StopTone { line, call_ref: r });
                 out.push_back(keys(line, r, SET_DIGITS));
             }
@@ -222,7 +242,7 @@ impl Calls {
                 called,
                 calling,
             } => {
-                let r = self.leg(line).call_ref;
+                let r = self.leg(line, chan).call_ref;
                 out.push_back(ToPhone::DialedNumber {
                     number: called.number.to_string(),
                     line,
@@ -232,7 +252,7 @@ impl Calls {
                 out.push_back(info(&calling, &called, None, line, r, 2));
             }
             LegCmd::RingOut(LineInstance(line)) => {
-                let r = self.leg(line).call_ref;
+                let r = self.leg(line, chan).call_ref;
                 out.push_back(line_state(RING_OUT, line, r));
                 out.push_back(keys(line, r, SET_RING_OUT));
                 out.push_back(tone(TONE_ALERTING, line, r));
@@ -246,20 +266,27 @@ impl Calls {
                 redirect,
                 offer: _,
             } => {
-                let leg = self.leg(line);
+                let waiting = self.off_hook;
+                let leg = self.leg(line, chan);
                 leg.ringing = true;
                 let r = leg.call_ref;
                 out.push_back(line_state(RING_IN, line, r));
                 out.push_back(keys(line, r, SET_RING_IN));
                 out.push_back(info(&calling, &called, redirect.as_ref(), line, r, 1));
                 out.push_back(lamp(line, LAMP_BLINK));
-                out.push_back(ringer(RING_INSIDE, line, r));
+                // Off hook (in another call): the call-waiting tone in the handset, not
+                // the ringer.
+                out.push_back(if waiting {
+                    tone(TONE_CALL_WAITING, line, r)
+                } else {
+                    ringer(RING_INSIDE, line, r)
+                });
             }
             LegCmd::Connected {
                 line: LineInstance(line),
                 codec,
             } => {
-                let leg = self.leg(line);
+                let leg = self.leg(line, chan);
                 let was_ringing = std::mem::take(&mut leg.ringing);
                 leg.media_open = true;
                 let r = leg.call_ref;
@@ -285,7 +312,7 @@ impl Calls {
             } => {
                 // The classic layout carries an IPv4 address; SCCP phones have no other.
                 let IpAddr::V4(ip) = to.ip() else { return };
-                let r = self.leg(line).call_ref;
+                let r = self.leg(line, chan).call_ref;
                 out.push_back(ToPhone::StartMediaTransmission {
                     conference_id: r,
                     pass_thru: r,
@@ -298,7 +325,7 @@ impl Calls {
                 });
             }
             LegCmd::Busy(LineInstance(line)) => {
-                let r = self.leg(line).call_ref;
+                let r = self.leg(line, chan).call_ref;
                 out.push_back(tone(TONE_BUSY, line, r));
                 out.push_back(line_state(BUSY, line, r));
             }
@@ -306,23 +333,25 @@ impl Calls {
             LegCmd::Reorder(LineInstance(line))
             | LegCmd::Unavailable(LineInstance(line))
             | LegCmd::Forbidden(LineInstance(line)) => {
-                let r = self.leg(line).call_ref;
+                let r = self.leg(line, chan).call_ref;
                 out.push_back(tone(TONE_REORDER, line, r));
                 out.push_back(line_state(CONGESTION, line, r));
             }
             LegCmd::Hold(LineInstance(line)) => {
-                let r = self.leg(line).call_ref;
+                let r = self.leg(line, chan).call_ref;
                 out.push_back(line_state(HOLD, line, r));
                 out.push_back(keys(line, r, SET_ON_HOLD));
-                self.stop_media(line, out);
+                self.stop_media(line, chan, out);
             }
-            LegCmd::MediaStop(LineInstance(line)) => self.stop_media(line, out),
+            LegCmd::MediaStop(LineInstance(line)) => self.stop_media(line, chan, out),
+            // The phone's other calls stay as they are: the line's lamp stays lit while
+            // one is on it, and the idle soft keys come back with the last call.
             LegCmd::Idle(LineInstance(line)) => {
-                self.stop_media(line, out);
+                self.stop_media(line, chan, out);
                 let gone = self
                     .active
                     .iter()
-                    .position(|a| a.line == line)
+                    .position(|a| a.line == line && a.chan == chan)
                     .map(|i| self.active.remove(i));
                 let r = gone.map_or(0, |a| a.call_ref);
                 if gone.is_some_and(|a| a.ringing) {
@@ -330,16 +359,24 @@ impl Calls {
                 }
                 out.push_back(ToPhone::StopTone { line, call_ref: r });
                 out.push_back(line_state(ON_HOOK, line, r));
-                out.push_back(lamp(line, LAMP_OFF));
-                out.push_back(keys(0, 0, softkeys::SET_ON_HOOK));
+                if !self.active.iter().any(|a| a.line == line) {
+                    out.push_back(lamp(line, LAMP_OFF));
+                }
+                if self.active.is_empty() {
+                    out.push_back(keys(0, 0, softkeys::SET_ON_HOOK));
+                }
             }
         }
     }
 
     /// Closes the RTP receiver and stops the transmission of the call on `line` (hold:
     /// §4.2 notes), if they are open; the next `Connected` opens them again.
-    fn stop_media(&mut self, line: u32, out: &mut VecDeque<ToPhone>) {
-        let Some(a) = self.active.iter_mut().find(|a| a.line == line) else {
+    fn stop_media(&mut self, line: u32, chan: Chan, out: &mut VecDeque<ToPhone>) {
+        let Some(a) = self
+            .active
+            .iter_mut()
+            .find(|a| a.line == line && a.chan == chan)
+        else {
             return;
         };
         if std::mem::take(&mut a.media_open) {
@@ -357,9 +394,28 @@ impl Calls {
         }
     }
 
-    /// What a message from the registered phone means for its calls, if anything; `None`
-    /// for a message that is not about calls (or a hook change the phone repeats).
-    pub fn event(&mut self, msg: &FromPhone) -> Option<LegEvent> {
+    /// What a message from the registered phone means for its calls, if anything, with
+    /// the channel its call reference names (`None`: a new call, or a message without a
+    /// reference); `None` for a message that is not about calls (or a hook change the
+    /// phone repeats).
+    pub fn event(&mut self, msg: &FromPhone) -> Option<(Option<Chan>, LegEvent)> {
+        let chan = match *msg {
+            // NewCall (from a held call's keys) is a new call, whatever call is selected.
+            FromPhone::SoftKeyEvent {
+                event: KEY_NEW_CALL,
+                ..
+            } => None,
+            FromPhone::OffHook { call_ref, .. }
+            | FromPhone::OnHook { call_ref, .. }
+            | FromPhone::SoftKeyEvent { call_ref, .. }
+            | FromPhone::KeypadButton { call_ref, .. } => self.chan_of(call_ref),
+            FromPhone::OpenReceiveChannelAck {
+                call_ref,
+                pass_thru,
+                ..
+            } => self.chan_of(if call_ref != 0 { call_ref } else { pass_thru }),
+            _ => None,
+        };
         let ev = match *msg {
             FromPhone::OffHook { line, call_ref } => {
                 if std::mem::replace(&mut self.off_hook, true) {
@@ -458,6 +514,9 @@ impl Calls {
             }
             _ => return None,
         };
-        Some(ev)
+        Some((chan, ev))
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -21,7 +21,7 @@ use super::call::Calls;
 use super::msg::{FromPhone, Proto, Register, ResetType, SoftKey, ToPhone};
 use super::softkeys;
 use super::station::{Station, button_template};
-use crate::leg::{LegCmd, LegEvent, LineInstance, RestartKind};
+use crate::leg::{Chan, LegCmd, LegEvent, LineInstance, RestartKind};
 
 /// Highest protocol version we negotiate: the classic fixed layouts with header version 0,
 /// as chan_skinny and wazo-libsccp do (reference §1.4); phones that speak more accept it.
@@ -55,8 +55,9 @@ pub enum Event {
     KeepAlive,
     /// The phone finished its registration requests (`TimeDateReq`, reference §4.1 step 3).
     Ready,
-    /// A hook change, once per change.
-    Leg(LegEvent),
+    /// What the phone did about its calls (a hook change once per change), with the
+    /// channel of the call it named, if it named one.
+    Leg(Option<Chan>, LegEvent),
     /// The phone unregistered (`Unregister`).
     Unregistered,
     /// No keepalive for two intervals.
@@ -212,12 +213,12 @@ impl Connection {
         self.close(CloseReason::Replaced);
     }
 
-    /// Renders what the engine decided for a line (SCCP reference §4.2, §4.3).
-    pub fn leg(&mut self, cmd: LegCmd) {
+    /// Renders what the engine decided for a line's channel (SCCP reference §4.2, §4.3).
+    pub fn leg(&mut self, chan: Chan, cmd: LegCmd) {
         if self.phase != Phase::Registered {
             return;
         }
-        self.calls.render(cmd, &mut self.out);
+        self.calls.render(chan, cmd, &mut self.out);
     }
 
     fn close(&mut self, why: CloseReason) {
@@ -352,8 +353,8 @@ impl Connection {
             | FromPhone::Stimulus { .. }
             | FromPhone::KeypadButton { .. }
             | FromPhone::OpenReceiveChannelAck { .. } => {
-                if let Some(ev) = self.calls.event(&msg) {
-                    self.events.push_back(Event::Leg(ev));
+                if let Some((chan, ev)) = self.calls.event(&msg) {
+                    self.events.push_back(Event::Leg(chan, ev));
                 }
                 None
             }
@@ -377,7 +378,7 @@ impl Connection {
                     .filter_map(|c| super::call::codec_of(c.codec))
                     .collect();
                 self.events
-                    .push_back(Event::Leg(LegEvent::Codecs(LineInstance(0), codecs)));
+                    .push_back(Event::Leg(None, LegEvent::Codecs(LineInstance(0), codecs)));
                 None
             }
             // Informational messages: no reply (reference §4.1 step 3).
@@ -587,13 +588,13 @@ mod tests {
         assert_eq!(
             ev,
             vec![
-                Event::Leg(LegEvent::OffHook(line)),
-                Event::Leg(LegEvent::OnHook(line))
+                Event::Leg(None, LegEvent::OffHook(line)),
+                Event::Leg(None, LegEvent::OnHook(line))
             ]
         );
         // The connection plays no tone by itself: only what the engine tells it.
         assert!(drain(&mut s).is_empty());
-        s.leg(LegCmd::DialTone(line));
+        s.leg(Chan::FIRST, LegCmd::DialTone(line));
         assert!(matches!(
             drain(&mut s)[..],
             [
