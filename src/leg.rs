@@ -81,6 +81,8 @@ pub enum LegEvent {
     SpeedDial(u8),
     /// Redial (the last number this phone dialled) on `line`.
     Redial(LineInstance),
+    /// The Messages key: call the voicemail pilot on `line`.
+    Messages(LineInstance),
     /// Hold the call on `line`.
     Hold(LineInstance),
     /// Take the call on `line` off hold.
@@ -113,6 +115,7 @@ impl LegEvent {
             | LegEvent::MediaReady(l, _)
             | LegEvent::MediaFailed(l)
             | LegEvent::Redial(l)
+            | LegEvent::Messages(l)
             | LegEvent::Hold(l)
             | LegEvent::Resume(l)
             | LegEvent::ForwardAll(l)

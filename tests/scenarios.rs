@@ -274,6 +274,10 @@ impl Runner {
                 conn: conn(c),
                 event: DeviceEvent::Leg(chan, LegEvent::SpeedDial(n.parse().unwrap())),
             },
+            ["messages", c] => Input::Device {
+                conn: conn(c),
+                event: DeviceEvent::Leg(chan, LegEvent::Messages(line)),
+            },
             ["redial", c] => Input::Device {
                 conn: conn(c),
                 event: DeviceEvent::Leg(chan, LegEvent::Redial(line)),

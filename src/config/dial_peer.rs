@@ -39,6 +39,10 @@ pub struct DialPeer {
     pub incoming_called: Option<Pattern>,
     /// `vad` (on by default), `vad aggressive`, `no vad`.
     pub vad: Vad,
+    /// `mailbox-selection orig-called-num`: a forwarded call's Diversion names the number
+    /// first called, not the last that forwarded it (calls reference §4.3; the voicemail
+    /// server picks the mailbox by it).
+    pub orig_called_mailbox: bool,
 }
 
 impl Default for DialPeer {
@@ -56,6 +60,7 @@ impl Default for DialPeer {
             dtmf_relay: Vec::new(),
             incoming_called: None,
             vad: Vad::On,
+            orig_called_mailbox: false,
         }
     }
 }

@@ -341,7 +341,11 @@ impl Engine {
         };
         match event {
             DeviceEvent::Leg(chan, ev) => {
-                if let LegEvent::OffHook(_) | LegEvent::SpeedDial(_) | LegEvent::Redial(_) = ev {
+                if let LegEvent::OffHook(_)
+                | LegEvent::SpeedDial(_)
+                | LegEvent::Redial(_)
+                | LegEvent::Messages(_) = ev
+                {
                     self.em.off_hook(&device, now.unix.0);
                 }
                 let on_hook = matches!(ev, LegEvent::OnHook(_));

@@ -193,6 +193,7 @@ handlers! {
     DpSessionTarget = "dp-session-target",
     DpPreference = "dp-preference",
     DpHuntstop = "dp-huntstop",
+    DpMailboxSelection = "dp-mailbox-selection",
     DpCodec = "dp-codec",
     DpDtmfRelay = "dp-dtmf-relay",
     DpIncomingCalled = "dp-incoming-called",

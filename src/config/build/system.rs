@@ -253,6 +253,10 @@ impl Builder<'_> {
                 }
                 Handler::DpPreference => d.preference = num(l.get(g, "preference")),
                 Handler::DpHuntstop => d.huntstop = true,
+                Handler::DpMailboxSelection => {
+                    d.orig_called_mailbox =
+                        !l.negated && l.get(g, "which") == Some("orig-called-num")
+                }
                 Handler::DpCodec => {
                     let kw = l.get(g, "codec").unwrap_or("");
                     d.codec =

@@ -37,6 +37,18 @@ impl Calls {
         }
     }
 
+    /// The Messages key: the voicemail pilot (`telephony-service voicemail`, else `voice
+    /// register global voicemail`); without one, dial tone as any off-hook gives.
+    pub(super) fn messages(&mut self, end: End, ctx: &Ctx<'_>, out: &mut Cmds) {
+        let pilot = (ctx.model.telephony.voicemail.as_ref())
+            .or(ctx.model.register.voicemail.as_ref())
+            .cloned();
+        match pilot {
+            Some(number) => self.dial_whole(end, &number, ctx, out),
+            None => self.off_hook(end, ctx, out),
+        }
+    }
+
     /// Dials `number` whole on `end`: from idle it goes off hook first; a line already in a
     /// call or hearing a tone is left alone.
     fn dial_whole(&mut self, end: End, number: &str, ctx: &Ctx<'_>, out: &mut Cmds) {

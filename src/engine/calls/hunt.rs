@@ -70,6 +70,30 @@ pub struct Rung {
     pub noan: Option<Mono>,
 }
 
+/// The voicemail pilot a call to `number` of `dn` goes to while no registered phone carries
+/// it, when the number is a user's (on a `voice user-profile`: the user is logged in
+/// nowhere): `telephony-service voicemail` for an ephone-dn, `voice register global
+/// voicemail` for a SIP DN, else the other one. A number of no user (a desk phone that is
+/// off) has no mailbox to go to.
+pub(super) fn voicemail_pilot(
+    model: &Model,
+    dn: NumberOwner,
+    number: &Extension,
+) -> Option<String> {
+    let users = model
+        .user_profiles
+        .values()
+        .any(|p| p.lines.iter().any(|l| l.numbers.contains(number)));
+    if !users {
+        return None;
+    }
+    let (sccp, sip) = (&model.telephony.voicemail, &model.register.voicemail);
+    match dn {
+        NumberOwner::Ephone(_) => sccp.clone().or_else(|| sip.clone()),
+        NumberOwner::Register(_) => sip.clone().or_else(|| sccp.clone()),
+    }
+}
+
 /// A DN's `call-forward` settings.
 fn forward_of(model: &Model, dn: NumberOwner) -> Option<&CallForward> {
     match dn {
@@ -92,6 +116,8 @@ impl Calls {
         out: &mut Cmds,
     ) {
         let mut busy = refused == Some(Refusal::Busy);
+        // A number on no registered phone was among the candidates (480 for a SIP caller).
+        let mut unavailable = false;
         let mut rest = candidates.into_iter();
         while let Some(c) = rest.next() {
             let remaining = |rest: std::vec::IntoIter<Candidate>| {
@@ -127,21 +153,25 @@ impl Calls {
                 Reach::Carried(lines) => lines,
                 Reach::Unregistered => {
                     // Calls reference §3.3: the unregistered target, else busy, else
-                    // no-answer at once; without one the next candidate (the voicemail
-                    // pilot comes with the voicemail issue).
-                    // The Diversion says `unavailable` whichever target it is.
+                    // no-answer at once, else — a user's number — the voicemail pilot;
+                    // without one the next candidate, and in the end the caller hears
+                    // that the number is unavailable. The Diversion says `unavailable`
+                    // whichever target it is.
                     let noan = fwd.noan.as_ref().map(|(t, _)| t.clone());
+                    let pilot = voicemail_pilot(ctx.model, dn, number);
                     let target = fwd
                         .unregistered
                         .as_ref()
                         .or(fwd.busy.as_ref())
-                        .or(noan.as_ref());
+                        .or(noan.as_ref())
+                        .or(pilot.as_ref());
                     if let Some(t) = target
                         && let Some((next, c)) =
                             self.redirect(&attempt, number, t, RedirectReason::Unavailable, ctx)
                     {
                         return self.hunt(end, next, c, None, ctx, out);
                     }
+                    unavailable = true;
                     continue;
                 }
             };
@@ -201,6 +231,7 @@ impl Calls {
         let cmd = match refused {
             _ if busy => LegCmd::Busy(line),
             Some(Refusal::Unavailable) => LegCmd::Unavailable(line),
+            _ if unavailable => LegCmd::Unavailable(line),
             _ => {
                 tracing::debug!(caller = ?end, number = attempt.number, "call to a number no phone can take now");
                 LegCmd::Reorder(line)

@@ -267,6 +267,7 @@ impl Calls {
             LegEvent::MediaReady(_, rtp) => self.media_ready(end, rtp, &mut out),
             LegEvent::MediaFailed(_) => self.release(end, &mut out),
             LegEvent::Redial(_) => self.redial(end, ctx, &mut out),
+            LegEvent::Messages(_) => self.messages(end, ctx, &mut out),
             LegEvent::Hold(_) => self.hold(end, &mut out),
             LegEvent::Resume(_) => self.resume(end, &mut out),
             LegEvent::ForwardAll(_) => self.forward_all(end, ctx, &mut out),

@@ -94,11 +94,21 @@ impl Calls {
         &mut self,
         end: End,
         (tag, addr): (DialPeerTag, SocketAddr),
-        attempt: Attempt,
+        mut attempt: Attempt,
         ctx: &Ctx<'_>,
         out: &mut Cmds,
     ) {
         let dialled = attempt.number.clone();
+        // `mailbox-selection orig-called-num`: the Diversion names the number first called.
+        if ctx
+            .model
+            .dial_peers
+            .get(&tag)
+            .is_some_and(|p| p.orig_called_mailbox)
+            && let (Some(r), Some(first)) = (attempt.redirect.as_mut(), attempt.via.first())
+        {
+            r.from = first.clone();
+        }
         self.next_trunk += 1;
         let id = TrunkId::Out(self.next_trunk);
         self.trunks.insert(
@@ -147,6 +157,7 @@ impl Calls {
             LegEvent::Digit(..)
             | LegEvent::SpeedDial(_)
             | LegEvent::Redial(_)
+            | LegEvent::Messages(_)
             | LegEvent::Codecs(..)
             | LegEvent::Offer(..)
             | LegEvent::ForwardAll(_) => {}

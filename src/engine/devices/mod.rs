@@ -243,9 +243,10 @@ impl Devices {
                 if let Some(d) = self.by_name.get_mut(&device) {
                     match ev {
                         // A speed dial or Redial from on hook goes off hook on the speaker.
-                        LegEvent::OffHook(_) | LegEvent::SpeedDial(_) | LegEvent::Redial(_) => {
-                            d.off_hook = true
-                        }
+                        LegEvent::OffHook(_)
+                        | LegEvent::SpeedDial(_)
+                        | LegEvent::Redial(_)
+                        | LegEvent::Messages(_) => d.off_hook = true,
                         LegEvent::OnHook(_) => d.off_hook = false,
                         _ => {}
                     }

@@ -45,6 +45,7 @@ const RING_INSIDE: u32 = 2;
 // Stimulus (§3.4).
 const STIMULUS_REDIAL: u32 = 1;
 const STIMULUS_SPEED_DIAL: u32 = 2;
+const STIMULUS_VOICEMAIL: u32 = 0x0F;
 // Soft-key events (§3.12).
 const KEY_REDIAL: u32 = 1;
 const KEY_NEW_CALL: u32 = 2;
@@ -482,6 +483,14 @@ impl Calls {
             } => {
                 self.off_hook = true;
                 LegEvent::Redial(LineInstance(self.line_for(0, 0)))
+            }
+            // The Messages key dials the voicemail pilot, on the speaker from on hook.
+            FromPhone::Stimulus {
+                stimulus: STIMULUS_VOICEMAIL,
+                ..
+            } => {
+                self.off_hook = true;
+                LegEvent::Messages(LineInstance(self.line_for(0, 0)))
             }
             FromPhone::KeypadButton {
                 button,
