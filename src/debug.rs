@@ -35,6 +35,9 @@ flags! {
     ephone_detail = "debug-ephone-detail", "EPHONE detail";
     /// `debug ephone extension-mobility`: logins, logouts, refusals.
     ephone_em = "debug-ephone-em", "EPHONE extension mobility";
+    /// `debug ephone mwi`: each message-waiting change and the lamps it lights (logged by
+    /// the engine under [`MWI`]).
+    ephone_mwi = "debug-ephone-mwi", "EPHONE MWI";
     /// `debug ccsip messages`: every SIP message in and out, whole.
     ccsip_messages = "debug-ccsip-messages", "SIP Call messages tracing";
     /// `debug voice register events`: registrations, refusals, expiries.
@@ -49,11 +52,18 @@ flags! {
 /// drops them while the switch is off.
 pub const CCAPI: &str = "cmed::debug::ccapi";
 
+/// The tracing target of `debug ephone mwi`'s lines, filtered as [`CCAPI`]'s are.
+pub const MWI: &str = "cmed::debug::mwi";
+
 impl Flags {
     /// Whether the log filter lets an event of `target` through: everything but the lines
     /// of a switch that is off.
     pub fn admits(&self, target: &str) -> bool {
-        target != CCAPI || Flags::on(&self.voice_ccapi)
+        match target {
+            CCAPI => Flags::on(&self.voice_ccapi),
+            MWI => Flags::on(&self.ephone_mwi),
+            _ => true,
+        }
     }
 
     /// Whether a switch is on.

@@ -128,6 +128,18 @@ impl LegEvent {
     }
 }
 
+/// Messages waiting for a number, as a voicemail server reports them (RFC 3842) and a
+/// phone shows them (its lamp, a SIP phone's message-summary NOTIFY).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Messages {
+    /// Messages are waiting: the lamp is on.
+    pub waiting: bool,
+    /// New voice messages (`Voice-Message: new/old`), when the server said.
+    pub new: u32,
+    /// Old (heard) voice messages.
+    pub old: u32,
+}
+
 /// Who is on the other end of a call, as a phone shows it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Party {

@@ -161,6 +161,17 @@ impl Runner {
                     } => format!("to-sip {contact} {kind:?} call-id={register_call_id}")
                         .to_lowercase(),
                     Effect::ToConn { conn, cmd } => format!("to-conn {conn} {}", conn_cmd(cmd)),
+                    Effect::SipMwi {
+                        contact,
+                        number,
+                        messages: m,
+                        ..
+                    } => format!(
+                        "to-sip-mwi {contact} {number} {} {}/{}",
+                        if m.waiting { "yes" } else { "no" },
+                        m.new,
+                        m.old
+                    ),
                     Effect::ToSipLeg { leg, cmd, to } => {
                         // Where cmed calls a trunk is part of what is checked.
                         let via = match (leg, to, cmd) {
@@ -303,6 +314,31 @@ impl Runner {
                 event: DeviceEvent::Unregistered,
             },
             ["closed", c] => Input::Closed { conn: conn(c) },
+            // A voicemail server's message-summary NOTIFY (Messages-Waiting, and
+            // Voice-Message new/old when given).
+            ["mwi-notify", number, waiting, rest @ ..] => {
+                let (counts, from) = match rest {
+                    [c, "from", f] => (Some(*c), *f),
+                    ["from", f] => (None, *f),
+                    _ => panic!(
+                        "{}: mwi-notify NUMBER yes|no [N/O] from IP:PORT",
+                        self.here()
+                    ),
+                };
+                let (new, old) = counts
+                    .and_then(|c| c.split_once('/'))
+                    .map_or((0, 0), |(n, o)| (n.parse().unwrap(), o.parse().unwrap()));
+                Input::MwiNotify {
+                    from: from.parse().unwrap(),
+                    number: number.to_string(),
+                    messages: cmed::leg::Messages {
+                        waiting: *waiting == "yes",
+                        new,
+                        old,
+                    },
+                    reply: ReplyTo(1),
+                }
+            }
             ["timer"] => Input::Timer,
             ["login", d, u, s, ..] => self.em(EmRequest::Login {
                 device: device(d),

@@ -35,6 +35,8 @@ pub enum Out {
     ToSip(SipRestart),
     /// A SIP phone's call leg command.
     ToSipLeg(SipLegCmd),
+    /// A message-summary NOTIFY for a SIP phone.
+    SipMwi(SipMwi),
     /// Clear a phone's call history (best effort).
     ClearHistory {
         /// The phone's address.
@@ -59,6 +61,19 @@ pub struct SipRestart {
     pub register_call_id: String,
     /// Restart or reset.
     pub kind: RestartKind,
+}
+
+/// A message-summary NOTIFY to send a SIP phone on its flow (the engine's `SipMwi`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SipMwi {
+    /// Its flow.
+    pub flow: Flow,
+    /// Its registered contact (the NOTIFY's Request-URI).
+    pub contact: String,
+    /// The number whose messages it is.
+    pub number: String,
+    /// What waits.
+    pub messages: crate::leg::Messages,
 }
 
 /// What a SIP call leg is told (the engine's `ToSipLeg`).
@@ -140,6 +155,17 @@ impl Core {
                         contact,
                         register_call_id,
                         kind,
+                    })),
+                    Effect::SipMwi {
+                        flow,
+                        contact,
+                        number,
+                        messages,
+                    } => out.push(Out::SipMwi(SipMwi {
+                        flow,
+                        contact,
+                        number,
+                        messages,
                     })),
                     Effect::ToSipLeg { leg, to, cmd } => {
                         out.push(Out::ToSipLeg(SipLegCmd { leg, to, cmd }))

@@ -45,6 +45,12 @@ pub(super) enum Request {
         req: Box<SipInvite>,
         reply: oneshot::Sender<Answer>,
     },
+    Mwi {
+        from: std::net::SocketAddr,
+        number: String,
+        messages: crate::leg::Messages,
+        reply: oneshot::Sender<Answer>,
+    },
     /// A phone connection opened; the engine answers it through `mailbox`.
     Open { conn: ConnId, mailbox: Arc<Mailbox> },
     /// An input that waits for no answer (phone registrations and events).
@@ -137,6 +143,27 @@ impl EngineHandle {
         let req = Box::new(req);
         match self.ask(|reply| Request::SipInvite { req, reply }).await? {
             Answer::Invite(r) => Ok(r),
+            _ => Err(Stopped),
+        }
+    }
+
+    /// Tells the engine of a voicemail server's message-summary NOTIFY from `from`.
+    pub async fn mwi_notify(
+        &self,
+        from: std::net::SocketAddr,
+        number: String,
+        messages: crate::leg::Messages,
+    ) -> Result<crate::engine::effect::MwiOutcome, Stopped> {
+        match self
+            .ask(|reply| Request::Mwi {
+                from,
+                number,
+                messages,
+                reply,
+            })
+            .await?
+        {
+            Answer::Mwi(o) => Ok(o),
             _ => Err(Stopped),
         }
     }

@@ -27,7 +27,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use self::core::{Core, Out};
-pub use self::core::{SipLegCmd, SipRestart};
+pub use self::core::{SipLegCmd, SipMwi, SipRestart};
 use crate::cli::shows::ProvisionInfo;
 use crate::debug::Flags;
 use crate::engine::{Answer, Engine, Input, ReplyTo, Snapshot};
@@ -46,6 +46,8 @@ pub struct Outlets {
     pub sip_restart: Box<dyn Fn(SipRestart) + Send>,
     /// A SIP phone's call leg command (the SIP adapter's calls).
     pub sip_leg: Box<dyn Fn(SipLegCmd) + Send>,
+    /// A message-summary NOTIFY for a SIP phone (the SIP adapter's).
+    pub sip_mwi: Box<dyn Fn(SipMwi) + Send>,
     /// What `show` may ask of the provisioning servers, when they run.
     pub provision: Option<Box<dyn ProvisionInfo>>,
     /// The debug switches the CLI turns on and off.
@@ -58,6 +60,7 @@ impl Default for Outlets {
             clear_history: Box::new(|_, _, _| {}),
             sip_restart: Box::new(|_| {}),
             sip_leg: Box::new(|_| {}),
+            sip_mwi: Box::new(|_| {}),
             provision: None,
             debug: Arc::default(),
         }
@@ -188,6 +191,23 @@ impl Actor {
                 let out = self.core.input(Input::SipInvite(req), now);
                 self.deliver(out);
             }
+            Request::Mwi {
+                from,
+                number,
+                messages,
+                reply,
+            } => {
+                let to = self.core.reply_to();
+                self.waiting.insert(to, reply);
+                let input = Input::MwiNotify {
+                    from,
+                    number,
+                    messages,
+                    reply: to,
+                };
+                let out = self.core.input(input, now);
+                self.deliver(out);
+            }
             Request::Open { conn, mailbox } => {
                 self.conns.insert(conn, mailbox);
             }
@@ -222,6 +242,7 @@ impl Actor {
                 }
                 Out::ToSip(r) => (self.outlets.sip_restart)(r),
                 Out::ToSipLeg(c) => (self.outlets.sip_leg)(c),
+                Out::SipMwi(m) => (self.outlets.sip_mwi)(m),
                 Out::ToConn(conn, cmd) => {
                     if let Some(mailbox) = self.conns.get(&conn) {
                         mailbox.post(cmd);

@@ -349,6 +349,7 @@ fn exec_command(
         | Handler::ShowDialPeerVoice
         | Handler::ShowCallActiveCompact
         | Handler::ShowSipUaCalls
+        | Handler::ShowMwi
         | Handler::ShowTftpBindings
         | Handler::ShowTftpStatistics
         | Handler::ShowEphone

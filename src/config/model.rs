@@ -35,6 +35,9 @@ pub struct Model {
     /// `voice service voip` / `allow-connections sip to sip`: a call from a SIP trunk may go
     /// out on another dial-peer (a hairpin; without it only cmed's own numbers take it).
     pub allow_sip_to_sip: bool,
+    /// `sip-ua` / `mwi-server ipv4:A …`: the voicemail server whose message-summary
+    /// NOTIFYs set message waiting (besides the dial-peers' targets).
+    pub mwi_server: Option<MwiServer>,
     /// `voice register dn N`.
     pub reg_dns: BTreeMap<RegDnTag, RegisterDn>,
     /// `voice register pool N`.
@@ -174,6 +177,7 @@ impl Default for Model {
             register: RegisterGlobal::default(),
             registrar_expires: None,
             allow_sip_to_sip: false,
+            mwi_server: None,
             reg_dns: BTreeMap::new(),
             pools: BTreeMap::new(),
             logout_profiles: BTreeMap::new(),
@@ -370,6 +374,31 @@ pub struct CallForward {
     pub unregistered: Option<String>,
 }
 
+/// `sip-ua` / `mwi-server ipv4:A.B.C.D [expires N] [port P] [transport udp|tcp]
+/// [unsolicited]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MwiServer {
+    /// Its address.
+    pub ip: Ipv4Addr,
+    /// Its port (`port`, else the target's, else 5060).
+    pub port: u16,
+    /// `unsolicited`: it NOTIFYs without a subscription.
+    pub unsolicited: bool,
+}
+
+/// `mwi on|off|on-off` on an ephone-dn: an outcall number (`number PREFIX....`) the
+/// voicemail server calls to set an extension's message waiting (calls reference §4.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MwiOutcall {
+    /// A call to it lights the extension's lamp.
+    On,
+    /// A call to it clears the lamp.
+    Off,
+    /// [U] A call to its primary number lights the lamp, to its secondary number clears
+    /// it (the reference does not say how one DN does both; this is cmed's reading).
+    OnOff,
+}
+
 /// `ephone-dn N`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EphoneDn {
@@ -394,6 +423,8 @@ pub struct EphoneDn {
     /// incoming calls, the rest are kept for calls the phone makes; `None`: every channel
     /// (calls reference §1.5: CME's default for dual-line and octo-line).
     pub huntstop_channel: Option<u8>,
+    /// `mwi on|off|on-off`: an outcall number for message waiting, not a phone's line.
+    pub mwi: Option<MwiOutcall>,
     /// `preference N`: of the primary number's dial-peer, 0 (the default, tried first) to 10.
     pub preference: u8,
     /// `preference … secondary N`: of the secondary number's. [U] default 9, as the CME
@@ -413,6 +444,7 @@ impl Default for EphoneDn {
             forward: CallForward::default(),
             huntstop: true,
             huntstop_channel: None,
+            mwi: None,
             preference: 0,
             secondary_preference: 9,
         }

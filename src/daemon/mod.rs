@@ -208,7 +208,7 @@ pub async fn run(opts: Options, debug: Arc<crate::debug::Flags>) -> Result<(), D
             sip.recovered(*device, b.flow.peer);
         }
     }
-    let (sip_out, sip_calls) = (sip.clone(), sip.clone());
+    let (sip_out, sip_calls, sip_mwi) = (sip.clone(), sip.clone(), sip.clone());
     let outlets = Outlets {
         clear_history: Box::new(|ip, user, secret| {
             // Clearing call history never holds the logout up: its own task, best effort.
@@ -216,6 +216,7 @@ pub async fn run(opts: Options, debug: Arc<crate::debug::Flags>) -> Result<(), D
         }),
         sip_restart: Box::new(move |r| sip_out.restart(r)),
         sip_leg: Box::new(move |c| sip_calls.leg(c)),
+        sip_mwi: Box::new(move |m| sip_mwi.mwi(m)),
         provision: Some(Box::new(net::stats::Shown {
             stats: stats.clone(),
             root: root.clone(),

@@ -40,6 +40,18 @@ pub enum Effect {
         /// Restart or reset.
         kind: RestartKind,
     },
+    /// Tell a SIP phone whether messages wait for one of its numbers: a `NOTIFY` with
+    /// `Event: message-summary` on its registered flow.
+    SipMwi {
+        /// The phone's flow.
+        flow: super::input::Flow,
+        /// Its registered contact.
+        contact: String,
+        /// The number (the `Message-Account`).
+        number: String,
+        /// What waits.
+        messages: crate::leg::Messages,
+    },
     /// Tell a SIP call leg something (`proto::sip::legs` renders it as SIP).
     ToSipLeg {
         /// The phone or trunk.
@@ -89,6 +101,10 @@ pub enum Answer {
     /// A registered phone's new `INVITE`: `Ok`, the call may proceed; else the challenge
     /// (401) or refusal (403) to answer it with, rendered as a REGISTER's are.
     Invite(Result<(), super::registrar::Outcome>),
+    /// A voicemail server's message-summary NOTIFY: taken (200), from a source that is
+    /// neither the `mwi-server` nor a dial-peer target (403), or for a number cmed does not
+    /// have (404).
+    Mwi(MwiOutcome),
     /// An administrator's command: text to print after the line's own output.
     Cli {
         /// What to print (may be empty).
@@ -96,6 +112,17 @@ pub enum Answer {
         /// The command was refused (an IOS `%` error).
         error: bool,
     },
+}
+
+/// What became of a message-summary NOTIFY.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MwiOutcome {
+    /// Taken: the lamps follow.
+    Taken,
+    /// Not from the `mwi-server` or a dial-peer target.
+    Forbidden,
+    /// No such number here.
+    NotFound,
 }
 
 /// What a phone connection is told; small, because every connection's mailbox holds a few.
@@ -111,6 +138,9 @@ pub enum ConnCmd {
     Replaced,
     /// Something to render on a line's channel.
     Leg(crate::leg::Chan, LegCmd),
+    /// The message-waiting lamp of `line` (its envelope; line 1's also lights the
+    /// handset's lamp): on or off.
+    Mwi(crate::leg::LineInstance, bool),
 }
 
 /// A decision that must be durable before it takes effect: the store changes, and what the

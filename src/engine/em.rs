@@ -273,8 +273,12 @@ impl Em {
                 Change::DeleteCredential { user } => {
                     self.credentials.remove(user);
                 }
-                // SIP bindings are the device registry's, written behind (`Devices`).
-                Change::PutBinding { .. } | Change::DropBinding { .. } => {}
+                // SIP bindings are the device registry's, message waiting the MWI
+                // table's, both written behind.
+                Change::PutBinding { .. }
+                | Change::DropBinding { .. }
+                | Change::PutMwi { .. }
+                | Change::DropMwi { .. } => {}
             }
         }
         for e in &plan.ended {

@@ -51,6 +51,19 @@ pub enum Input {
         /// The caller, as its From shows it.
         calling: crate::leg::Party,
     },
+    /// A voicemail server says whether messages wait for `number` (an out-of-dialog SIP
+    /// `NOTIFY` with `Event: message-summary`, RFC 3842). Taken only from the `mwi-server`
+    /// or a dial-peer's target; answered with [`Answer::Mwi`](super::Answer::Mwi).
+    MwiNotify {
+        /// Where it came from.
+        from: SocketAddr,
+        /// The mailbox's number (its `Message-Account`, else the Request-URI's user).
+        number: String,
+        /// What waits.
+        messages: crate::leg::Messages,
+        /// Who waits for the answer.
+        reply: ReplyTo,
+    },
     /// A phone connection ended (SCCP, or a SIP TCP flow).
     Closed {
         /// The connection.

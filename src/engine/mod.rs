@@ -25,6 +25,7 @@ pub mod effect;
 pub mod em;
 pub mod input;
 pub mod layout;
+pub mod mwi;
 pub mod profile;
 pub mod registrar;
 pub mod routing;
@@ -77,6 +78,8 @@ pub struct View<'a> {
     pub registrar: &'a registrar::Stats,
     /// The calls.
     pub calls: &'a calls::Calls,
+    /// Message waiting.
+    pub mwi: &'a mwi::Mwi,
     /// Unix time now, for ages.
     pub now: u64,
     /// Monotonic time now (call durations, `show call active voice`'s start times).
@@ -92,6 +95,7 @@ pub struct Engine {
     registrar: Registrar,
     timers: Timers,
     calls: calls::Calls,
+    mwi: mwi::Mwi,
     /// The dial plan and who carries each number, rebuilt when a call needs them after
     /// something they depend on changed (see [`Engine::routing`]).
     routing: Option<(routing::DialPlan, routing::Carriers)>,
@@ -108,6 +112,7 @@ impl Engine {
             registrar: Registrar::new([0; 32]),
             timers: Timers::default(),
             calls: calls::Calls::default(),
+            mwi: mwi::Mwi::default(),
             routing: None,
         }
     }
@@ -119,7 +124,10 @@ impl Engine {
     }
 
     fn wants_housekeeping(&self) -> bool {
-        self.em.wants_ticks() || self.devices.registered_sip() > 0 || self.devices.unwritten()
+        self.em.wants_ticks()
+            || self.devices.registered_sip() > 0
+            || self.devices.unwritten()
+            || self.mwi.unwritten()
     }
 
     /// The grammar lines are matched against.
@@ -140,6 +148,7 @@ impl Engine {
             em: &self.em,
             registrar: &self.registrar.stats,
             calls: &self.calls,
+            mwi: &self.mwi,
             now: now.unix.0,
             mono: now.mono,
         }
@@ -159,6 +168,7 @@ impl Engine {
     /// that expired or whose pool is gone (to commit before anything listens).
     pub fn recover(&mut self, mut persisted: Persisted, now: Now) -> Vec<Change> {
         let bindings = std::mem::take(&mut persisted.bindings);
+        self.mwi = mwi::Mwi::recover(std::mem::take(&mut persisted.mwi));
         let model = self.running.model.clone();
         let (em, mut drop) = Em::recover(&model, persisted);
         self.em = em;
@@ -232,10 +242,16 @@ impl Engine {
                 let cmds = self
                     .devices
                     .register(&model, &self.em.logins, &reg, now.unix.0);
+                let accepted = cmds
+                    .iter()
+                    .any(|(c, cmd)| *c == reg.conn && matches!(cmd, ConnCmd::Accept(..)));
                 out.extend(
                     cmds.into_iter()
                         .map(|(conn, cmd)| Effect::ToConn { conn, cmd }),
                 );
+                if accepted && let Ok(device) = &reg.device {
+                    self.lamps_at_registration(*device, &mut out);
+                }
             }
             Input::Device { conn, event } => self.device_event(conn, event, now, &mut out),
             Input::SipRegister(r) => {
@@ -244,10 +260,19 @@ impl Engine {
                 let outcome =
                     self.registrar
                         .register(&model, &mut self.devices, &self.em.logins, *r, now);
+                let lit = match &outcome {
+                    registrar::Outcome::Registered { contacts, device } if !contacts.is_empty() => {
+                        Some(*device)
+                    }
+                    _ => None,
+                };
                 out.push(Effect::Reply {
                     to,
                     answer: Answer::Register(outcome),
                 });
+                if let Some(device) = lit {
+                    self.lamps_at_registration(device, &mut out);
+                }
             }
             Input::SipInvite(r) => {
                 let checked = self.registrar.invite(&self.running.model, &r, now.unix.0);
@@ -314,7 +339,16 @@ impl Engine {
                     }
                 }
             },
-            Input::WriteBehindFailed { changes } => self.devices.unwritten_again(&changes),
+            Input::WriteBehindFailed { changes } => {
+                self.devices.unwritten_again(&changes);
+                self.mwi.unwritten_again(&changes);
+            }
+            Input::MwiNotify {
+                from,
+                number,
+                messages,
+                reply,
+            } => self.mwi_notify(from, number, messages, reply, now, &mut out),
             Input::Flush => self.write_behind(&mut out),
             Input::StartupWritten {
                 text,
@@ -331,6 +365,7 @@ impl Engine {
                 out.push(Effect::Reply { to: reply, answer });
             }
         }
+        self.mwi_outcalls(now, &mut out);
         self.timers.arm_housekeeping(self.wants_housekeeping(), now);
         out
     }
@@ -590,8 +625,10 @@ impl Engine {
     /// The SIP bindings changed since the last write, written behind (at most a second
     /// late: housekeeping runs every second while any are pending).
     fn write_behind(&mut self, out: &mut Vec<Effect>) {
-        if self.devices.unwritten() {
-            out.push(Effect::WriteBehind(self.devices.take_unwritten()));
+        if self.devices.unwritten() || self.mwi.unwritten() {
+            let mut changes = self.devices.take_unwritten();
+            changes.extend(self.mwi.take_unwritten());
+            out.push(Effect::WriteBehind(changes));
         }
     }
 

@@ -50,6 +50,7 @@ handlers! {
     DebugEphoneRegister = "debug-ephone-register",
     DebugEphoneDetail = "debug-ephone-detail",
     DebugEphoneEm = "debug-ephone-em",
+    DebugEphoneMwi = "debug-ephone-mwi",
     ShowEm = "show-em",
     ShowEmUser = "show-em-user",
     ShowUserProfile = "show-user-profile",
@@ -71,6 +72,7 @@ handlers! {
     ShowDialPeerVoice = "show-dial-peer-voice",
     ShowCallActiveCompact = "show-call-active-compact",
     ShowSipUaCalls = "show-sip-ua-calls",
+    ShowMwi = "show-mwi",
     ClearRegisterPool = "clear-register-pool",
     WriteMemory = "write-memory",
     CopyRunStart = "copy-run-start",
@@ -78,6 +80,8 @@ handlers! {
     Accepted = "accepted",
     // voice service voip / sip
     VoiceServiceVoip = "voice-service-voip",
+    SipUa = "sip-ua",
+    SipUaMwiServer = "sip-ua-mwi-server",
     VoiceServiceSip = "voice-service-sip",
     SipRegistrarServer = "sip-registrar-server",
     AllowConnections = "allow-connections",
@@ -139,6 +143,8 @@ handlers! {
     DnCallForwardNoan = "dn-call-forward-noan",
     DnHuntstop = "dn-huntstop",
     DnHuntstopChannel = "dn-huntstop-channel",
+    DnMwi = "dn-mwi",
+    DnMwiSip = "dn-mwi-sip",
     DnPreference = "dn-preference",
     // ephone
     EphoneMac = "ephone-mac",

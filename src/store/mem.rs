@@ -84,6 +84,12 @@ fn apply(state: &mut Persisted, change: &Change) {
         Change::DropBinding { device } => {
             state.bindings.remove(device);
         }
+        Change::PutMwi { number, mwi } => {
+            state.mwi.insert(number.clone(), mwi.clone());
+        }
+        Change::DropMwi { number } => {
+            state.mwi.remove(number);
+        }
     }
 }
 

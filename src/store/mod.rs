@@ -1,13 +1,15 @@
-//! Durable state: who is logged in where, who last used each phone, changed secrets, and the
-//! SIP phones' registrations.
+//! Durable state: who is logged in where, who last used each phone, changed secrets, the
+//! SIP phones' registrations, and the numbers with messages waiting.
 //!
 //! The job of this module is to keep the little state that must survive a restart (architecture
 //! §5) and nothing else: the tables `em_sessions` (device name -> user, since, last activity),
 //! `em_last_user` (device name -> user), `credentials` (user -> changed secret, already hashed
-//! by the caller), `sip_bindings` (device name -> its registration) and `meta` (schema
-//! version). EM changes are committed before they are announced; SIP bindings are written
-//! behind, a batch a second (a daemon restarted after a crash may miss the last second of
-//! registrations, which the phones' next refresh restores).
+//! by the caller), `sip_bindings` (device name -> its registration), `mwi` (number -> its
+//! message counts, since when, from where) and `meta` (schema version; a table added
+//! later is created on open, so older files need no migration). EM changes are committed
+//! before they are announced; SIP bindings and message waiting are written behind, a batch
+//! a second (a daemon restarted after a crash may miss the last second of them, which the
+//! phones' next refresh and the voicemail server's next NOTIFY restore).
 //!
 //! Boundary: the engine decides what to write (its `Persist` effects carry [`Change`]s) and
 //! the actor commits them through the [`Store`] trait; the store is opened once, by the
@@ -18,7 +20,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::ids::{DeviceName, UserName};
+use crate::ids::{DeviceName, Extension, UserName};
 
 mod mem;
 mod redb_store;
@@ -51,6 +53,21 @@ pub struct Persisted {
     pub credentials: BTreeMap<UserName, String>,
     /// SIP registrations, by device.
     pub bindings: BTreeMap<DeviceName, StoredBinding>,
+    /// The numbers with messages waiting.
+    pub mwi: BTreeMap<Extension, StoredMwi>,
+}
+
+/// Messages waiting for a number: what the voicemail server last said.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredMwi {
+    /// New and old voice messages (RFC 3842 `Voice-Message: new/old`), when it said.
+    pub new: u32,
+    /// See [`StoredMwi::new`].
+    pub old: u32,
+    /// When the lamp went on, unix seconds.
+    pub since: u64,
+    /// Who said so: the NOTIFY's source address, or the outcall number called.
+    pub source: String,
 }
 
 /// A SIP phone's registration as the store keeps it: enough to reach the phone again after
@@ -121,6 +138,18 @@ pub enum Change {
     DropBinding {
         /// The SIP phone.
         device: DeviceName,
+    },
+    /// Records (or replaces) that `number` has messages waiting.
+    PutMwi {
+        /// The number.
+        number: Extension,
+        /// Its messages.
+        mwi: StoredMwi,
+    },
+    /// `number` has no messages waiting any more; harmless if it had none.
+    DropMwi {
+        /// The number.
+        number: Extension,
     },
 }
 
@@ -193,6 +222,15 @@ pub(crate) mod conformance {
         }
     }
 
+    fn mwi(new: u32, since: u64) -> StoredMwi {
+        StoredMwi {
+            new,
+            old: 1,
+            since,
+            source: "192.0.2.10".into(),
+        }
+    }
+
     fn session(u: &str, since: u64, last_activity: u64) -> EmLogin {
         EmLogin {
             user: user(u),
@@ -239,6 +277,14 @@ pub(crate) mod conformance {
                     device: dev(5),
                     binding: binding(2, 7200, true),
                 },
+                Change::PutMwi {
+                    number: Extension("1003".into()),
+                    mwi: mwi(2, 10),
+                },
+                Change::PutMwi {
+                    number: Extension("2001".into()),
+                    mwi: mwi(0, 20),
+                },
             ])
             .unwrap();
 
@@ -251,6 +297,8 @@ pub(crate) mod conformance {
         want.credentials.insert(user("bob"), "hash-b".into());
         want.bindings.insert(dev(4), binding(1, 3600, false));
         want.bindings.insert(dev(5), binding(2, 7200, true));
+        want.mwi.insert(Extension("1003".into()), mwi(2, 10));
+        want.mwi.insert(Extension("2001".into()), mwi(0, 20));
         assert_eq!(store.load().unwrap(), want);
 
         store
@@ -274,6 +322,13 @@ pub(crate) mod conformance {
                     device: dev(5),
                     binding: binding(2, 9000, true),
                 },
+                Change::DropMwi {
+                    number: Extension("2001".into()),
+                },
+                Change::PutMwi {
+                    number: Extension("1003".into()),
+                    mwi: mwi(3, 10),
+                },
             ])
             .unwrap();
 
@@ -284,6 +339,8 @@ pub(crate) mod conformance {
         want.credentials.insert(user("alice"), "hash-a2".into());
         want.bindings.remove(&dev(4));
         want.bindings.insert(dev(5), binding(2, 9000, true));
+        want.mwi.remove(&Extension("2001".into()));
+        want.mwi.insert(Extension("1003".into()), mwi(3, 10));
         assert_eq!(store.load().unwrap(), want);
     }
 

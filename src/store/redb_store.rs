@@ -11,8 +11,10 @@ use std::path::{Path, PathBuf};
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
-use super::{Change, EmLogin, Persisted, SCHEMA_VERSION, Store, StoreError, StoredBinding};
-use crate::ids::{DeviceName, UserName};
+use super::{
+    Change, EmLogin, Persisted, SCHEMA_VERSION, Store, StoreError, StoredBinding, StoredMwi,
+};
+use crate::ids::{DeviceName, Extension, UserName};
 
 /// The file name inside the state directory.
 const FILE_NAME: &str = "cmed.redb";
@@ -29,6 +31,8 @@ const CREDENTIALS: TableDefinition<&str, &str> = TableDefinition::new("credentia
 const BINDINGS: TableDefinition<&str, BindingRow> = TableDefinition::new("sip_bindings");
 /// A row of [`BINDINGS`].
 type BindingRow<'a> = (u32, &'a str, &'a str, &'a str, bool, u64, u64);
+/// number -> (new, old, since, source).
+const MWI: TableDefinition<&str, (u32, u32, u64, &str)> = TableDefinition::new("mwi");
 /// Key -> number; holds [`SCHEMA_KEY`].
 const META: TableDefinition<&str, u32> = TableDefinition::new("meta");
 /// The `meta` key of the schema version.
@@ -113,6 +117,7 @@ impl RedbStore {
             .map_err(self.fail("create credentials"))?;
         txn.open_table(BINDINGS)
             .map_err(self.fail("create sip_bindings"))?;
+        txn.open_table(MWI).map_err(self.fail("create mwi"))?;
         txn.commit().map_err(self.fail("commit schema"))
     }
 
@@ -221,6 +226,21 @@ impl Store for RedbStore {
             );
         }
 
+        let mwi = txn.open_table(MWI).map_err(self.fail("open mwi"))?;
+        for entry in mwi.iter().map_err(self.fail("read mwi"))? {
+            let (k, v) = entry.map_err(self.fail("read mwi"))?;
+            let (new, old, since, source) = v.value();
+            out.mwi.insert(
+                Extension(k.value().to_owned()),
+                StoredMwi {
+                    new,
+                    old,
+                    since,
+                    source: source.to_owned(),
+                },
+            );
+        }
+
         Ok(out)
     }
 
@@ -243,6 +263,7 @@ impl Store for RedbStore {
             let mut bindings = txn
                 .open_table(BINDINGS)
                 .map_err(self.fail("open sip_bindings"))?;
+            let mut mwi = txn.open_table(MWI).map_err(self.fail("open mwi"))?;
             for change in changes {
                 match change {
                     Change::PutSession { device, session } => {
@@ -298,6 +319,17 @@ impl Store for RedbStore {
                         bindings
                             .remove(device.as_str())
                             .map_err(self.fail("write sip_bindings"))?;
+                    }
+                    Change::PutMwi { number, mwi: m } => {
+                        mwi.insert(
+                            number.0.as_str(),
+                            (m.new, m.old, m.since, m.source.as_str()),
+                        )
+                        .map_err(self.fail("write mwi"))?;
+                    }
+                    Change::DropMwi { number } => {
+                        mwi.remove(number.0.as_str())
+                            .map_err(self.fail("write mwi"))?;
                     }
                 }
             }

@@ -18,6 +18,13 @@ pub fn change(c: &Change) -> String {
             binding.pool, binding.expires_at
         ),
         Change::DropBinding { device } => format!("drop-binding {device}"),
+        Change::PutMwi { number, mwi } => {
+            format!(
+                "put-mwi {} {}/{} {}",
+                number.0, mwi.new, mwi.old, mwi.source
+            )
+        }
+        Change::DropMwi { number } => format!("drop-mwi {}", number.0),
     }
 }
 
@@ -35,6 +42,7 @@ pub fn conn_cmd(cmd: &ConnCmd) -> String {
         ConnCmd::Restart(RestartKind::Restart) => "restart".into(),
         ConnCmd::Restart(RestartKind::Reset) => "reset".into(),
         ConnCmd::Replaced => "replaced".into(),
+        ConnCmd::Mwi(line, on) => format!("mwi {} {}", line.0, if *on { "on" } else { "off" }),
         ConnCmd::Leg(chan, cmd) if *chan == Chan::FIRST => leg_cmd(cmd),
         ConnCmd::Leg(chan, cmd) => format!("{} ch{}", leg_cmd(cmd), chan.0),
     }
@@ -115,6 +123,7 @@ pub fn answer(a: &Answer) -> String {
         Answer::Invite(Ok(())) => "invite ok".into(),
         Answer::Invite(Err(o)) => format!("invite {}", outcome(o)),
         Answer::Em(Ok(())) => "em ok".into(),
+        Answer::Mwi(o) => format!("mwi {o:?}").to_lowercase(),
         Answer::Em(Err(e)) => format!("em error {}", e.code()),
         Answer::Cli { text, error } => {
             format!(

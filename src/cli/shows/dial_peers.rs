@@ -251,6 +251,7 @@ mod tests {
         let em = Em::default();
         let stats = Stats::default();
         let calls = crate::engine::calls::Calls::default();
+        let mwi = crate::engine::mwi::Mwi::default();
         let view = |devices: &Devices| {
             summary(&View {
                 model: &model,
@@ -258,6 +259,7 @@ mod tests {
                 em: &em,
                 registrar: &stats,
                 calls: &calls,
+                mwi: &mwi,
                 now: 0,
                 mono: crate::time::Mono::default(),
             })

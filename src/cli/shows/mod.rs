@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 pub mod calls;
 pub mod dial_peers;
 pub mod em;
+pub mod mwi;
 pub mod phones;
 pub mod sip;
 
@@ -88,7 +89,8 @@ impl Live for Shows<'_> {
             Handler::ShowDialPeerVoice => dial_peers::one(m, tag_u32(g, line)?),
             Handler::ShowCallActiveCompact => calls::compact(&self.view),
             Handler::ShowSipUaCalls => calls::sip_ua(&self.view),
-            Handler::ShowRegisterDn => sip::dns(m, tag_u32(g, line)),
+            Handler::ShowMwi => mwi::list(self.view.mwi),
+            Handler::ShowRegisterDn => sip::dns(m, self.view.mwi, tag_u32(g, line)),
             Handler::ShowRegisterAll => sip::all(&self.view),
             Handler::ShowTftpBindings => self.tftp_bindings(self.provision?),
             Handler::ShowTftpStatistics => {
@@ -101,7 +103,9 @@ impl Live for Shows<'_> {
                 );
                 s
             }
-            Handler::ShowEphone => phones::ephones(m, p, self.view.calls, line.has("registered")),
+            Handler::ShowEphone => {
+                phones::ephones(m, p, self.view.calls, self.view.mwi, line.has("registered"))
+            }
             Handler::ShowEphoneSummary => phones::summary(m, p, line.has("registered")),
             Handler::ShowEphoneAttempted => phones::attempts(p),
             Handler::ShowEm => em::sessions(m, em, now),

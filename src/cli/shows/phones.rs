@@ -26,6 +26,7 @@ pub fn ephones(
     model: &Model,
     phones: &Phones,
     calls: &crate::engine::calls::Calls,
+    mwi: &crate::engine::mwi::Mwi,
     registered_only: bool,
 ) -> String {
     let mut out = String::new();
@@ -109,8 +110,18 @@ pub fn ephones(
                             });
                             let _ = write!(states, "CH{c}   {state:<13}");
                         }
-                        let _ =
-                            writeln!(out, "  dn {dn}  number {} {}", l.number, states.trim_end());
+                        // A lit lamp shows as `mwi` at the end of the line (CME's layout).
+                        let lit = if mwi.get(&l.number).is_some() {
+                            " mwi"
+                        } else {
+                            ""
+                        };
+                        let _ = writeln!(
+                            out,
+                            "  dn {dn}  number {} {}{lit}",
+                            l.number,
+                            states.trim_end()
+                        );
                     }
                     Button::SpeedDial(i) => {
                         let d = &s.layout.speed_dials[usize::from(i)];

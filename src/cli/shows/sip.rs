@@ -91,7 +91,7 @@ fn registration(devices: &Devices, device: Option<DeviceName>, now: u64) -> Stri
 }
 
 /// `show voice register dn [N]`.
-pub fn dns(model: &Model, only: Option<u32>) -> String {
+pub fn dns(model: &Model, mwi: &crate::engine::mwi::Mwi, only: Option<u32>) -> String {
     let mut out = String::new();
     for (tag, d) in &model.reg_dns {
         if only.is_some_and(|t| t != tag.0) {
@@ -103,6 +103,9 @@ pub fn dns(model: &Model, only: Option<u32>) -> String {
         }
         if let Some(n) = &d.name {
             let _ = writeln!(out, "  Name is {n}");
+        }
+        if let Some(m) = d.number.as_ref().and_then(|n| mwi.get(&n.0)) {
+            let _ = writeln!(out, "  MWI is on ({}/{} messages)", m.new, m.old);
         }
         for (pool, line) in carriers(model, *tag) {
             let _ = writeln!(
@@ -303,7 +306,7 @@ pub fn all(view: &View<'_>) -> String {
     );
     let _ = writeln!(out, "  Registered pools: {}", devices.registered_sip());
     out.push_str("\nVOICE REGISTER DN\n=================\n\n");
-    out.push_str(&dns(model, None));
+    out.push_str(&dns(model, view.mwi, None));
     out.push_str("VOICE REGISTER POOL\n===================\n\n");
     out.push_str(&pools(view, None));
     out

@@ -176,6 +176,7 @@ impl Builder<'_> {
                 Handler::TftpServer,
                 Handler::TelephonyService,
                 Handler::VoiceServiceVoip,
+                Handler::SipUa,
             ][..],
             &[Handler::VoiceRegisterGlobal],
             &[Handler::EphoneDn, Handler::VoiceRegisterDn],
@@ -210,6 +211,10 @@ impl Builder<'_> {
                     Handler::TftpServer => self.tftp_server(&entry.line),
                     Handler::VoiceServiceVoip => {
                         self.voice_service(&path, &body);
+                        Ok(())
+                    }
+                    Handler::SipUa => {
+                        self.sip_ua(&path, &body);
                         Ok(())
                     }
                     Handler::TelephonyService => {

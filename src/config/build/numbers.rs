@@ -63,6 +63,16 @@ impl Builder<'_> {
                             .map_or(1, |n| num::<u8>(Some(n)).clamp(1, 8))
                     })
                 }
+                Handler::DnMwi => {
+                    dn.mwi = match l.get(g, "mode") {
+                        _ if l.negated => None,
+                        Some("on") => Some(MwiOutcall::On),
+                        Some("off") => Some(MwiOutcall::Off),
+                        _ => Some(MwiOutcall::OnOff),
+                    }
+                }
+                // Subscribing is not built: the mwi-server's unsolicited NOTIFYs are taken.
+                Handler::DnMwiSip => {}
                 Handler::DnPreference => {
                     dn.preference = num(l.get(g, "preference"));
                     if let Some(p) = l.get(g, "secondary") {

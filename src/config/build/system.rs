@@ -164,6 +164,34 @@ impl Builder<'_> {
         }
     }
 
+    /// `sip-ua`: of its settings only `mwi-server` has an effect (an IPv4 target: the
+    /// address its NOTIFYs must come from).
+    pub(super) fn sip_ua(&mut self, path: &[LineKey], body: &Section) {
+        let g = self.g;
+        self.lines(path, body, |b, h, l| match h {
+            Handler::SipUaMwiServer => {
+                let target = l.get(g, "target").unwrap_or("");
+                let Some(addr) = target.strip_prefix("ipv4:") else {
+                    return Err(format!(
+                        "% cmed takes mwi-server ipv4:A.B.C.D[:port] only, not {target}"
+                    ));
+                };
+                let (ip, port) = addr.split_once(':').unwrap_or((addr, "5060"));
+                let ip = ip
+                    .parse()
+                    .map_err(|_| format!("% Invalid IPv4 address {ip}"))?;
+                let port = l.get(g, "port").unwrap_or(port);
+                b.m.mwi_server = Some(MwiServer {
+                    ip,
+                    port: num(Some(port)),
+                    unsolicited: l.has("unsolicited"),
+                });
+                Ok(())
+            }
+            other => Err(format!("% {} is not a sip-ua command", other.id())),
+        });
+    }
+
     pub(super) fn register_global(&mut self, path: &[LineKey], body: &Section) {
         self.m.register.present = true;
         let g = self.g;

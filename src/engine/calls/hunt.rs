@@ -11,7 +11,7 @@
 
 use super::ccapi::{self, Cause};
 use super::{Call, CallId, Calls, Cmds, Ctx, End, Leg, State, channels, trunk};
-use crate::config::model::{CallForward, Model, NumberOwner};
+use crate::config::model::{CallForward, Model, MwiOutcall, NumberOwner};
 use crate::engine::routing::{Candidate, Collection, Dialed, Reach, Target, automatic_peer};
 use crate::ids::Extension;
 use crate::leg::{LegCmd, Redirect, RedirectReason, Refusal};
@@ -94,6 +94,19 @@ pub(super) fn voicemail_pilot(
     }
 }
 
+/// Whether a call to `dn` (its `secondary` number or not) sets message waiting on
+/// (`Some(true)`) or off: an `mwi on|off|on-off` outcall DN, not a line.
+fn outcall(model: &Model, dn: NumberOwner, secondary: bool) -> Option<bool> {
+    let NumberOwner::Ephone(t) = dn else {
+        return None;
+    };
+    Some(match model.dns.get(&t)?.mwi? {
+        MwiOutcall::On => true,
+        MwiOutcall::Off => false,
+        MwiOutcall::OnOff => !secondary,
+    })
+}
+
 /// A DN's `call-forward` settings.
 fn forward_of(model: &Model, dn: NumberOwner) -> Option<&CallForward> {
     match dn {
@@ -139,8 +152,16 @@ impl Calls {
                     return self.ring_trunk(end, target, attempt, ctx, out);
                 }
                 Target::Line {
-                    dn, number, reach, ..
-                } => (*dn, number, reach),
+                    dn,
+                    number,
+                    reach,
+                    secondary,
+                } => {
+                    if let Some(on) = outcall(ctx.model, *dn, *secondary) {
+                        return self.mwi_outcall(end, number, &attempt.number, on, out);
+                    }
+                    (*dn, number, reach)
+                }
             };
             let fwd = forward_of(ctx.model, dn).cloned().unwrap_or_default();
             if let Some(t) = &fwd.all
@@ -238,6 +259,33 @@ impl Calls {
             }
         };
         self.tone(end, cmd, out);
+    }
+
+    /// A call to an outcall DN (`number PREFIX....` with `mwi on|off`): the digits after
+    /// the prefix name the extension whose message waiting it sets (calls reference §4.4);
+    /// the call itself ends at once, unanswered.
+    fn mwi_outcall(
+        &mut self,
+        end: End,
+        pattern: &Extension,
+        dialled: &str,
+        on: bool,
+        out: &mut Cmds,
+    ) {
+        let prefix = pattern.0.trim_end_matches('.');
+        let extension = dialled.strip_prefix(prefix).unwrap_or("");
+        if extension.is_empty() {
+            tracing::info!(
+                pattern = pattern.0,
+                dialled,
+                "MWI outcall without an extension"
+            );
+        } else {
+            self.mwi_edits.push((Extension(extension.to_string()), on));
+        }
+        self.legs.remove(&end);
+        self.forget(end);
+        out.push((end, LegCmd::Idle(end.line())));
     }
 
     /// The attempt a forward of `attempt` from `from` to `target` makes, with the

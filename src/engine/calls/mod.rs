@@ -196,6 +196,8 @@ pub struct Calls {
     /// `call-forward all` targets set (`Some`) or cancelled (`None`) with the CfwdALL soft
     /// key, for the engine to write into the running configuration.
     forward_edits: Vec<(crate::ids::DnTag, Option<String>)>,
+    /// Message waiting set (`true`) or cleared by calls to outcall DNs, for the engine.
+    mwi_edits: Vec<(crate::ids::Extension, bool)>,
 }
 
 /// What the calls read of the rest of the engine.
@@ -526,6 +528,11 @@ impl Calls {
 }
 
 impl Calls {
+    /// The message-waiting changes outcall DNs made since the last call.
+    pub fn take_mwi_edits(&mut self) -> Vec<(crate::ids::Extension, bool)> {
+        std::mem::take(&mut self.mwi_edits)
+    }
+
     /// A SIP caller's offer: its codecs count for the choice, and it is relayed.
     fn offered(&mut self, end: End, media: crate::media::Media) {
         let list = media.codecs.iter().map(|(_, c)| *c).collect();

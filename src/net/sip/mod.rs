@@ -43,6 +43,7 @@ use crate::proto::sip::legs::Legs;
 use crate::proto::sip::msg::{self, Message, Method, Response, StartLine};
 
 mod calls;
+mod mwi;
 mod register;
 
 use register::{register_of, render, status_of};
@@ -92,6 +93,8 @@ enum CoreMsg {
     },
     /// Restart or reset a phone.
     Restart(SipRestart),
+    /// Tell a phone of its messages.
+    Mwi(crate::actor::SipMwi),
     /// A call leg command for a phone.
     Leg(crate::actor::SipLegCmd),
     /// The engine checked a registered phone's INVITE.
@@ -216,15 +219,28 @@ DialplanVersionStamp={{}}\r\nSoftkeyVersionStamp={{}}\r\nFeatureControlVersionSt
         );
         tracing::info!(contact = %r.contact, action, "SIP phone told to {action}");
         [
-            self.notify(r, "check-sync", None),
-            self.notify(r, "service-control", Some(&body)),
+            self.notify(r.flow, &r.contact, "check-sync", None),
+            self.notify(
+                r.flow,
+                &r.contact,
+                "service-control",
+                Some(("text/plain", &body)),
+            ),
         ]
     }
 
-    fn notify(&self, r: &SipRestart, event: &str, body: Option<&str>) -> (String, Vec<u8>) {
+    /// A NOTIFY of `event` to `contact` on `flow`, with a body of its content type if any:
+    /// branch and bytes.
+    fn notify(
+        &self,
+        flow: Flow,
+        contact: &str,
+        event: &str,
+        body: Option<(&str, &str)>,
+    ) -> (String, Vec<u8>) {
         let n = format!("{:x}{:x}", self.salt, self.serial.fetch_add(1, Relaxed));
-        let transport = if r.flow.tcp.is_some() { "TCP" } else { "UDP" };
-        let body = body.unwrap_or("");
+        let transport = if flow.tcp.is_some() { "TCP" } else { "UDP" };
+        let (content_type, body) = body.unwrap_or(("", ""));
         let mut text = format!(
             "NOTIFY {contact} SIP/2.0\r\n\
 Via: SIP/2.0/{transport} {local};branch=z9hG4bKcmed{n};rport\r\n\
@@ -236,12 +252,11 @@ CSeq: 1 NOTIFY\r\n\
 Event: {event}\r\n\
 Subscription-State: active\r\n\
 Contact: <sip:cmed@{local}>\r\n",
-            contact = r.contact,
             local = self.local,
             ip = self.local.ip(),
         );
         if !body.is_empty() {
-            text.push_str("Content-Type: text/plain\r\n");
+            text.push_str(&format!("Content-Type: {content_type}\r\n"));
         }
         text.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
         (format!("z9hG4bKcmed{n}"), text.into_bytes())
@@ -392,19 +407,28 @@ fn core_msg(sip: &Arc<Sip>, tu: &mut calls::Tu, m: CoreMsg, now: Mono) {
         CoreMsg::Leg(c) => calls::command(tu, c, now),
         CoreMsg::Restart(r) => {
             for (branch, bytes) in sip.restart_notifies(&r) {
-                let out = Outbound {
-                    bytes: Arc::from(bytes),
-                    dest: r.flow.peer,
-                    reliable: r.flow.tcp.is_some(),
-                };
-                if let Err(e) =
-                    tu.layer
-                        .send_request(Method::Notify, SmallStr::from(branch.as_str()), out, now)
-                {
-                    tracing::warn!(error = %e, "SIP NOTIFY not sent");
-                }
+                send_notify(tu, r.flow, branch, bytes, now);
             }
         }
+        CoreMsg::Mwi(m) => {
+            let (branch, bytes) = sip.mwi_notify(&m);
+            send_notify(tu, m.flow, branch, bytes, now);
+        }
+    }
+}
+
+/// Sends one of our NOTIFYs in a client transaction (retransmitted over UDP until answered).
+fn send_notify(tu: &mut calls::Tu, flow: Flow, branch: String, bytes: Vec<u8>, now: Mono) {
+    let out = Outbound {
+        bytes: Arc::from(bytes),
+        dest: flow.peer,
+        reliable: flow.tcp.is_some(),
+    };
+    if let Err(e) = tu
+        .layer
+        .send_request(Method::Notify, SmallStr::from(branch.as_str()), out, now)
+    {
+        tracing::warn!(error = %e, "SIP NOTIFY not sent");
     }
 }
 
@@ -490,6 +514,7 @@ fn request(
                 calls::request(sip, tu, id, &m, &method, flow, now);
             }
         }
+        Method::Notify => mwi::incoming(sip, engine, id, &m, flow, &mut answer),
         _ => answer(
             501,
             Response::to(&m, source, 501, "Not Implemented", &sip.tag())

@@ -23,6 +23,11 @@ use super::softkeys;
 use super::station::{Station, button_template};
 use crate::leg::{Chan, LegCmd, LegEvent, LineInstance, RestartKind};
 
+// SetLamp (SCCP reference §3.4, §3.8): the voicemail stimulus, lamp on and off.
+const STIMULUS_VOICEMAIL: u32 = 0x0F;
+const LAMP_ON: u32 = 2;
+const LAMP_OFF: u32 = 1;
+
 /// Highest protocol version we negotiate: the classic fixed layouts with header version 0,
 /// as chan_skinny and wazo-libsccp do (reference §1.4); phones that speak more accept it.
 pub const MAX_PROTOCOL: u8 = 11;
@@ -219,6 +224,28 @@ impl Connection {
             return;
         }
         self.calls.render(chan, cmd, &mut self.out);
+    }
+
+    /// Lights or clears the message-waiting lamp of `line`: SetLamp on the voicemail
+    /// stimulus for the line's envelope, and for line 1 also the handset's lamp (instance 0;
+    /// calls reference §4.5, SCCP reference §3.4).
+    pub fn mwi(&mut self, line: LineInstance, on: bool) {
+        if self.phase != Phase::Registered {
+            return;
+        }
+        let mode = if on { LAMP_ON } else { LAMP_OFF };
+        let lamps = if line.0 == 1 {
+            vec![line.0, 0]
+        } else {
+            vec![line.0]
+        };
+        for instance in lamps {
+            self.out.push_back(ToPhone::SetLamp {
+                stimulus: STIMULUS_VOICEMAIL,
+                instance,
+                mode,
+            });
+        }
     }
 
     fn close(&mut self, why: CloseReason) {

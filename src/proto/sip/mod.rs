@@ -4,11 +4,13 @@
 //! (`transaction`); digest lives in the leaf `crate::digest`, where the engine's registrar can
 //! use it; SDP for the B2BUA's offers and answers (`sdp`, over `sdp-types`, in the terms of
 //! `crate::media`); RFC 3261 §12 dialogs for the B2BUA's legs (`dialog`), and the SIP
-//! phones' call legs that render the engine's leg commands as SIP (`legs`). Leaf imports only, no clock, no sockets: the SIP
+//! phones' call legs that render the engine's leg commands as SIP (`legs`); RFC 3842
+//! message summaries for message waiting (`mwi`). Leaf imports only, no clock, no sockets: the SIP
 //! adapter in `net` feeds bytes and `now` in and sends what comes out.
 
 pub mod dialog;
 pub mod legs;
 pub mod msg;
+pub mod mwi;
 pub mod sdp;
 pub mod transaction;
