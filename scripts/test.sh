@@ -13,7 +13,8 @@ cd "$(dirname "$0")/.."
 # SCCP and SIP servers send (text2pcap comes with it); sip-tester is sipp, the SIP client
 # of the registrar tests; baresip and linphone-cli (linphonec, linphonecsh) are the two SIP
 # softphones that register to cmed with digest in tests/sip_clients_e2e.rs and call through
-# it, with the audio checked, in tests/sip_calls_e2e.rs.
+# it, with the audio checked, in tests/sip_calls_e2e.rs; sipsak sends the voicemail
+# server's message-summary NOTIFY in tests/mwi_e2e.rs.
 TEST_PACKAGES=(
     tmux:tmux
     tftp-hpa:tftp
@@ -23,6 +24,7 @@ TEST_PACKAGES=(
     sip-tester:sipp
     baresip:baresip
     linphone-cli:linphonec
+    sipsak:sipsak
 )
 
 missing=()

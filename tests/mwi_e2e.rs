@@ -1,0 +1,159 @@
+//! Message waiting end to end over loopback: the daemon as a child process, **sipsak** as
+//! the voicemail server sending its unsolicited message-summary NOTIFY (from 127.0.0.1, the
+//! voicemail dial-peer's target), a simulated SCCP phone whose lamp lights (SetLamp on the
+//! voicemail stimulus) and a simulated SIP phone that is told by NOTIFY. A NOTIFY from an
+//! address that is neither the mwi-server nor a dial-peer target is refused with 403. The
+//! state is kept: after kill -9 and a restart, the phone's lamp comes back when it
+//! registers again.
+
+mod support;
+
+use std::net::SocketAddr;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use cmed::proto::sccp::msg::ToPhone;
+use cmed::sim::Phone;
+use cmed::sim::sip::{SipPhone, Ua};
+use support::daemon::{cli_text, crash_after_write_behind, start_office};
+
+/// A message-summary NOTIFY for `number`, as a voicemail server sends it.
+fn notify(port: u16, number: &str, waiting: &str, call_id: &str) -> String {
+    let body = format!(
+        "Messages-Waiting: {waiting}\r\nMessage-Account: sip:{number}@127.0.0.1\r\nVoice-Message: 2/1 (0/0)\r\n"
+    );
+    format!(
+        "NOTIFY sip:{number}@127.0.0.1:{port} SIP/2.0\r\n\
+Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-{call_id}\r\n\
+From: <sip:8000@127.0.0.1:5070>;tag=vm\r\n\
+To: <sip:{number}@127.0.0.1>\r\n\
+Call-ID: {call_id}@127.0.0.1\r\n\
+CSeq: 1 NOTIFY\r\n\
+Max-Forwards: 70\r\n\
+Event: message-summary\r\n\
+Subscription-State: active\r\n\
+Content-Type: application/simple-message-summary\r\n\
+Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// Sends `request` with sipsak; whether it got a 2xx.
+fn sipsak(dir: &std::path::Path, port: u16, request: &str) -> bool {
+    let file = dir.join("notify.sip");
+    std::fs::write(&file, request).unwrap();
+    let out = Command::new("sipsak")
+        .args(["-f", file.to_str().unwrap(), "-s"])
+        .arg(format!("sip:127.0.0.1:{port}"))
+        .output()
+        .expect("sipsak runs (scripts/test.sh installs it)");
+    out.status.success()
+}
+
+/// Waits for the lamp `instance` (0: the handset's, N: line N's envelope) to be set to
+/// `mode` (2 on, 1 off) on the voicemail stimulus; a lamp set while the phone registered
+/// is in what it received already.
+async fn lamp(phone: &mut Phone, instance: u32, mode: u32) {
+    let is = |m: &ToPhone| {
+        matches!(m, ToPhone::SetLamp { stimulus: 0x0F, instance: i, mode: m }
+            if *i == instance && *m == mode)
+    };
+    if phone.log.iter().any(is) {
+        return;
+    }
+    phone
+        .wait_for("SetLamp on the voicemail stimulus", |m| is(m).then_some(()))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_voicemail_servers_notify_lights_the_phones_of_the_number_and_survives_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = start_office(dir.path());
+    let server = SocketAddr::from(([127, 0, 0, 1], d.sccp));
+    let mut lobby = Phone::new(server, "0022905B11C2", 435);
+    lobby.register().await.unwrap();
+
+    // sipsak, as the voicemail server at 127.0.0.1: 1900 has messages.
+    assert!(sipsak(
+        dir.path(),
+        d.sip,
+        &notify(d.sip, "1900", "yes", "n1")
+    ));
+    lamp(&mut lobby, 1, 2).await;
+    lamp(&mut lobby, 0, 2).await;
+    let shown = cli_text(&d.data, &["show mwi"]);
+    assert!(shown.contains("\n1900             2/1      "), "{shown}");
+    assert!(shown.trim_end().ends_with(" 127.0.0.1"), "{shown}");
+    let ephone = cli_text(&d.data, &["show ephone registered"]);
+    assert!(ephone.contains("number 1900 CH1   IDLE mwi\n"), "{ephone}");
+
+    // Marta's SIP phone (pool 1, 2001) is told by NOTIFY.
+    let sip = SipPhone::new(d.sip_addr(), "00EBD5C29A11", "mlopez", "Lab2001x").unwrap();
+    let mut marta = Ua::new(sip).await.unwrap();
+    marta.register(Duration::from_secs(5)).await.unwrap();
+    assert!(sipsak(
+        dir.path(),
+        d.sip,
+        &notify(d.sip, "2001", "yes", "n2")
+    ));
+    let until = Instant::now() + Duration::from_secs(5);
+    let told = loop {
+        let r = marta
+            .next_request(until)
+            .await
+            .unwrap()
+            .expect("a NOTIFY within 5 s");
+        if r.event.as_deref() == Some("message-summary") {
+            break r;
+        }
+    };
+    assert_eq!(
+        told.content_type.as_deref(),
+        Some("application/simple-message-summary")
+    );
+    assert!(
+        told.body.contains("Messages-Waiting: yes\r\n"),
+        "{}",
+        told.body
+    );
+    assert!(
+        told.body.contains("Voice-Message: 2/1 (0/0)\r\n"),
+        "{}",
+        told.body
+    );
+
+    // From 127.0.0.2, which no dial-peer and no mwi-server names: 403, nothing lit.
+    let stranger = std::net::UdpSocket::bind("127.0.0.2:0").unwrap();
+    stranger
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stranger
+        .send_to(notify(d.sip, "1900", "no", "n3").as_bytes(), d.sip_addr())
+        .unwrap();
+    let mut buf = [0u8; 2048];
+    let n = stranger.recv(&mut buf).expect("an answer");
+    let answer = String::from_utf8_lossy(&buf[..n]);
+    assert!(answer.starts_with("SIP/2.0 403 "), "{answer}");
+
+    // kill -9 once the state is written behind; the phone registers again: lit.
+    let d = crash_after_write_behind(d, &dir.path().join("startup.cfg"));
+    let mut lobby = Phone::new(
+        SocketAddr::from(([127, 0, 0, 1], d.sccp)),
+        "0022905B11C2",
+        435,
+    );
+    lobby.register().await.unwrap();
+    lamp(&mut lobby, 1, 2).await;
+
+    // The server clears it: the lamp goes off.
+    assert!(sipsak(
+        dir.path(),
+        d.sip,
+        &notify(d.sip, "1900", "no", "n4")
+    ));
+    lamp(&mut lobby, 1, 1).await;
+    let shown = cli_text(&d.data, &["show mwi"]);
+    assert!(!shown.contains("\n1900 "), "{shown}");
+}
