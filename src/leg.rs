@@ -191,6 +191,9 @@ pub struct Redirect {
 pub enum LegCmd {
     /// Off hook with nothing to connect to yet: offer dial tone and the off-hook keys.
     DialTone(LineInstance),
+    /// As [`LegCmd::DialTone`], with messages waiting on the line and `mwi stutter` set:
+    /// the stutter dial tone.
+    StutterDialTone(LineInstance),
     /// The first digit was dialled: dial tone stops.
     Digits(LineInstance),
     /// The dialled number is being called.

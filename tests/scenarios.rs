@@ -314,6 +314,11 @@ impl Runner {
                 event: DeviceEvent::Unregistered,
             },
             ["closed", c] => Input::Closed { conn: conn(c) },
+            // The phone missed its keepalives (the SCCP session says DECEASED).
+            ["deceased", c] => Input::Device {
+                conn: conn(c),
+                event: DeviceEvent::Deceased,
+            },
             // A voicemail server's message-summary NOTIFY (Messages-Waiting, and
             // Voice-Message new/old when given).
             ["mwi-notify", number, waiting, rest @ ..] => {

@@ -513,6 +513,8 @@ pub struct Ephone {
     pub logout_profile: Option<ProfileTag>,
     /// `description`.
     pub description: Option<String>,
+    /// `mwi-line N`: the line whose messages light the handset's lamp (default 1).
+    pub mwi_line: Option<u8>,
 }
 
 /// Line types of profile numbers, in the order CME assigns them to buttons.
@@ -577,6 +579,8 @@ pub struct RegisterGlobal {
     pub url_authentication: Option<String>,
     /// `voicemail`.
     pub voicemail: Option<String>,
+    /// `mwi stutter`: off hook on a line with messages waiting gives the stutter dial tone.
+    pub mwi_stutter: bool,
     /// `create profile`.
     pub create_profile: bool,
     /// `authenticate algorithm sha-256` (ours): the 401 offers SHA-256 after MD5.

@@ -138,9 +138,16 @@ pub enum ConnCmd {
     Replaced,
     /// Something to render on a line's channel.
     Leg(crate::leg::Chan, LegCmd),
-    /// The message-waiting lamp of `line` (its envelope; line 1's also lights the
-    /// handset's lamp): on or off.
-    Mwi(crate::leg::LineInstance, bool),
+    /// The message-waiting lamp of a line: its envelope, and the handset's lamp too when
+    /// it is the phone's `mwi-line`.
+    Mwi {
+        /// The line.
+        line: crate::leg::LineInstance,
+        /// On or off.
+        on: bool,
+        /// It is the phone's `mwi-line` (line 1 unless configured).
+        handset: bool,
+    },
 }
 
 /// A decision that must be durable before it takes effect: the store changes, and what the

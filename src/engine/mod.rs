@@ -211,6 +211,7 @@ impl Engine {
             devices: &self.devices,
             plan,
             carriers,
+            mwi: &self.mwi,
             now: now.mono,
         };
         f(&mut self.calls, &ctx)

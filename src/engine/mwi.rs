@@ -174,9 +174,20 @@ impl Engine {
         };
         tracing::info!(target: MWI, %device, line = line.0, number = number.0, "lamp {}", if messages.waiting { "on" } else { "off" });
         if let Some(conn) = d.conn() {
+            let mwi_line = (self.running.model)
+                .phone_by_mac(device.mac())
+                .and_then(|p| match p {
+                    crate::config::phone::PhoneRef::Ephone(_, e) => e.mwi_line,
+                    crate::config::phone::PhoneRef::Pool(..) => None,
+                })
+                .unwrap_or(1);
             out.push(Effect::ToConn {
                 conn,
-                cmd: ConnCmd::Mwi(line, messages.waiting),
+                cmd: ConnCmd::Mwi {
+                    line,
+                    on: messages.waiting,
+                    handset: line.0 == u32::from(mwi_line),
+                },
             });
         } else if let Some(b) = d.sip() {
             out.push(Effect::SipMwi {

@@ -153,6 +153,7 @@ handlers! {
     EphoneButton = "ephone-button",
     EphoneLogoutProfile = "ephone-logout-profile",
     EphoneDescription = "ephone-description",
+    EphoneMwiLine = "ephone-mwi-line",
     EphoneRestart = "ephone-restart",
     EphoneReset = "ephone-reset",
     // voice logout-profile / voice user-profile
@@ -172,6 +173,7 @@ handlers! {
     RegAuthenticateSha256 = "reg-authenticate-sha256",
     RegUrlAuthentication = "reg-url-authentication",
     RegVoicemail = "reg-voicemail",
+    RegMwiStutter = "reg-mwi-stutter",
     RegCreateProfile = "reg-create-profile",
     RegReset = "reg-reset",
     RegRestart = "reg-restart",

@@ -132,7 +132,7 @@ async fn connection(
                 ConnCmd::Restart(kind) => session.reset(kind),
                 ConnCmd::Replaced => session.replaced(),
                 ConnCmd::Leg(chan, cmd) => session.leg(chan, cmd),
-                ConnCmd::Mwi(line, on) => session.mwi(line, on),
+                ConnCmd::Mwi { line, on, handset } => session.mwi(line, on, handset),
             },
             _ = tokio::time::sleep(wait) => session.on_tick(mono()),
         }

@@ -42,7 +42,12 @@ pub fn conn_cmd(cmd: &ConnCmd) -> String {
         ConnCmd::Restart(RestartKind::Restart) => "restart".into(),
         ConnCmd::Restart(RestartKind::Reset) => "reset".into(),
         ConnCmd::Replaced => "replaced".into(),
-        ConnCmd::Mwi(line, on) => format!("mwi {} {}", line.0, if *on { "on" } else { "off" }),
+        ConnCmd::Mwi { line, on, handset } => format!(
+            "mwi {} {}{}",
+            line.0,
+            if *on { "on" } else { "off" },
+            if *handset { "" } else { " (envelope only)" }
+        ),
         ConnCmd::Leg(chan, cmd) if *chan == Chan::FIRST => leg_cmd(cmd),
         ConnCmd::Leg(chan, cmd) => format!("{} ch{}", leg_cmd(cmd), chan.0),
     }
@@ -52,6 +57,7 @@ pub fn leg_cmd(cmd: &LegCmd) -> String {
     let party = |p: &cmed::leg::Party| format!("{}({})", p.number, p.name);
     match cmd {
         LegCmd::DialTone(l) => format!("dial-tone {}", l.0),
+        LegCmd::StutterDialTone(l) => format!("stutter-dial-tone {}", l.0),
         LegCmd::Digits(l) => format!("digits {}", l.0),
         LegCmd::Proceeding {
             line,

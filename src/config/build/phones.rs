@@ -60,6 +60,7 @@ impl Builder<'_> {
                     e.logout_profile = Some(p);
                 }
                 Handler::EphoneDescription => e.description = l.get(g, "text").map(String::from),
+                Handler::EphoneMwiLine => e.mwi_line = l.get(g, "button").map(|n| num(Some(n))),
                 other => return Err(format!("% {} is not an ephone command", other.id())),
             }
             Ok(())

@@ -220,6 +220,7 @@ impl Builder<'_> {
                     r.voicemail = Some(check_number(l.get(g, "number").unwrap_or(""))?.0)
                 }
                 Handler::RegCreateProfile => r.create_profile = true,
+                Handler::RegMwiStutter => r.mwi_stutter = !l.negated,
                 other => {
                     return Err(format!(
                         "% {} is not a voice register global command",

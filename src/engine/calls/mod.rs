@@ -210,6 +210,8 @@ pub struct Ctx<'a> {
     pub plan: &'a DialPlan,
     /// Which lines carry each directory number now.
     pub carriers: &'a Carriers,
+    /// The numbers with messages waiting (`mwi stutter`).
+    pub mwi: &'a crate::engine::mwi::Mwi,
     /// Now.
     pub now: Mono,
 }
@@ -338,7 +340,22 @@ impl Calls {
                 forward,
             },
         );
-        out.push((end, LegCmd::DialTone(end.line())));
+        // `mwi stutter`: the line's messages make it the stutter dial tone.
+        let stutter = ctx.model.register.mwi_stutter
+            && end.device().is_some_and(|d| {
+                ctx.devices
+                    .get(&d)
+                    .and_then(|x| x.layout.lines.get(end.line().0.checked_sub(1)? as usize))
+                    .is_some_and(|l| ctx.mwi.get(&l.number).is_some())
+            });
+        out.push((
+            end,
+            if stutter {
+                LegCmd::StutterDialTone(end.line())
+            } else {
+                LegCmd::DialTone(end.line())
+            },
+        ));
     }
 
     fn on_hook(&mut self, end: End, out: &mut Cmds) {

@@ -31,6 +31,8 @@ const HOLD: u32 = 8;
 const PROCEED: u32 = 12;
 // Tones (§3.5).
 const TONE_DIAL: u32 = 0x21;
+/// Partial (stutter) dial tone, what CME plays for message waiting (SCCP reference §3.5).
+const TONE_STUTTER: u32 = 0x2A;
 const TONE_BUSY: u32 = 0x23;
 const TONE_ALERTING: u32 = 0x24;
 const TONE_REORDER: u32 = 0x25;
@@ -226,12 +228,17 @@ impl Calls {
     /// Renders `cmd`, for the call on channel `chan` of its line, onto `out`.
     pub fn render(&mut self, chan: Chan, cmd: LegCmd, out: &mut VecDeque<ToPhone>) {
         match cmd {
-            LegCmd::DialTone(LineInstance(line)) => {
+            LegCmd::DialTone(LineInstance(line)) | LegCmd::StutterDialTone(LineInstance(line)) => {
                 let r = self.leg(line, chan).call_ref;
+                let dial = if matches!(cmd, LegCmd::StutterDialTone(_)) {
+                    TONE_STUTTER
+                } else {
+                    TONE_DIAL
+                };
                 out.push_back(lamp(line, LAMP_ON));
                 out.push_back(line_state(OFF_HOOK, line, r));
                 out.push_back(keys(line, r, softkeys::SET_OFF_HOOK));
-                out.push_back(tone(TONE_DIAL, line, r));
+                out.push_back(tone(dial, line, r));
             }
             LegCmd::Digits(LineInstance(line)) => {
                 let r = self.leg(line, chan).call_ref;

@@ -227,14 +227,14 @@ impl Connection {
     }
 
     /// Lights or clears the message-waiting lamp of `line`: SetLamp on the voicemail
-    /// stimulus for the line's envelope, and for line 1 also the handset's lamp (instance 0;
-    /// calls reference §4.5, SCCP reference §3.4).
-    pub fn mwi(&mut self, line: LineInstance, on: bool) {
+    /// stimulus for the line's envelope, and for the phone's `mwi-line` (`handset`) also
+    /// the handset's lamp (instance 0; calls reference §4.5, SCCP reference §3.4).
+    pub fn mwi(&mut self, line: LineInstance, on: bool, handset: bool) {
         if self.phase != Phase::Registered {
             return;
         }
         let mode = if on { LAMP_ON } else { LAMP_OFF };
-        let lamps = if line.0 == 1 {
+        let lamps = if handset {
             vec![line.0, 0]
         } else {
             vec![line.0]
