@@ -157,3 +157,108 @@ async fn a_voicemail_servers_notify_lights_the_phones_of_the_number_and_survives
     let shown = cli_text(&d.data, &["show mwi"]);
     assert!(!shown.contains("\n1900 "), "{shown}");
 }
+
+/// sipp as a voicemail server that waits for subscriptions (IOS's `mwi-server` without
+/// `unsolicited`): it takes cmed's SUBSCRIBE for 1900 only if it asks for the
+/// message-summary package, accepts it (202) and NOTIFYs in its dialog that messages wait.
+const SUBSCRIBED_SERVER: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="mwi server">
+  <recv request="SUBSCRIBE">
+    <action>
+      <ereg regexp="message-summary" search_in="hdr" header="Event:" check_it="true" assign_to="ev"/>
+      <ereg regexp="sip:1900@" search_in="msg" check_it="true" assign_to="ruri"/>
+      <ereg regexp="sip:[^>]*" search_in="hdr" header="Contact:" assign_to="contact"/>
+      <ereg regexp=".*" search_in="hdr" header="From:" assign_to="from"/>
+    </action>
+  </recv>
+  <Reference variables="ev,ruri"/>
+  <send>
+    <![CDATA[
+SIP/2.0 202 Accepted
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]vm[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Expires: 60
+Contact: <sip:vm@[local_ip]:[local_port]>
+Content-Length: 0
+
+]]>
+  </send>
+  <pause milliseconds="100"/>
+  <send>
+    <![CDATA[
+NOTIFY [$contact] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:1900@[local_ip]:[local_port]>;tag=[pid]vm[call_number]
+To:[$from]
+[last_Call-ID:]
+CSeq: 1 NOTIFY
+Max-Forwards: 70
+Contact: <sip:vm@[local_ip]:[local_port]>
+Event: message-summary
+Subscription-State: active;expires=60
+Content-Type: application/simple-message-summary
+Content-Length: [len]
+
+Messages-Waiting: yes
+Message-Account: sip:1900@[local_ip]
+Voice-Message: 1/0 (0/0)
+]]>
+  </send>
+  <recv response="200"/>
+</scenario>
+"#;
+
+#[tokio::test]
+async fn cmed_subscribes_for_a_dn_with_mwi_sip_and_the_servers_notify_lights_the_lamp() {
+    let dir = tempfile::tempdir().unwrap();
+    let vm = support::daemon::free_port();
+    let config = support::SMALL_OFFICE
+        .replace(
+            "ephone-dn  16\n number 1900\n",
+            "ephone-dn  16\n number 1900\n mwi sip\n",
+        )
+        .replace(
+            "dial-peer voice 8000 voip\n",
+            &format!("sip-ua\n mwi-server ipv4:127.0.0.1 expires 60 port {vm}\n!\ndial-peer voice 8000 voip\n"),
+        );
+    assert!(config.contains(" mwi sip\n") && config.contains("mwi-server"));
+    let file = dir.path().join("startup.cfg");
+    std::fs::write(&file, &config).unwrap();
+    let scenario = dir.path().join("vm.xml");
+    std::fs::write(&scenario, SUBSCRIBED_SERVER).unwrap();
+    let sipp = support::procs::Proc(
+        Command::new("sipp")
+            .args(["-i", "127.0.0.1", "-p", &vm.to_string(), "-m", "1"])
+            .args(["-timeout", "20s", "-nostdin", "-sf"])
+            .arg(&scenario)
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("sipp runs"),
+    );
+    assert!(support::wait_until(Duration::from_secs(5), || {
+        std::net::UdpSocket::bind(("127.0.0.1", vm)).is_err()
+    }));
+    let d = support::daemon::start(&file, &dir.path().join("data"), &[]);
+    let mut lobby = Phone::new(
+        SocketAddr::from(([127, 0, 0, 1], d.sccp)),
+        "0022905B11C2",
+        435,
+    );
+    lobby.register().await.unwrap();
+    lamp(&mut lobby, 1, 2).await;
+    let mut sipp = sipp;
+    let ended = support::wait_until(Duration::from_secs(10), || {
+        matches!(sipp.0.try_wait(), Ok(Some(_)))
+    });
+    assert!(ended, "sipp did not finish its scenario");
+    let status = sipp.0.wait().unwrap();
+    assert!(
+        status.success(),
+        "sipp's checks of the SUBSCRIBE failed: {status}"
+    );
+}

@@ -382,8 +382,11 @@ pub struct MwiServer {
     pub ip: Ipv4Addr,
     /// Its port (`port`, else the target's, else 5060).
     pub port: u16,
-    /// `unsolicited`: it NOTIFYs without a subscription.
+    /// `unsolicited`: it NOTIFYs without a subscription; else cmed subscribes for the
+    /// numbers that ask for it.
     pub unsolicited: bool,
+    /// `expires N`: the subscriptions' interval (IOS default 3600 s).
+    pub expires: u32,
 }
 
 /// `mwi on|off|on-off` on an ephone-dn: an outcall number (`number PREFIX....`) the
@@ -425,6 +428,8 @@ pub struct EphoneDn {
     pub huntstop_channel: Option<u8>,
     /// `mwi on|off|on-off`: an outcall number for message waiting, not a phone's line.
     pub mwi: Option<MwiOutcall>,
+    /// `mwi sip`: cmed subscribes to the `mwi-server` for this number's messages.
+    pub mwi_sip: bool,
     /// `preference N`: of the primary number's dial-peer, 0 (the default, tried first) to 10.
     pub preference: u8,
     /// `preference … secondary N`: of the secondary number's. [U] default 9, as the CME
@@ -445,6 +450,7 @@ impl Default for EphoneDn {
             huntstop: true,
             huntstop_channel: None,
             mwi: None,
+            mwi_sip: false,
             preference: 0,
             secondary_preference: 9,
         }
@@ -606,6 +612,8 @@ pub struct RegisterDn {
     /// `huntstop`: off by default on a SIP DN (calls reference §1.5), so a busy or
     /// unanswered call hunts on to another DN or dial-peer with its number.
     pub huntstop: bool,
+    /// `mwi`: cmed subscribes to the `mwi-server` for this number's messages.
+    pub mwi: bool,
 }
 
 /// `voice register pool N`.

@@ -16,10 +16,35 @@ use std::net::{IpAddr, SocketAddr};
 use super::effect::{Answer, ConnCmd, Effect, MwiOutcome};
 use super::input::ReplyTo;
 use super::{Engine, Now};
+use crate::config::model::Model;
 use crate::debug::MWI;
 use crate::ids::{DeviceName, Extension};
 use crate::leg::{LineInstance, Messages};
 use crate::store::{Change, StoredMwi};
+
+/// The subscriptions cmed keeps at the `mwi-server` (when it is not `unsolicited`): each
+/// number whose DN asks for it (`ephone-dn` `mwi sip`, `voice register dn` `mwi`), with
+/// the server and the interval.
+pub fn subscriptions(model: &Model) -> Vec<(String, SocketAddr, u32)> {
+    let Some(s) = model.mwi_server.filter(|s| !s.unsolicited) else {
+        return Vec::new();
+    };
+    let server = SocketAddr::new(IpAddr::V4(s.ip), s.port);
+    let ephone = model
+        .dns
+        .values()
+        .filter(|d| d.mwi_sip)
+        .filter_map(|d| d.number.as_ref());
+    let sip = model
+        .reg_dns
+        .values()
+        .filter(|d| d.mwi)
+        .filter_map(|d| d.number.as_ref());
+    ephone
+        .chain(sip)
+        .map(|n| (n.0.clone(), server, s.expires))
+        .collect()
+}
 
 /// The numbers with messages waiting, and those not yet written behind.
 #[derive(Debug, Default)]

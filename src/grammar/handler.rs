@@ -185,6 +185,7 @@ handlers! {
     RdnCallForwardNoan = "rdn-call-forward-noan",
     RdnPreference = "rdn-preference",
     RdnHuntstop = "rdn-huntstop",
+    RdnMwi = "rdn-mwi",
     // voice register pool
     PoolLogoutProfile = "pool-logout-profile",
     PoolIdMac = "pool-id-mac",

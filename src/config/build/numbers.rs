@@ -71,8 +71,7 @@ impl Builder<'_> {
                         _ => Some(MwiOutcall::OnOff),
                     }
                 }
-                // Subscribing is not built: the mwi-server's unsolicited NOTIFYs are taken.
-                Handler::DnMwiSip => {}
+                Handler::DnMwiSip => dn.mwi_sip = !l.negated,
                 Handler::DnPreference => {
                     dn.preference = num(l.get(g, "preference"));
                     if let Some(p) = l.get(g, "secondary") {
@@ -115,6 +114,7 @@ impl Builder<'_> {
                 Handler::RdnLabel => dn.label = l.get(g, "label").map(String::from),
                 Handler::RdnPreference => dn.preference = num(l.get(g, "preference")),
                 Handler::RdnHuntstop => dn.huntstop = !l.negated,
+                Handler::RdnMwi => dn.mwi = !l.negated,
                 Handler::RdnCallForward | Handler::RdnCallForwardNoan => {
                     call_forward(&mut dn.forward, g, l)?
                 }

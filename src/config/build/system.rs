@@ -185,6 +185,7 @@ impl Builder<'_> {
                     ip,
                     port: num(Some(port)),
                     unsolicited: l.has("unsolicited"),
+                    expires: l.get(g, "expires").map_or(3600, |e| num(Some(e))),
                 });
                 Ok(())
             }

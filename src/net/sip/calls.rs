@@ -69,6 +69,8 @@ pub(super) struct Tu {
     pub layer: Layer,
     /// The SIP phones' and trunks' call legs.
     pub legs: Legs,
+    /// cmed's subscriptions to the voicemail server's message summaries.
+    pub mwi: super::mwi::Subscribing,
 }
 
 /// Carries out `actions`: sends through the layer, and hands the events to the engine.

@@ -316,21 +316,35 @@ pub async fn run_core(sip: Arc<Sip>, queue: CoreQueue, engine: EngineHandle) {
     let CoreQueue(mut rx) = queue;
     let start = std::time::Instant::now();
     let now = || Mono(start.elapsed());
+    // The subscriptions follow the configuration, which comes with each snapshot.
+    let mut snapshots = engine.subscribe();
+    let mut watching = true;
     let mut tu = calls::Tu {
         events: calls::forwarder(engine.clone()),
         engine,
         layer: Layer::default(),
         legs: Legs::new(sip.local, sip.salt),
+        mwi: mwi::Subscribing::new(sip.local, sip.salt),
     };
+    let model = snapshots.borrow_and_update().model.clone();
+    tu.mwi.follow(&model, now());
     loop {
-        let deadline = tu
-            .layer
-            .deadline()
+        let deadline = [tu.layer.deadline(), tu.mwi.deadline()]
+            .into_iter()
+            .flatten()
+            .min()
             .map(|d| tokio::time::Instant::from_std(start + d.0));
         tokio::select! {
             m = rx.recv() => match m {
                 None => break,
                 Some(m) => core_msg(&sip, &mut tu, m, now()),
+            },
+            changed = snapshots.changed(), if watching => match changed {
+                Ok(()) => {
+                    let model = snapshots.borrow_and_update().model.clone();
+                    tu.mwi.follow(&model, now());
+                }
+                Err(_) => watching = false,
             },
             _ = async {
                 match deadline {
@@ -344,7 +358,9 @@ pub async fn run_core(sip: Arc<Sip>, queue: CoreQueue, engine: EngineHandle) {
             match ev {
                 TuEvent::Timeout { id } => {
                     tracing::debug!(?id, "SIP transaction timed out");
-                    timed_out.push(id);
+                    if !tu.mwi.timed_out(id, now()) {
+                        timed_out.push(id);
+                    }
                 }
                 TuEvent::StrayResponse { from, .. } => {
                     tracing::debug!(%from, "SIP response matching no transaction")
@@ -357,6 +373,7 @@ pub async fn run_core(sip: Arc<Sip>, queue: CoreQueue, engine: EngineHandle) {
         for id in timed_out {
             calls::timed_out(&mut tu, id, now());
         }
+        tu.mwi.send_due(&mut tu.layer, now());
         // After the events: what answering them queued goes out in this round.
         while let Some(t) = tu.layer.poll_transmit() {
             sip.send_to(t.out.dest, t.out.reliable, &t.out.bytes);
@@ -381,7 +398,9 @@ fn core_msg(sip: &Arc<Sip>, tu: &mut calls::Tu, m: CoreMsg, now: Mono) {
                 {
                     request(sip, tu, Some(id), *m, flow, now);
                 }
-            } else if let Dispatch::Matched(id) = tu.layer.on_response(summary, flow.peer, now) {
+            } else if let Dispatch::Matched(id) = tu.layer.on_response(summary, flow.peer, now)
+                && !tu.mwi.response(id, &m, now)
+            {
                 calls::response(tu, id, &m, now);
             }
         }
@@ -443,6 +462,7 @@ fn request(
 ) {
     let engine = &tu.engine;
     let source = flow.peer;
+    let subscribing = &mut tu.mwi;
     let layer = &mut tu.layer;
     let mut answer = |status: u16, bytes: Vec<u8>| {
         let Some(id) = id else {
@@ -514,7 +534,10 @@ fn request(
                 calls::request(sip, tu, id, &m, &method, flow, now);
             }
         }
-        Method::Notify => mwi::incoming(sip, engine, id, &m, flow, &mut answer),
+        Method::Notify => {
+            subscribing.notified(&m, now);
+            mwi::incoming(sip, engine, id, &m, flow, &mut answer)
+        }
         _ => answer(
             501,
             Response::to(&m, source, 501, "Not Implemented", &sip.tag())

@@ -4,16 +4,24 @@
 //! else its Request-URI — and answered with what the engine decided (200, 403 from a
 //! source that is neither the `mwi-server` nor a dial-peer target, 404 for a number cmed
 //! does not have); another event package is `489 Bad Event` (RFC 6665 §8.2.3), a body that
-//! is no message summary `400`. And the engine's `SipMwi`: the NOTIFY that tells a phone.
+//! is no message summary `400`. And the engine's `SipMwi`: the NOTIFY that tells a phone;
+//! and the subscriptions (`proto::sip::subscribe`) to the `mwi-server` for the numbers
+//! that ask for them, following the configuration of each snapshot, sent through the
+//! transaction layer.
 
+use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use super::{CoreMsg, Flow, Sip};
 use crate::actor::{EngineHandle, SipMwi};
+use crate::config::model::Model;
 use crate::engine::effect::MwiOutcome;
 use crate::proto::sip::msg::{Message, Response, user_of};
 use crate::proto::sip::mwi;
-use crate::proto::sip::transaction::TxId;
+use crate::proto::sip::subscribe::Subscriptions;
+use crate::proto::sip::transaction::{Layer, Method, Outbound, TxId};
+use crate::time::Mono;
 
 /// The event package of message waiting (RFC 3842 §3).
 const EVENT: &str = "message-summary";
@@ -99,5 +107,100 @@ impl Sip {
             EVENT,
             Some(("application/simple-message-summary", &body)),
         )
+    }
+}
+
+/// The subscriptions, and which client transactions are their SUBSCRIBEs.
+pub(super) struct Subscribing {
+    subs: Subscriptions,
+    txs: HashMap<TxId, String>,
+    /// The configuration they were last set from.
+    model: Option<Arc<Model>>,
+}
+
+impl Subscribing {
+    pub(super) fn new(local: SocketAddr, salt: u64) -> Subscribing {
+        Subscribing {
+            subs: Subscriptions::new(local, salt),
+            txs: HashMap::new(),
+            model: None,
+        }
+    }
+
+    /// Subscribes what `model` asks for (when it is a new configuration).
+    pub(super) fn follow(&mut self, model: &Arc<Model>, now: Mono) {
+        if self.model.as_ref().is_some_and(|m| Arc::ptr_eq(m, model)) {
+            return;
+        }
+        self.model = Some(model.clone());
+        self.subs.set(crate::engine::mwi::subscriptions(model), now);
+    }
+
+    /// Sends the SUBSCRIBEs due at `now`.
+    pub(super) fn send_due(&mut self, layer: &mut Layer, now: Mono) {
+        for r in self.subs.poll(now) {
+            let out = Outbound {
+                bytes: Arc::from(r.bytes),
+                dest: r.dest,
+                reliable: false,
+            };
+            match layer.send_request(Method::Subscribe, r.branch.clone(), out, now) {
+                Ok(id) => {
+                    self.txs.insert(id, r.branch.to_string());
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "SUBSCRIBE not sent");
+                    self.subs.timed_out(&r.branch, now);
+                }
+            }
+        }
+    }
+
+    /// A response in client transaction `id`: whether it was one of our SUBSCRIBEs.
+    pub(super) fn response(&mut self, id: TxId, m: &Message, now: Mono) -> bool {
+        let Some(branch) = self.txs.get(&id).cloned() else {
+            return false;
+        };
+        let status = match &m.start {
+            crate::proto::sip::msg::StartLine::Response { code, .. } => *code,
+            crate::proto::sip::msg::StartLine::Request { .. } => return true,
+        };
+        if status >= 200 {
+            self.txs.remove(&id);
+            let expires = if status == 423 {
+                m.first("min-expires").and_then(|v| v.trim().parse().ok())
+            } else {
+                m.expires()
+            };
+            let to_tag = m.to().and_then(|t| t.tag);
+            self.subs
+                .response(&branch, status, to_tag.as_deref(), expires, now);
+        }
+        true
+    }
+
+    /// Client transaction `id` timed out: whether it was one of our SUBSCRIBEs.
+    pub(super) fn timed_out(&mut self, id: TxId, now: Mono) -> bool {
+        let Some(branch) = self.txs.remove(&id) else {
+            return false;
+        };
+        self.subs.timed_out(&branch, now);
+        true
+    }
+
+    /// A NOTIFY came: one that ends a subscription (`Subscription-State: terminated`,
+    /// RFC 6665 §4.1.3) makes it start again.
+    pub(super) fn notified(&mut self, m: &Message, now: Mono) {
+        let state = m.first("subscription-state").unwrap_or_default();
+        if state.trim().to_ascii_lowercase().starts_with("terminated")
+            && let Some(call_id) = m.call_id()
+        {
+            self.subs.terminated(&call_id, now);
+        }
+    }
+
+    /// When the next SUBSCRIBE is due.
+    pub(super) fn deadline(&self) -> Option<Mono> {
+        self.subs.deadline()
     }
 }

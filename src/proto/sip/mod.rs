@@ -5,7 +5,8 @@
 //! use it; SDP for the B2BUA's offers and answers (`sdp`, over `sdp-types`, in the terms of
 //! `crate::media`); RFC 3261 §12 dialogs for the B2BUA's legs (`dialog`), and the SIP
 //! phones' call legs that render the engine's leg commands as SIP (`legs`); RFC 3842
-//! message summaries for message waiting (`mwi`). Leaf imports only, no clock, no sockets: the SIP
+//! message summaries for message waiting (`mwi`) and cmed's subscriptions to a voicemail
+//! server's (`subscribe`). Leaf imports only, no clock, no sockets: the SIP
 //! adapter in `net` feeds bytes and `now` in and sends what comes out.
 
 pub mod dialog;
@@ -13,4 +14,5 @@ pub mod legs;
 pub mod msg;
 pub mod mwi;
 pub mod sdp;
+pub mod subscribe;
 pub mod transaction;
