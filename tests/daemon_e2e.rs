@@ -1,5 +1,6 @@
 //! The binary end to end: `cmed check` exit codes, and `cmed cli` against a running daemon,
-//! including `configure terminal` … `end`, `write memory`, and a restart that shows the change.
+//! including `configure terminal` … `end`, `write memory`, and a restart that shows the change;
+//! and the modes of what the daemon keeps (data directory, store, control socket).
 
 mod support;
 
@@ -164,4 +165,33 @@ fn a_port_in_use_names_its_flag_and_leaves_no_control_socket() {
     assert!(err.contains("cannot listen for TFTP"), "{err}");
     assert!(err.contains("--tftp-port"), "{err}");
     assert!(!data.join("cmed.sock").exists());
+}
+
+/// The data directory is the daemon's own (0700), the store and the control socket its
+/// user's (0600, or 0660 for `--socket-group`), and `write memory` keeps the mode an
+/// administrator gave the startup-config.
+#[test]
+fn the_data_directory_store_and_socket_are_private_and_write_memory_keeps_the_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("startup.cfg");
+    std::fs::write(&config, support::SMALL_OFFICE).unwrap();
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let d = start(&config, &data);
+    assert_eq!(mode(&data), 0o700, "the data directory");
+    assert_eq!(mode(&data.join("cmed.redb")), 0o600, "the store");
+    assert_eq!(mode(&data.join("cmed.sock")), 0o600, "the control socket");
+    let out = cli(&data, &["write memory"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("[OK]"));
+    assert_eq!(mode(&config), 0o640, "write memory kept the mode");
+    stop(d);
+
+    // `--socket-group`: the group may use the socket.
+    let d = support::daemon::start(&config, &data, &["--socket-group", "0"]);
+    assert_eq!(mode(&data.join("cmed.sock")), 0o660);
+    stop(d);
 }

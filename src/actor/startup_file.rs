@@ -2,7 +2,9 @@
 //!
 //! The new text goes to `FILE.tmp`, is fsynced, the previous file is copied to `FILE.bak`,
 //! and the temporary file is renamed over `FILE`; the directory is fsynced so the rename
-//! survives a power cut. At no moment is there no `FILE`.
+//! survives a power cut. At no moment is there no `FILE`. The new file keeps the old one's
+//! mode and, where the daemon may set it, its owner and group (an administrator who made
+//! the startup-config 0600, or gave it to a group, keeps it so).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -28,6 +30,12 @@ pub fn write_atomic(path: &Path, text: &str) -> io::Result<()> {
             .open(&tmp)?;
         f.write_all(text.as_bytes())?;
         f.sync_all()?;
+    }
+    if let Ok(old) = fs::metadata(path) {
+        use std::os::unix::fs::MetadataExt;
+        fs::set_permissions(&tmp, old.permissions())?;
+        // Only root may give a file away; another user keeps what it may.
+        let _ = std::os::unix::fs::chown(&tmp, Some(old.uid()), Some(old.gid()));
     }
     if path.exists() {
         let bak = with_suffix(path, ".bak");
@@ -58,6 +66,18 @@ mod tests {
             "hostname A\n"
         );
         assert!(!with_suffix(&p, ".tmp").exists());
+    }
+
+    #[test]
+    fn write_memory_keeps_the_files_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("startup.cfg");
+        fs::write(&p, "hostname A\n").unwrap();
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&p, "hostname B\n").unwrap();
+        let mode = fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! socket) and the console, and waits for a signal. Tokio lives here, in `actor` and in the
 //! thin adapters of `net`; the pure layers never see it.
 
+mod files;
+
 use std::io::IsTerminal;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -55,6 +57,10 @@ pub struct Options {
     /// Do not attach the interactive console even when stdin is a terminal.
     #[arg(long)]
     pub no_console: bool,
+    /// Let this group's members use the control socket (`cmed cli`): the socket is then
+    /// 0660 for the group, else 0600 (the daemon's user only).
+    #[arg(long)]
+    pub socket_group: Option<String>,
 }
 
 /// Why the daemon could not start.
@@ -94,6 +100,17 @@ pub enum DaemonError {
         /// The error.
         source: std::io::Error,
     },
+    /// The data directory or the store cannot be made private.
+    #[error("cannot make {path} private: {source}")]
+    Private {
+        /// The directory or file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// `--socket-group` names no group.
+    #[error("--socket-group {0}: no such group")]
+    NoGroup(String),
     /// The control socket cannot be bound.
     #[error("cannot open the control socket {path}: {source}")]
     Control {
@@ -142,7 +159,19 @@ pub async fn run(opts: Options, debug: Arc<crate::debug::Flags>) -> Result<(), D
         bad_lines = loaded.diagnostics.len(),
         "startup-config loaded"
     );
+    let private = |path: &std::path::Path, r: std::io::Result<()>| {
+        r.map_err(|source| DaemonError::Private {
+            path: path.to_path_buf(),
+            source,
+        })
+    };
+    let group = match &opts.socket_group {
+        Some(g) => Some(files::group_id(g).ok_or_else(|| DaemonError::NoGroup(g.clone()))?),
+        None => None,
+    };
+    private(&opts.data, files::private_dir(&opts.data))?;
     let mut store = RedbStore::open(&opts.data)?;
+    private(store.path(), files::private_file(store.path()))?;
     let persisted = store.load()?;
     tracing::info!(sessions = persisted.sessions.len(), store = %store.path().display(), "store opened");
     let running = Running {
@@ -245,6 +274,11 @@ pub async fn run(opts: Options, debug: Arc<crate::debug::Flags>) -> Result<(), D
             path: control::socket_path(&opts.data),
             source,
         })?;
+    let socket = control::socket_path(&opts.data);
+    files::socket(&socket, group).map_err(|source| DaemonError::Control {
+        path: socket.clone(),
+        source,
+    })?;
     tokio::spawn(control::serve(listener, engine.clone(), grammar.clone()));
     tracing::info!(socket = %control::socket_path(&opts.data).display(), "control socket ready");
     if !opts.no_console && std::io::stdin().is_terminal() {
