@@ -126,6 +126,20 @@ fn a_refused_section_is_saved_before_the_unapplied_lines_that_followed_it() {
     assert!(saved.contains("ephone-dn  1\nnumber 1001\n"), "{saved}");
 }
 
+/// Found by the `config_load` fuzz target: a banner whose closing delimiter never came took
+/// the rest of the file as its text, and was written back unclosed, so each `write memory`
+/// read the `end` written after it into the banner too, and the file grew by two lines.
+#[test]
+fn an_unterminated_banner_is_closed_when_saved() {
+    let g = Grammar::embedded();
+    let text = "hostname R1\nbanner motd ^C\nAuthorised access only\n";
+    let saved = round_trip(&g, text);
+    assert!(
+        saved.contains("banner motd ^C\nAuthorised access only\n^C\n!\nend\n"),
+        "{saved}"
+    );
+}
+
 #[test]
 fn multi_line_banners_are_kept_verbatim_with_their_delimiters() {
     let g = Grammar::embedded();
