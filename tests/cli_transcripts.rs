@@ -88,6 +88,26 @@ R1(config)#ephone 1\nR1(config-ephone)#mac-address 000D.EDAé.3566\n\
     );
 }
 
+/// Found by the `cli_line` fuzz target: `description` followed by a form feed (or U+00A0)
+/// matched with an empty description, stored and shown as `description `, a line that does
+/// not load: the rest of a line that is only blanks is no value.
+#[test]
+fn a_rest_of_line_of_blanks_is_no_value() {
+    let mut c = Console::new(MINI);
+    let t = c.type_lines(&[
+        "conf t",
+        "ephone-dn 1",
+        "description \u{c}",
+        "description \u{a0} ",
+    ]);
+    assert_eq!(
+        t,
+        "R1#conf t\nEnter configuration commands, one per line.  End with CNTL/Z.\n\
+R1(config)#ephone-dn 1\nR1(config-ephone-dn)#description \u{c}\n% Incomplete command.\n\n\
+R1(config-ephone-dn)#description \u{a0} \n% Incomplete command.\n\n"
+    );
+}
+
 #[test]
 fn question_mark_lists_next_tokens_keywords_and_cr() {
     let mut c = Console::new(MINI);

@@ -245,7 +245,14 @@ fn walk(
             let t = &threads[ti];
             let kind = &g.cmd(t.cmd).tokens[tok as usize].kind;
             let (value, done) = if *kind == TokenKind::Line {
-                (line[w.start..].trim_end().to_string(), true)
+                // The rest of the line, without trailing blanks; a rest of blanks the word
+                // splitter does not split at (form feed, U+00A0 …) is no value at all, as
+                // the line reads back once stored (trimmed).
+                let rest = line[w.start..].trim_end();
+                if rest.is_empty() {
+                    continue;
+                }
+                (rest.to_string(), true)
             } else {
                 (kind.canonical(w.text), false)
             };
