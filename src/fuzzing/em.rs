@@ -188,11 +188,14 @@ pub fn em_api(data: &[u8]) {
         }
         Ok(r) => {
             let again = request_xml(&r);
-            assert_eq!(
-                emapi::parse(&again).as_ref(),
-                Ok(&request_on_wire(&r)),
-                "\n{again}"
-            );
+            let expected = request_on_wire(&r);
+            match emapi::parse(&again) {
+                // An app ID of characters XML cannot carry (NULs …) is blank once written.
+                Err((code, _)) if expected.app_id.is_empty() => {
+                    assert_eq!(code, emapi::code::BLANK, "\n{again}");
+                }
+                back => assert_eq!(back, Ok(expected), "\n{again}"),
+            }
             well_formed(&emapi::success());
             let names = match &r.op {
                 ApiOp::Login { device, .. } | ApiOp::Logout { device } => vec![device.clone()],

@@ -67,13 +67,9 @@ pub fn sip_msg(data: &[u8]) {
     if let Some(to) = m.to() {
         let back = r.to().expect("a To we copied reads back");
         assert_eq!((&back.user, &back.host), (&to.user, &to.host), "To");
-        // Our tag goes after the To as written; behind parameters the header parser cannot
-        // read (`;+x:( 3600`), it cannot read the tag either.
-        let plain = m.first("to").is_some_and(|v| {
-            v.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b" <>:@.;=-_\"+!~*'%".contains(&b))
-        });
-        if to.tag.is_some() || plain {
+        // Our tag goes after the To as written; after parameters the header parser cannot
+        // read (`;+x:( 3600`, `;tagate: active`), it cannot read the tag either.
+        if to.tag.is_some() || m.first("to").is_some_and(|v| well_formed_to(&v)) {
             assert_eq!(
                 back.tag.as_deref(),
                 Some(to.tag.as_deref().unwrap_or(tag)),
@@ -91,6 +87,22 @@ pub fn sip_msg(data: &[u8]) {
             assert_eq!(b.branch, v.branch, "top Via branch");
         }
     }
+}
+
+/// Whether a To value is `[display] <uri>` or a bare URI, then `;name[=value]` parameters
+/// of RFC 3261 tokens (values also hosts or quoted strings): what a tag can follow.
+fn well_formed_to(v: &str) -> bool {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        let token = r"[A-Za-z0-9.!%*_+`'~-]+";
+        let value = r#"(?:[A-Za-z0-9.!%*_+`'~:\[\]-]+|"[^"\\]*")"#;
+        let param = format!(r"\s*;\s*{token}(?:\s*=\s*{value})?");
+        regex::Regex::new(&format!(
+            r#"^\s*(?:(?:"[^"\\]*"|{token}(?:\s+{token})*)?\s*<[^<>"\s]+>|[^<>";,\s]+)(?:{param})*\s*$"#
+        ))
+        .expect("a valid pattern")
+    });
+    re.is_match(v)
 }
 
 /// Every accessor the SIP adapter, the transaction layer and the registrar use.
@@ -256,5 +268,28 @@ pub fn mwi(data: &[u8]) {
     assert_eq!(back.messages, s.messages);
     if s.account.is_some() {
         assert_eq!(back, s, "\n{body}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_to_that_a_tag_can_follow() {
+        for ok in [
+            "<sip:1001@127.0.0.1>",
+            "\"Alice Martin\" <sip:1001@cme>;x=1 ; y",
+            "Alice <sips:a@[2001:db8::1]:5061>;p=\"q r\"",
+            "sip:1001@cme;tag=a1",
+        ] {
+            assert!(super::well_formed_to(ok), "{ok}");
+        }
+        for bad in [
+            "<sip:cmed@327.0.0.1>;tagate: active;expires=3600",
+            "<sip:a@b;transport=udp>;+sipires:( 3600",
+            "<sip:a@b",
+            "",
+        ] {
+            assert!(!super::well_formed_to(bad), "{bad}");
+        }
     }
 }
