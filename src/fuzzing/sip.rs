@@ -68,8 +68,12 @@ pub fn sip_msg(data: &[u8]) {
         let back = r.to().expect("a To we copied reads back");
         assert_eq!((&back.user, &back.host), (&to.user, &to.host), "To");
         // Our tag goes after the To as written; after parameters the header parser cannot
-        // read (`;+x:( 3600`, `;tagate: active`), it cannot read the tag either.
-        if to.tag.is_some() || m.first("to").is_some_and(|v| well_formed_to(&v)) {
+        // read (`;+x:( 3600`, `;tagate: active`), or a tag it cannot read (`;tag;tag=a`), it
+        // cannot read ours either.
+        if to.tag.is_some()
+            || m.first("to")
+                .is_some_and(|v| well_formed_to(&v) && !has_tag(&v))
+        {
             assert_eq!(
                 back.tag.as_deref(),
                 Some(to.tag.as_deref().unwrap_or(tag)),
@@ -90,19 +94,33 @@ pub fn sip_msg(data: &[u8]) {
 }
 
 /// Whether a To value is `[display] <uri>` or a bare URI, then `;name[=value]` parameters
-/// of RFC 3261 tokens (values also hosts or quoted strings): what a tag can follow.
+/// of RFC 3261 tokens (values also hosts or quoted strings), the URI a `sip:`/`sips:` URI
+/// with a plain host: what a tag can follow.
 fn well_formed_to(v: &str) -> bool {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| {
         let token = r"[A-Za-z0-9.!%*_+`'~-]+";
         let value = r#"(?:[A-Za-z0-9.!%*_+`'~:\[\]-]+|"[^"\\]*")"#;
+        let uri = r"sips?:(?:[A-Za-z0-9._!~*'%&=+$,?/-]+(?::[A-Za-z0-9._!~*'%&=+$,-]*)?@)?(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?";
         let param = format!(r"\s*;\s*{token}(?:\s*=\s*{value})?");
         regex::Regex::new(&format!(
-            r#"^\s*(?:(?:"[^"\\]*"|{token}(?:\s+{token})*)?\s*<[^<>"\s]+>|[^<>";,\s]+)(?:{param})*\s*$"#
+            r#"^\s*(?:(?:"[^"\\]*"|{token}(?:\s+{token})*)?\s*<{uri}(?:;{token}(?:={token})?)*>|{uri})(?:{param})*\s*$"#
         ))
         .expect("a valid pattern")
     });
     re.is_match(v)
+}
+
+/// Whether a To value has a `tag` parameter, whatever its value.
+fn has_tag(v: &str) -> bool {
+    let params = v.rsplit_once('>').map_or(v, |(_, p)| p);
+    params.split(';').skip(1).any(|p| {
+        p.split('=')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .eq_ignore_ascii_case("tag")
+    })
 }
 
 /// Every accessor the SIP adapter, the transaction layer and the registrar use.
@@ -287,6 +305,7 @@ mod tests {
             "<sip:cmed@327.0.0.1>;tagate: active;expires=3600",
             "<sip:a@b;transport=udp>;+sipires:( 3600",
             "<sip:a@b",
+            "sip:vivekg@chair-dnrc(example.com ;   tag    = 1918181833n",
             "",
         ] {
             assert!(!super::well_formed_to(bad), "{bad}");
