@@ -3,7 +3,9 @@
 #![allow(dead_code)]
 
 pub mod daemon;
+pub mod em;
 pub mod linphonec;
+pub mod mwi;
 pub mod procs;
 
 use std::time::{Duration, Instant};
