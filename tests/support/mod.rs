@@ -7,6 +7,7 @@ pub mod em;
 pub mod linphonec;
 pub mod mwi;
 pub mod procs;
+pub mod sipp;
 
 use std::time::{Duration, Instant};
 
