@@ -2,6 +2,8 @@
 //! waiting on a condition with a deadline (tests never sleep to wait).
 #![allow(dead_code)]
 
+pub mod audio;
+pub mod baresip;
 pub mod daemon;
 pub mod em;
 pub mod linphonec;
