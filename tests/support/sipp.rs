@@ -43,6 +43,24 @@ pub fn reply(status: &str, cseq: &str) -> String {
     )
 }
 
+/// A response the sipp UAS sends to an in-dialog request (a BYE): `status` with the
+/// request's dialog headers as they are (its To carries our tag already).
+pub fn reply_in_dialog(status: &str) -> String {
+    format!(
+        r#"
+  <send><![CDATA[
+      SIP/2.0 {status}
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]></send>"#
+    )
+}
+
 /// A sipp UAS scenario named `name` made of `steps`.
 pub fn uas_scenario(name: &str, steps: &str) -> String {
     format!(
