@@ -57,6 +57,10 @@ pub struct Options {
     /// Do not attach the interactive console even when stdin is a terminal.
     #[arg(long)]
     pub no_console: bool,
+    /// SIP transactions kept at once; past it REGISTERs are answered statelessly and other
+    /// new requests get 503 with Retry-After (each keeps about 2 kB for up to 32 s).
+    #[arg(long, default_value_t = net::sip::MAX_TRANSACTIONS)]
+    pub sip_max_transactions: usize,
     /// Let this group's members use the control socket (`cmed cli`): the socket is then
     /// 0660 for the group, else 0600 (the daemon's user only).
     #[arg(long)]
@@ -421,7 +425,7 @@ fn bind_sip(
         at
     };
     let salt = u64::from_le_bytes(random_secret()[..8].try_into().expect("8 of 32 bytes"));
-    let (sip, core) = net::sip::Sip::new(udp, local, debug, salt);
+    let (sip, core) = net::sip::Sip::new(udp, local, debug, salt, opts.sip_max_transactions);
     Ok((sip, core, tcp))
 }
 

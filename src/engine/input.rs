@@ -182,6 +182,8 @@ pub struct SipRegister {
 pub struct SipInvite {
     /// Who waits for the answer (the adapter's INVITE server transaction).
     pub reply: ReplyTo,
+    /// Where it came from (a source that fails too often is blocked).
+    pub peer: SocketAddr,
     /// The phone that registered from the address the INVITE came from.
     pub device: DeviceName,
     /// The digest credentials, if the request carries them.
