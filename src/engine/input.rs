@@ -99,7 +99,8 @@ pub enum Input {
         /// The changes that were not written.
         changes: Vec<crate::store::Change>,
     },
-    /// The daemon is stopping: write behind now what is still pending.
+    /// The daemon is stopping: end every call (both sides told), then write behind now what
+    /// is still pending.
     Flush,
     /// The startup-config file was written (the answer to
     /// [`Effect::WriteStartup`](super::Effect::WriteStartup)).

@@ -350,7 +350,12 @@ impl Engine {
                 messages,
                 reply,
             } => self.mwi_notify(from, number, messages, reply, now, &mut out),
-            Input::Flush => self.write_behind(&mut out),
+            // The daemon stops: calls end cleanly, then what waits is written behind.
+            Input::Flush => {
+                let cmds = self.calls.release_all();
+                self.leg_cmds(cmds, &mut out);
+                self.write_behind(&mut out);
+            }
             Input::StartupWritten {
                 text,
                 result,

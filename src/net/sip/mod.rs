@@ -102,6 +102,8 @@ enum CoreMsg {
     Leg(crate::actor::SipLegCmd),
     /// The engine checked a registered phone's INVITE.
     Checked(Box<calls::Checked>),
+    /// Answer once everything queued before has been sent (the daemon stops).
+    Drain(tokio::sync::oneshot::Sender<()>),
 }
 
 /// The receiving end of the core's queue, handed to [`run_core`].
@@ -140,6 +142,15 @@ impl Sip {
             max_transactions,
         });
         (sip, CoreQueue(rx))
+    }
+
+    /// Waits until the core has sent what was queued before (the BYEs of a stop), at most
+    /// `limit`.
+    pub async fn drain(&self, limit: std::time::Duration) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        if self.core.send(CoreMsg::Drain(tx)).is_ok() {
+            let _ = tokio::time::timeout(limit, rx).await;
+        }
     }
 
     /// Asks the core to restart or reset a phone (the engine's `ToSip` effect).
@@ -334,6 +345,7 @@ pub async fn run_core(sip: Arc<Sip>, queue: CoreQueue, engine: EngineHandle) {
     };
     let model = snapshots.borrow_and_update().model.clone();
     tu.mwi.follow(&model, now());
+    let mut drained: Vec<tokio::sync::oneshot::Sender<()>> = Vec::new();
     loop {
         let deadline = [tu.layer.deadline(), tu.mwi.deadline()]
             .into_iter()
@@ -343,7 +355,8 @@ pub async fn run_core(sip: Arc<Sip>, queue: CoreQueue, engine: EngineHandle) {
         tokio::select! {
             m = rx.recv() => match m {
                 None => break,
-                Some(m) => core_msg(&sip, &mut tu, m, now()),
+                Some(CoreMsg::Drain(tx)) => drained.push(tx),
+            Some(m) => core_msg(&sip, &mut tu, m, now()),
             },
             changed = snapshots.changed(), if watching => match changed {
                 Ok(()) => {
@@ -383,6 +396,9 @@ pub async fn run_core(sip: Arc<Sip>, queue: CoreQueue, engine: EngineHandle) {
         // After the events: what answering them queued goes out in this round.
         while let Some(t) = tu.layer.poll_transmit() {
             sip.send_to(t.out.dest, t.out.reliable, &t.out.bytes);
+        }
+        for tx in drained.drain(..) {
+            let _ = tx.send(());
         }
     }
 }
@@ -437,6 +453,7 @@ fn core_msg(sip: &Arc<Sip>, tu: &mut calls::Tu, m: CoreMsg, now: Mono) {
             }
         }
         CoreMsg::Checked(c) => calls::checked(sip, tu, *c, now),
+        CoreMsg::Drain(_) => {}
         CoreMsg::Leg(c) => calls::command(tu, c, now),
         CoreMsg::Restart(r) => {
             for (branch, bytes) in sip.restart_notifies(&r) {
