@@ -98,10 +98,7 @@ pub async fn serve(
         .route("/emservice/EMServiceServlet", axum::routing::post(em_api))
         .route("/localdirectory", get(local_directory))
         .with_state(state);
-    let service = app.into_make_service_with_connect_info::<SocketAddr>();
-    if let Err(e) = axum::serve(listener, service).await {
-        tracing::error!(error = %e, "phone services server stopped");
-    }
+    super::http_serve::serve(listener, app, Default::default(), "phone services").await;
 }
 
 fn xml(body: String) -> Response {
