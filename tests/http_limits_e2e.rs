@@ -24,7 +24,11 @@ fn status_line(addr: SocketAddr, request: &[u8]) -> String {
     let _ = s.write_all(request);
     let mut out = Vec::new();
     let _ = s.read_to_end(&mut out);
-    String::from_utf8_lossy(&out).lines().next().unwrap_or("").to_string()
+    String::from_utf8_lossy(&out)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string()
 }
 
 #[test]
@@ -41,17 +45,24 @@ fn the_phone_service_pages_limit_connections_headers_and_bodies() {
     let mut extra = TcpStream::connect(addr).unwrap();
     let started = Instant::now();
     let mut buf = [0u8; 64];
-    extra.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    extra
+        .set_read_timeout(Some(Duration::from_secs(3)))
+        .unwrap();
     assert!(matches!(extra.read(&mut buf), Ok(0)), "the 17th was closed");
     assert!(started.elapsed() < Duration::from_secs(3));
-    let other = std::net::TcpListener::bind("127.0.0.2:0").unwrap().local_addr().unwrap();
+    let other = std::net::TcpListener::bind("127.0.0.2:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
     s.bind(&SocketAddr::new(other.ip(), 0).into()).unwrap();
     s.connect(&addr.into()).unwrap();
     let mut from_other: TcpStream = s.into();
     from_other.write_all(get).unwrap();
     let mut answer = String::new();
-    from_other.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    from_other
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
     let _ = from_other.read_to_string(&mut answer);
     assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
     drop(held);
@@ -62,11 +73,16 @@ fn the_phone_service_pages_limit_connections_headers_and_bodies() {
 
     // A request whose headers never end is closed after 5 s.
     let mut stalled = TcpStream::connect(addr).unwrap();
-    stalled.write_all(b"GET /services HTTP/1.1\r\nHost: cmed\r\n").unwrap();
+    stalled
+        .write_all(b"GET /services HTTP/1.1\r\nHost: cmed\r\n")
+        .unwrap();
     let started = Instant::now();
     assert!(closed_within(&mut stalled, Duration::from_secs(10)));
     let took = started.elapsed();
-    assert!(took >= Duration::from_secs(4) && took < Duration::from_secs(9), "{took:?}");
+    assert!(
+        took >= Duration::from_secs(4) && took < Duration::from_secs(9),
+        "{took:?}"
+    );
 
     // 20 kB of headers: 431; a 100 kB body for the EM API: 413.
     let big = format!(
@@ -80,5 +96,8 @@ fn the_phone_service_pages_limit_connections_headers_and_bodies() {
         "POST /emservice/EMServiceServlet HTTP/1.1\r\nHost: cmed\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
-    assert_eq!(status_line(addr, post.as_bytes()), "HTTP/1.1 413 Payload Too Large");
+    assert_eq!(
+        status_line(addr, post.as_bytes()),
+        "HTTP/1.1 413 Payload Too Large"
+    );
 }

@@ -26,6 +26,7 @@ pub mod em;
 pub mod input;
 pub mod layout;
 pub mod mwi;
+mod passwords;
 pub mod profile;
 pub mod registrar;
 pub mod routing;
@@ -121,6 +122,8 @@ impl Engine {
     /// earlier run are then refused as not ours, and challenged again).
     pub fn set_nonce_secret(&mut self, secret: [u8; 32]) {
         self.registrar = Registrar::new(secret);
+        // The salts of changed passwords come from the same random draw, hashed apart.
+        self.em.salt_key = crate::engine::passwords::salt_key(&secret);
     }
 
     fn wants_housekeeping(&self) -> bool {
@@ -171,7 +174,9 @@ impl Engine {
         self.mwi = mwi::Mwi::recover(std::mem::take(&mut persisted.mwi));
         let model = self.running.model.clone();
         let (em, mut drop) = Em::recover(&model, persisted);
+        let key = self.em.salt_key;
         self.em = em;
+        self.em.salt_key = key;
         drop.extend(
             self.devices
                 .recover_sip(&model, &self.em.logins, bindings, now.unix.0),
@@ -481,9 +486,13 @@ impl Engine {
                 old,
                 new,
                 source,
-            } => self
-                .em
-                .change_password(&m, &self.origin(device, Some(source)), &old, &new),
+            } => self.em.change_password(
+                &m,
+                &self.origin(device, Some(source)),
+                &old,
+                &new,
+                now.unix.0,
+            ),
             EmRequest::Authenticate { user, secret } => {
                 let ok = self.authenticate(&user, &secret);
                 let answer = if ok {

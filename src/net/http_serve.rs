@@ -120,7 +120,10 @@ mod tests {
         let b: SocketAddr = "192.0.2.2:1000".parse().unwrap();
         let held: Vec<Slot> = (0..3).map(|_| admit(&open, a, 3).unwrap()).collect();
         assert!(admit(&open, a, 3).is_none());
-        assert!(admit(&open, b, 3).is_some(), "another address is not counted with it");
+        assert!(
+            admit(&open, b, 3).is_some(),
+            "another address is not counted with it"
+        );
         drop(held);
         assert!(admit(&open, a, 3).is_some());
     }
