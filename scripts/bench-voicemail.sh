@@ -87,6 +87,22 @@ done
 bench_need sip-tester:sipp kamailio:kamailio wireshark-common:dumpcap || die "missing tools"
 bench_setup voicemail
 
+# CPU ticks (user + nice + system) of the whole machine, and of processes with their reaped
+# children (this shell's include every load generator that has ended). The machine's minus
+# ours over a load is what something else used meanwhile (the machine is shared): near 0, or
+# the figures are disturbed.
+machine_ticks() { awk '/^cpu / { print $2 + $3 + $4; exit }' /proc/stat; }
+proc_ticks() {
+    local p total=0
+    for p in "$@"; do
+        total=$((total + $(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 + $14 + $15 }' || echo 0)))
+    done
+    echo "$total"
+}
+# other_cpu M0 O0 M1 O1 SECONDS: "X CPU-s in Y s" used by other processes.
+other_cpu() {
+    awk -v t=$(($3 - $1 - $4 + $2)) -v hz="$HZ" -v s="$5" 'BEGIN { printf "%.1f CPU-s in %.1f s", (t < 0 ? 0 : t) / hz, s }'
+}
 tcp_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 HZ=$(getconf CLK_TCK)
 rc=0
@@ -205,11 +221,15 @@ XML
         sleep 0.5
         echo "==> $name: sipp 127.0.0.1:$port -sf uac-vm.xml -inf calls.csv -i 127.0.0.1 -r $RATE -m $calls -nostdin -trace_stat"
         before=$(bench_cpu_ticks "$pid")
+        local m0 o0 w0 m1 o1 w1 other
+        m0=$(machine_ticks) o0=$(($(proc_ticks $$ "$uas" "$cap") + before)) w0=$(date +%s%N)
         (cd "$TMP" && exec timeout $((DURATION * 3 + 30)) sipp "127.0.0.1:$port" -sf uac-vm.xml \
             -inf calls.csv -i 127.0.0.1 -p "$(bench_udp_port)" -r "$RATE" -m "$calls" \
             -timeout $((DURATION * 3))s -nostdin -trace_stat -stf "$stat" -fd 1 \
             >"$TMP/$name.out" 2>&1) || src=$?
         after=$(bench_cpu_ticks "$pid")
+        m1=$(machine_ticks) o1=$(($(proc_ticks $$ "$uas" "$cap") + after)) w1=$(date +%s%N)
+        other=$(other_cpu "$m0" "$o0" "$m1" "$o1" "$(awk -v ns=$((w1 - w0)) 'BEGIN { printf "%.1f", ns / 1e9 }')")
         sleep 0.5
         bench_stop "$cap"
         read -r ok failed cps retrans _ < <(sipp_final "$stat")
@@ -219,6 +239,7 @@ XML
         echo "    $ok calls, $failed failed, $cps calls/s, $retrans retransmissions, server $cpu CPU-s per 1,000 calls (sipp exit $src)"
         read -r paired unpaired p50 p99 pmax diverted <<<"$delays"
         echo "    INVITE in -> INVITE out to the UAS: $paired paired ($unpaired INVITEs in without one out), p50 $p50 ms, p99 $p99 ms, max $pmax ms; $diverted with the Diversion to voicemail"
+        echo "    CPU used by other processes meanwhile: $other"
         echo "$name $ok $failed $cps $retrans $cpu $paired $p50 $p99 $pmax $diverted" >>"$TMP/calls-results"
     }
 
@@ -357,10 +378,14 @@ mwi_part() {
     cmed=$!
     PIDS+=("$cmed")
     bench_wait_cmed "$BIN/cmed" "$TMP/data-mwi" "$cmed" || { tail "$TMP/cmed-mwi.log" >&2; die "cmed did not start"; }
+    local m0 o0 w0 m1 o1 w1
+    m0=$(machine_ticks) o0=$(proc_ticks $$ "$cmed") w0=$(date +%s%N)
     echo "==> cmed-mwi-storm --sccp 127.0.0.1:$sccp --sip 127.0.0.1:$sip --config vm-mwi.cfg --count $PHONES --concurrency $CONCURRENCY --pid $cmed --deadline $DEADLINE"
     timeout $((DEADLINE * 2 + 60)) "$BIN/cmed-mwi-storm" --sccp "127.0.0.1:$sccp" --sip "127.0.0.1:$sip" \
         --config "$TMP/vm-mwi.cfg" --count "$PHONES" --concurrency "$CONCURRENCY" --pid "$cmed" \
         --deadline "$DEADLINE" 2>&1 | tee "$TMP/mwi.out" || src=$?
+    m1=$(machine_ticks) o1=$(proc_ticks $$ "$cmed") w1=$(date +%s%N)
+    echo "    CPU used by other processes meanwhile (registration and burst): $(other_cpu "$m0" "$o0" "$m1" "$o1" "$(awk -v ns=$((w1 - w0)) 'BEGIN { printf "%.1f", ns / 1e9 }')")"
     ((src == 0)) || rc=1
     grep -q '^lamps: ' "$TMP/mwi.out" || rc=1
     out=$("$BIN/cmed" cli --data "$TMP/data-mwi" -c "show mwi" 2>/dev/null | grep -c '^1[0-9]* ' || true)
