@@ -239,7 +239,7 @@ XML
         echo "    $ok calls, $failed failed, $cps calls/s, $retrans retransmissions, server $cpu CPU-s per 1,000 calls (sipp exit $src)"
         read -r paired unpaired p50 p99 pmax diverted <<<"$delays"
         echo "    INVITE in -> INVITE out to the UAS: $paired paired ($unpaired INVITEs in without one out), p50 $p50 ms, p99 $p99 ms, max $pmax ms; $diverted with the Diversion to voicemail"
-        echo "    CPU used by other processes meanwhile: $other"
+        echo "    CPU used by other processes meanwhile: $other; capture (received/dropped): $(sed -n 's|^Packets received/dropped on interface .*: \([0-9]*/[0-9]*\) (pcap.*|\1|p' "$TMP/$name-dumpcap.log")"
         echo "$name $ok $failed $cps $retrans $cpu $paired $p50 $p99 $pmax $diverted" >>"$TMP/calls-results"
     }
 
