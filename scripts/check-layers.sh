@@ -21,6 +21,7 @@ declare -A allowed=(
     [net]="$leaf grammar config proto store engine files cli actor"
     [daemon]="$leaf grammar config proto store engine files cli actor net"
     [sim]="$leaf proto"
+    [fuzzing]="$leaf grammar config proto store engine files cli actor net daemon sim"
 )
 pure="grammar config proto engine files store"
 

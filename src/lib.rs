@@ -16,7 +16,8 @@
 //! - [`cli`]: command sessions and `show` renderers, above the engine;
 //! - [`actor`]: the tokio loop that feeds the engine and carries out its effects;
 //! - [`net`]: thin tokio adapters, one per listener;
-//! - [`daemon`]: the composition root; [`sim`]: simulated phones for tests and load.
+//! - [`daemon`]: the composition root; [`sim`]: simulated phones for tests and load;
+//!   [`fuzzing`]: the fuzz targets' bodies, above everything (nothing imports it).
 //!
 //! `proto`, `config`, `files`, `engine` and `grammar` use no tokio and read no clock.
 pub mod actor;
@@ -28,6 +29,7 @@ pub mod debug;
 pub mod digest;
 pub mod engine;
 pub mod files;
+pub mod fuzzing;
 pub mod grammar;
 pub mod ids;
 pub mod leg;

@@ -71,6 +71,23 @@ R1(config-telephony)#eph 1\nR1(config-ephone)#"
     );
 }
 
+/// Found by the `cli_line` fuzz target: a MAC address group of more than four bytes put the
+/// caret four bytes in, inside `é` here, and building the error message panicked.
+#[test]
+fn a_caret_inside_a_multibyte_character_lands_on_its_start() {
+    let mut c = Console::new(MINI);
+    let t = c.type_lines(&["conf t", "ephone 1", "mac-address 000D.EDAé.3566"]);
+    let caret = " ".repeat("R1(config-ephone)#mac-address 000D.EDA".len());
+    assert_eq!(
+        t,
+        format!(
+            "R1#conf t\nEnter configuration commands, one per line.  End with CNTL/Z.\n\
+R1(config)#ephone 1\nR1(config-ephone)#mac-address 000D.EDAé.3566\n\
+{caret}^\n% Invalid input detected at '^' marker.\n\n"
+        )
+    );
+}
+
 #[test]
 fn question_mark_lists_next_tokens_keywords_and_cr() {
     let mut c = Console::new(MINI);

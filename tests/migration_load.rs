@@ -111,6 +111,35 @@ fn a_section_the_model_refuses_is_kept_with_its_lines() {
     assert!(saved.contains(" button  1:9\n"), "{saved}");
 }
 
+/// Found by the `config_load` fuzz target: a section the model refuses is kept with the key
+/// of the line it was, which is also the key of the unapplied lines that followed it; it was
+/// written back after them, so the next load read them as following the previous line, and
+/// saving again moved them.
+#[test]
+fn a_refused_section_is_saved_before_the_unapplied_lines_that_followed_it() {
+    let g = Grammar::embedded();
+    // An indented file: the unindented `max-dn 4` and `number 1001` are global lines, invalid
+    // there, kept after `telephony-service` and after `ephone-dn 1`; the model then refuses
+    // `ephone-dn 1` (beyond max-dn, which is 0).
+    let text = "telephony-service\n max-ephones 2\nmax-dn 4\nephone-dn 1\nnumber 1001\n!\nend\n";
+    let saved = round_trip(&g, text);
+    assert!(saved.contains("ephone-dn  1\nnumber 1001\n"), "{saved}");
+}
+
+/// Found by the `config_load` fuzz target: a banner whose closing delimiter never came took
+/// the rest of the file as its text, and was written back unclosed, so each `write memory`
+/// read the `end` written after it into the banner too, and the file grew by two lines.
+#[test]
+fn an_unterminated_banner_is_closed_when_saved() {
+    let g = Grammar::embedded();
+    let text = "hostname R1\nbanner motd ^C\nAuthorised access only\n";
+    let saved = round_trip(&g, text);
+    assert!(
+        saved.contains("banner motd ^C\nAuthorised access only\n^C\n!\nend\n"),
+        "{saved}"
+    );
+}
+
 #[test]
 fn multi_line_banners_are_kept_verbatim_with_their_delimiters() {
     let g = Grammar::embedded();

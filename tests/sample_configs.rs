@@ -102,3 +102,16 @@ fn abbreviations_work_in_files_too() {
     assert_eq!(l.model.hostname, "R9");
     assert_eq!(l.model.ephones.len(), 1);
 }
+
+/// Found by the `cli_line` fuzz target: the caret of an invalid MAC address could fall inside
+/// a multi-byte character, and loading such a startup-config panicked building the message.
+#[test]
+fn a_startup_config_line_with_the_caret_inside_a_multibyte_character_loads() {
+    let g = Grammar::embedded();
+    let text =
+        "telephony-service\n max-ephones 2\n!\nephone 1\n mac-address 000D.EDAé.3566\n!\nend\n";
+    let l = load::load(&g, text);
+    assert_eq!(l.diagnostics.len(), 1, "{:?}", l.diagnostics);
+    // Column 22: the byte where `é` starts (columns count bytes).
+    assert_eq!((l.diagnostics[0].line, l.diagnostics[0].col), (5, 22));
+}

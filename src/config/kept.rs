@@ -176,9 +176,9 @@ pub fn banner_delimiter(line: &str) -> Option<(String, bool)> {
     } else {
         t["banner".len()..].trim_start()
     };
-    let delim: String = if rest.starts_with('^') && rest.len() >= 2 {
+    let delim: String = if let Some(caret) = rest.get(..2).filter(|d| d.starts_with('^')) {
         // IOS prints the ETX delimiter as the two characters `^C`.
-        rest[..2].to_string()
+        caret.to_string()
     } else {
         rest.chars().next()?.to_string()
     };
@@ -335,5 +335,17 @@ mod tests {
             Some(("^C".into(), false))
         );
         assert_eq!(banner_delimiter("hostname R1"), None);
+    }
+
+    /// Found by the `config_load` fuzz target: `^` followed by a multi-byte character took
+    /// the first two bytes as the delimiter and panicked (a startup-config that stopped the
+    /// daemon from starting).
+    #[test]
+    fn a_caret_before_a_multibyte_character_is_the_delimiter_alone() {
+        assert_eq!(
+            banner_delimiter("banner motd ^éAuthorised^"),
+            Some(("^".into(), true))
+        );
+        assert_eq!(banner_delimiter("banner ^é"), Some(("^".into(), false)));
     }
 }

@@ -317,6 +317,13 @@ pub fn load(g: &Grammar, text: &str) -> Loaded {
             _ => {}
         }
     }
+    // A banner still open at the end of the file is closed with its delimiter: written back
+    // open, it would take what `write memory` writes after it (`end`) at the next load.
+    if let Some(b) = banner
+        && let Some(k) = tree.root.kept.get_mut(b.index)
+    {
+        k.lines.push(b.delim);
+    }
     let model = set_aside_refused(g, &mut tree, &lines, &mut diagnostics);
     diagnostics.sort_by_key(|d| (d.line, d.col));
     let families = kept::families(&tree.root);

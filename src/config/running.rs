@@ -122,9 +122,11 @@ fn render(g: &Grammar, tree: &ConfigTree, with_kept: bool) -> String {
 }
 
 /// A section's kept blocks by the line they follow, file order among those of one line.
+/// File order is the blocks' line numbers, not the order they were kept in: a section the
+/// model refuses is kept last, under its own key, after the unapplied lines that followed it.
 fn in_place_order(s: &Section) -> Vec<&kept::Kept> {
     let mut v: Vec<&kept::Kept> = s.kept.iter().collect();
-    v.sort_by(|a, b| a.after.cmp(&b.after));
+    v.sort_by(|a, b| a.after.cmp(&b.after).then(a.line.cmp(&b.line)));
     v
 }
 

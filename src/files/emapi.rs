@@ -56,8 +56,10 @@ pub mod code {
 /// # Errors
 /// The code and text of the failure to answer with.
 pub fn parse(xml: &str) -> Result<ApiRequest, (u32, String)> {
+    // Text is not trimmed event by event: an entity splits a text into several events, and
+    // trimming each lost the spaces around it (`Tom &amp; Jerry`). Each value is trimmed
+    // once it is whole.
     let mut r = Reader::from_str(xml);
-    r.config_mut().trim_text(true);
     let mut path: Vec<String> = Vec::new();
     let mut fields: Vec<(String, String)> = Vec::new();
     loop {
@@ -235,6 +237,16 @@ mod tests {
         assert_eq!(parse("<<<").unwrap_err().0, code::PARSE);
         let q = "<query><appInfo><appID>a</appID></appInfo><checkUser/></query>";
         assert_eq!(parse(q).unwrap_err().0, code::QUERY_TYPE);
+    }
+
+    /// Found by the `em_api` fuzz target: each piece of text between entities was trimmed,
+    /// so the spaces next to an entity were lost.
+    #[test]
+    fn spaces_next_to_an_entity_are_kept() {
+        let q = "<query>\n <appInfo><appID> a </appID></appInfo>\n <userDevicesQuery>\n  <userID> Tom &amp; Jerry </userID>\n </userDevicesQuery>\n</query>\n";
+        let r = parse(q).unwrap();
+        assert_eq!(r.app_id, "a");
+        assert_eq!(r.op, ApiOp::UserDevices(vec!["Tom & Jerry".into()]));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! A small XML writer for the phone files and service pages: indented elements, every text
 //! and attribute value escaped (`& < > " '`, as the phones' parser expects, §3.1 of the
-//! provisioning reference), and control characters that XML 1.0 forbids dropped.
+//! provisioning reference), and the characters that XML 1.0 forbids (control characters,
+//! U+FFFE and U+FFFF) dropped.
 
 /// Builds one document.
 pub struct Xml {
@@ -104,8 +105,10 @@ pub fn escape_into(out: &mut String, s: &str) {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            // XML 1.0 allows only tab, LF and CR below 0x20.
+            // XML 1.0 allows only tab, LF and CR below 0x20, and neither U+FFFE nor U+FFFF
+            // (§2.2 `Char`).
             c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            '\u{FFFE}' | '\u{FFFF}' => {}
             c => out.push(c),
         }
     }
@@ -124,5 +127,15 @@ mod tests {
         let s = x.finish();
         assert!(s.contains(r#"<a u="x?a=1&amp;b=&quot;2&quot;">"#), "{s}");
         assert!(s.contains("<n>&lt;Bob &amp; &apos;Al&apos;&gt;</n>"), "{s}");
+    }
+
+    /// Found by the `em_api` fuzz target: the EM API's parse error quotes the request, and a
+    /// U+FFFE in it made the answer a document no XML parser accepts.
+    #[test]
+    fn the_noncharacters_xml_forbids_are_dropped_too() {
+        let mut x = Xml::new();
+        x.leaf_with("error", &[("code", "1\u{FFFF}")], "bad <\u{FFFE}a>");
+        let s = x.finish();
+        assert!(s.contains("<error code=\"1\">bad &lt;a&gt;</error>"), "{s}");
     }
 }

@@ -197,9 +197,13 @@ fn walk(
         let carried: Vec<Thread> = threads.iter().filter(|t| t.done).cloned().collect();
         if cands.is_empty() {
             if carried.is_empty() {
-                return Err(Outcome::Invalid {
-                    at: w.start + good.min(w.text.len()),
-                });
+                // `good` counts bytes; the caret goes to the start of the character it ends in
+                // (a token may count a multi-byte character in part).
+                let mut good = good.min(w.text.len());
+                while !w.text.is_char_boundary(good) {
+                    good -= 1;
+                }
+                return Err(Outcome::Invalid { at: w.start + good });
             }
             threads = carried;
             continue;

@@ -81,13 +81,20 @@ pub async fn serve(
     overrides: Overrides,
     debug: Arc<Flags>,
 ) {
+    let app = router(engine, overrides, debug);
+    super::http_serve::serve(listener, app, Default::default(), "phone services").await;
+}
+
+/// The routes [`serve`] serves, without a socket (the `em_pages` fuzz target sends its
+/// requests straight to them).
+pub fn router(engine: EngineHandle, overrides: Overrides, debug: Arc<Flags>) -> axum::Router {
     let state = Arc::new(Services {
         engine,
         overrides,
         debug,
         admission: Admission::default(),
     });
-    let app = axum::Router::new()
+    axum::Router::new()
         .route("/services", get(services_menu))
         .route(EM_PATH, get(em_app))
         .route(CHANGE_PATH, get(change_credential))
@@ -97,8 +104,7 @@ pub async fn serve(
         )
         .route("/emservice/EMServiceServlet", axum::routing::post(em_api))
         .route("/localdirectory", get(local_directory))
-        .with_state(state);
-    super::http_serve::serve(listener, app, Default::default(), "phone services").await;
+        .with_state(state)
 }
 
 fn xml(body: String) -> Response {
