@@ -147,6 +147,7 @@ kill after ${KILL_MIN_MS}-${KILL_MAX_MS} ms, margin $MARGIN_MS ms; in $tmp"
 
 pid=
 starts=0
+checked=0
 opened=0
 failed=0
 fault() {
@@ -212,6 +213,7 @@ for ((r = 0; r <= ROUNDS; r++)); do
     if ((r > 0)); then
         p=$((r - 1))
         check "$p"
+        checked=$((checked + 1))
         for k in "${keys[@]}"; do
             v=$(field "$k")
             total[$k]=$((${total[$k]:-0} + ${v:-0}))
@@ -266,7 +268,6 @@ for ((r = 0; r <= ROUNDS; r++)); do
 done
 t_end=$(ms)
 
-checked=$((starts > 0 ? starts - 1 : 0))
 echo
 echo "crash-loop summary ($ROUNDS rounds, seed $SEED, $(((t_end - t_begin) / 1000)) s)"
 printf '| %-52s | %s |\n' "what" "result"
