@@ -1002,8 +1002,8 @@ SEP0021A0000012  u9              12:00:00 UTC Mon Dec 1 2026    login elsewhere\
 Registration:\n  State is REGISTERED\n  Contact is sip:x\nStatistics:\n\n\
 CME-Bench#show voice register pool 2\nPool Tag 2\nConfig:\nRegistration:\n  State is UNREGISTERED\nStatistics:\n";
         let p = parse_pools(pools);
-        assert_eq!(p[&1], true);
-        assert_eq!(p[&2], false);
+        assert!(p[&1]);
+        assert!(!p[&2]);
 
         let mwi = "CME-Bench#show mwi\nNumber           New/Old  Since                     Source\n\
 100001           2/1      12:00:01 UTC Mon Dec 1 2026 127.0.0.1\nCME-Bench#\n";
