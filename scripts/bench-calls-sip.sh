@@ -43,45 +43,15 @@ done
 [[ $DURATION =~ ^[1-9][0-9]{0,3}$ ]] || die "DURATION must be a number from 1 to 9999"
 [[ $KAM_CHILDREN =~ ^[1-9][0-9]?$ ]] || die "KAM_CHILDREN must be a number from 1 to 99"
 
-missing=()
-for entry in sip-tester:sipp kamailio:kamailio; do
-    command -v "${entry#*:}" >/dev/null 2>&1 || missing+=("${entry%%:*}")
-done
-if ((${#missing[@]} > 0)); then
-    [[ $(id -u) -eq 0 ]] || die "missing: ${missing[*]}; install them (apt-get install ${missing[*]}) or run this script as root"
-    apt-get update -q
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
-KAM_MODULES=$(dirname "$(find /usr/lib -path '*/kamailio/modules/tm.so' -print -quit 2>/dev/null)")
-[[ -f $KAM_MODULES/tm.so ]] || die "no Kamailio modules directory found (tm.so)"
-
 CMED=$ROOT/target/release/cmed
 [[ -x $CMED ]] || cargo build --release --bins --quiet
 
 # shellcheck source=bench-common.sh
 . scripts/bench-common.sh
+bench_need sip-tester:sipp kamailio:kamailio || die "missing tools"
 bench_setup calls-sip
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-# cpu_ticks PID: utime+stime of PID and its children processes (Kamailio's workers).
-cpu_ticks() {
-    local p total=0
-    for p in "$1" $(cat "/proc/$1/task/"*/children 2>/dev/null); do
-        total=$((total + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
-    done
-    echo "$total"
-}
-# stop PID: stops a process we started and drops it from PIDS.
-stop() {
-    local keep=() p
-    kill "$1" 2>/dev/null || true
-    wait "$1" 2>/dev/null || true
-    for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
-    PIDS=("${keep[@]}")
-}
-UAS_PORT=$(free_port)
+UAS_PORT=$(bench_udp_port)
 echo "machine: $(nproc) CPUs, $(uname -sr); both sipps and the server share them"
 echo "$(date -u +%Y-%m-%dT%H:%M:%SZ), RATES=\"$RATES\" DURATION=$DURATION KAM_CHILDREN=$KAM_CHILDREN"
 echo "==> sipp -sn uas -i 127.0.0.1 -p $UAS_PORT"
@@ -96,12 +66,12 @@ load() {
     for rate in $RATES; do
         stat=$TMP/$name-$rate.csv
         echo "==> $name: sipp $addr -sn uac -s 7001 -i 127.0.0.1 -r $rate -m $((rate * DURATION)) -d 0 -nostdin -trace_stat -fd 1"
-        before=$(cpu_ticks "$pid")
+        before=$(bench_cpu_ticks "$pid")
         rc=0
         (cd "$TMP" && exec timeout $((DURATION * 3 + 30)) sipp "$addr" -sn uac -s 7001 -i 127.0.0.1 \
-            -p "$(free_port)" -r "$rate" -m $((rate * DURATION)) -d 0 -timeout $((DURATION * 3))s \
+            -p "$(bench_udp_port)" -r "$rate" -m $((rate * DURATION)) -d 0 -timeout $((DURATION * 3))s \
             -nostdin -trace_stat -stf "$stat" -fd 1 >"$TMP/$name-$rate.out" 2>&1) || rc=$?
-        after=$(cpu_ticks "$pid")
+        after=$(bench_cpu_ticks "$pid")
         read -r ok failed cps retrans _ < <(sipp_final "$stat")
         local cpu
         cpu=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$ok" \
@@ -112,44 +82,11 @@ load() {
 }
 
 # ---------------------------------------------------------------- Kamailio
-KAM_PORT=$(free_port)
-cat >"$TMP/kamailio-relay.cfg" <<EOF
-#!KAMAILIO
-debug=1
-log_stderror=yes
-fork=yes
-children=$KAM_CHILDREN
-listen=udp:127.0.0.1:$KAM_PORT
-auto_aliases=no
-mpath="$KAM_MODULES/"
-loadmodule "kex.so"
-loadmodule "corex.so"
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "pv.so"
-loadmodule "maxfwd.so"
-loadmodule "textops.so"
-loadmodule "siputils.so"
-request_route {
-    if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
-    if (is_method("CANCEL")) { if (t_check_trans()) { t_relay(); } exit; }
-    \$du = "sip:127.0.0.1:$UAS_PORT";
-    t_relay();
-    exit;
-}
-EOF
-kamailio -c -f "$TMP/kamailio-relay.cfg" >"$TMP/kam-check.log" 2>&1 ||
-    { cat "$TMP/kam-check.log" >&2; die "Kamailio refused the relay config"; }
+KAM_PORT=$(bench_udp_port)
 echo "==> kamailio (stateful relay, $KAM_CHILDREN UDP workers) on 127.0.0.1:$KAM_PORT"
-kamailio -f "$TMP/kamailio-relay.cfg" -DD -E -m 256 -M 16 >"$TMP/kamailio.log" 2>&1 &
-KAM=$!
-PIDS+=("$KAM")
-for _ in $(seq 50); do
-    [[ -n $(cat "/proc/$KAM/task/"*/children 2>/dev/null) ]] && break
-    sleep 0.1
-done
+bench_kamailio_relay "$KAM_PORT" "$UAS_PORT" "$KAM_CHILDREN" || die "Kamailio did not start"
 load kamailio "127.0.0.1:$KAM_PORT" "$KAM"
-stop "$KAM"
+bench_stop "$KAM"
 
 # ---------------------------------------------------------------- cmed
 awk -v uas="$UAS_PORT" '
@@ -160,7 +97,7 @@ awk -v uas="$UAS_PORT" '
         done = 1
     }
     { print }' sample-configs/small-office.cfg >"$TMP/calls-sip.cfg"
-CMED_PORT=$(free_port)
+CMED_PORT=$(bench_sip_port)
 echo "==> cmed, SIP on 127.0.0.1:$CMED_PORT, dial-peer 7 to the UAS"
 "$CMED" run --no-console --config "$TMP/calls-sip.cfg" --data "$TMP/data" --bind 127.0.0.1 \
     --sip-port "$CMED_PORT" --sccp-port 0 --tftp-port 0 --http-port 0 --http-prov-port 0 \
@@ -169,7 +106,7 @@ CMED_PID=$!
 PIDS+=("$CMED_PID")
 bench_wait_cmed "$CMED" "$TMP/data" "$CMED_PID" || { tail "$TMP/cmed.log" >&2; die "cmed did not start"; }
 load cmed "127.0.0.1:$CMED_PORT" "$CMED_PID"
-stop "$CMED_PID"
+bench_stop "$CMED_PID"
 
 # ---------------------------------------------------------------- table
 echo

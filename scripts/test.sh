@@ -14,7 +14,8 @@ cd "$(dirname "$0")/.."
 # of the registrar tests; baresip and linphone-cli (linphonec, linphonecsh) are the two SIP
 # softphones that register to cmed with digest in tests/sip_clients_e2e.rs and call through
 # it, with the audio checked, in tests/sip_calls_e2e.rs; sipsak sends the voicemail
-# server's message-summary NOTIFY in tests/mwi_e2e.rs.
+# server's message-summary NOTIFY in tests/mwi_e2e.rs and tests/voicemail_e2e.rs, where
+# sipp and baresip also play the voicemail server itself.
 TEST_PACKAGES=(
     tmux:tmux
     tftp-hpa:tftp

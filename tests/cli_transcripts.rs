@@ -408,6 +408,7 @@ R1(config)#voice register global\n\
 R1(config-register-global)#authenticate ?\n  \
 algorithm  Digest algorithms offered in the 401\n  \
 all        Of every request from the phones (cmed always challenges REGISTER and new INVITEs)\n  \
+block-for  Answer a source 403 for SECS after ATTEMPTS failed authentications within WITHIN seconds (cmed's; on by default: 120 s after 10 within 60 s; no ... turns it off)\n  \
 invite     Of a phone's new INVITE (cmed always does: an unchallenged call is a toll-fraud risk)\n  \
 realm      Realm (accepted; no effect in cmed yet: the realm is the hostname)\n  \
 register   Of REGISTER (cmed always does)\n\n\

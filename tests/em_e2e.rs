@@ -8,53 +8,10 @@ use std::process::Command;
 
 use cmed::sim::Phone;
 use support::daemon::{Daemon, cli_text, http_get, start, start_office, xml_text};
+use support::em::{login_from_the_phone, logout_from_the_phone};
 
 fn sccp(d: &Daemon) -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], d.sccp))
-}
-
-/// The path and query of an absolute URL from a page (`http://host:port/path?q`).
-fn path_of(url: &str) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    rest.find('/').map_or("/".into(), |i| rest[i..].to_string())
-}
-
-/// What a phone does: Services -> "Extension Mobility" -> fill the input -> submit.
-fn login_from_the_phone(d: &Daemon, device: &str, user: &str, secret: &str) -> String {
-    let (code, menu) = http_get(d.http, &format!("/services?device={device}"));
-    assert_eq!(code, 200);
-    assert!(menu.contains("<CiscoIPPhoneMenu>"), "{menu}");
-    // Extension Mobility is the last entry.
-    let names: Vec<&str> = menu
-        .match_indices("<Name>")
-        .map(|(i, _)| &menu[i + 6..])
-        .collect();
-    assert!(
-        names
-            .last()
-            .unwrap()
-            .starts_with("Extension Mobility</Name>"),
-        "{menu}"
-    );
-    let em_url = menu
-        .rsplit("<URL>")
-        .next()
-        .unwrap()
-        .split("</URL>")
-        .next()
-        .unwrap();
-    let (_, form) = http_get(d.http, &path_of(&em_url.replace("&amp;", "&")));
-    assert!(form.contains("<CiscoIPPhoneInput>"), "{form}");
-    assert!(
-        form.contains("<InputFlags>AP</InputFlags>"),
-        "password is masked: {form}"
-    );
-    let submit = xml_text(&form, "URL").unwrap();
-    let (_, answer) = http_get(
-        d.http,
-        &format!("{}&userid={user}&password={secret}", path_of(&submit)),
-    );
-    answer
 }
 
 #[tokio::test]
@@ -97,11 +54,7 @@ async fn login_restarts_the_phone_into_the_user_profile_and_login_elsewhere_move
     assert!(shown.contains("login elsewhere"), "{shown}");
 
     // Logout through the logout prompt's soft key.
-    let (_, prompt) = http_get(d.http, "/emapp/EMAppServlet?device=SEP002333B84F05");
-    assert!(prompt.contains("<Name>Logout</Name>"), "{prompt}");
-    let i = prompt.find("<Name>Logout</Name>").unwrap();
-    let url = xml_text(&prompt[i..], "URL").unwrap();
-    let (_, done) = http_get(d.http, &path_of(&url));
+    let done = logout_from_the_phone(&d, "SEP002333B84F05");
     assert!(done.contains("Logout Successful"), "{done}");
     assert_eq!(desk.wait_reset().await.unwrap(), 2);
     assert_eq!(desk.restart().await.unwrap().lines[0].0, "1900");

@@ -14,7 +14,8 @@
 //! Each phone plays its own tone and records what it receives, and each recording holds the
 //! other phone's tone: media went phone to phone at the addresses cmed relayed between its
 //! two dialogs. The hang-up reaches the other phone as a BYE from cmed. linphonec's
-//! harness is `support::linphonec` (shared with the registration tests).
+//! harness is `support::linphonec` (shared with the registration tests), baresip's
+//! `support::baresip` (shared with the voicemail tests).
 //!
 //! A SIP phone's INVITE is challenged as its REGISTER is: each call these clients place
 //! starts with our 401, which they ACK and answer with their credentials themselves; with
@@ -23,138 +24,18 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::net::SocketAddr;
+use std::path::Path;
 use std::time::Duration;
 
 use cmed::sim::Phone;
+use support::audio::tone_share;
+use support::baresip::Baresip;
 use support::daemon::{Daemon, cli_text, start_office};
 use support::linphonec::{self, Linphonec};
-use support::procs::{self, Proc, free_port_pair, read_log};
 use support::wait_until;
 
 const WAIT: Duration = Duration::from_secs(15);
-
-fn free_tcp() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// baresip as a phone that can call: G.711 µ-law, a 440 Hz tone as its microphone, a
-/// silent player, auto-answer, and `ctrl_tcp` to dial and hang up (recipe of the SIP
-/// reference §B.1).
-struct Baresip {
-    child: Proc,
-    log: PathBuf,
-    ctrl: u16,
-    home: PathBuf,
-}
-
-impl Baresip {
-    /// baresip registered as pool 1 (2001, `mlopez`).
-    fn start(dir: &Path, d: &Daemon) -> Baresip {
-        Baresip::as_user(dir, d, "2001", "mlopez", "Lab2001x", 440)
-    }
-
-    /// baresip registered as `user` with digest `auth_user`/`password`, sending a `tone` Hz
-    /// sine.
-    fn as_user(
-        dir: &Path,
-        d: &Daemon,
-        user: &str,
-        auth_user: &str,
-        password: &str,
-        tone: u32,
-    ) -> Baresip {
-        let home = dir.join(format!("bs-{user}"));
-        std::fs::create_dir_all(&home).unwrap();
-        std::fs::write(
-            home.join("accounts"),
-            format!(
-                "<sip:{user}@127.0.0.1:{}>;auth_user={auth_user};auth_pass={password};regint=600;answermode=auto;audio_codecs=PCMU\n",
-                d.sip
-            ),
-        )
-        .unwrap();
-        std::fs::write(home.join("contacts"), "").unwrap();
-        // Its ports are free when chosen, not held: if another test's process takes one
-        // first, baresip exits at start-up; it is started again on new ones.
-        for _ in 0..5 {
-            let (sip, ctrl) = (free_port_pair(), free_tcp());
-            let rtp = free_port_pair();
-            std::fs::write(
-                home.join("config"),
-                format!(
-                    "poll_method\tepoll\nsip_listen\t127.0.0.1:{sip}\nnet_interface\t127.0.0.1\n\
-dns_server\t127.0.0.1:53\naudio_player\taubridge,nullsink\naudio_source\tausine,{tone}\n\
-ausrc_srate\t48000\nauplay_srate\t48000\nausrc_channels\t2\nauplay_channels\t2\n\
-audio_level\tno\nrtp_ports\t{rtp}-{}\nrtp_timeout\t0\n\
-module_path\t/usr/lib/baresip/modules\nmodule\tg711.so\nmodule\tausine.so\n\
-module\taubridge.so\nmodule\tsndfile.so\nsnd_path\t{}\n\
-module_app\taccount.so\nmodule_app\tmenu.so\n\
-module_app\tctrl_tcp.so\nctrl_tcp_listen\t127.0.0.1:{ctrl}\n",
-                    rtp + 1,
-                    home.display()
-                ),
-            )
-            .unwrap();
-            let log = dir.join(format!("baresip-{user}.log"));
-            let mut b = Baresip {
-                child: procs::baresip(&home, &log),
-                log,
-                ctrl,
-                home: home.clone(),
-            };
-            let mut exited = false;
-            let registered = wait_until(WAIT, || {
-                exited = b.child.exited();
-                exited || (b.log().contains("200 OK") && b.log().contains("[1 binding]"))
-            });
-            if exited {
-                continue;
-            }
-            assert!(registered, "baresip did not register:\n{}", b.log());
-            return b;
-        }
-        panic!("baresip exited at start-up five times");
-    }
-
-    fn log(&self) -> String {
-        read_log(&self.log)
-    }
-
-    /// The audio it received in its last call, as its `sndfile` filter wrote it after the
-    /// call (`dump-…-dec.wav`, 8 kHz mono 16-bit): the samples.
-    fn received(&self) -> Option<Vec<i16>> {
-        let wav = std::fs::read_dir(&self.home)
-            .ok()?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .find(|p| p.to_string_lossy().ends_with("-dec.wav"))?;
-        let bytes = std::fs::read(wav).ok()?;
-        let data = bytes.windows(4).position(|w| w == b"data")? + 8;
-        Some(
-            bytes[data..]
-                .chunks_exact(2)
-                .map(|c| i16::from_le_bytes([c[0], c[1]]))
-                .collect(),
-        )
-    }
-
-    /// One `ctrl_tcp` command (netstring JSON).
-    fn command(&self, command: &str, params: &str) {
-        let mut s = TcpStream::connect(("127.0.0.1", self.ctrl)).unwrap();
-        let json = format!("{{\"command\":\"{command}\",\"params\":\"{params}\",\"token\":\"t\"}}");
-        s.write_all(format!("{}:{json},", json.len()).as_bytes())
-            .unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
-        let mut buf = [0u8; 512];
-        let _ = s.read(&mut buf);
-    }
-}
 
 /// Turns on `debug ccsip messages`, so the daemon's log holds every SIP message.
 fn trace_sip(d: &Daemon) {
@@ -290,34 +171,6 @@ async fn baresip_calls_an_sccp_phone_and_hangs_up() {
     if std::env::var_os("SIP_CALLS_LOG").is_some() {
         eprintln!("{}", bs.log());
     }
-}
-
-/// The share of the signal's energy at `hz` (Goertzel over 20 ms blocks of 8 kHz audio,
-/// the median over the blocks above a noise floor): near 1 for a clean tone of `hz`.
-fn tone_share(samples: &[i16], hz: f64) -> f64 {
-    let mut shares: Vec<f64> = samples
-        .chunks_exact(160)
-        .filter_map(|block| {
-            let energy: f64 = block.iter().map(|&x| f64::from(x).powi(2)).sum();
-            if energy / 160.0 < 100.0 {
-                return None;
-            }
-            let k = 2.0 * (2.0 * std::f64::consts::PI * hz / 8000.0).cos();
-            let (mut s1, mut s2) = (0.0, 0.0);
-            for &x in block {
-                let s0 = f64::from(x) + k * s1 - s2;
-                s2 = s1;
-                s1 = s0;
-            }
-            let power = s1 * s1 + s2 * s2 - k * s1 * s2;
-            Some((2.0 * power / 160.0 / energy).min(1.0))
-        })
-        .collect();
-    if shares.len() < 25 {
-        return 0.0;
-    }
-    shares.sort_by(f64::total_cmp);
-    shares[shares.len() / 2]
 }
 
 /// The daemon on `small-office.cfg` with a third pool with credentials (2003, `lab2`

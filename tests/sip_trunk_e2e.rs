@@ -8,13 +8,13 @@
 
 mod support;
 
-use std::net::UdpSocket;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use support::daemon::{Daemon, cli_text, start};
+use support::daemon::{Daemon, cli_text, start_with};
 use support::procs::Proc;
+use support::sipp::{Uas, free_udp, reply, uas_scenario};
 use support::wait_until;
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -102,31 +102,6 @@ fn uac_cancel() -> String {
     )
 }
 
-/// A response the sipp UAS sends to the last request: `status` (`486 Busy Here`), its
-/// dialog headers with our To tag, and `cseq` (`[last_CSeq:]`, or a literal one).
-fn reply(status: &str, cseq: &str) -> String {
-    format!(
-        r#"
-  <send><![CDATA[
-      SIP/2.0 {status}
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      {cseq}
-      Content-Length: 0
-
-    ]]></send>"#
-    )
-}
-
-/// A sipp UAS scenario named `name` made of `steps`.
-fn uas_scenario(name: &str, steps: &str) -> String {
-    format!(
-        "<?xml version=\"1.0\" encoding=\"ISO-8859-1\" ?>\n<scenario name=\"{name}\">{steps}\n</scenario>\n"
-    )
-}
-
 /// A far end that is busy: 486 to the INVITE, then the ACK.
 fn uas_busy() -> String {
     let steps = format!(
@@ -169,7 +144,7 @@ fn uas_checks_diversion() -> String {
 
 /// The small office with dial-peer 7 (`7...`) at the UAS and SIP-to-SIP calls allowed.
 fn start_with_peer(dir: &Path, uas: u16) -> Daemon {
-    start_with_config(dir, &with_peer(uas))
+    start_with(dir, &with_peer(uas))
 }
 
 fn with_peer(uas: u16) -> String {
@@ -181,48 +156,6 @@ destination-pattern 7...\n session protocol sipv2\n session target ipv4:127.0.0.
 dial-peer voice 8000 voip\n"
         ),
     )
-}
-
-fn start_with_config(dir: &Path, config: &str) -> Daemon {
-    let file = dir.join("startup.cfg");
-    std::fs::write(&file, config).unwrap();
-    start(&file, &dir.join("data"), &[])
-}
-
-fn free_udp() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// sipp as the far end on `port`: the built-in UAS (`-sn uas`) or a scenario file, for one
-/// call; it has its port once nothing else can bind it.
-fn uas(dir: &Path, port: u16, scenario: Option<&str>) -> Proc {
-    let mut c = Command::new("sipp");
-    c.args(["-i", "127.0.0.1", "-p", &port.to_string(), "-m", "1"])
-        .args(["-timeout", "20s", "-nostdin"])
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    match scenario {
-        None => c.args(["-sn", "uas"]),
-        Some(xml) => {
-            let f = dir.join(format!("uas-{port}.xml"));
-            std::fs::write(&f, xml).unwrap();
-            c.arg("-sf").arg(f)
-        }
-    };
-    let p = Proc(
-        c.spawn()
-            .expect("sipp runs (scripts/test.sh installs sip-tester)"),
-    );
-    assert!(
-        wait_until(WAIT, || UdpSocket::bind(("127.0.0.1", port)).is_err()),
-        "sipp UAS did not bind {port}"
-    );
-    p
 }
 
 /// sipp as the caller from `ip`, dialling `number` at cmed: the built-in UAC or a scenario.
@@ -257,22 +190,13 @@ fn ok(out: &Output, what: &str) {
     );
 }
 
-fn uas_finished(mut p: Proc, what: &str) {
-    assert!(
-        p.exited_within(WAIT),
-        "{what}: the sipp UAS did not finish its call"
-    );
-    let status = p.0.wait().unwrap();
-    assert!(status.success(), "{what}: the sipp UAS failed ({status})");
-}
-
 /// The whole call; while it is up (sipp holds it 3 s), `show sip-ua calls` has its two SIP
 /// legs active, and `show call active voice compact` its two VoIP legs.
 #[test]
 fn sipp_calls_sipp_through_a_dial_peer() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_udp();
-    let far = uas(dir.path(), port, None);
+    let mut far = Uas::start(dir.path(), port, None, 1);
     let d = start_with_peer(dir.path(), port);
     let peer = cli_text(&d.data, &["show dial-peer voice 7"]);
     for field in [
@@ -317,7 +241,7 @@ fn sipp_calls_sipp_through_a_dial_peer() {
     assert_eq!(compact.matches(" VOIP ").count(), 2, "{compact}");
     assert!(caller.exited_within(WAIT), "the sipp UAC did not finish");
     assert!(caller.0.wait().unwrap().success(), "the sipp UAC failed");
-    uas_finished(far, "the call");
+    far.finished_ok("the call");
     let t = cli_text(&d.data, &["show sip-ua calls"]);
     assert!(t.contains("\nTotal SIP call legs:0,"), "{t}");
 }
@@ -327,13 +251,13 @@ fn sipp_calls_sipp_through_a_dial_peer() {
 fn through_the_peer(far_end: &str, number: &str, caller: &str, what: &str) {
     let dir = tempfile::tempdir().unwrap();
     let port = free_udp();
-    let far = uas(dir.path(), port, Some(far_end));
+    let mut far = Uas::start(dir.path(), port, Some(far_end), 1);
     let d = start_with_peer(dir.path(), port);
     ok(
         &uac(dir.path(), &d, "127.0.0.1", number, Some(caller)),
         what,
     );
-    uas_finished(far, what);
+    far.finished_ok(what);
 }
 
 #[test]
@@ -353,8 +277,8 @@ fn a_cancel_while_the_far_end_rings_cancels_both_legs() {
 fn a_call_for_an_unregistered_number_reaches_the_pilot_with_a_diversion() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_udp();
-    let far = uas(dir.path(), port, Some(&uas_checks_diversion()));
-    let d = start_with_config(
+    let mut far = Uas::start(dir.path(), port, Some(&uas_checks_diversion()), 1);
+    let d = start_with(
         dir.path(),
         &support::SMALL_OFFICE
             .replace("ipv4:127.0.0.1:5070", &format!("ipv4:127.0.0.1:{port}"))
@@ -367,7 +291,7 @@ fn a_call_for_an_unregistered_number_reaches_the_pilot_with_a_diversion() {
         &uac(dir.path(), &d, "127.0.0.1", "2002", Some(&uac_busy())),
         "diversion",
     );
-    uas_finished(far, "diversion");
+    far.finished_ok("diversion");
 }
 
 /// The toll-fraud rule: 127.0.0.2 is no dial-peer's target, so its INVITE gets 403 and

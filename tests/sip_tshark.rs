@@ -232,6 +232,7 @@ fn tshark_decodes_the_call_messages_and_their_sdp() {
         a.iter()
             .filter_map(|a| match a {
                 Action::Respond { bytes, .. }
+                | Action::Refuse { bytes, .. }
                 | Action::Invite { bytes, .. }
                 | Action::Request { bytes, .. }
                 | Action::Stateless(_, bytes) => Some(bytes.clone()),

@@ -178,7 +178,8 @@ impl EngineHandle {
         let _ = self.tx.send(Request::Input(input)).await;
     }
 
-    /// Writes behind what is still pending (SIP bindings) and waits until it is written:
+    /// Ends every call (the BYEs and on-hooks are handed to the adapters) and writes behind
+    /// what is still pending (SIP bindings, message waiting), waiting until it is written:
     /// what the daemon does last before it exits.
     pub async fn flush(&self) -> Result<(), Stopped> {
         self.ask(|reply| Request::Flush { reply }).await

@@ -35,6 +35,9 @@ pub struct Model {
     /// `voice service voip` / `allow-connections sip to sip`: a call from a SIP trunk may go
     /// out on another dial-peer (a hairpin; without it only cmed's own numbers take it).
     pub allow_sip_to_sip: bool,
+    /// `voice service voip` / `ip address trusted list` / `ipv4 A [MASK]`: addresses (and
+    /// networks) taken as trunks besides the dial-peers' targets.
+    pub trusted: Vec<(Ipv4Addr, Ipv4Addr)>,
     /// `sip-ua` / `mwi-server ipv4:A …`: the voicemail server whose message-summary
     /// NOTIFYs set message waiting (besides the dial-peers' targets).
     pub mwi_server: Option<MwiServer>,
@@ -94,6 +97,29 @@ pub enum NumberOwner {
 }
 
 impl Model {
+    /// Whether `ip` is a SIP server cmed takes requests from without a registration: the
+    /// `mwi-server`, a SIP dial-peer's target, or on the `ip address trusted list` (IOS's
+    /// toll-fraud protection).
+    pub fn is_voip_peer(&self, ip: std::net::IpAddr) -> bool {
+        self.mwi_server
+            .is_some_and(|s| std::net::IpAddr::V4(s.ip) == ip)
+            || self.is_trusted(ip)
+            || self
+                .dial_peers
+                .values()
+                .any(|p| p.sipv2 && p.target.is_some_and(|(a, _)| std::net::IpAddr::V4(a) == ip))
+    }
+
+    /// Whether `ip` is on the `ip address trusted list` (an address, or in a network).
+    pub fn is_trusted(&self, ip: std::net::IpAddr) -> bool {
+        let std::net::IpAddr::V4(ip) = ip else {
+            return false;
+        };
+        self.trusted
+            .iter()
+            .any(|(a, m)| u32::from(ip) & u32::from(*m) == u32::from(*a) & u32::from(*m))
+    }
+
     /// Rebuilds the derived indexes ([`Model::numbers`], [`Model::users`], [`Model::macs`],
     /// [`Model::sip_users`]); an extension on both kinds of DN belongs to the ephone-dn.
     pub fn index(&mut self) {
@@ -178,6 +204,7 @@ impl Default for Model {
             registrar_expires: None,
             allow_sip_to_sip: false,
             mwi_server: None,
+            trusted: Vec::new(),
             reg_dns: BTreeMap::new(),
             pools: BTreeMap::new(),
             logout_profiles: BTreeMap::new(),
@@ -568,6 +595,40 @@ pub struct Profile {
     pub max_idle_minutes: Option<u32>,
 }
 
+/// `authenticate block-for …` under `voice register global`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AuthBlock {
+    /// Not configured: 120 s after 10 failures within 60 s.
+    #[default]
+    Default,
+    /// `no authenticate block-for`.
+    Off,
+    /// Configured.
+    Set {
+        /// Seconds a source is blocked.
+        secs: u32,
+        /// Failures that block it.
+        attempts: u32,
+        /// Within this many seconds.
+        within: u32,
+    },
+}
+
+impl AuthBlock {
+    /// Blocked seconds, failures and window, unless turned off.
+    pub fn policy(self) -> Option<(u32, u32, u32)> {
+        match self {
+            AuthBlock::Default => Some((120, 10, 60)),
+            AuthBlock::Off => None,
+            AuthBlock::Set {
+                secs,
+                attempts,
+                within,
+            } => Some((secs, attempts, within)),
+        }
+    }
+}
+
 /// `voice register global`.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct RegisterGlobal {
@@ -587,6 +648,9 @@ pub struct RegisterGlobal {
     pub voicemail: Option<String>,
     /// `mwi stutter`: off hook on a line with messages waiting gives the stutter dial tone.
     pub mwi_stutter: bool,
+    /// `authenticate block-for S attempts N within W` (cmed's): a source that fails digest
+    /// authentication N times within W seconds is answered 403 for S seconds.
+    pub auth_block: AuthBlock,
     /// `create profile`.
     pub create_profile: bool,
     /// `authenticate algorithm sha-256` (ours): the 401 offers SHA-256 after MD5.

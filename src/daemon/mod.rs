@@ -57,6 +57,10 @@ pub struct Options {
     /// Do not attach the interactive console even when stdin is a terminal.
     #[arg(long)]
     pub no_console: bool,
+    /// SIP transactions kept at once; past it REGISTERs are answered statelessly and other
+    /// new requests get 503 with Retry-After (each keeps about 2 kB for up to 32 s).
+    #[arg(long, default_value_t = net::sip::MAX_TRANSACTIONS)]
+    pub sip_max_transactions: usize,
     /// Let this group's members use the control socket (`cmed cli`): the socket is then
     /// 0660 for the group, else 0600 (the daemon's user only).
     #[arg(long)]
@@ -265,7 +269,7 @@ pub async fn run(opts: Options, debug: Arc<crate::debug::Flags>) -> Result<(), D
     open_sccp(&opts, &model, &overrides, engine.clone(), debug.clone()).await?;
     tokio::spawn(net::sip::run_core(sip.clone(), sip_core, engine.clone()));
     tokio::spawn(net::sip::serve_udp(sip.clone()));
-    tokio::spawn(net::sip::serve_tcp(sip_tcp, sip, engine.clone()));
+    tokio::spawn(net::sip::serve_tcp(sip_tcp, sip.clone(), engine.clone()));
     open_services(&opts, &model, &overrides, engine.clone(), debug).await?;
     // The control socket comes last, so a start that fails leaves no socket behind.
     let listener = control::bind(&opts.data)
@@ -290,8 +294,13 @@ pub async fn run(opts: Options, debug: Arc<crate::debug::Flags>) -> Result<(), D
     }
     shutdown_signal().await;
     tracing::info!("shutting down");
-    // The SIP bindings of the last second, so a clean stop loses none.
+    // The calls end cleanly (BYE, CANCEL or 480 to the SIP side, on-hook to the SCCP
+    // phones), and the SIP bindings and message waiting of the last second are written, so
+    // a clean stop loses none. Then a bounded moment for what was handed to the
+    // connections to leave: the SIP core says when it has sent its share.
     let _ = engine.flush().await;
+    sip.drain(std::time::Duration::from_secs(1)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     let _ = std::fs::remove_file(control::socket_path(&opts.data));
     Ok(())
 }
@@ -421,7 +430,7 @@ fn bind_sip(
         at
     };
     let salt = u64::from_le_bytes(random_secret()[..8].try_into().expect("8 of 32 bytes"));
-    let (sip, core) = net::sip::Sip::new(udp, local, debug, salt);
+    let (sip, core) = net::sip::Sip::new(udp, local, debug, salt, opts.sip_max_transactions);
     Ok((sip, core, tcp))
 }
 

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::IpAddr;
 
 use super::effect::{Batch, Decision};
+use super::passwords::Checked;
 use crate::config::model::{LineType, LoginType, Model, MultipleLogin, Profile, Secret};
 use crate::config::phone::PhoneRef;
 use crate::ids::{DeviceName, ProfileTag, UserName};
@@ -177,6 +178,8 @@ pub struct Em {
     pub last_users: crate::engine::Logins,
     /// Changed passwords (hashed) by user.
     pub credentials: BTreeMap<UserName, String>,
+    /// The daemon's random key the salts of new passwords come from (`passwords.rs`).
+    pub salt_key: [u8; 32],
     failures: HashMap<UserName, Failures>,
     /// Recent logouts, newest last.
     pub recent: VecDeque<Ended>,
@@ -204,25 +207,10 @@ pub fn find_profile<'m>(model: &'m Model, who: &str) -> Option<(ProfileTag, &'m 
     }
 }
 
-/// A one-way digest of a changed password, salted with the user name, so the store never
-/// holds it in clear. FNV-1a, 128 bits over many rounds: not a memory-hard hash — the data
-/// directory is the daemon's own, and configured passwords sit in the startup-config anyway.
-pub fn hash_secret(user: &UserName, secret: &str) -> String {
-    let mut a: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut b: u64 = 0x6c62_272e_07bb_0142;
-    for _ in 0..1000 {
-        for byte in user.0.bytes().chain([0]).chain(secret.bytes()) {
-            a = (a ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
-            b = (b ^ u64::from(byte) ^ (a >> 29)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    format!("fnv1a128:{a:016x}{b:016x}")
-}
-
 fn secret_matches(configured: &Secret, given: &str) -> bool {
     // A type 6 secret is kept as configured; it is compared as given, since the master key
     // that would decrypt it is the router's, not ours.
-    configured.text == given
+    super::passwords::matches(&configured.text, given)
 }
 
 impl Em {
@@ -331,13 +319,23 @@ impl Em {
 
     /// Checks a user's password: a changed one from the store, else the configured one.
     pub fn verify(&self, profile: &Profile, secret: &str) -> bool {
+        self.check(profile, secret) != Checked::Wrong
+    }
+
+    fn check(&self, profile: &Profile, secret: &str) -> Checked {
         let Some(c) = &profile.user else {
-            return false;
+            return Checked::Wrong;
         };
         match self.credentials.get(&c.user) {
-            Some(h) => *h == hash_secret(&c.user, secret),
-            None => secret_matches(&c.secret, secret),
+            Some(h) => super::passwords::check(h, &c.user, secret),
+            None if secret_matches(&c.secret, secret) => Checked::Right,
+            None => Checked::Wrong,
         }
+    }
+
+    /// The stored form of `user`'s new password `secret`, changed at `now`.
+    fn stored(&self, user: &UserName, secret: &str, now: u64) -> String {
+        super::passwords::hash(secret, &super::passwords::salt(&self.salt_key, user, now))
     }
 
     /// Plans a login. `check_password` is false for `emadmin login` and the EM API.
@@ -376,7 +374,15 @@ impl Em {
                 tracing::warn!(%user, %device, "EM login refused: user locked out");
                 return Err(EmError::Authentication.into());
             }
-            if !self.verify(profile, secret) {
+            let checked = self.check(profile, secret);
+            if checked == Checked::RightRehash {
+                // An earlier cmed's digest: stored again as Argon2id with this login.
+                plan.changes.push(Change::PutCredential {
+                    user: user.clone(),
+                    secret: self.stored(&user, secret, now),
+                });
+            }
+            if checked == Checked::Wrong {
                 f.count += 1;
                 if let Some((attempts, minutes)) = model.telephony.em.lockout
                     && f.count >= attempts
@@ -479,6 +485,7 @@ impl Em {
         origin: &Origin,
         old: &str,
         new: &str,
+        now: u64,
     ) -> Decision {
         let (device, _) = self.phone(model, origin)?;
         let s = self.sessions.get(&device).ok_or(EmError::NoUser)?;
@@ -493,7 +500,7 @@ impl Em {
         Ok(Batch {
             changes: vec![Change::PutCredential {
                 user: s.user.clone(),
-                secret: hash_secret(&s.user, new),
+                secret: self.stored(&s.user, new, now),
             }],
             ..Batch::default()
         })
@@ -594,5 +601,43 @@ mod tests {
         // Across midnight to the next day's time.
         assert!(crosses(day + 23 * 3600, day + 86_400 + seven_pm, seven_pm));
         assert!(!crosses(day + 10, day + 10, seven_pm));
+    }
+
+    /// A store written by an earlier cmed holds glin's changed password as an FNV digest:
+    /// her next login with it succeeds and stores it again as Argon2id.
+    #[test]
+    fn an_earlier_digest_is_rehashed_with_argon2id_at_the_next_login() {
+        let g = crate::grammar::graph::Grammar::embedded();
+        let text = include_str!("../../sample-configs/small-office.cfg");
+        let model = crate::config::load::load(&g, text).model;
+        let user = UserName("glin".into());
+        let mut persisted = Persisted::default();
+        let legacy = super::super::passwords::legacy_for_tests(&user, "S3cret");
+        persisted.credentials.insert(user.clone(), legacy);
+        let (mut em, _) = Em::recover(&model, persisted);
+        em.salt_key = [9; 32];
+        let origin = Origin {
+            device: DeviceName::parse("SEP5475D0A32204").unwrap(),
+            source: None,
+            registered: None,
+        };
+        assert!(
+            em.login(&model, &origin, &user, "wrong", true, 100)
+                .is_err()
+        );
+        let plan = em
+            .login(&model, &origin, &user, "S3cret", true, 100)
+            .unwrap();
+        let stored = plan.changes.iter().find_map(|c| match c {
+            Change::PutCredential { user: u, secret } if *u == user => Some(secret.clone()),
+            _ => None,
+        });
+        let stored = stored.expect("the password is stored again");
+        assert!(stored.starts_with("$argon2id$"), "{stored}");
+        em.apply(&plan);
+        assert!(
+            em.login(&model, &origin, &user, "S3cret", true, 101)
+                .is_ok()
+        );
     }
 }

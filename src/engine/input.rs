@@ -99,7 +99,8 @@ pub enum Input {
         /// The changes that were not written.
         changes: Vec<crate::store::Change>,
     },
-    /// The daemon is stopping: write behind now what is still pending.
+    /// The daemon is stopping: end every call (both sides told), then write behind now what
+    /// is still pending.
     Flush,
     /// The startup-config file was written (the answer to
     /// [`Effect::WriteStartup`](super::Effect::WriteStartup)).
@@ -182,6 +183,8 @@ pub struct SipRegister {
 pub struct SipInvite {
     /// Who waits for the answer (the adapter's INVITE server transaction).
     pub reply: ReplyTo,
+    /// Where it came from (a source that fails too often is blocked).
+    pub peer: SocketAddr,
     /// The phone that registered from the address the INVITE came from.
     pub device: DeviceName,
     /// The digest credentials, if the request carries them.

@@ -26,6 +26,7 @@ pub mod em;
 pub mod input;
 pub mod layout;
 pub mod mwi;
+mod passwords;
 pub mod profile;
 pub mod registrar;
 pub mod routing;
@@ -96,9 +97,12 @@ pub struct Engine {
     timers: Timers,
     calls: calls::Calls,
     mwi: mwi::Mwi,
-    /// The dial plan and who carries each number, rebuilt when a call needs them after
-    /// something they depend on changed (see [`Engine::routing`]).
+    /// The dial plan and who carries each number, rebuilt when a call needs them after the
+    /// configuration changed (see [`Engine::routing`]).
     routing: Option<(routing::DialPlan, routing::Carriers)>,
+    /// Devices whose registration or login changed since the carriers were last brought
+    /// up to date: only theirs are computed again.
+    stale: std::collections::BTreeSet<DeviceName>,
 }
 
 impl Engine {
@@ -114,6 +118,7 @@ impl Engine {
             calls: calls::Calls::default(),
             mwi: mwi::Mwi::default(),
             routing: None,
+            stale: std::collections::BTreeSet::new(),
         }
     }
 
@@ -121,6 +126,8 @@ impl Engine {
     /// earlier run are then refused as not ours, and challenged again).
     pub fn set_nonce_secret(&mut self, secret: [u8; 32]) {
         self.registrar = Registrar::new(secret);
+        // The salts of changed passwords come from the same random draw, hashed apart.
+        self.em.salt_key = crate::engine::passwords::salt_key(&secret);
     }
 
     fn wants_housekeeping(&self) -> bool {
@@ -171,7 +178,9 @@ impl Engine {
         self.mwi = mwi::Mwi::recover(std::mem::take(&mut persisted.mwi));
         let model = self.running.model.clone();
         let (em, mut drop) = Em::recover(&model, persisted);
+        let key = self.em.salt_key;
         self.em = em;
+        self.em.salt_key = key;
         drop.extend(
             self.devices
                 .recover_sip(&model, &self.em.logins, bindings, now.unix.0),
@@ -188,14 +197,30 @@ impl Engine {
             .min()
     }
 
-    /// The dial plan and the carriers of every number, built now if anything they depend
-    /// on changed since (the configuration, a registration, a binding, a login). Calls ask
-    /// on every digit; registrations, refreshes and logins only mark them stale, so a
-    /// registration storm builds nothing.
+    /// The dial plan and the carriers of every number: built whole after a configuration
+    /// change; after a registration, a binding or a login only the devices concerned are
+    /// computed again (a re-registration storm with calls meanwhile costs one device each,
+    /// not the whole office each). Calls ask on every digit; the changes only mark devices
+    /// stale, so a registration storm computes nothing until a call or a lamp needs it.
     fn routing(&mut self) -> &(routing::DialPlan, routing::Carriers) {
         let (m, d, l) = (&self.running.model, &self.devices, &self.em.logins);
+        if let Some((_, carriers)) = self.routing.as_mut() {
+            for device in std::mem::take(&mut self.stale) {
+                carriers.refresh(m, d, l, device);
+            }
+        } else {
+            self.stale.clear();
+        }
         self.routing
             .get_or_insert_with(|| (routing::DialPlan::new(m), routing::Carriers::new(m, d, l)))
+    }
+
+    /// `device`'s registration or login changed: its lines are computed again before the
+    /// next call.
+    fn stale_device(&mut self, device: DeviceName) {
+        if self.routing.is_some() {
+            self.stale.insert(device);
+        }
     }
 
     /// Runs `f` on the calls with what they read of the engine (the dial plan fresh).
@@ -219,22 +244,34 @@ impl Engine {
 
     /// Handles one input that arrived at `now`; returns what to do, in order.
     pub fn handle(&mut self, input: Input, now: Now) -> Vec<Effect> {
-        // What can change who carries which number: a registration or its end, a
-        // configuration edit, a committed login or logout (and, in `timer`, an expired SIP
-        // binding). Call events, keepalives and the once-a-second tick leave it as it was.
-        if matches!(
-            input,
-            Input::Register(_)
-                | Input::SipRegister(_)
-                | Input::Closed { .. }
-                | Input::Admin { .. }
-                | Input::Committed { .. }
-                | Input::Device {
-                    event: DeviceEvent::Unregistered | DeviceEvent::Deceased,
-                    ..
+        // What can change who carries which number: a configuration edit (everything is
+        // computed again), a registration or its end, a committed login or logout (that
+        // device's lines; and, in `timer`, an expired SIP binding). Call events, keepalives
+        // and the once-a-second tick leave it as it was.
+        match &input {
+            Input::Admin { .. } => self.routing = None,
+            Input::Register(reg) => {
+                if let Ok(d) = &reg.device {
+                    self.stale_device(*d);
                 }
-        ) {
-            self.routing = None;
+            }
+            Input::Closed { conn }
+            | Input::Device {
+                conn,
+                event: DeviceEvent::Unregistered | DeviceEvent::Deceased,
+            } => {
+                if let Some(d) = self.devices.on_conn(*conn) {
+                    self.stale_device(d);
+                }
+            }
+            Input::Committed { batch, .. } => {
+                for c in &batch.changes {
+                    if let Change::PutSession { device, .. } | Change::EndSession { device } = c {
+                        self.stale_device(*device);
+                    }
+                }
+            }
+            _ => {}
         }
         let mut out = Vec::new();
         match input {
@@ -261,6 +298,9 @@ impl Engine {
                 let outcome =
                     self.registrar
                         .register(&model, &mut self.devices, &self.em.logins, *r, now);
+                if let registrar::Outcome::Registered { device, .. } = &outcome {
+                    self.stale_device(*device);
+                }
                 let lit = match &outcome {
                     registrar::Outcome::Registered { contacts, device } if !contacts.is_empty() => {
                         Some(*device)
@@ -350,7 +390,12 @@ impl Engine {
                 messages,
                 reply,
             } => self.mwi_notify(from, number, messages, reply, now, &mut out),
-            Input::Flush => self.write_behind(&mut out),
+            // The daemon stops: calls end cleanly, then what waits is written behind.
+            Input::Flush => {
+                let cmds = self.calls.release_all();
+                self.leg_cmds(cmds, &mut out);
+                self.write_behind(&mut out);
+            }
             Input::StartupWritten {
                 text,
                 result,
@@ -476,9 +521,13 @@ impl Engine {
                 old,
                 new,
                 source,
-            } => self
-                .em
-                .change_password(&m, &self.origin(device, Some(source)), &old, &new),
+            } => self.em.change_password(
+                &m,
+                &self.origin(device, Some(source)),
+                &old,
+                &new,
+                now.unix.0,
+            ),
             EmRequest::Authenticate { user, secret } => {
                 let ok = self.authenticate(&user, &secret);
                 let answer = if ok {
@@ -594,7 +643,7 @@ impl Engine {
             for device in self.devices.expired_sip(now.unix.0) {
                 tracing::info!(%device, "SIP registration expired");
                 self.devices.unbind_sip(&device);
-                self.routing = None;
+                self.stale_device(device);
                 self.registrar.stats.expired += 1;
             }
             self.write_behind(out);

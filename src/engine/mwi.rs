@@ -134,13 +134,9 @@ impl Engine {
         out: &mut Vec<Effect>,
     ) {
         let m = &self.running.model;
-        let trusted = m.mwi_server.is_some_and(|s| IpAddr::V4(s.ip) == from.ip())
-            || m.dial_peers
-                .values()
-                .any(|p| p.sipv2 && p.target.is_some_and(|(ip, _)| IpAddr::V4(ip) == from.ip()));
         let number = Extension(number);
-        let outcome = if !trusted {
-            tracing::info!(%from, number = number.0, "message-summary NOTIFY from neither the mwi-server nor a dial-peer target refused");
+        let outcome = if !m.is_voip_peer(from.ip()) {
+            tracing::info!(%from, number = number.0, "message-summary NOTIFY from an untrusted address refused");
             MwiOutcome::Forbidden
         } else if !m.numbers.contains_key(&number) {
             tracing::info!(%from, number = number.0, "message-summary NOTIFY for a number cmed does not have");

@@ -81,6 +81,8 @@ handlers! {
     // voice service voip / sip
     VoiceServiceVoip = "voice-service-voip",
     SipUa = "sip-ua",
+    TrustedList = "trusted-list",
+    TrustedIpv4 = "trusted-ipv4",
     SipUaMwiServer = "sip-ua-mwi-server",
     VoiceServiceSip = "voice-service-sip",
     SipRegistrarServer = "sip-registrar-server",
@@ -171,6 +173,7 @@ handlers! {
     RegMaxPool = "reg-max-pool",
     RegAuthenticate = "reg-authenticate",
     RegAuthenticateSha256 = "reg-authenticate-sha256",
+    RegAuthBlock = "reg-auth-block",
     RegUrlAuthentication = "reg-url-authentication",
     RegVoicemail = "reg-voicemail",
     RegMwiStutter = "reg-mwi-stutter",

@@ -82,10 +82,7 @@ pub async fn serve(
     debug: Arc<Flags>,
 ) {
     let app = router(engine, overrides, debug);
-    let service = app.into_make_service_with_connect_info::<SocketAddr>();
-    if let Err(e) = axum::serve(listener, service).await {
-        tracing::error!(error = %e, "phone services server stopped");
-    }
+    super::http_serve::serve(listener, app, Default::default(), "phone services").await;
 }
 
 /// The routes [`serve`] serves, without a socket (the `em_pages` fuzz target sends its

@@ -22,10 +22,7 @@ use crate::net::stats::Counters;
 /// Serves HTTP provisioning on `listener` until the task is dropped.
 pub async fn serve(listener: TcpListener, provision: Arc<Provision>) {
     let app = axum::Router::new().fallback(get_file).with_state(provision);
-    let service = app.into_make_service_with_connect_info::<SocketAddr>();
-    if let Err(e) = axum::serve(listener, service).await {
-        tracing::error!(error = %e, "HTTP provisioning server stopped");
-    }
+    super::http_serve::serve(listener, app, Default::default(), "HTTP provisioning").await;
 }
 
 async fn get_file(

@@ -7,6 +7,7 @@ pub mod console;
 pub mod control;
 pub mod http_em;
 pub mod http_prov;
+pub mod http_serve;
 pub mod phone_push;
 pub mod provision;
 pub mod sccp;

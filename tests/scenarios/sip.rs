@@ -126,6 +126,7 @@ impl Runner {
         let reply = self.reply_to();
         Input::SipInvite(Box::new(SipInvite {
             reply,
+            peer: "127.0.0.9:5060".parse().unwrap(),
             device: DeviceName::parse(device).expect("a device name"),
             auth,
             call_id: "inv-1".into(),

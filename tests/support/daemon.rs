@@ -125,8 +125,14 @@ fn spawn(config: &Path, data: &Path, extra: &[&str]) -> Daemon {
 /// Starts the daemon on `sample-configs/small-office.cfg`, written into `dir` with the data
 /// directory beside it.
 pub fn start_office(dir: &Path) -> Daemon {
+    start_with(dir, super::SMALL_OFFICE)
+}
+
+/// Starts the daemon on the configuration `text` (the small office edited, say), written
+/// into `dir/startup.cfg` with the data directory beside it.
+pub fn start_with(dir: &Path, text: &str) -> Daemon {
     let file = dir.join("startup.cfg");
-    std::fs::write(&file, super::SMALL_OFFICE).unwrap();
+    std::fs::write(&file, text).unwrap();
     start(&file, &dir.join("data"), &[])
 }
 

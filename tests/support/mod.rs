@@ -2,9 +2,14 @@
 //! waiting on a condition with a deadline (tests never sleep to wait).
 #![allow(dead_code)]
 
+pub mod audio;
+pub mod baresip;
 pub mod daemon;
+pub mod em;
 pub mod linphonec;
+pub mod mwi;
 pub mod procs;
+pub mod sipp;
 
 use std::time::{Duration, Instant};
 

@@ -135,6 +135,26 @@ impl Builder<'_> {
                 }
                 continue;
             }
+            if handler == Handler::TrustedList {
+                let mut sub = path.to_vec();
+                sub.push(key.clone());
+                let inner = entry.body.clone().unwrap_or_default();
+                self.lines(&sub, &inner, |b, h, l| match h {
+                    Handler::TrustedIpv4 => {
+                        let addr = ipv4(l.get(g, "addr"));
+                        let mask = l
+                            .get(g, "mask")
+                            .map_or(std::net::Ipv4Addr::BROADCAST, |m| ipv4(Some(m)));
+                        b.m.trusted.push((addr, mask));
+                        Ok(())
+                    }
+                    other => Err(format!(
+                        "% {} is not an ip address trusted list command",
+                        other.id()
+                    )),
+                });
+                continue;
+            }
             if handler != Handler::VoiceServiceSip {
                 continue;
             }
@@ -222,6 +242,14 @@ impl Builder<'_> {
                 }
                 Handler::RegCreateProfile => r.create_profile = true,
                 Handler::RegMwiStutter => r.mwi_stutter = !l.negated,
+                Handler::RegAuthBlock if l.negated => r.auth_block = AuthBlock::Off,
+                Handler::RegAuthBlock => {
+                    r.auth_block = AuthBlock::Set {
+                        secs: num(l.get(g, "secs")),
+                        attempts: num(l.get(g, "attempts")),
+                        within: num(l.get(g, "within")),
+                    }
+                }
                 other => {
                     return Err(format!(
                         "% {} is not a voice register global command",

@@ -502,6 +502,27 @@ impl Calls {
         out
     }
 
+    /// The daemon stops: every call ends with both sides told (an SCCP phone goes on hook,
+    /// a SIP leg gets its BYE, CANCEL or 480), and every line dialling or hearing a tone
+    /// goes idle.
+    pub fn release_all(&mut self) -> Cmds {
+        let mut out = Vec::new();
+        let mut callers: Vec<(CallId, End)> =
+            self.calls.iter().map(|(id, c)| (*id, c.caller)).collect();
+        callers.sort();
+        for (_, end) in callers {
+            self.release(end, &mut out);
+        }
+        let mut rest: Vec<End> = self.legs.keys().copied().collect();
+        rest.sort();
+        for end in rest {
+            self.legs.remove(&end);
+            self.forget(end);
+            out.push((end, LegCmd::Idle(end.line())));
+        }
+        out
+    }
+
     /// Lines whose digit collection timed out at `now`: what was dialled is called, or
     /// reorder (telephony-service `timeouts interdigit`).
     pub fn timeout(&mut self, ctx: &Ctx<'_>) -> Cmds {

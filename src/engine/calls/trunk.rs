@@ -54,13 +54,24 @@ pub(super) fn target(
 
 /// The inbound dial-peer of a call from `from` to `called`: among the SIP peers whose
 /// target is that address, the longest `incoming called-number` match, else the first by
-/// tag. `None`: no dial-peer points at `from`, so the call is not taken.
+/// tag. From an address on the `ip address trusted list` that no dial-peer points at, the
+/// longest match among all SIP peers, else IOS's default peer 0. `None`: the address is
+/// neither, so the call is not taken.
 fn inbound_peer(model: &Model, from: SocketAddr, called: &str) -> Option<DialPeerTag> {
+    let targeted = |p: &crate::config::model::DialPeer| {
+        p.target.is_some_and(|(ip, _)| IpAddr::V4(ip) == from.ip())
+    };
+    let listed =
+        !model.dial_peers.values().any(|p| p.sipv2 && targeted(p)) && model.is_trusted(from.ip());
     let mut trusted = model
         .dial_peers
         .iter()
-        .filter(|(_, p)| p.sipv2 && p.target.is_some_and(|(ip, _)| IpAddr::V4(ip) == from.ip()));
-    let first = trusted.clone().next().map(|(t, _)| *t);
+        .filter(|(_, p)| p.sipv2 && (listed || targeted(p)));
+    let first = if listed {
+        Some(DialPeerTag(0))
+    } else {
+        trusted.clone().next().map(|(t, _)| *t)
+    };
     let by_called = trusted
         .by_ref()
         .filter_map(|(t, p)| match p.incoming_called.as_ref()?.matches(called) {

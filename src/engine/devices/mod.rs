@@ -283,6 +283,11 @@ impl Devices {
     /// The connection ended. A device still marked registered becomes unregistered (a close
     /// without `Unregister` counts the same, SCCP reference §4.1 step 5); a dead one stays
     /// DECEASED. Its bindings go with the connection. Returns the device it was.
+    /// The device registered on connection `conn`, if any.
+    pub fn on_conn(&self, conn: ConnId) -> Option<DeviceName> {
+        self.by_conn.get(&conn).copied()
+    }
+
     pub fn closed(&mut self, conn: ConnId) -> Option<DeviceName> {
         let device = self.by_conn.remove(&conn)?;
         if self

@@ -41,6 +41,20 @@ impl Registrar {
     /// has none), else the challenge (401) or refusal (403) to answer it with. At `now`,
     /// unix seconds.
     pub fn invite(&mut self, m: &Model, r: &SipInvite, now: u64) -> Result<(), Outcome> {
+        let policy = m.register.auth_block.policy();
+        if policy.is_some() && self.lockout.blocked(r.peer.ip(), now) {
+            return Err(Outcome::Forbidden(Failure::Blocked));
+        }
+        let checked = self.check_invite(m, r, now);
+        if let (Some(p), Err(Outcome::Forbidden(Failure::WrongPassword | Failure::WrongUser))) =
+            (policy, &checked)
+        {
+            self.lockout.failed(r.peer.ip(), p, now);
+        }
+        checked
+    }
+
+    fn check_invite(&mut self, m: &Model, r: &SipInvite, now: u64) -> Result<(), Outcome> {
         let pool = match m.phone_by_mac(r.device.mac()) {
             Some(PhoneRef::Pool(tag, _)) => m.pools.get(&tag),
             _ => None,
@@ -83,6 +97,7 @@ mod tests {
     fn invite(auth: Option<Authorization>, cseq: u32) -> SipInvite {
         SipInvite {
             reply: ReplyTo(1),
+            peer: "127.0.0.9:5060".parse().unwrap(),
             device: DeviceName::parse("SEP00EBD5C29A11").unwrap(),
             auth,
             call_id: "call-1".into(),

@@ -19,6 +19,7 @@
 //! (`invite.rs`): the phone is challenged before its call is taken.
 
 mod invite;
+pub mod lockout;
 pub mod stats;
 
 pub use stats::{Event, Failure, Stats};
@@ -102,6 +103,8 @@ pub struct Registrar {
     invite_replays: Replays,
     /// What it has decided since the daemon started (REGISTERs only: CME's counters).
     pub stats: Stats,
+    /// Sources blocked after failed authentications (`lockout.rs`).
+    pub lockout: lockout::Lockout,
 }
 
 impl Registrar {
@@ -112,6 +115,7 @@ impl Registrar {
             replays: Replays::new(65_536),
             invite_replays: Replays::single_use(65_536),
             stats: Stats::default(),
+            lockout: lockout::Lockout::default(),
         }
     }
 
@@ -138,8 +142,20 @@ impl Registrar {
         r: SipRegister,
         now: Now,
     ) -> Outcome {
+        let ip = r.flow.peer.ip();
+        let policy = m.register.auth_block.policy();
+        if policy.is_some() && self.lockout.blocked(ip, now.unix.0) {
+            self.stats
+                .record(None, Event::Failed(Failure::Blocked), now.unix.0);
+            return Outcome::Forbidden(Failure::Blocked);
+        }
         let (pool, outcome, event) = self.decide(m, devices, logins, r, now);
         self.stats.record(pool, event, now.unix.0);
+        if let (Some(p), Outcome::Forbidden(Failure::WrongPassword | Failure::WrongUser)) =
+            (policy, &outcome)
+        {
+            self.lockout.failed(ip, p, now.unix.0);
+        }
         outcome
     }
 

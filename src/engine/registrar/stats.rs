@@ -44,17 +44,20 @@ pub enum Failure {
     IntervalTooBrief,
     /// A malformed registration (400).
     Malformed,
+    /// The source is blocked after too many failed authentications (`lockout.rs`).
+    Blocked,
 }
 
 impl Failure {
     /// Every reason, in the order `show` lists them, with its label.
-    pub const ALL: [(Failure, &'static str); 6] = [
+    pub const ALL: [(Failure, &'static str); 7] = [
         (Failure::WrongPassword, "Wrong password"),
         (Failure::WrongUser, "Wrong user name"),
         (Failure::NoPool, "No pool matched"),
         (Failure::MaxPool, "Max-pool reached"),
         (Failure::IntervalTooBrief, "Interval too brief"),
         (Failure::Malformed, "Malformed"),
+        (Failure::Blocked, "Source blocked"),
     ];
 
     /// Why a 403 was sent, for the logs and the scenarios.
@@ -66,6 +69,7 @@ impl Failure {
             Failure::MaxPool => "max-pool reached",
             Failure::IntervalTooBrief => "interval too brief",
             Failure::Malformed => "malformed",
+            Failure::Blocked => "source blocked after failed authentications",
         }
     }
 

@@ -92,6 +92,7 @@ fn act(tu: &mut Tu, actions: Vec<Action>, now: Mono) {
                     tracing::debug!(error = %e, status, "SIP call answer not sent");
                 }
             }
+            Action::Refuse { to, tx, bytes } => layer.respond_and_forget(tx, outbound(to, bytes)),
             Action::Invite {
                 to,
                 leg,
@@ -214,6 +215,7 @@ fn check(
     };
     let req = SipInvite {
         reply: ReplyTo(0),
+        peer: flow.peer,
         device,
         auth,
         call_id: m.call_id().unwrap_or_default(),

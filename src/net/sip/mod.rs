@@ -17,8 +17,9 @@
 //! The receive tasks parse; one core task owns the RFC 3261 §17 transaction layer
 //! (`proto::sip::transaction`): a retransmitted REGISTER is absorbed and answered with the
 //! response already sent, our NOTIFYs are retransmitted over UDP until answered, and the
-//! layer's deadline drives its timers. Under a REGISTER flood beyond [`MAX_TRANSACTIONS`]
-//! live transactions, REGISTERs are answered statelessly (RFC 3261 §8.2.7).
+//! layer's deadline drives its timers. Beyond [`MAX_TRANSACTIONS`] live transactions (or
+//! `--sip-max-transactions`), REGISTERs are answered statelessly (RFC 3261 §8.2.7) and other
+//! new requests but ACK, BYE and CANCEL get `503` with `Retry-After`.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -62,6 +63,8 @@ pub struct Sip {
     /// Which phone registered from each address (from the registrar's answers), so an
     /// INVITE is known to come from a registered phone.
     bound: Mutex<Bound>,
+    /// Live transactions past which new requests are shed (see [`MAX_TRANSACTIONS`]).
+    max_transactions: usize,
 }
 
 /// The registered phones by address, and each phone's address (a REGISTER storm must not
@@ -99,17 +102,20 @@ enum CoreMsg {
     Leg(crate::actor::SipLegCmd),
     /// The engine checked a registered phone's INVITE.
     Checked(Box<calls::Checked>),
+    /// Answer once everything queued before has been sent (the daemon stops).
+    Drain(tokio::sync::oneshot::Sender<()>),
 }
 
 /// The receiving end of the core's queue, handed to [`run_core`].
 pub struct CoreQueue(mpsc::UnboundedReceiver<CoreMsg>);
 
-/// Server transactions beyond which a REGISTER is answered statelessly (RFC 3261 §8.2.7). A
+/// Server transactions beyond which a REGISTER is answered statelessly (RFC 3261 §8.2.7) and
+/// any other new request but ACK, BYE and CANCEL gets `503` with `Retry-After`. A
 /// REGISTER's transaction keeps its response for Timer J, 32 s over UDP, about 2 kB: under a
 /// sustained flood (5,000 REGISTER/s measured 478 MB) the table, not the phones, would hold
 /// the memory. Below the bound every request keeps its transaction and retransmissions are
 /// absorbed; above it a retransmitted REGISTER is simply decided again.
-const MAX_TRANSACTIONS: usize = 20_000;
+pub const MAX_TRANSACTIONS: usize = 20_000;
 
 /// What `OPTIONS` answers may be used (RFC 3261 §11.2).
 const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, NOTIFY";
@@ -121,6 +127,7 @@ impl Sip {
         local: SocketAddr,
         debug: Arc<Flags>,
         salt: u64,
+        max_transactions: usize,
     ) -> (Arc<Sip>, CoreQueue) {
         let (core, rx) = mpsc::unbounded_channel();
         let sip = Arc::new(Sip {
@@ -132,8 +139,18 @@ impl Sip {
             debug,
             core,
             bound: Mutex::new(Bound::default()),
+            max_transactions,
         });
         (sip, CoreQueue(rx))
+    }
+
+    /// Waits until the core has sent what was queued before (the BYEs of a stop), at most
+    /// `limit`.
+    pub async fn drain(&self, limit: std::time::Duration) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        if self.core.send(CoreMsg::Drain(tx)).is_ok() {
+            let _ = tokio::time::timeout(limit, rx).await;
+        }
     }
 
     /// Asks the core to restart or reset a phone (the engine's `ToSip` effect).
@@ -328,6 +345,7 @@ pub async fn run_core(sip: Arc<Sip>, queue: CoreQueue, engine: EngineHandle) {
     };
     let model = snapshots.borrow_and_update().model.clone();
     tu.mwi.follow(&model, now());
+    let mut drained: Vec<tokio::sync::oneshot::Sender<()>> = Vec::new();
     loop {
         let deadline = [tu.layer.deadline(), tu.mwi.deadline()]
             .into_iter()
@@ -337,7 +355,8 @@ pub async fn run_core(sip: Arc<Sip>, queue: CoreQueue, engine: EngineHandle) {
         tokio::select! {
             m = rx.recv() => match m {
                 None => break,
-                Some(m) => core_msg(&sip, &mut tu, m, now()),
+                Some(CoreMsg::Drain(tx)) => drained.push(tx),
+            Some(m) => core_msg(&sip, &mut tu, m, now()),
             },
             changed = snapshots.changed(), if watching => match changed {
                 Ok(()) => {
@@ -378,6 +397,9 @@ pub async fn run_core(sip: Arc<Sip>, queue: CoreQueue, engine: EngineHandle) {
         while let Some(t) = tu.layer.poll_transmit() {
             sip.send_to(t.out.dest, t.out.reliable, &t.out.bytes);
         }
+        for tx in drained.drain(..) {
+            let _ = tx.send(());
+        }
     }
 }
 
@@ -388,10 +410,18 @@ fn core_msg(sip: &Arc<Sip>, tu: &mut calls::Tu, m: CoreMsg, now: Mono) {
                 return;
             };
             if m.is_request() {
-                let flood =
-                    tu.layer.len() >= MAX_TRANSACTIONS && m.method() == Some(Method::Register);
-                if flood {
+                let full = tu.layer.len() >= sip.max_transactions;
+                let method = m.method();
+                if full && method == Some(Method::Register) {
                     request(sip, tu, None, *m, flow, now);
+                } else if full
+                    && !matches!(method, Some(Method::Ack | Method::Bye | Method::Cancel))
+                {
+                    // Past the cap a new request costs no state: come back later (RFC 3261
+                    // §21.5.4). ACK, BYE and CANCEL belong to calls in progress.
+                    let r = Response::to(&m, flow.peer, 503, "Service Unavailable", &sip.tag())
+                        .header("Retry-After", "5");
+                    sip.send(flow, r.finish());
                 } else if let Dispatch::New(id) =
                     tu.layer
                         .on_request(summary, flow.peer, flow.tcp.is_some(), now)
@@ -423,6 +453,7 @@ fn core_msg(sip: &Arc<Sip>, tu: &mut calls::Tu, m: CoreMsg, now: Mono) {
             }
         }
         CoreMsg::Checked(c) => calls::checked(sip, tu, *c, now),
+        CoreMsg::Drain(_) => {}
         CoreMsg::Leg(c) => calls::command(tu, c, now),
         CoreMsg::Restart(r) => {
             for (branch, bytes) in sip.restart_notifies(&r) {
@@ -537,6 +568,23 @@ fn request(
         Method::Notify => {
             subscribing.notified(&m, now);
             mwi::incoming(sip, engine, id, &m, flow, &mut answer)
+        }
+        // cmed offers no event package (RFC 6665 §8.2.3); a stranger is not told even that.
+        Method::Subscribe => {
+            let known = sip.device_at(source).is_some()
+                || subscribing
+                    .model()
+                    .is_some_and(|m| m.is_voip_peer(source.ip()));
+            let (status, reason) = if known {
+                (489, "Bad Event")
+            } else {
+                tracing::info!(%source, "SUBSCRIBE from an untrusted address refused");
+                (403, "Forbidden")
+            };
+            answer(
+                status,
+                Response::to(&m, source, status, reason, &sip.tag()).finish(),
+            )
         }
         _ => answer(
             501,

@@ -136,6 +136,11 @@ impl Subscribing {
         self.subs.set(crate::engine::mwi::subscriptions(model), now);
     }
 
+    /// The configuration last followed.
+    pub(super) fn model(&self) -> Option<&Arc<Model>> {
+        self.model.as_ref()
+    }
+
     /// Sends the SUBSCRIBEs due at `now`.
     pub(super) fn send_due(&mut self, layer: &mut Layer, now: Mono) {
         for r in self.subs.poll(now) {

@@ -75,6 +75,16 @@ pub enum Action {
         /// The response.
         bytes: Vec<u8>,
     },
+    /// Answer server transaction `tx` once and end it (a refusal that keeps no state: see
+    /// `Layer::respond_and_forget`).
+    Refuse {
+        /// Where to.
+        to: Dest,
+        /// The INVITE server transaction.
+        tx: TxId,
+        /// The response.
+        bytes: Vec<u8>,
+    },
     /// Start an INVITE client transaction; report its id with [`Legs::invite_sent`].
     Invite {
         /// Where to.
@@ -443,16 +453,26 @@ impl Legs {
             return Vec::new();
         };
         match leg.role {
-            Role::Uas { tx, invite, .. } if !leg.media_sent => vec![
-                Action::Respond {
-                    to: leg.dest,
-                    tx,
-                    status,
-                    bytes: Response::to(&invite, leg.dest.addr, status, reason, &leg.local_tag)
-                        .finish(),
-                },
-                Action::Event(device, LegEvent::OnHook(leg.line)),
-            ],
+            Role::Uas { tx, invite, .. } if !leg.media_sent => {
+                let bytes =
+                    Response::to(&invite, leg.dest.addr, status, reason, &leg.local_tag).finish();
+                // A stranger's call (403 to a trunk leg) keeps no transaction behind.
+                let answer = if status == 403 && matches!(device, SipLegId::Trunk(_)) {
+                    Action::Refuse {
+                        to: leg.dest,
+                        tx,
+                        bytes,
+                    }
+                } else {
+                    Action::Respond {
+                        to: leg.dest,
+                        tx,
+                        status,
+                        bytes,
+                    }
+                };
+                vec![answer, Action::Event(device, LegEvent::OnHook(leg.line))]
+            }
             _ => Vec::new(),
         }
     }

@@ -284,6 +284,16 @@ impl Layer {
         .unwrap_or(Err(TxError::NoTransaction(id)))
     }
 
+    /// Answers server transaction `id` with `out` once, outside its state machine, and ends
+    /// it: for a request refused before it could matter (a stranger's INVITE), which then
+    /// holds no state and whose answer is not retransmitted — a retransmission of the
+    /// request is decided again, as by a stateless UAS (RFC 3261 §8.2.7). A refusal costs
+    /// the sender one datagram for each it sent: no amplification, no table to fill.
+    pub fn respond_and_forget(&mut self, id: TxId, out: Outbound) {
+        self.drive(id, |_, _, sink| sink.terminate());
+        self.out.push_back(Transmit { tx: None, out });
+    }
+
     /// The transport could not send for transaction `id`: the TU is told and the transaction
     /// ends (§17.1.1.2, §17.1.2.2, §17.2.1, §17.2.2: "the transaction SHOULD ... inform the TU
     /// ... and move to the Terminated state").
