@@ -156,6 +156,45 @@ fn sipp_registers_a_pool_with_digest_and_a_wrong_password_is_refused() {
     }
 }
 
+/// A router's configuration with `service password-encryption`: the pool's password is
+/// type 7 in the startup-config, sipp answers the challenge with the clear password and
+/// registers, and neither `show running-config` nor `write memory` shows the clear text.
+#[test]
+fn a_type_7_pool_password_from_a_router_registers_sipp_with_the_clear_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let seven = cmed::config::secrets::type7("Lab2001x");
+    let cfg = format!("service password-encryption\n{}", support::SMALL_OFFICE)
+        .replace("password 0 Lab2001x", &format!("password 7 {seven}"));
+    let d = support::daemon::start_with(dir.path(), &cfg);
+    let sf = dir.path().join("reg.xml");
+    std::fs::write(&sf, SIPP_SCENARIO.replace("PASSWORD", "Lab2001x")).unwrap();
+    let out = Command::new("sipp")
+        .arg(d.sip_addr().to_string())
+        .args(["-sf", sf.to_str().unwrap(), "-m", "1", "-i", "127.0.0.1"])
+        .args(["-timeout", "10s", "-nostdin"])
+        .current_dir(dir.path())
+        .output()
+        .expect("sipp runs (scripts/test.sh installs sip-tester)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let t = support::daemon::cli_text(&d.data, &["show running-config", "write memory"]);
+    assert!(
+        t.contains(&format!(" username mlopez password 7 {seven}\n")),
+        "{t}"
+    );
+    let saved = std::fs::read_to_string(dir.path().join("startup.cfg")).unwrap();
+    assert!(saved.contains(&format!(" username mlopez password 7 {seven}\n")));
+    for text in [&t, &saved] {
+        assert!(
+            !text.contains("Lab2001x") && !text.contains("password 0 "),
+            "{text}"
+        );
+    }
+}
+
 /// kill -9, then a restart: the bindings written behind (at most a second after the
 /// REGISTER) are registered again, and the restarted daemon reaches the phone on them.
 #[test]

@@ -1,8 +1,8 @@
 //! The configuration: the stored lines (`tree`), the typed model (`model`, with the
 //! dial-peers in `dial_peer`) and the step between them (`build`); dial patterns, parsed when
 //! a line is applied (`pattern`); reading a startup-config (`load`), rendering it back
-//! (`running`), the lines of a startup-config that are not applied but kept (`kept`), and one
-//! edit made whole or not at all (`edit`). Pure: no I/O, no clock.
+//! (`running`), the lines of a startup-config that are not applied but kept (`kept`), the
+//! forms of configured passwords (`secrets`), and one edit made whole or not at all (`edit`). Pure: no I/O, no clock.
 pub mod build;
 pub mod catalog;
 pub mod dial_peer;
@@ -13,6 +13,7 @@ pub mod model;
 pub mod pattern;
 pub mod phone;
 pub mod running;
+pub mod secrets;
 pub mod tree;
 
 use std::sync::Arc;

@@ -10,7 +10,9 @@
 use std::collections::BTreeMap;
 
 use crate::config::kept::KeptBlocks;
+use crate::config::secrets;
 use crate::grammar::graph::{CmdId, Grammar, ModeId};
+use crate::grammar::handler::Handler;
 use crate::grammar::matcher::{Arg, Matched};
 
 /// Where a line came from in a startup-config: 1-based line and column.
@@ -176,6 +178,12 @@ impl ConfigTree {
         mode: ModeId,
         line: Line,
     ) -> Option<(LineKey, Option<Entry>)> {
+        // `service password-encryption`: passwords are stored in their type 7 form (IOS).
+        let service = g.cmd(line.cmd).handler == Handler::ServicePasswordEncryption;
+        if service {
+            secrets::encrypt_all(g, &mut self.root);
+        }
+        let line = secrets::stored(g, &self.root, line);
         let key = key_of(g, mode, &line);
         let opens = g.cmd(line.cmd).enters.is_some();
         let section = self.section_mut(path)?;

@@ -13,7 +13,7 @@ use std::net::IpAddr;
 
 use super::effect::{Batch, Decision};
 use super::passwords::Checked;
-use crate::config::model::{LineType, LoginType, Model, MultipleLogin, Profile, Secret};
+use crate::config::model::{LineType, LoginType, Model, MultipleLogin, Profile};
 use crate::config::phone::PhoneRef;
 use crate::ids::{DeviceName, ProfileTag, UserName};
 use crate::store::{Change, EmLogin, Persisted};
@@ -207,12 +207,6 @@ pub fn find_profile<'m>(model: &'m Model, who: &str) -> Option<(ProfileTag, &'m 
     }
 }
 
-fn secret_matches(configured: &Secret, given: &str) -> bool {
-    // A type 6 secret is kept as configured; it is compared as given, since the master key
-    // that would decrypt it is the router's, not ours.
-    super::passwords::matches(&configured.text, given)
-}
-
 impl Em {
     /// The state recovered from the store; sessions whose phone or user profile no longer
     /// exists are dropped (and returned, to be logged and removed from the store).
@@ -328,7 +322,7 @@ impl Em {
         };
         match self.credentials.get(&c.user) {
             Some(h) => super::passwords::check(h, &c.user, secret),
-            None if secret_matches(&c.secret, secret) => Checked::Right,
+            None if c.secret.matches(secret) => Checked::Right,
             None => Checked::Wrong,
         }
     }

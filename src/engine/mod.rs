@@ -569,7 +569,7 @@ impl Engine {
         if m.telephony
             .credentials
             .get(&user.0)
-            .is_some_and(|s| s.text == secret)
+            .is_some_and(|s| s.matches(secret))
         {
             return true;
         }
@@ -632,7 +632,7 @@ impl Engine {
                 out.push(Effect::ClearHistory {
                     ip,
                     user: app.clone(),
-                    secret: secret.text.clone(),
+                    secret: secret.clear().unwrap_or_default().to_string(),
                 });
             }
         }

@@ -3,7 +3,7 @@
 //! own, so the store never holds a password or a fast-to-test digest of one. Older stores
 //! hold `fnv1a128:` digests (an iterated, salted FNV-1a of earlier cmed): they are checked
 //! once more and replaced by an Argon2id string at the user's next successful login.
-//! Every comparison is constant-time (configured passwords too).
+//! Every comparison is constant-time (configured passwords too: `Secret::matches`).
 //!
 //! The salt is drawn from a key the daemon draws at every start, the user and the time
 //! (the engine has no randomness of its own): unique across users and changes, which is
@@ -78,11 +78,6 @@ pub fn check(stored: &str, user: &UserName, secret: &str) -> Checked {
     }
 }
 
-/// A configured (clear) password compared with `given` in constant time.
-pub fn matches(configured: &str, given: &str) -> bool {
-    bool::from(configured.as_bytes().ct_eq(given.as_bytes()))
-}
-
 /// What an earlier cmed stored for `user`'s `secret` (for the migration's tests).
 #[cfg(test)]
 pub fn legacy_for_tests(user: &UserName, secret: &str) -> String {
@@ -128,12 +123,5 @@ mod tests {
         assert_eq!(check(&old, &user(), "S3cret"), Checked::RightRehash);
         assert_eq!(check(&old, &user(), "wrong"), Checked::Wrong);
         assert_eq!(check("garbage", &user(), "S3cret"), Checked::Wrong);
-    }
-
-    #[test]
-    fn configured_passwords_compare_exactly() {
-        assert!(matches("Gl1007", "Gl1007"));
-        assert!(!matches("Gl1007", "Gl100"));
-        assert!(!matches("Gl1007", "gl1007"));
     }
 }

@@ -175,7 +175,7 @@ fn fingerprint(phone: PhoneRef<'_>, eff: &Effective<'_>) -> String {
 
 /// The clear text of a secret; a type 6 secret cannot be reversed, so it is left out.
 fn clear(s: &Secret) -> Option<&str> {
-    (s.kind == 0).then_some(s.text.as_str())
+    s.clear()
 }
 
 fn sip_profile(x: &mut Xml, model: &Model, site: &Site, phone: PhoneRef<'_>, eff: &Effective) {

@@ -94,6 +94,7 @@ handlers! {
     No = "no",
     Default = "default",
     // global configuration
+    ServicePasswordEncryption = "service-password-encryption",
     Hostname = "hostname",
     IpHttpServer = "ip-http-server",
     IpHttpPort = "ip-http-port",

@@ -463,7 +463,7 @@ async fn em_api(
         .telephony
         .credentials
         .get(&req.app_id)
-        .is_some_and(|sec| sec.text == req.app_secret);
+        .is_some_and(|sec| sec.matches(&req.app_secret));
     if !authorised {
         return xml(emapi::failure(emapi::code::INVALID_APP, "Invalid App User"));
     }

@@ -78,19 +78,23 @@ fn ipv4(v: Option<&str>) -> Ipv4Addr {
         .unwrap_or(Ipv4Addr::UNSPECIFIED)
 }
 
-fn secret(line: &Line, g: &Grammar) -> Secret {
-    Secret {
-        kind: if line.get(g, "type") == Some("6") {
-            6
-        } else {
-            0
-        },
-        text: line
-            .get(g, "secret")
-            .or(line.get(g, "pin"))
-            .unwrap_or("")
-            .to_string(),
-    }
+/// The password of a line (`$secret` or `$pin`, typed by `$type`); a type 7 that does not
+/// decode is refused as IOS refuses it.
+fn secret(line: &Line, g: &Grammar) -> Check<Secret> {
+    let text = line.get(g, "secret").or(line.get(g, "pin")).unwrap_or("");
+    let (kind, clear) = match line.get(g, "type") {
+        Some("6") => (6, None),
+        Some("7") => (
+            7,
+            Some(crate::config::secrets::clear7(text).map_err(|e| e.to_string())?),
+        ),
+        _ => (0, Some(text.to_string())),
+    };
+    Ok(Secret {
+        kind,
+        text: text.to_string(),
+        clear,
+    })
 }
 
 fn check_number(n: &str) -> Check<Extension> {

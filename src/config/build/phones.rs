@@ -113,7 +113,7 @@ impl Builder<'_> {
                 Handler::PoolUsername => {
                     p.username = Some(Credential {
                         user: UserName(l.get(g, "user").unwrap_or("").into()),
-                        secret: secret(l, g),
+                        secret: secret(l, g)?,
                     })
                 }
                 Handler::PoolDescription => p.description = l.get(g, "text").map(String::from),

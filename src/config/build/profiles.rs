@@ -32,15 +32,19 @@ impl Builder<'_> {
                     b.claim_user(name, format!("{what} {tag}"))?;
                     p.user = Some(Credential {
                         user: UserName(name.into()),
-                        secret: secret(l, g),
+                        secret: secret(l, g)?,
                     });
                 }
                 Handler::ProfPin => {
-                    let pin = l.get(g, "pin").unwrap_or("");
-                    if !(4..=8).contains(&pin.len()) || !pin.bytes().all(|c| c.is_ascii_digit()) {
+                    let pin = secret(l, g)?;
+                    // A type 6 PIN cannot be read back, so it cannot be checked either.
+                    if let Some(clear) = pin.clear()
+                        && (!(4..=8).contains(&clear.len())
+                            || !clear.bytes().all(|c| c.is_ascii_digit()))
+                    {
                         return Err("% PIN must be 4 to 8 digits".into());
                     }
-                    p.pin = Some(secret(l, g));
+                    p.pin = Some(pin);
                 }
                 Handler::ProfNumber => {
                     let kind = match l.get(g, "type") {

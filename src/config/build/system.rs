@@ -39,7 +39,10 @@ impl Builder<'_> {
                     }
                 }
                 Handler::TelUrlAuthentication => {
-                    let app = l.get(g, "app").map(|a| (a.to_string(), secret(l, g)));
+                    let app = match l.get(g, "app") {
+                        Some(a) => Some((a.to_string(), secret(l, g)?)),
+                        None => None,
+                    };
                     if let Some((name, _)) = &app {
                         b.claim_user(name, "url authentication".into())?;
                     }
@@ -58,7 +61,7 @@ impl Builder<'_> {
                     {
                         b.claim_user(&app, "authentication credential".into())?;
                     }
-                    b.m.telephony.credentials.insert(app, secret(l, g));
+                    b.m.telephony.credentials.insert(app, secret(l, g)?);
                 }
                 Handler::TelLoad => {
                     t.loads.insert(

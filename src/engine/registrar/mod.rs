@@ -274,7 +274,10 @@ impl Registrar {
         if a.username != user {
             return Err(Outcome::Forbidden(Failure::WrongUser));
         }
-        let ha1 = |alg: Algorithm| digest::ha1(alg, user, realm, &c.secret.text);
+        let Some(password) = c.secret.clear() else {
+            return Err(Outcome::Forbidden(Failure::UnreadablePassword));
+        };
+        let ha1 = |alg: Algorithm| digest::ha1(alg, user, realm, password);
         let replays = match request {
             Request::Register => &mut self.replays,
             Request::Invite => &mut self.invite_replays,

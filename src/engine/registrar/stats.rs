@@ -46,11 +46,13 @@ pub enum Failure {
     Malformed,
     /// The source is blocked after too many failed authentications (`lockout.rs`).
     Blocked,
+    /// The pool's password is type 6, which cmed cannot read (`config::secrets`).
+    UnreadablePassword,
 }
 
 impl Failure {
     /// Every reason, in the order `show` lists them, with its label.
-    pub const ALL: [(Failure, &'static str); 7] = [
+    pub const ALL: [(Failure, &'static str); 8] = [
         (Failure::WrongPassword, "Wrong password"),
         (Failure::WrongUser, "Wrong user name"),
         (Failure::NoPool, "No pool matched"),
@@ -58,6 +60,7 @@ impl Failure {
         (Failure::IntervalTooBrief, "Interval too brief"),
         (Failure::Malformed, "Malformed"),
         (Failure::Blocked, "Source blocked"),
+        (Failure::UnreadablePassword, "Type 6 password"),
     ];
 
     /// Why a 403 was sent, for the logs and the scenarios.
@@ -70,6 +73,9 @@ impl Failure {
             Failure::IntervalTooBrief => "interval too brief",
             Failure::Malformed => "malformed",
             Failure::Blocked => "source blocked after failed authentications",
+            Failure::UnreadablePassword => {
+                "the pool's password is type 6 (re-enter it as type 0 or 7)"
+            }
         }
     }
 
