@@ -330,6 +330,11 @@ fn exec_command(
         },
         Handler::ShowStartupUnapplied => filtered(g, &line, render::unapplied(g, &run.tree)),
         Handler::WriteMemory => write_memory(run),
+        Handler::ShowTelephonyService => filtered(
+            g,
+            &line,
+            crate::cli::shows::system::telephony(g, run, line.has("all")),
+        ),
         Handler::CopyRunStart => {
             s.pending = Some(Pending::CopyDestination);
             Reply::text("Destination filename [startup-config]? ")
@@ -339,6 +344,9 @@ fn exec_command(
             ask(Admin::ClearSipPool(PoolTag(tag)))
         }
         h @ (Handler::ShowDebugging
+        | Handler::ShowClock
+        | Handler::ShowVersion
+        | Handler::ShowCmedStatus
         | Handler::ShowRegisterPool
         | Handler::ShowRegisterDn
         | Handler::ShowRegisterAll

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
+use std::sync::Arc;
 
 pub use crate::config::dial_peer::{Codec, DialPeer, DtmfRelay, Vad};
 pub use crate::config::pattern::Pattern;
@@ -17,6 +18,9 @@ use crate::ids::{
 pub struct Model {
     /// `hostname`, default `Router`.
     pub hostname: String,
+    /// `clock timezone` / `clock summer-time`: the zone of every time of day; UTC by default.
+    /// Shared with every phone's layout (`leg::Layout::zone`).
+    pub clock: Arc<crate::civil::Zone>,
     /// `ip http server`.
     pub http_server: bool,
     /// `ip http port`, default 80.
@@ -195,6 +199,7 @@ impl Default for Model {
     fn default() -> Self {
         Model {
             hostname: "Router".into(),
+            clock: Arc::new(crate::civil::Zone::utc()),
             http_server: false,
             http_port: 80,
             telephony: Telephony::default(),

@@ -174,9 +174,18 @@ pub async fn run(opts: Options, debug: Arc<crate::debug::Flags>) -> Result<(), D
         None => None,
     };
     private(&opts.data, files::private_dir(&opts.data))?;
+    let store_existed = opts.data.join(crate::store::FILE_NAME).exists();
     let mut store = RedbStore::open(&opts.data)?;
     private(store.path(), files::private_file(store.path()))?;
     let persisted = store.load()?;
+    let last_stop = net::about::previous_stop(&opts.data, store_existed, &loaded.model.clock);
+    net::about::started(
+        &opts.config,
+        &opts.data,
+        store.path(),
+        last_stop,
+        actor::wall_clock(),
+    );
     tracing::info!(sessions = persisted.sessions.len(), store = %store.path().display(), "store opened");
     let running = Running {
         tree: loaded.tree,
@@ -203,6 +212,7 @@ pub async fn run(opts: Options, debug: Arc<crate::debug::Flags>) -> Result<(), D
     let started = crate::time::Now {
         unix: crate::time::Unix(actor::wall_clock()),
         mono: crate::time::Mono::default(),
+        millis: 0,
     };
     let persisted_bindings = persisted.bindings.len();
     let dropped = engine.recover(persisted, started);
@@ -285,6 +295,7 @@ pub async fn run(opts: Options, debug: Arc<crate::debug::Flags>) -> Result<(), D
     })?;
     tokio::spawn(control::serve(listener, engine.clone(), grammar.clone()));
     tracing::info!(socket = %control::socket_path(&opts.data).display(), "control socket ready");
+    net::about::listening("Control socket", control::socket_path(&opts.data).display());
     if !opts.no_console && std::io::stdin().is_terminal() {
         let (e, g) = (engine.clone(), grammar.clone());
         std::thread::Builder::new()
@@ -302,6 +313,7 @@ pub async fn run(opts: Options, debug: Arc<crate::debug::Flags>) -> Result<(), D
     sip.drain(std::time::Duration::from_secs(1)).await;
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     let _ = std::fs::remove_file(control::socket_path(&opts.data));
+    net::about::mark_clean_stop(&opts.data, actor::wall_clock());
     Ok(())
 }
 
@@ -336,6 +348,7 @@ async fn open_provisioning(
     let tftp_at = udp.local_addr().unwrap_or(tftp_addr);
     let _ = provision.stats.tftp_at.set(tftp_at.to_string());
     tracing::info!(addr = %tftp_at, "TFTP server listening");
+    net::about::listening("TFTP", tftp_at);
     tokio::spawn(net::tftp::serve(udp, provision.clone(), Limits::default()));
     if opts.http_prov_port != 0 {
         let addr = SocketAddr::new(ip, opts.http_prov_port);
@@ -374,6 +387,7 @@ fn listen_tcp(
     })?;
     let at = tcp.local_addr().unwrap_or(addr);
     tracing::info!(addr = %at, "{what} listening");
+    net::about::listening(what, at);
     Ok((tcp, at))
 }
 
@@ -424,6 +438,7 @@ fn bind_sip(
     let at = udp.local_addr().unwrap_or(addr);
     let (tcp, _) = listen_tcp(at, "SIP (TCP)", "--sip-port")?;
     tracing::info!(addr = %at, "SIP listening (UDP and TCP)");
+    net::about::listening("SIP (UDP)", at);
     let local = if at.ip().is_unspecified() {
         SocketAddr::new(site.address, at.port())
     } else {

@@ -85,6 +85,8 @@ pub struct View<'a> {
     pub now: u64,
     /// Monotonic time now (call durations, `show call active voice`'s start times).
     pub mono: Mono,
+    /// Milliseconds past `now` (`show clock`).
+    pub millis: u16,
 }
 
 /// The engine state.
@@ -158,6 +160,7 @@ impl Engine {
             mwi: &self.mwi,
             now: now.unix.0,
             mono: now.mono,
+            millis: now.millis,
         }
     }
 

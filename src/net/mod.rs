@@ -3,6 +3,7 @@
 //! terminals and per-connection tasks, translate bytes to typed inputs and back, and make no
 //! domain decisions. They reach the engine through `actor::EngineHandle`.
 
+pub mod about;
 pub mod console;
 pub mod control;
 pub mod http_em;

@@ -224,7 +224,7 @@ pub fn summary(model: &Model, phones: &Phones, registered_only: bool) -> String 
 }
 
 /// `show ephone attempted-registrations`.
-pub fn attempts(phones: &Phones) -> String {
+pub fn attempts(phones: &Phones, zone: &civil::Zone) -> String {
     let mut out = String::from("Attempting Mac address:\n");
     let _ = writeln!(
         out,
@@ -240,7 +240,12 @@ pub fn attempts(phones: &Phones) -> String {
             .map_or(a.device_type.to_string(), |m| {
                 format!("Telecaster {}", m.keyword)
             });
-        let _ = writeln!(out, "{:<7}{mac:<20}{:<34}{kind}", i + 1, civil::ios(a.at));
+        let _ = writeln!(
+            out,
+            "{:<7}{mac:<20}{:<34}{kind}",
+            i + 1,
+            civil::ios(zone, a.at)
+        );
     }
     out
 }

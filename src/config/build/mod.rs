@@ -17,6 +17,7 @@ use super::tree::{ConfigTree, Line, LineKey, Origin, Section};
 use crate::grammar::graph::Grammar;
 use crate::grammar::handler::Handler;
 
+mod clock;
 mod numbers;
 mod phones;
 mod profiles;
@@ -175,6 +176,8 @@ impl Builder<'_> {
         let order = [
             &[
                 Handler::Hostname,
+                Handler::ClockTimezone,
+                Handler::ClockSummerTime,
                 Handler::IpHttpServer,
                 Handler::IpHttpPort,
                 Handler::TftpServer,
@@ -213,6 +216,8 @@ impl Builder<'_> {
                         Ok(())
                     }
                     Handler::TftpServer => self.tftp_server(&entry.line),
+                    Handler::ClockTimezone => self.clock_timezone(&entry.line),
+                    Handler::ClockSummerTime => self.clock_summer(&entry.line),
                     Handler::VoiceServiceVoip => {
                         self.voice_service(&path, &body);
                         Ok(())
