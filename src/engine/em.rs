@@ -534,9 +534,11 @@ impl Em {
         // while the session was logged in: a user who logs in after an evening's logout
         // time, with nobody logged in since, is not logged out by it at the first check.
         let crossed = |since: u64| {
-            em.logout_times
-                .iter()
-                .any(|t| model.clock.crosses(last.max(since), now, u64::from(*t) * 60))
+            em.logout_times.iter().any(|t| {
+                model
+                    .clock
+                    .crosses(last.max(since), now, u64::from(*t) * 60)
+            })
         };
         let mut plan = Batch {
             tick_to: Some(crate::time::Unix(now)),
