@@ -285,6 +285,14 @@ fn dispatch(g: &Grammar, run: &Running, live: &dyn Live, s: &mut VtySession, m: 
 fn leave_config(g: &Grammar, s: &mut VtySession) -> Reply {
     s.mode = g.mode_id("exec").expect("exec mode");
     s.path.clear();
+    // The session that configured sees it as its answer; the log (and any other console)
+    // gets it as an IOS message.
+    tracing::info!(
+        ios = "SYS-5-CONFIG_I",
+        shown = s.from == "console",
+        "Configured from console by {}",
+        s.from
+    );
     Reply::text(format!(
         "%SYS-5-CONFIG_I: Configured from console by {}\n",
         s.from
@@ -347,6 +355,7 @@ fn exec_command(
         | Handler::ShowClock
         | Handler::ShowVersion
         | Handler::ShowCmedStatus
+        | Handler::ShowLogging
         | Handler::ShowRegisterPool
         | Handler::ShowRegisterDn
         | Handler::ShowRegisterAll

@@ -275,6 +275,15 @@ pub async fn run(opts: Options, debug: Arc<crate::debug::Flags>) -> Result<(), D
         debug.clone(),
     ));
     let model = engine.snapshot().model;
+    // IOS messages follow the configuration's `logging …`, zone and hostname.
+    net::syslog::configure(&model.logging, model.clock.clone(), &model.hostname);
+    let mut snapshots = engine.subscribe();
+    tokio::spawn(async move {
+        while snapshots.changed().await.is_ok() {
+            let m = snapshots.borrow_and_update().model.clone();
+            net::syslog::configure(&m.logging, m.clock.clone(), &m.hostname);
+        }
+    });
     open_provisioning(&opts, &model, &overrides, provision).await?;
     open_sccp(&opts, &model, &overrides, engine.clone(), debug.clone()).await?;
     tokio::spawn(net::sip::run_core(sip.clone(), sip_core, engine.clone()));
@@ -296,6 +305,11 @@ pub async fn run(opts: Options, debug: Arc<crate::debug::Flags>) -> Result<(), D
     tokio::spawn(control::serve(listener, engine.clone(), grammar.clone()));
     tracing::info!(socket = %control::socket_path(&opts.data).display(), "control socket ready");
     net::about::listening("Control socket", control::socket_path(&opts.data).display());
+    tracing::info!(
+        ios = "SYS-5-RESTART",
+        "System restarted -- cmed {}",
+        env!("CARGO_PKG_VERSION")
+    );
     if !opts.no_console && std::io::stdin().is_terminal() {
         let (e, g) = (engine.clone(), grammar.clone());
         std::thread::Builder::new()

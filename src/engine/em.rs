@@ -383,7 +383,10 @@ impl Em {
                 {
                     f.locked_until = now + u64::from(minutes) * 60;
                     f.count = 0;
-                    tracing::warn!(%user, %device, minutes, "EM user locked out after {attempts} failed logins");
+                    tracing::warn!(
+                        ios = "EM-4-LOCKOUT",
+                        "User {user} locked out for {minutes} minutes after {attempts} failed logins (last on {device})"
+                    );
                 }
                 return Err(Refusal {
                     error: EmError::Authentication,

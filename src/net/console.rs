@@ -102,6 +102,12 @@ fn console(engine: EngineHandle, grammar: Arc<Grammar>) -> rustyline::Result<()>
     let mut rl: Editor<IosHelper, rustyline::history::DefaultHistory> =
         Editor::with_config(config)?;
     let session = Arc::new(Mutex::new(VtySession::new(&grammar, 1, "console")));
+    // IOS messages print above the prompt, as on a router's console.
+    if let Ok(mut printer) = rl.create_external_printer() {
+        super::syslog::set_console(Box::new(move |line| {
+            let _ = rustyline::ExternalPrinter::print(&mut printer, line);
+        }));
+    }
     let shared: SharedRef = Arc::default();
     rl.set_helper(Some(IosHelper {
         grammar: grammar.clone(),

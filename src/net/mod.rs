@@ -14,6 +14,7 @@ pub mod provision;
 pub mod sccp;
 pub mod sip;
 pub mod stats;
+pub mod syslog;
 pub mod tftp;
 
 /// A new connection number, unique across SCCP and SIP TCP connections (the engine's

@@ -96,6 +96,10 @@ impl crate::cli::shows::ProvisionInfo for Shown {
         super::provision::static_names(self.root.as_deref(), max)
     }
 
+    fn logging(&self) -> Option<String> {
+        Some(super::syslog::show())
+    }
+
     fn about(&self) -> Option<crate::cli::shows::About> {
         let active = |c: &Counters| c.active.load(Relaxed);
         super::about::about(vec![

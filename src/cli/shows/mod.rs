@@ -31,6 +31,10 @@ pub trait ProvisionInfo: Send {
     fn about(&self) -> Option<About> {
         None
     }
+    /// `show logging`: the IOS message log's settings and buffer, rendered.
+    fn logging(&self) -> Option<String> {
+        None
+    }
 }
 
 /// What the daemon says about itself, read when a `show` asks.
@@ -112,6 +116,7 @@ impl Live for Shows<'_> {
             Handler::ShowClock => system::clock(&self.view, line.has("detail")),
             Handler::ShowVersion => system::version(&self.view, self.about().as_ref()),
             Handler::ShowCmedStatus => system::status(&self.view, self.about().as_ref()),
+            Handler::ShowLogging => self.provision?.logging()?,
             Handler::ShowRegisterPool => sip::pools(&self.view, tag_u32(g, line)),
             Handler::ShowRegisterStatistics => sip::statistics(&self.view),
             Handler::ShowCallActiveBrief => calls::brief(&self.view),

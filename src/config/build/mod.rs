@@ -18,6 +18,7 @@ use crate::grammar::graph::Grammar;
 use crate::grammar::handler::Handler;
 
 mod clock;
+mod logging;
 mod numbers;
 mod phones;
 mod profiles;
@@ -178,6 +179,10 @@ impl Builder<'_> {
                 Handler::Hostname,
                 Handler::ClockTimezone,
                 Handler::ClockSummerTime,
+                Handler::LoggingBuffered,
+                Handler::LoggingConsole,
+                Handler::LoggingTrap,
+                Handler::LoggingHost,
                 Handler::IpHttpServer,
                 Handler::IpHttpPort,
                 Handler::TftpServer,
@@ -218,6 +223,13 @@ impl Builder<'_> {
                     Handler::TftpServer => self.tftp_server(&entry.line),
                     Handler::ClockTimezone => self.clock_timezone(&entry.line),
                     Handler::ClockSummerTime => self.clock_summer(&entry.line),
+                    Handler::LoggingBuffered
+                    | Handler::LoggingConsole
+                    | Handler::LoggingTrap
+                    | Handler::LoggingHost => {
+                        self.logging(h, &entry.line);
+                        Ok(())
+                    }
                     Handler::VoiceServiceVoip => {
                         self.voice_service(&path, &body);
                         Ok(())
