@@ -105,3 +105,21 @@ fn show_telephony_service_prints_the_cme_settings_and_all_adds_the_phones() {
     assert!(all.contains("\nephone-dn  1"), "{all}");
     assert!(all.contains("\nephone  1\n"), "{all}");
 }
+
+#[test]
+fn show_ephone_dn_lists_each_dn_and_summary_one_line_each() {
+    let mut c = Console::new(SMALL_OFFICE);
+    let t = c.type_lines(&["show ephone-dn summary"]);
+    assert!(t.contains("\nTag    Number           Name"), "{t}");
+    assert!(t.contains("\n1      1001"), "{t}");
+    let one = c.type_lines(&["show ephone-dn 1"]);
+    assert!(one.contains("Tag 1, Normal or Intercom dn\n"), "{one}");
+    let all = c.type_lines(&["show ephone-dn"]);
+    assert!(
+        all.matches(", Normal or Intercom dn\n").count() > 1,
+        "{all}"
+    );
+    // `show ephone` still means the phones.
+    let phones = c.type_lines(&["show ephone summary"]);
+    assert!(!phones.contains("Normal or Intercom"), "{phones}");
+}

@@ -351,6 +351,14 @@ fn exec_command(
             let tag = line.get(g, "tag").and_then(|t| t.parse().ok()).unwrap_or(0);
             ask(Admin::ClearSipPool(PoolTag(tag)))
         }
+        Handler::ShowUsers => match live.show(g, Handler::ShowUsers, &line) {
+            Some(text) => filtered(
+                g,
+                &line,
+                crate::cli::shows::system::mark_own(&text, &s.from),
+            ),
+            None => Reply::err("% The phone servers are not running\n"),
+        },
         h @ (Handler::ShowDebugging
         | Handler::ShowClock
         | Handler::ShowVersion
@@ -373,6 +381,7 @@ fn exec_command(
         | Handler::ShowEphoneSummary
         | Handler::ShowEphoneAttempted
         | Handler::ShowEphoneDn
+        | Handler::ShowEphoneDnSummary
         | Handler::ShowEm
         | Handler::ShowEmUser
         | Handler::ShowUserProfile

@@ -46,6 +46,8 @@ handlers! {
     ShowTelephonyService = "show-telephony-service",
     ShowCmedStatus = "show-cmed-status",
     ShowLogging = "show-logging",
+    ShowUsers = "show-users",
+    ShowEphoneDnSummary = "show-ephone-dn-summary",
     ShowTftpStatistics = "show-tftp-statistics",
     DebugTftpEvents = "debug-tftp-events",
     ShowEphone = "show-ephone",

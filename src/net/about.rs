@@ -5,6 +5,7 @@
 //! Process-wide (one daemon per process): the listeners open in several places of
 //! `daemon`, and threading a registry through each would say nothing more.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
@@ -22,6 +23,45 @@ struct Facts {
 
 static FACTS: OnceLock<Facts> = OnceLock::new();
 static LISTENERS: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
+/// Open CLI sessions by line (`console`, `vty0` …): since, last input, location.
+static SESSIONS: Mutex<BTreeMap<String, (u64, u64, String)>> = Mutex::new(BTreeMap::new());
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The session on `line` typed something.
+pub fn session_input(line: &str) {
+    if let Ok(mut s) = SESSIONS.lock()
+        && let Some(e) = s.get_mut(line)
+    {
+        e.1 = unix_now();
+    }
+}
+
+/// A CLI session listed by `show users` until this is dropped.
+pub struct Listed(String);
+
+impl Listed {
+    /// Lists the session on `line` (`console`, `vty0`) from `location`.
+    pub fn open(line: &str, location: &str) -> Listed {
+        let now = unix_now();
+        if let Ok(mut s) = SESSIONS.lock() {
+            s.insert(line.to_string(), (now, now, location.to_string()));
+        }
+        Listed(line.to_string())
+    }
+}
+
+impl Drop for Listed {
+    fn drop(&mut self) {
+        if let Ok(mut s) = SESSIONS.lock() {
+            s.remove(&self.0);
+        }
+    }
+}
 
 /// The mark a clean stop leaves: `clean stop at UNIX`.
 const MARK: &str = "last-stop";
@@ -82,6 +122,17 @@ pub fn about(connections: Vec<(String, u64)>) -> Option<About> {
         listeners: LISTENERS.lock().map(|l| l.clone()).unwrap_or_default(),
         store_bytes: std::fs::metadata(&f.store).ok().map(|m| m.len()),
         connections,
+        sessions: SESSIONS
+            .lock()
+            .map(|s| {
+                let now = unix_now();
+                s.iter()
+                    .map(|(line, (_, last, loc))| {
+                        (line.clone(), now.saturating_sub(*last), loc.clone())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
     })
 }
 

@@ -54,6 +54,8 @@ pub struct About {
     pub store_bytes: Option<u64>,
     /// Open connections by kind (SCCP, SIP TCP, HTTP …).
     pub connections: Vec<(String, u64)>,
+    /// Open CLI sessions: line (`console`, `vty0`), seconds idle, location.
+    pub sessions: Vec<(String, u64, String)>,
 }
 
 /// Most static files `show telephony-service tftp-bindings` lists.
@@ -117,6 +119,7 @@ impl Live for Shows<'_> {
             Handler::ShowVersion => system::version(&self.view, self.about().as_ref()),
             Handler::ShowCmedStatus => system::status(&self.view, self.about().as_ref()),
             Handler::ShowLogging => self.provision?.logging()?,
+            Handler::ShowUsers => system::users(self.about().as_ref()?),
             Handler::ShowRegisterPool => sip::pools(&self.view, tag_u32(g, line)),
             Handler::ShowRegisterStatistics => sip::statistics(&self.view),
             Handler::ShowCallActiveBrief => calls::brief(&self.view),
@@ -148,10 +151,11 @@ impl Live for Shows<'_> {
             Handler::ShowEmUser => em::user(m, em, &UserName(line.get(g, "user")?.into()), now),
             Handler::ShowUserProfile => em::profiles(m, em, true, tag(g, line)),
             Handler::ShowLogoutProfile => em::profiles(m, em, false, tag(g, line)),
-            Handler::ShowEphoneDn => {
-                let tag = line.get(g, "tag").and_then(|t| t.parse().ok())?;
-                phones::dn(m, p, DnTag(tag))
-            }
+            Handler::ShowEphoneDn => match line.get(g, "tag").and_then(|t| t.parse().ok()) {
+                Some(tag) => phones::dn(m, p, DnTag(tag)),
+                None => m.dns.keys().map(|t| phones::dn(m, p, *t)).collect(),
+            },
+            Handler::ShowEphoneDnSummary => phones::dn_summary(m, p),
             _ => return None,
         })
     }

@@ -166,6 +166,62 @@ pub fn status(view: &View<'_>, about: Option<&About>) -> String {
     out
 }
 
+/// IOS's name of a session's line: `con 0`, `vty 3`.
+pub fn line_name(from: &str) -> String {
+    match from.strip_prefix("vty") {
+        Some(n) => format!("vty {n}"),
+        None => "con 0".into(),
+    }
+}
+
+/// `show users`: one row per CLI session (the console, each `cmed cli`), IOS's layout; the
+/// caller marks its own row with `*` ([`mark_own`]).
+pub fn users(about: &About) -> String {
+    let mut out = String::from(
+        "    Line       User       Host(s)              Idle       Location
+",
+    );
+    for (from, idle, location) in &about.sessions {
+        let name = line_name(from);
+        // IOS numbers the console 0, then aux 0 (1), then the vty lines from 2.
+        let number = from
+            .strip_prefix("vty")
+            .and_then(|n| n.parse::<u32>().ok())
+            .map_or(0, |n| n + 2);
+        let _ = writeln!(
+            out,
+            "  {number:>3} {name:<10}{:<11}{:<21}{:02}:{:02}:{:02} {location}",
+            if from == "console" { "" } else { "cmed-cli" },
+            "idle",
+            idle / 3600,
+            idle / 60 % 60,
+            idle % 60
+        );
+    }
+    out.push_str(
+        "
+  Interface    User               Mode         Idle     Peer Address
+",
+    );
+    out
+}
+
+/// Marks the row of the session `from` with IOS's `*`.
+pub fn mark_own(text: &str, from: &str) -> String {
+    let name = format!(" {} ", line_name(from));
+    text.lines()
+        .map(|l| {
+            if l.starts_with("  ") && l.contains(&name) && !l.contains("Line") {
+                format!("*{}", &l[1..])
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
 /// `show telephony-service [all]`: CME's settings block, then with `all` the ephone-dns and
 /// ephones as configured.
 pub fn telephony(g: &Grammar, run: &Running, all: bool) -> String {
