@@ -84,28 +84,21 @@ pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 
 /// IOS style, in `zone`: `22:26:32 CET Thu Apr 28 2005`.
 pub fn ios(zone: &Zone, unix: u64) -> String {
-    let l = zone.local(unix);
-    let c = l.civil();
-    format!(
-        "{:02}:{:02}:{:02} {} {} {} {} {}",
-        c.hour,
-        c.minute,
-        c.second,
-        l.abbrev,
-        DAYS[c.weekday as usize],
-        MONTHS[(c.month - 1) as usize],
-        c.day,
-        c.year
-    )
+    wall(zone, unix, None)
 }
 
 /// `show clock`: `*10:15:02.123 CET Tue Dec 1 2026`. The `*` is IOS's mark of a clock no NTP
 /// has set: cmed takes the machine's clock as it is and runs no NTP of its own.
 pub fn show_clock(zone: &Zone, unix: u64, millis: u32) -> String {
+    format!("*{}", wall(zone, unix, Some(millis)))
+}
+
+fn wall(zone: &Zone, unix: u64, millis: Option<u32>) -> String {
     let l = zone.local(unix);
     let c = l.civil();
+    let ms = millis.map_or(String::new(), |m| format!(".{m:03}"));
     format!(
-        "*{:02}:{:02}:{:02}.{millis:03} {} {} {} {} {}",
+        "{:02}:{:02}:{:02}{ms} {} {} {} {} {}",
         c.hour,
         c.minute,
         c.second,

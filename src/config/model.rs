@@ -255,18 +255,20 @@ impl Default for Logging {
     }
 }
 
+/// IOS's logging level keywords, by severity (0 = emergencies).
+pub const LEVELS: [&str; 8] = [
+    "emergencies",
+    "alerts",
+    "critical",
+    "errors",
+    "warnings",
+    "notifications",
+    "informational",
+    "debugging",
+];
+
 /// The IOS level keyword's severity.
 pub fn severity(level: &str) -> Option<u8> {
-    const LEVELS: [&str; 8] = [
-        "emergencies",
-        "alerts",
-        "critical",
-        "errors",
-        "warnings",
-        "notifications",
-        "informational",
-        "debugging",
-    ];
     LEVELS.iter().position(|l| *l == level).map(|p| p as u8)
 }
 

@@ -17,19 +17,7 @@ use std::net::{SocketAddr, UdpSocket};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use crate::civil::Zone;
-use crate::config::model::Logging;
-
-/// IOS's level names, by severity.
-const LEVELS: [&str; 8] = [
-    "emergencies",
-    "alerts",
-    "critical",
-    "errors",
-    "warnings",
-    "notifications",
-    "informational",
-    "debugging",
-];
+use crate::config::model::{LEVELS, Logging};
 
 /// Where the console's messages are printed.
 pub type ConsolePrinter = Box<dyn FnMut(String) + Send>;
