@@ -1,6 +1,7 @@
-//! IOS messages end to end: a phone registers, a user logs in, the configuration changes,
-//! and the messages (`%IPPHONE-6-REGISTER`, `%EM-6-LOGIN`, `%SYS-5-CONFIG_I`) are in `show
-//! logging` and reach a real syslog server, rsyslogd, listening on loopback.
+//! IOS messages end to end: a phone registers and reports its last restart, a user logs
+//! in, the configuration changes, and the messages (`%IPPHONE-6-REGISTER`,
+//! `%IPPHONE-6-REG_ALARM`, `%EM-6-LOGIN`, `%SYS-5-CONFIG_I`) are in `show logging` and
+//! reach a real syslog server, rsyslogd, listening on loopback.
 
 mod support;
 
@@ -80,6 +81,16 @@ async fn ios_messages_go_to_the_buffer_and_to_a_syslog_server() {
         585,
     );
     lobby.register().await.unwrap();
+    // What a phone reports about its last restart, as it registers.
+    lobby
+        .send(&cmed::proto::sccp::FromPhone::Alarm {
+            severity: 2,
+            text: "23: Name=SEP5475D0A32204 Load=SCCP42.9-4-2SR3S Last=Initialized".into(),
+            param1: 0,
+            param2: 0,
+        })
+        .await
+        .unwrap();
     let answer = login_from_the_phone(&d, "SEP5475D0A32204", "amartin", "Am4rtin9");
     assert!(answer.contains("Login Successful"), "{answer}");
     cli_text(
@@ -93,6 +104,7 @@ async fn ios_messages_go_to_the_buffer_and_to_a_syslog_server() {
         ":SEP5475D0A32204 IP:127.0.0.1 Socket:",
         "%EM-6-LOGIN: User amartin logged in on ephone-",
         "%SYS-5-CONFIG_I: Configured from console by vty",
+        "%IPPHONE-6-REG_ALARM: 23: Name=SEP5475D0A32204 Load=SCCP42.9-4-2SR3S Last=Initialized",
     ];
     let mut shown = String::new();
     let all_there = wait_until(Duration::from_secs(10), || {
