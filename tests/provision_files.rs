@@ -299,3 +299,20 @@ fn unknown_phones_trust_lists_and_bad_names_are_not_served() {
     assert!(matches!(look(b"../etc/passwd"), Lookup::Refused(_)));
     assert_eq!(look(b"/etc/passwd"), Lookup::Static("etc/passwd".into()));
 }
+
+/// The phones' files name the configured zone (the CUCM name of its standard offset), so
+/// SIP phones, which take their time from the `Date:` header in GMT, show local time.
+#[test]
+fn phone_files_name_the_configured_time_zone() {
+    let g = Grammar::embedded();
+    let text = format!(
+        "clock timezone PST -8\nclock summer-time PDT recurring\n{}",
+        support::SMALL_OFFICE
+    );
+    let m = load::load(&g, &text).model;
+    let xml = fetch(&m, &Logins::default(), "SEP00EBD5C29A11.cnf.xml");
+    assert!(
+        xml.contains("<timeZone>Pacific Standard/Daylight Time</timeZone>"),
+        "{xml}"
+    );
+}

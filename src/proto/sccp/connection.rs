@@ -541,6 +541,27 @@ mod tests {
         assert_eq!(s.poll_event(), Some(Event::Ready));
     }
 
+    /// The phone shows `DefineTimeDate`'s fields as they are: they are the configured zone's
+    /// wall clock; `system_time` stays UTC.
+    #[test]
+    fn define_time_date_is_the_configured_wall_clock() {
+        let zone = crate::civil::Zone::iana("Europe/Paris").unwrap();
+        // 2026-07-15 12:00 UTC: 14:00 CEST.
+        match time_date(&zone, 1_784_116_800) {
+            ToPhone::DefineTimeDate {
+                hour,
+                minute,
+                day,
+                system_time,
+                ..
+            } => {
+                assert_eq!((hour, minute, day), (14, 0, 15));
+                assert_eq!(system_time, 1_784_116_800);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn rejection_and_unknown_lines_and_second_register() {
         let mut s = Connection::new(t(0));
