@@ -80,11 +80,7 @@ pub(super) fn voicemail_pilot(
     dn: NumberOwner,
     number: &Extension,
 ) -> Option<String> {
-    let users = model
-        .user_profiles
-        .values()
-        .any(|p| p.lines.iter().any(|l| l.numbers.contains(number)));
-    if !users {
+    if !model.profile_numbers.contains(number) {
         return None;
     }
     let (sccp, sip) = (&model.telephony.voicemail, &model.register.voicemail);
