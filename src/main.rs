@@ -135,6 +135,7 @@ async fn cli_client(data: &std::path::Path, commands: Vec<String>) -> ExitCode {
     };
     let mut prompt = greeting.prompt;
     let mut failed = false;
+    let mut monitoring = false;
     let mut it = commands.into_iter();
     let mut out = std::io::stdout().lock();
     while let Some(cmd) = it.next() {
@@ -163,13 +164,29 @@ async fn cli_client(data: &std::path::Path, commands: Vec<String>) -> ExitCode {
             };
         }
         let _ = write!(out, "{}", answer.output);
+        for m in client.messages.drain(..) {
+            let _ = write!(out, "{m}");
+        }
         failed |= answer.flag == 'e';
+        if matches!(answer.flag, '-' | 'M') {
+            monitoring = answer.flag == 'M';
+        }
         prompt = answer.prompt;
         if answer.flag == 'q' {
             break;
         }
     }
     let _ = out.flush();
+    // `terminal monitor` as the last word: print IOS messages as they happen, until the
+    // daemon stops or the user interrupts (tail -f style).
+    if monitoring && !failed {
+        drop(out);
+        while let Ok(Some(m)) = client.next_message().await {
+            let mut o = std::io::stdout().lock();
+            let _ = write!(o, "{m}");
+            let _ = o.flush();
+        }
+    }
     if failed {
         ExitCode::from(1)
     } else {

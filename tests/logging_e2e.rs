@@ -142,3 +142,51 @@ async fn ios_messages_go_to_the_buffer_and_to_a_syslog_server() {
         .unwrap();
     assert!(config.starts_with("<189>"), "{config}");
 }
+
+/// `cmed cli -c 'terminal monitor'` prints IOS messages as they happen, until stopped: a
+/// configuration change made from another session shows up in it.
+#[test]
+fn terminal_monitor_in_cmed_cli_follows_the_messages() {
+    use std::io::Read as _;
+    let dir = tempfile::tempdir().unwrap();
+    let d = start_with(dir.path(), support::SMALL_OFFICE);
+    let mut watcher = Command::new(env!("CARGO_BIN_EXE_cmed"))
+        .args(["cli", "--data"])
+        .arg(&d.data)
+        .args(["-c", "terminal monitor"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = watcher.stdout.take().unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let sink = seen.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    // The watcher is vty0 and monitoring once its prompt has been printed back.
+    assert!(wait_until(Duration::from_secs(10), || seen
+        .lock()
+        .unwrap()
+        .contains("#terminal monitor")));
+    let watching = wait_until(Duration::from_secs(10), || {
+        cli_text(&d.data, &["show users"]).contains(" vty 0 ")
+    });
+    assert!(watching);
+    cli_text(&d.data, &["configure terminal", "end"]);
+    let got = wait_until(Duration::from_secs(10), || {
+        seen.lock()
+            .unwrap()
+            .contains("%SYS-5-CONFIG_I: Configured from console by vty1")
+    });
+    let _ = watcher.kill();
+    let _ = watcher.wait();
+    assert!(got, "{}", seen.lock().unwrap());
+}

@@ -52,6 +52,8 @@ pub struct VtySession {
     pub refused_header: bool,
     /// Inside the text of a pasted `banner`: the delimiter that ends it.
     pub banner: Option<String>,
+    /// `terminal monitor`: IOS messages are copied to this session as they happen.
+    pub monitor: bool,
 }
 
 impl VtySession {
@@ -66,6 +68,7 @@ impl VtySession {
             closed: false,
             refused_header: false,
             banner: None,
+            monitor: false,
         }
     }
 
@@ -318,6 +321,14 @@ fn exec_command(
         }
         Handler::ExitSession => {
             s.closed = true;
+            Reply::default()
+        }
+        Handler::TerminalMonitor => {
+            s.monitor = true;
+            Reply::default()
+        }
+        Handler::TerminalNoMonitor => {
+            s.monitor = false;
             Reply::default()
         }
         Handler::ConfigureTerminal => {

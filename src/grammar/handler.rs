@@ -37,6 +37,8 @@ handlers! {
     Disable = "disable",
     ExitSession = "exit-session",
     ConfigureTerminal = "configure-terminal",
+    TerminalMonitor = "terminal-monitor",
+    TerminalNoMonitor = "terminal-no-monitor",
     ShowRunningConfig = "show-running-config",
     ShowStartupConfig = "show-startup-config",
     ShowStartupUnapplied = "show-startup-unapplied",

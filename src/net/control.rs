@@ -4,7 +4,9 @@
 //! Protocol, one request per line: `E <line>` runs a line, `H <line>` asks for `?` help.
 //! Every answer is a header `<bytes> <flag> <prompt>` and then that many bytes of output.
 //! Flags: `-` done, `e` the line was refused, `a` a question awaits the next line, `q` the
-//! session ended. The daemon greets each connection with an empty answer carrying the prompt.
+//! session ended, `M` done while the session monitors (after `terminal monitor`). The daemon
+//! greets each connection with an empty answer carrying the prompt. A monitoring session
+//! also gets, between answers, frames with flag `m` and no prompt: one IOS message each.
 
 use std::collections::BTreeSet;
 use std::io;
@@ -96,7 +98,26 @@ async fn connection(
     let stopped = |_| io::Error::other("engine stopped");
     let prompt = engine.prompt(session.clone()).await.map_err(stopped)?;
     send(&mut w, '-', &prompt, "").await?;
-    while let Some(req) = lines.next_line().await? {
+    let mut monitor: Option<tokio::sync::broadcast::Receiver<String>> = None;
+    loop {
+        let next = match monitor.as_mut() {
+            None => lines.next_line().await?,
+            Some(rx) => tokio::select! {
+                l = lines.next_line() => l?,
+                m = rx.recv() => {
+                    let text = match m {
+                        Ok(line) => format!("{line}\n"),
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                            format!("% {n} messages lost: this session read them too slowly\n")
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => continue,
+                    };
+                    send(&mut w, 'm', "", &text).await?;
+                    continue;
+                }
+            },
+        };
+        let Some(req) = next else { break };
         let (kind, line) = req.split_at(req.len().min(2));
         match kind.trim() {
             "H" => {
@@ -111,12 +132,19 @@ async fn connection(
                     .await
                     .map_err(stopped)?;
                 session = res.session;
+                match (session.monitor, monitor.is_some()) {
+                    (true, false) => monitor = Some(super::syslog::monitor()),
+                    (false, true) => monitor = None,
+                    _ => {}
+                }
                 let flag = if session.closed {
                     'q'
                 } else if session.pending.is_some() {
                     'a'
                 } else if res.reply.error {
                     'e'
+                } else if session.monitor {
+                    'M'
                 } else {
                     '-'
                 };
@@ -146,6 +174,8 @@ pub struct Answer {
 pub struct Client {
     reader: BufReader<tokio::net::unix::OwnedReadHalf>,
     writer: tokio::net::unix::OwnedWriteHalf,
+    /// IOS messages that arrived while waiting for an answer (a monitoring session).
+    pub messages: Vec<String>,
 }
 
 impl Client {
@@ -159,6 +189,7 @@ impl Client {
         let mut c = Client {
             reader: BufReader::new(r),
             writer: w,
+            messages: Vec::new(),
         };
         let greeting = c.read_answer().await?;
         Ok((c, greeting))
@@ -198,6 +229,28 @@ impl Client {
         self.writer
             .write_all(format!("{kind} {line}\n").as_bytes())
             .await?;
-        self.read_answer().await
+        loop {
+            let a = self.read_answer().await?;
+            if a.flag != 'm' {
+                return Ok(a);
+            }
+            self.messages.push(a.output);
+        }
+    }
+
+    /// The next IOS message of a monitoring session (`terminal monitor`); `None` when the
+    /// daemon closed the connection.
+    ///
+    /// # Errors
+    /// If the connection fails otherwise.
+    pub async fn next_message(&mut self) -> io::Result<Option<String>> {
+        if !self.messages.is_empty() {
+            return Ok(Some(self.messages.remove(0)));
+        }
+        match self.read_answer().await {
+            Ok(a) => Ok(Some(a.output)),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 }

@@ -81,6 +81,17 @@ pub fn configure(settings: &Logging, zone: Arc<Zone>, hostname: &str) {
     }
 }
 
+fn monitors() -> &'static tokio::sync::broadcast::Sender<String> {
+    static TX: OnceLock<tokio::sync::broadcast::Sender<String>> = OnceLock::new();
+    // A session that falls 256 messages behind loses the oldest (it is told how many).
+    TX.get_or_init(|| tokio::sync::broadcast::channel(256).0)
+}
+
+/// The messages from now on, for a `terminal monitor` session.
+pub fn monitor() -> tokio::sync::broadcast::Receiver<String> {
+    monitors().subscribe()
+}
+
 /// Prints the console's messages through `printer` from now on (the interactive console).
 pub fn set_console(printer: ConsolePrinter) {
     lock().console = Some(printer);
@@ -119,6 +130,9 @@ pub fn emit_at(tag: &str, text: &str, unix: u64, millis: u32, to_console: bool) 
     let sev = severity_of(tag);
     let mut s = lock();
     let line = format!("{}: %{tag}: {text}", stamp(&s.zone, unix, millis));
+    // `terminal monitor` sessions get every message (IOS's `logging monitor` default,
+    // debugging); none listening is no error.
+    let _ = monitors().send(line.clone());
     if to_console && s.settings.console.is_some_and(|l| sev <= l) {
         s.counts.console += 1;
         if let Some(p) = s.console.as_mut() {
@@ -183,7 +197,8 @@ pub fn show() -> String {
     );
     let _ = writeln!(
         out,
-        "    Monitor logging: disabled (terminal monitor: not in cmed yet)"
+        "    Monitor logging: level debugging, {} sessions monitoring, xml disabled,\n                     filtering disabled",
+        monitors().receiver_count()
     );
     let _ = writeln!(
         out,
