@@ -4,6 +4,7 @@
 //! thin adapters of `net`; the pure layers never see it.
 
 mod files;
+pub mod notify;
 
 use std::io::IsTerminal;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -65,6 +66,10 @@ pub struct Options {
     /// 0660 for the group, else 0600 (the daemon's user only).
     #[arg(long)]
     pub socket_group: Option<String>,
+    /// The service manager to tell when the daemon is ready and when it stops (systemd's
+    /// `$NOTIFY_SOCKET`, taken by `main` before the runtime starts; see `notify`).
+    #[arg(skip)]
+    pub notify: Option<notify::Notifier>,
 }
 
 /// Why the daemon could not start.
@@ -284,7 +289,13 @@ pub async fn run(opts: Options, debug: Arc<crate::debug::Flags>) -> Result<(), D
         source,
     })?;
     tokio::spawn(control::serve(listener, engine.clone(), grammar.clone()));
+    let stop = shutdown_signal();
     tracing::info!(socket = %control::socket_path(&opts.data).display(), "control socket ready");
+    // Ready only now: the store is recovered, the startup-config loaded, every listener bound.
+    notify::notify(
+        opts.notify.as_ref(),
+        &format!("READY=1\nSTATUS=Serving phones; startup-config {name}"),
+    );
     if !opts.no_console && std::io::stdin().is_terminal() {
         let (e, g) = (engine.clone(), grammar.clone());
         std::thread::Builder::new()
@@ -292,8 +303,12 @@ pub async fn run(opts: Options, debug: Arc<crate::debug::Flags>) -> Result<(), D
             .spawn(move || console::run(e, g))
             .map_err(DaemonError::Console)?;
     }
-    shutdown_signal().await;
+    stop.await;
     tracing::info!("shutting down");
+    notify::notify(
+        opts.notify.as_ref(),
+        "STOPPING=1\nSTATUS=Ending calls and writing pending state",
+    );
     // The calls end cleanly (BYE, CANCEL or 480 to the SIP side, on-hook to the SCCP
     // phones), and the SIP bindings and message waiting of the last second are written, so
     // a clean stop loses none. Then a bounded moment for what was handed to the
@@ -467,14 +482,19 @@ async fn open_services(
     Ok(())
 }
 
-async fn shutdown_signal() {
+/// SIGINT or SIGTERM. The handlers are installed when this is called, not when it is first
+/// awaited: a service manager may send SIGTERM as soon as it hears READY=1.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     use tokio::signal::unix::{SignalKind, signal};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(_) => return std::future::pending().await,
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
+    let term = signal(SignalKind::terminate());
+    let int = signal(SignalKind::interrupt());
+    async move {
+        let (Ok(mut term), Ok(mut int)) = (term, int) else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
     }
 }
