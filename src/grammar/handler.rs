@@ -98,6 +98,7 @@ handlers! {
     Hostname = "hostname",
     IpHttpServer = "ip-http-server",
     IpHttpPort = "ip-http-port",
+    IpHttpMetricsAllow = "ip-http-metrics-allow",
     TelephonyService = "telephony-service",
     EphoneDn = "ephone-dn",
     Ephone = "ephone",

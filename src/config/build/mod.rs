@@ -177,6 +177,7 @@ impl Builder<'_> {
                 Handler::Hostname,
                 Handler::IpHttpServer,
                 Handler::IpHttpPort,
+                Handler::IpHttpMetricsAllow,
                 Handler::TftpServer,
                 Handler::TelephonyService,
                 Handler::VoiceServiceVoip,
@@ -210,6 +211,15 @@ impl Builder<'_> {
                     }
                     Handler::IpHttpPort => {
                         self.m.http_port = num(entry.line.get(self.g, "port"));
+                        Ok(())
+                    }
+                    Handler::IpHttpMetricsAllow => {
+                        let addr = ipv4(entry.line.get(self.g, "addr"));
+                        let mask = entry
+                            .line
+                            .get(self.g, "mask")
+                            .map_or(Ipv4Addr::BROADCAST, |m| ipv4(Some(m)));
+                        self.m.metrics_allow.push((addr, mask));
                         Ok(())
                     }
                     Handler::TftpServer => self.tftp_server(&entry.line),
