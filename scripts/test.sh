@@ -28,11 +28,27 @@ TEST_PACKAGES=(
     sipsak:sipsak
 )
 
+# Python modules the tests import, one "debian-package:module" pair per entry, installed
+# when Debian's python3 cannot import the module: python3-prometheus-client is the
+# independent Prometheus text parser that reads cmed's /metrics in tests/metrics_e2e.rs.
+# (A pyenv or venv python3 on PATH does not see Debian's packages; the test finds
+# /usr/bin/python3 itself.)
+TEST_PYTHON_MODULES=(
+    python3-prometheus-client:prometheus_client.parser
+)
+
 missing=()
 for entry in "${TEST_PACKAGES[@]}"; do
     pkg=${entry%%:*}
     cmd=${entry#*:}
     if ! command -v "$cmd" >/dev/null 2>&1; then
+        missing+=("$pkg")
+    fi
+done
+for entry in "${TEST_PYTHON_MODULES[@]}"; do
+    pkg=${entry%%:*}
+    module=${entry#*:}
+    if ! /usr/bin/python3 -c "import $module" >/dev/null 2>&1; then
         missing+=("$pkg")
     fi
 done

@@ -261,6 +261,9 @@ pub async fn run(opts: Options, debug: Arc<crate::debug::Flags>) -> Result<(), D
         })),
         debug: debug.clone(),
     };
+    // Commits are timed around the store, in the actor's layer, for /metrics.
+    let commit_latency = Arc::new(actor::timed_store::Latency::default());
+    let store = actor::timed_store::TimedStore::new(Box::new(store), commit_latency.clone());
     let engine = actor::spawn(engine, opts.config.clone(), Box::new(store), outlets);
     let provision = Arc::new(Provision::new(
         engine.subscribe(),
@@ -275,7 +278,16 @@ pub async fn run(opts: Options, debug: Arc<crate::debug::Flags>) -> Result<(), D
     tokio::spawn(net::sip::run_core(sip.clone(), sip_core, engine.clone()));
     tokio::spawn(net::sip::serve_udp(sip.clone()));
     tokio::spawn(net::sip::serve_tcp(sip_tcp, sip.clone(), engine.clone()));
-    open_services(&opts, &model, &overrides, engine.clone(), debug).await?;
+    let pages = Arc::new(net::http_em::Admission::default());
+    let metrics = Arc::new(net::metrics::Sources {
+        engine: engine.clone(),
+        provision: stats.clone(),
+        sip: sip.clone(),
+        store: commit_latency,
+        pages: pages.clone(),
+    });
+    let services = (engine.clone(), pages, net::metrics::router(metrics));
+    open_services(&opts, &model, &overrides, services, debug).await?;
     // The control socket comes last, so a start that fails leaves no socket behind.
     let listener = control::bind(&opts.data)
         .await
@@ -463,13 +475,21 @@ async fn open_sccp(
     Ok(())
 }
 
-/// Opens the phone service pages (Extension Mobility) on `ip http port` when `ip http
-/// server` is configured or `--http-port` is given.
+/// The phone service pages' engine, their admission counter and the routes served beside
+/// them (`/metrics`).
+type ServicePages = (
+    actor::EngineHandle,
+    Arc<net::http_em::Admission>,
+    axum::Router,
+);
+
+/// Opens the phone service pages (Extension Mobility) and `/metrics` on `ip http port` when
+/// `ip http server` is configured or `--http-port` is given.
 async fn open_services(
     opts: &Options,
     model: &crate::config::model::Model,
     overrides: &Overrides,
-    engine: actor::EngineHandle,
+    (engine, pages, extra): ServicePages,
     debug: Arc<crate::debug::Flags>,
 ) -> Result<(), DaemonError> {
     if !model.http_server && opts.http_port.is_none() {
@@ -478,7 +498,14 @@ async fn open_services(
     }
     let addr = SocketAddr::new(listen_ip(opts, model), Site::of(model, overrides).http_port);
     let (tcp, _) = listen_tcp(addr, "phone services (HTTP)", "--http-port")?;
-    tokio::spawn(net::http_em::serve(tcp, engine, overrides.clone(), debug));
+    tokio::spawn(net::http_em::serve(
+        tcp,
+        engine,
+        overrides.clone(),
+        debug,
+        pages,
+        extra,
+    ));
     Ok(())
 }
 
