@@ -268,3 +268,30 @@ fn the_unit_keeps_one_capability_and_its_hardening() {
         assert_eq!(unit_value(key), Some(value), "{key}=");
     }
 }
+
+/// systemd's own reading of the unit: `systemd-analyze verify` on a copy whose ExecStart=
+/// names the built binary (verify checks that the program exists). No systemd needs to run.
+#[test]
+fn systemd_analyze_verifies_the_unit() {
+    let dir = tempfile::tempdir().unwrap();
+    let unit = dir.path().join("cmed.service");
+    std::fs::write(
+        &unit,
+        UNIT.replace("ExecStart=/usr/bin/cmed ", &format!("ExecStart={CMED} ")),
+    )
+    .unwrap();
+    let out = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&unit)
+        .output()
+        .expect("systemd-analyze runs (scripts/test.sh installs systemd)");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    // Warnings about the unit itself are failures too; the rest of the machine's units
+    // are not ours to judge.
+    let ours: Vec<&str> = said
+        .lines()
+        .filter(|l| l.contains("cmed.service"))
+        .collect();
+    assert!(ours.is_empty(), "{ours:#?}");
+}
