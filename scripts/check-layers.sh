@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The layering check (ARCHITECTURE.md §2): each top-level module of src/ may import only the
 # modules below it, and the pure layers use no tokio and read no clock. Among the leaves, `leg`
-# (the engine–protocol vocabulary) names devices (`ids`), short texts and media. Prints every
+# (the engine–protocol vocabulary) names devices (`ids`), short texts, media and the time zone
+# (`civil`). Prints every
 # offending line and exits 1 if there is one. Comment lines are not code and are skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +10,7 @@ cd "$(dirname "$0")/.."
 leaf="ids time small_str leg civil debug digest media"
 # Module -> what it may import (besides itself).
 declare -A allowed=(
-    [ids]="" [time]="" [small_str]="" [civil]="" [debug]="" [digest]="" [media]="" [leg]="small_str media ids"
+    [ids]="" [time]="" [small_str]="" [civil]="" [debug]="" [digest]="" [media]="" [leg]="small_str media ids civil"
     [grammar]="$leaf"
     [config]="$leaf grammar"
     [proto]="$leaf"

@@ -15,8 +15,9 @@ cd "$(dirname "$0")/.."
 # softphones that register to cmed with digest in tests/sip_clients_e2e.rs and call through
 # it, with the audio checked, in tests/sip_calls_e2e.rs; sipsak sends the voicemail
 # server's message-summary NOTIFY in tests/mwi_e2e.rs and tests/voicemail_e2e.rs, where
-# sipp and baresip also play the voicemail server itself. systemd-analyze (systemd) checks
-# packaging/cmed.service in tests/service_unit.rs; no systemd needs to run.
+# sipp and baresip also play the voicemail server itself; rsyslogd receives cmed's IOS
+# messages in tests/logging_e2e.rs; systemd-analyze (systemd) checks packaging/cmed.service
+# in tests/service_unit.rs (no systemd needs to run).
 TEST_PACKAGES=(
     tmux:tmux
     tftp-hpa:tftp
@@ -27,6 +28,7 @@ TEST_PACKAGES=(
     baresip:baresip
     linphone-cli:linphonec
     sipsak:sipsak
+    rsyslog:/usr/sbin/rsyslogd
     systemd:systemd-analyze
 )
 

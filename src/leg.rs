@@ -289,6 +289,8 @@ pub struct Layout {
     pub banner: SmallStr,
     /// The phone's configured firmware load.
     pub version: SmallStr,
+    /// The configured time zone, for the date and time the phone is told (`DefineTimeDate`).
+    pub zone: std::sync::Arc<crate::civil::Zone>,
 }
 
 /// What one button is.

@@ -1,6 +1,6 @@
 //! The `cmed` command: `run` the daemon, talk to it with `cli`, or `check` a startup-config.
 
-use std::io::{Read, Write};
+use std::io::{IsTerminal as _, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -63,6 +63,11 @@ fn main() -> ExitCode {
             // The debug switches gate their own lines in the log (see `debug::CCAPI`).
             let debug = Arc::new(cmed::debug::Flags::default());
             let gate = debug.clone();
+            // At an interactive console the administrator reads IOS messages (printed above
+            // the prompt by net::syslog); the developer's log then keeps to warnings, errors
+            // and what `debug …` commands switch on. Elsewhere (a service, a pipe) it is the
+            // whole log on stderr, as before.
+            let interactive = !opts.no_console && std::io::stdin().is_terminal();
             tracing_subscriber::registry()
                 .with(
                     tracing_subscriber::fmt::layer()
@@ -71,7 +76,18 @@ fn main() -> ExitCode {
                             EnvFilter::try_from_default_env()
                                 .unwrap_or_else(|_| EnvFilter::new("info")),
                         )
-                        .with_filter(filter::filter_fn(move |m| gate.admits(m.target()))),
+                        .with_filter(filter::filter_fn(move |m| {
+                            gate.admits(m.target())
+                                && (!interactive
+                                    || *m.level() <= tracing::Level::WARN
+                                    || m.target().starts_with("cmed::debug"))
+                        })),
+                )
+                // Only call sites that carry an `ios` field reach it (decided once per call
+                // site), so it costs the others nothing.
+                .with(
+                    cmed::net::syslog::IosLayer
+                        .with_filter(filter::filter_fn(|m| m.fields().field("ios").is_some())),
                 )
                 .init();
             // Before the runtime's threads exist: it also unsets the variable.

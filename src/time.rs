@@ -33,6 +33,8 @@ pub struct Now {
     pub unix: Unix,
     /// Monotonic clock.
     pub mono: Mono,
+    /// Milliseconds of the wall clock past `unix` (`show clock` prints them).
+    pub millis: u16,
 }
 
 impl Now {
@@ -41,6 +43,7 @@ impl Now {
         Now {
             unix: Unix(secs),
             mono: Mono(Duration::from_secs(secs)),
+            millis: 0,
         }
     }
 

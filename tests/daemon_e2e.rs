@@ -195,3 +195,47 @@ fn the_data_directory_store_and_socket_are_private_and_write_memory_keeps_the_mo
     assert_eq!(mode(&data.join("cmed.sock")), 0o660);
     stop(d);
 }
+
+/// `show version` tells how the previous run ended — first start, clean stop (SIGTERM),
+/// or not (SIGKILL) — and `show cmed status` lists the listeners.
+#[test]
+fn show_version_tells_a_clean_stop_from_a_kill() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("startup.cfg");
+    let d = support::daemon::start_with(dir.path(), support::SMALL_OFFICE);
+    let v = support::daemon::cli_text(&d.data, &["show version"]);
+    assert!(v.contains("System returned to ROM by first start"), "{v}");
+    assert!(
+        v.contains(&format!("Startup-config file: {}", config.display())),
+        "{v}"
+    );
+    let s = support::daemon::cli_text(&d.data, &["show cmed status"]);
+    for what in [
+        "TFTP",
+        "SCCP",
+        "SIP (UDP)",
+        "phone services (HTTP)",
+        "Control socket",
+    ] {
+        assert!(s.contains(&format!("\n  {what:<28}")), "{what}: {s}");
+    }
+    assert!(
+        s.contains("Registered phones:            0 SCCP, 0 SIP\n"),
+        "{s}"
+    );
+    support::daemon::stop(d);
+    let mut d = support::daemon::start(&config, &dir.path().join("data"), &[]);
+    let v = support::daemon::cli_text(&d.data, &["show version"]);
+    assert!(
+        v.contains("System returned to ROM by clean stop at "),
+        "{v}"
+    );
+    d.child.kill().unwrap();
+    d.child.wait().unwrap();
+    let d = support::daemon::start(&config, &dir.path().join("data"), &[]);
+    let v = support::daemon::cli_text(&d.data, &["show version"]);
+    assert!(
+        v.contains("System returned to ROM by an unclean stop"),
+        "{v}"
+    );
+}

@@ -109,24 +109,27 @@ const SIPP_SCENARIO: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
 </scenario>
 "#;
 
+/// sipp registers pool 1 (user mlopez) with `password` through [`SIPP_SCENARIO`].
+fn sipp_register(d: &Daemon, dir: &std::path::Path, password: &str) -> std::process::Output {
+    let sf = dir.join(format!("reg-{password}.xml"));
+    std::fs::write(&sf, SIPP_SCENARIO.replace("PASSWORD", password)).unwrap();
+    // sipp picks a free local port itself; it exits 0 only if every call succeeded.
+    Command::new("sipp")
+        .arg(d.sip_addr().to_string())
+        .args(["-sf", sf.to_str().unwrap(), "-m", "1", "-i", "127.0.0.1"])
+        .args(["-timeout", "10s", "-nostdin"])
+        .current_dir(dir)
+        .output()
+        .expect("sipp runs (scripts/test.sh installs sip-tester)")
+}
+
 /// sipp registers pool 1 (`username mlopez password Lab2001x`) with MD5 digest; with the
 /// wrong password the same scenario fails on the 403.
 #[test]
 fn sipp_registers_a_pool_with_digest_and_a_wrong_password_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let d = start_office(dir.path());
-    let run = |password: &str| {
-        let sf = dir.path().join(format!("reg-{password}.xml"));
-        std::fs::write(&sf, SIPP_SCENARIO.replace("PASSWORD", password)).unwrap();
-        // sipp picks a free local port itself; it exits 0 only if every call succeeded.
-        Command::new("sipp")
-            .arg(d.sip_addr().to_string())
-            .args(["-sf", sf.to_str().unwrap(), "-m", "1", "-i", "127.0.0.1"])
-            .args(["-timeout", "10s", "-nostdin"])
-            .current_dir(dir.path())
-            .output()
-            .expect("sipp runs (scripts/test.sh installs sip-tester)")
-    };
+    let run = |password: &str| sipp_register(&d, dir.path(), password);
     let ok = run("Lab2001x");
     assert!(
         ok.status.success(),
@@ -166,15 +169,7 @@ fn a_type_7_pool_password_from_a_router_registers_sipp_with_the_clear_password()
     let cfg = format!("service password-encryption\n{}", support::SMALL_OFFICE)
         .replace("password 0 Lab2001x", &format!("password 7 {seven}"));
     let d = support::daemon::start_with(dir.path(), &cfg);
-    let sf = dir.path().join("reg.xml");
-    std::fs::write(&sf, SIPP_SCENARIO.replace("PASSWORD", "Lab2001x")).unwrap();
-    let out = Command::new("sipp")
-        .arg(d.sip_addr().to_string())
-        .args(["-sf", sf.to_str().unwrap(), "-m", "1", "-i", "127.0.0.1"])
-        .args(["-timeout", "10s", "-nostdin"])
-        .current_dir(dir.path())
-        .output()
-        .expect("sipp runs (scripts/test.sh installs sip-tester)");
+    let out = sipp_register(&d, dir.path(), "Lab2001x");
     assert!(
         out.status.success(),
         "{}",

@@ -145,9 +145,13 @@ pub fn wall_clock() -> u64 {
 impl Actor {
     /// Both clocks, read once per request.
     fn now(&self) -> Now {
+        let wall = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
         Now {
-            unix: Unix(wall_clock()),
+            unix: Unix(wall.as_secs()),
             mono: Mono(self.start.elapsed()),
+            millis: wall.subsec_millis() as u16,
         }
     }
 

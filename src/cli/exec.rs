@@ -285,6 +285,14 @@ fn dispatch(g: &Grammar, run: &Running, live: &dyn Live, s: &mut VtySession, m: 
 fn leave_config(g: &Grammar, s: &mut VtySession) -> Reply {
     s.mode = g.mode_id("exec").expect("exec mode");
     s.path.clear();
+    // The session that configured sees it as its answer; the log (and any other console)
+    // gets it as an IOS message.
+    tracing::info!(
+        ios = "SYS-5-CONFIG_I",
+        shown = s.from == "console",
+        "Configured from console by {}",
+        s.from
+    );
     Reply::text(format!(
         "%SYS-5-CONFIG_I: Configured from console by {}\n",
         s.from
@@ -330,6 +338,11 @@ fn exec_command(
         },
         Handler::ShowStartupUnapplied => filtered(g, &line, render::unapplied(g, &run.tree)),
         Handler::WriteMemory => write_memory(run),
+        Handler::ShowTelephonyService => filtered(
+            g,
+            &line,
+            crate::cli::shows::system::telephony(g, run, line.has("all")),
+        ),
         Handler::CopyRunStart => {
             s.pending = Some(Pending::CopyDestination);
             Reply::text("Destination filename [startup-config]? ")
@@ -338,7 +351,19 @@ fn exec_command(
             let tag = line.get(g, "tag").and_then(|t| t.parse().ok()).unwrap_or(0);
             ask(Admin::ClearSipPool(PoolTag(tag)))
         }
+        Handler::ShowUsers => match live.show(g, Handler::ShowUsers, &line) {
+            Some(text) => filtered(
+                g,
+                &line,
+                crate::cli::shows::system::mark_own(&text, &s.from),
+            ),
+            None => Reply::err("% The phone servers are not running\n"),
+        },
         h @ (Handler::ShowDebugging
+        | Handler::ShowClock
+        | Handler::ShowVersion
+        | Handler::ShowCmedStatus
+        | Handler::ShowLogging
         | Handler::ShowRegisterPool
         | Handler::ShowRegisterDn
         | Handler::ShowRegisterAll
@@ -356,6 +381,7 @@ fn exec_command(
         | Handler::ShowEphoneSummary
         | Handler::ShowEphoneAttempted
         | Handler::ShowEphoneDn
+        | Handler::ShowEphoneDnSummary
         | Handler::ShowEm
         | Handler::ShowEmUser
         | Handler::ShowUserProfile

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
+use std::sync::Arc;
 
 pub use crate::config::dial_peer::{Codec, DialPeer, DtmfRelay, Vad};
 pub use crate::config::pattern::Pattern;
@@ -17,6 +18,11 @@ use crate::ids::{
 pub struct Model {
     /// `hostname`, default `Router`.
     pub hostname: String,
+    /// `clock timezone` / `clock summer-time`: the zone of every time of day; UTC by default.
+    /// Shared with every phone's layout (`leg::Layout::zone`).
+    pub clock: Arc<crate::civil::Zone>,
+    /// `logging …`: where IOS messages go.
+    pub logging: Logging,
     /// `ip http server`.
     pub http_server: bool,
     /// `ip http port`, default 80.
@@ -198,6 +204,8 @@ impl Default for Model {
     fn default() -> Self {
         Model {
             hostname: "Router".into(),
+            clock: Arc::new(crate::civil::Zone::utc()),
+            logging: Logging::default(),
             http_server: false,
             http_port: 80,
             metrics_allow: Vec::new(),
@@ -221,6 +229,51 @@ impl Default for Model {
             sip_users: SipUsers::default(),
         }
     }
+}
+
+/// `logging buffered`, `logging console`, `logging trap`, `logging host`: severities are
+/// 0 (emergencies) to 7 (debugging); a message is logged where its severity is at most the
+/// level.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Logging {
+    /// The buffer `show logging` prints: its size in bytes and level; `None` after `no
+    /// logging buffered`.
+    pub buffered: Option<(u32, u8)>,
+    /// The console's level; `None` after `no logging console`.
+    pub console: Option<u8>,
+    /// The syslog servers' level (`logging trap`, informational by default).
+    pub trap: u8,
+    /// Syslog servers (UDP).
+    pub hosts: Vec<std::net::SocketAddrV4>,
+}
+
+impl Default for Logging {
+    fn default() -> Logging {
+        // IOS: a 4096-byte buffer and the console at debugging, syslog at informational.
+        Logging {
+            buffered: Some((4096, 7)),
+            console: Some(7),
+            trap: 6,
+            hosts: Vec::new(),
+        }
+    }
+}
+
+/// IOS's logging level keywords, by severity (0 = emergencies).
+pub const LEVELS: [&str; 8] = [
+    "emergencies",
+    "alerts",
+    "critical",
+    "errors",
+    "warnings",
+    "notifications",
+    "informational",
+    "debugging",
+];
+
+/// The IOS level keyword's severity.
+pub fn severity(level: &str) -> Option<u8> {
+    LEVELS.iter().position(|l| *l == level).map(|p| p as u8)
 }
 
 /// A password as configured: type 0 (clear), 7 (IOS's reversible form) or 6 (AES under the

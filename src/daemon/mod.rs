@@ -179,9 +179,18 @@ pub async fn run(opts: Options, debug: Arc<crate::debug::Flags>) -> Result<(), D
         None => None,
     };
     private(&opts.data, files::private_dir(&opts.data))?;
+    let store_existed = opts.data.join(crate::store::FILE_NAME).exists();
     let mut store = RedbStore::open(&opts.data)?;
     private(store.path(), files::private_file(store.path()))?;
     let persisted = store.load()?;
+    let last_stop = net::about::previous_stop(&opts.data, store_existed, &loaded.model.clock);
+    net::about::started(
+        &opts.config,
+        &opts.data,
+        store.path(),
+        last_stop,
+        actor::wall_clock(),
+    );
     tracing::info!(sessions = persisted.sessions.len(), store = %store.path().display(), "store opened");
     let running = Running {
         tree: loaded.tree,
@@ -208,6 +217,7 @@ pub async fn run(opts: Options, debug: Arc<crate::debug::Flags>) -> Result<(), D
     let started = crate::time::Now {
         unix: crate::time::Unix(actor::wall_clock()),
         mono: crate::time::Mono::default(),
+        millis: 0,
     };
     let persisted_bindings = persisted.bindings.len();
     let dropped = engine.recover(persisted, started);
@@ -273,6 +283,15 @@ pub async fn run(opts: Options, debug: Arc<crate::debug::Flags>) -> Result<(), D
         debug.clone(),
     ));
     let model = engine.snapshot().model;
+    // IOS messages follow the configuration's `logging …`, zone and hostname.
+    net::syslog::configure(&model.logging, model.clock.clone(), &model.hostname);
+    let mut snapshots = engine.subscribe();
+    tokio::spawn(async move {
+        while snapshots.changed().await.is_ok() {
+            let m = snapshots.borrow_and_update().model.clone();
+            net::syslog::configure(&m.logging, m.clock.clone(), &m.hostname);
+        }
+    });
     open_provisioning(&opts, &model, &overrides, provision).await?;
     open_sccp(&opts, &model, &overrides, engine.clone(), debug.clone()).await?;
     tokio::spawn(net::sip::run_core(sip.clone(), sip_core, engine.clone()));
@@ -303,6 +322,12 @@ pub async fn run(opts: Options, debug: Arc<crate::debug::Flags>) -> Result<(), D
     tokio::spawn(control::serve(listener, engine.clone(), grammar.clone()));
     let stop = shutdown_signal();
     tracing::info!(socket = %control::socket_path(&opts.data).display(), "control socket ready");
+    net::about::listening("Control socket", control::socket_path(&opts.data).display());
+    tracing::info!(
+        ios = "SYS-5-RESTART",
+        "System restarted -- cmed {}",
+        env!("CARGO_PKG_VERSION")
+    );
     // Ready only now: the store is recovered, the startup-config loaded, every listener bound.
     notify::notify(
         opts.notify.as_ref(),
@@ -329,6 +354,7 @@ pub async fn run(opts: Options, debug: Arc<crate::debug::Flags>) -> Result<(), D
     sip.drain(std::time::Duration::from_secs(1)).await;
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     let _ = std::fs::remove_file(control::socket_path(&opts.data));
+    net::about::mark_clean_stop(&opts.data, actor::wall_clock());
     Ok(())
 }
 
@@ -363,6 +389,7 @@ async fn open_provisioning(
     let tftp_at = udp.local_addr().unwrap_or(tftp_addr);
     let _ = provision.stats.tftp_at.set(tftp_at.to_string());
     tracing::info!(addr = %tftp_at, "TFTP server listening");
+    net::about::listening("TFTP", tftp_at);
     tokio::spawn(net::tftp::serve(udp, provision.clone(), Limits::default()));
     if opts.http_prov_port != 0 {
         let addr = SocketAddr::new(ip, opts.http_prov_port);
@@ -401,6 +428,7 @@ fn listen_tcp(
     })?;
     let at = tcp.local_addr().unwrap_or(addr);
     tracing::info!(addr = %at, "{what} listening");
+    net::about::listening(what, at);
     Ok((tcp, at))
 }
 
@@ -451,6 +479,7 @@ fn bind_sip(
     let at = udp.local_addr().unwrap_or(addr);
     let (tcp, _) = listen_tcp(at, "SIP (TCP)", "--sip-port")?;
     tracing::info!(addr = %at, "SIP listening (UDP and TCP)");
+    net::about::listening("SIP (UDP)", at);
     let local = if at.ip().is_unspecified() {
         SocketAddr::new(site.address, at.port())
     } else {

@@ -389,7 +389,10 @@ impl Em {
                 {
                     f.locked_until = now + u64::from(minutes) * 60;
                     f.count = 0;
-                    tracing::warn!(%user, %device, minutes, "EM user locked out after {attempts} failed logins");
+                    tracing::warn!(
+                        ios = "EM-4-LOCKOUT",
+                        "User {user} locked out for {minutes} minutes after {attempts} failed logins (last on {device})"
+                    );
                 }
                 return Err(Refusal {
                     error: EmError::Authentication,
@@ -528,7 +531,7 @@ impl Em {
         !self.sessions.is_empty()
     }
 
-    /// Plans the automatic logouts due at `now` (time of day in UTC, idle, maximum login
+    /// Plans the automatic logouts due at `now` (time of day in the configured zone, idle, maximum login
     /// time). A phone that is off hook keeps its user until it goes on hook (CME reference
     /// §1.5): its logout is deferred. A deferred logout whose phone is on hook again (its
     /// on-hook commit failed) is planned here. Applying the batch advances the check time,
@@ -536,11 +539,16 @@ impl Em {
     pub fn tick(&self, model: &Model, now: u64, off_hook: &dyn Fn(&DeviceName) -> bool) -> Batch {
         let em = &model.telephony.em;
         let last = self.last_tick.unwrap_or(now);
-        // A time of day passed since the last check (minutes of the UTC day).
-        let crossed = em.logout_times.iter().any(|t| {
-            let at = u64::from(*t) * 60;
-            crosses(last, now, at)
-        });
+        // A time of day passed on the configured zone's wall clock since the last check and
+        // while the session was logged in: a user who logs in after an evening's logout
+        // time, with nobody logged in since, is not logged out by it at the first check.
+        let crossed = |since: u64| {
+            em.logout_times.iter().any(|t| {
+                model
+                    .clock
+                    .crosses(last.max(since), now, u64::from(*t) * 60)
+            })
+        };
         let mut plan = Batch {
             tick_to: Some(crate::time::Unix(now)),
             ..Batch::default()
@@ -548,7 +556,7 @@ impl Em {
         for (device, s) in &self.sessions {
             let due = if let Some(r) = self.deferred.get(device) {
                 Some(*r)
-            } else if crossed {
+            } else if crossed(s.since) {
                 Some(Reason::TimeOfDay)
             } else if em
                 .max_login_minutes
@@ -575,33 +583,9 @@ impl Em {
 }
 
 /// Whether the time of day `at` (seconds after UTC midnight) falls in (last, now].
-fn crosses(last: u64, now: u64, at: u64) -> bool {
-    if now <= last {
-        return false;
-    }
-    // The first instant at or after last+1 whose time of day is `at`.
-    let day = (last + 1) / 86_400 * 86_400;
-    let mut t = day + at;
-    if t <= last {
-        t += 86_400;
-    }
-    t <= now
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn time_of_day_crossing() {
-        let day = 20_000 * 86_400;
-        let seven_pm = 19 * 3600;
-        assert!(crosses(day + seven_pm - 1, day + seven_pm, seven_pm));
-        assert!(!crosses(day + seven_pm, day + seven_pm + 5, seven_pm));
-        // Across midnight to the next day's time.
-        assert!(crosses(day + 23 * 3600, day + 86_400 + seven_pm, seven_pm));
-        assert!(!crosses(day + 10, day + 10, seven_pm));
-    }
 
     /// A store written by an earlier cmed holds glin's changed password as an FNV digest:
     /// her next login with it succeeds and stores it again as Argon2id.

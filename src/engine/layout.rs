@@ -83,6 +83,7 @@ pub fn layout(model: &Model, phone: PhoneRef<'_>, eff: &Effective<'_>) -> Layout
         user_name: eff.user.map_or("", |u| u.0.as_str()).into(),
         server_name: model.hostname.as_str().into(),
         version: load.into(),
+        zone: model.clock.clone(),
     }
 }
 

@@ -86,6 +86,8 @@ pub struct View<'a> {
     pub now: u64,
     /// Monotonic time now (call durations, `show call active voice`'s start times).
     pub mono: Mono,
+    /// Milliseconds past `now` (`show clock`).
+    pub millis: u16,
 }
 
 /// The engine state.
@@ -159,6 +161,7 @@ impl Engine {
             mwi: &self.mwi,
             now: now.unix.0,
             mono: now.mono,
+            millis: now.millis,
         }
     }
 
@@ -264,6 +267,23 @@ impl Engine {
                 if let Some(d) = self.devices.on_conn(*conn) {
                     self.stale_device(d);
                 }
+                // A phone that was registered leaves: CME's message, before its state goes.
+                if let Some((device, peer)) = self.devices.registered_on(*conn) {
+                    let (tag, how) = match &input {
+                        Input::Device {
+                            event: DeviceEvent::Deceased,
+                            ..
+                        } => ("IPPHONE-6-UNREGISTER_ABNORMAL", "abnormally"),
+                        _ => ("IPPHONE-6-UNREGISTER_NORMAL", "normally"),
+                    };
+                    tracing::info!(
+                        ios = tag,
+                        "{}:{device} IP:{} Socket:{} DeviceType:Phone has unregistered {how}.",
+                        ephone_name(&self.running.model, &device),
+                        peer.ip(),
+                        conn.0
+                    );
+                }
             }
             Input::Committed { batch, .. } => {
                 for c in &batch.changes {
@@ -289,6 +309,13 @@ impl Engine {
                         .map(|(conn, cmd)| Effect::ToConn { conn, cmd }),
                 );
                 if accepted && let Ok(device) = &reg.device {
+                    tracing::info!(
+                        ios = "IPPHONE-6-REGISTER",
+                        "{}:{device} IP:{} Socket:{} DeviceType:Phone has registered.",
+                        ephone_name(&model, device),
+                        reg.peer.ip(),
+                        reg.conn.0
+                    );
                     self.lamps_at_registration(*device, &mut out);
                 }
             }
@@ -596,8 +623,26 @@ impl Engine {
     /// phones (the phone shows the result first, then re-registers).
     fn finish(&mut self, batch: Batch, out: &mut Vec<Effect>) {
         self.em.apply(&batch);
+        let m = self.running.model.clone();
         for e in &batch.ended {
-            tracing::info!(device = %e.device, user = %e.user, reason = e.reason.text(), "EM logout");
+            tracing::info!(
+                ios = "EM-6-LOGOUT",
+                "User {} logged out of {}:{} ({})",
+                e.user,
+                ephone_name(&m, &e.device),
+                e.device,
+                e.reason.text()
+            );
+        }
+        for c in &batch.changes {
+            if let Change::PutSession { device, session } = c {
+                tracing::info!(
+                    ios = "EM-6-LOGIN",
+                    "User {} logged in on {}:{device}",
+                    session.user,
+                    ephone_name(&m, device)
+                );
+            }
         }
         if !batch.changes.is_empty() {
             out.push(Effect::Publish);
@@ -727,4 +772,12 @@ fn reply_em(to: ReplyTo, cli: bool, r: Result<(), EmError>) -> Effect {
         (true, Err(e)) => cli_text(&format!("% Extension Mobility: {e} ({})\n", e.code()), true),
     };
     Effect::Reply { to, answer }
+}
+
+/// `ephone-3` as CME names a phone in its messages (`-` for an unconfigured one).
+fn ephone_name(model: &Model, device: &DeviceName) -> String {
+    match model.ephone_by_mac(device.mac()) {
+        Some((tag, _)) => format!("ephone-{}", tag.0),
+        None => "ephone-".into(),
+    }
 }

@@ -121,7 +121,7 @@ pub fn device(
     x.open("devicePool", &[]);
     x.open("dateTimeSetting", &[])
         .leaf("dateTemplate", "M/D/YA")
-        .leaf("timeZone", "GMT Standard/Daylight Time")
+        .leaf("timeZone", model.clock.phone_name())
         .close();
     call_manager(&mut x, site, sip);
     x.close();

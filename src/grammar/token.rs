@@ -25,6 +25,9 @@ pub enum TokenKind {
     Ipv4,
     /// `HH:MM`: a time of day, 00:00 to 24:00.
     Time,
+    /// `hh:mm`: a time of day kept without a leading zero, as IOS prints `clock summer-time`
+    /// (`2:00`).
+    ClockTime,
     /// `HHH:MM`: a duration up to 168:00.
     Duration,
     /// `BUTTON`: an ephone button assignment such as `1:5`, `2s7`, `3o8,9` or `4x3`.
@@ -68,6 +71,7 @@ impl TokenKind {
             "H.H.H" => TokenKind::Mac,
             "A.B.C.D" => TokenKind::Ipv4,
             "HH:MM" => TokenKind::Time,
+            "hh:mm" => TokenKind::ClockTime,
             "HHH:MM" => TokenKind::Duration,
             "BUTTON" => TokenKind::Button,
             "TARGET" => TokenKind::Target,
@@ -98,6 +102,7 @@ impl TokenKind {
             TokenKind::Mac => "H.H.H".into(),
             TokenKind::Ipv4 => "A.B.C.D".into(),
             TokenKind::Time => "HH:MM".into(),
+            TokenKind::ClockTime => "hh:mm".into(),
             TokenKind::Duration => "HHH:MM".into(),
             TokenKind::Button => "BUTTON".into(),
             TokenKind::Target => "ipv4:A.B.C.D".into(),
@@ -141,7 +146,7 @@ impl TokenKind {
                 Err(e) => Fit::No { good: e.at },
             },
             TokenKind::Ipv4 => fit_ipv4(word, 0),
-            TokenKind::Time => fit_hours(word, 24),
+            TokenKind::Time | TokenKind::ClockTime => fit_hours(word, 24),
             TokenKind::Duration => fit_hours(word, 168),
             TokenKind::Button => fit_button(word),
             TokenKind::SipTarget => match word.get(..4) {
@@ -200,10 +205,10 @@ impl TokenKind {
             TokenKind::Mac => Mac::parse_dotted(word)
                 .map(|m| m.to_string())
                 .unwrap_or_else(|_| word.to_string()),
-            TokenKind::Time | TokenKind::Duration => {
+            TokenKind::Time | TokenKind::ClockTime | TokenKind::Duration => {
                 let (h, m) = word.split_once(':').unwrap_or((word, "0"));
                 let (h, m) = (h.parse::<u32>().unwrap_or(0), m.parse::<u32>().unwrap_or(0));
-                if matches!(self, TokenKind::Time) {
+                if *self == TokenKind::Time {
                     format!("{h:02}:{m:02}")
                 } else {
                     format!("{h}:{m:02}")

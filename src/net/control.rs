@@ -91,6 +91,8 @@ async fn connection(
     let (r, mut w) = stream.into_split();
     let mut lines = BufReader::new(r).lines();
     let mut session = VtySession::new(&grammar, 15, &vty);
+    // Listed by `show users` while it lasts.
+    let _listed = super::about::Listed::open(&vty, "control socket");
     let stopped = |_| io::Error::other("engine stopped");
     let prompt = engine.prompt(session.clone()).await.map_err(stopped)?;
     send(&mut w, '-', &prompt, "").await?;
@@ -103,6 +105,7 @@ async fn connection(
                 send(&mut w, '-', &prompt, &help).await?;
             }
             "E" => {
+                super::about::session_input(&vty);
                 let res = engine
                     .cli(session, line.to_string())
                     .await

@@ -3,6 +3,7 @@
 //! terminals and per-connection tasks, translate bytes to typed inputs and back, and make no
 //! domain decisions. They reach the engine through `actor::EngineHandle`.
 
+pub mod about;
 pub mod console;
 pub mod control;
 pub mod http_em;
@@ -14,6 +15,7 @@ pub mod provision;
 pub mod sccp;
 pub mod sip;
 pub mod stats;
+pub mod syslog;
 pub mod tftp;
 
 /// A new connection number, unique across SCCP and SIP TCP connections (the engine's

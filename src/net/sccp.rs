@@ -180,6 +180,11 @@ async fn feed(
                 if Flags::on(&debug.ephone_detail) {
                     tracing::info!(target: "cmed::debug::ephone", %conn, %peer, ?msg, "receive");
                 }
+                // CME logs what a phone reports about its last restart (`Name=SEP… Load=…
+                // Last=…`) as it registers.
+                if let crate::proto::sccp::FromPhone::Alarm { text, .. } = &msg {
+                    tracing::info!(ios = "IPPHONE-6-REG_ALARM", "{}", text.trim());
+                }
                 session.handle(msg, mono(), crate::actor::wall_clock());
             }
             Ok(None) => break Ok(()),

@@ -95,4 +95,19 @@ impl crate::cli::shows::ProvisionInfo for Shown {
     fn statics(&self, max: usize) -> (Vec<String>, bool) {
         super::provision::static_names(self.root.as_deref(), max)
     }
+
+    fn logging(&self) -> Option<String> {
+        Some(super::syslog::show())
+    }
+
+    fn about(&self) -> Option<crate::cli::shows::About> {
+        let active = |c: &Counters| c.active.load(Relaxed);
+        super::about::about(vec![
+            ("TFTP transfers".into(), active(&self.stats.tftp)),
+            (
+                "HTTP provisioning transfers".into(),
+                active(&self.stats.http),
+            ),
+        ])
+    }
 }

@@ -26,7 +26,7 @@ mod mem;
 mod redb_store;
 
 pub use mem::MemStore;
-pub use redb_store::RedbStore;
+pub use redb_store::{FILE_NAME, RedbStore};
 
 /// The layout version this build reads and writes; recorded in `meta` on first open.
 pub const SCHEMA_VERSION: u32 = 1;

@@ -17,7 +17,8 @@ use super::{
 use crate::ids::{DeviceName, Extension, UserName};
 
 /// The file name inside the state directory.
-const FILE_NAME: &str = "cmed.redb";
+/// The store file's name in the data directory.
+pub const FILE_NAME: &str = "cmed.redb";
 
 /// Device name -> (user, since, last activity).
 const SESSIONS: TableDefinition<&str, (&str, u64, u64)> = TableDefinition::new("em_sessions");

@@ -28,6 +28,8 @@ pub struct Console {
     pub g: Grammar,
     pub core: Core,
     pub s: VtySession,
+    /// The instant every line runs at (unix second 1 unless a test sets it).
+    pub now: Now,
     debug: Flags,
 }
 
@@ -50,6 +52,7 @@ impl Console {
             g,
             core,
             s,
+            now: Now::at(1),
             debug: Flags::default(),
         }
     }
@@ -72,7 +75,7 @@ impl Console {
             }
             let (r, _) = self
                 .core
-                .cli(self.s.clone(), line, Now::at(1), None, &self.debug);
+                .cli(self.s.clone(), line, self.now, None, &self.debug);
             out.push_str(&r.reply.output);
             self.s = r.session;
         }

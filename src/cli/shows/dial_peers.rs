@@ -262,6 +262,7 @@ mod tests {
                 mwi: &mwi,
                 now: 0,
                 mono: crate::time::Mono::default(),
+                millis: 0,
             })
         };
         let head = "dial-peer hunt 0\n\

@@ -42,7 +42,7 @@ pub fn sessions(model: &Model, em: &Em, now: u64) -> String {
             phone_name(model, device),
             s.user.0,
             profile,
-            civil::ios(s.since),
+            civil::ios(&model.clock, s.since),
             minutes(s.last_activity, now)
         );
     }
@@ -60,7 +60,7 @@ pub fn sessions(model: &Model, em: &Em, now: u64) -> String {
                 "{:<17}{:<16}{:<31}{}",
                 e.device.as_str(),
                 e.user.0,
-                civil::ios(e.at),
+                civil::ios(&model.clock, e.at),
                 e.reason.text()
             );
         }
@@ -82,7 +82,7 @@ pub fn user(model: &Model, em: &Em, user: &UserName, now: u64) -> String {
             "  logged in on {} ({}) since {}, {} min",
             device.as_str(),
             phone_name(model, device),
-            civil::ios(s.since),
+            civil::ios(&model.clock, s.since),
             minutes(s.since, now)
         );
     }
@@ -94,7 +94,7 @@ pub fn user(model: &Model, em: &Em, user: &UserName, now: u64) -> String {
             out,
             "  logged out of {} at {} ({})",
             e.device.as_str(),
-            civil::ios(e.at),
+            civil::ios(&model.clock, e.at),
             e.reason.text()
         );
     }
@@ -165,7 +165,7 @@ pub fn profiles(model: &Model, em: &Em, user: bool, only: Option<ProfileTag>) ->
                         "{} ({}) since {}",
                         d.as_str(),
                         phone_name(model, d),
-                        civil::ios(s.since)
+                        civil::ios(&model.clock, s.since)
                     ));
                 }
             }

@@ -10,6 +10,7 @@ pub mod em;
 pub mod mwi;
 pub mod phones;
 pub mod sip;
+pub mod system;
 
 use crate::cli::exec::Live;
 use crate::config::tree::Line;
@@ -26,6 +27,35 @@ pub trait ProvisionInfo: Send {
     fn stats(&self) -> String;
     /// The static files under the TFTP root (at most `max`; true if there were more).
     fn statics(&self, max: usize) -> (Vec<String>, bool);
+    /// What the daemon says about itself (`show version`, `show cmed status`).
+    fn about(&self) -> Option<About> {
+        None
+    }
+    /// `show logging`: the IOS message log's settings and buffer, rendered.
+    fn logging(&self) -> Option<String> {
+        None
+    }
+}
+
+/// What the daemon says about itself, read when a `show` asks.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct About {
+    /// The startup-config file.
+    pub startup_config: String,
+    /// The data directory.
+    pub data_dir: String,
+    /// How the previous run ended (`clean stop at …`, or that it did not stop cleanly).
+    pub last_stop: String,
+    /// When this run started (unix seconds).
+    pub started: u64,
+    /// What listens where, in the order opened.
+    pub listeners: Vec<(String, String)>,
+    /// The store file's size, if it can be read.
+    pub store_bytes: Option<u64>,
+    /// Open connections by kind (SCCP, SIP TCP, HTTP …).
+    pub connections: Vec<(String, u64)>,
+    /// Open CLI sessions: line (`console`, `vty0`), seconds idle, location.
+    pub sessions: Vec<(String, u64, String)>,
 }
 
 /// Most static files `show telephony-service tftp-bindings` lists.
@@ -52,6 +82,10 @@ fn tag(g: &Grammar, line: &Line) -> Option<ProfileTag> {
 }
 
 impl Shows<'_> {
+    fn about(&self) -> Option<About> {
+        self.provision.and_then(|p| p.about())
+    }
+
     fn tftp_bindings(&self, p: &dyn ProvisionInfo) -> String {
         let mut out = String::new();
         for b in files::bindings(self.view.model) {
@@ -81,6 +115,11 @@ impl Live for Shows<'_> {
         );
         Some(match handler {
             Handler::ShowDebugging => self.debug.show(),
+            Handler::ShowClock => system::clock(&self.view, line.has("detail")),
+            Handler::ShowVersion => system::version(&self.view, self.about().as_ref()),
+            Handler::ShowCmedStatus => system::status(&self.view, self.about().as_ref()),
+            Handler::ShowLogging => self.provision?.logging()?,
+            Handler::ShowUsers => system::users(self.about().as_ref()?),
             Handler::ShowRegisterPool => sip::pools(&self.view, tag_u32(g, line)),
             Handler::ShowRegisterStatistics => sip::statistics(&self.view),
             Handler::ShowCallActiveBrief => calls::brief(&self.view),
@@ -89,7 +128,7 @@ impl Live for Shows<'_> {
             Handler::ShowDialPeerVoice => dial_peers::one(m, tag_u32(g, line)?),
             Handler::ShowCallActiveCompact => calls::compact(&self.view),
             Handler::ShowSipUaCalls => calls::sip_ua(&self.view),
-            Handler::ShowMwi => mwi::list(self.view.mwi),
+            Handler::ShowMwi => mwi::list(self.view.mwi, &self.view.model.clock),
             Handler::ShowRegisterDn => sip::dns(m, self.view.mwi, tag_u32(g, line)),
             Handler::ShowRegisterAll => sip::all(&self.view),
             Handler::ShowTftpBindings => self.tftp_bindings(self.provision?),
@@ -107,15 +146,16 @@ impl Live for Shows<'_> {
                 phones::ephones(m, p, self.view.calls, self.view.mwi, line.has("registered"))
             }
             Handler::ShowEphoneSummary => phones::summary(m, p, line.has("registered")),
-            Handler::ShowEphoneAttempted => phones::attempts(p),
+            Handler::ShowEphoneAttempted => phones::attempts(p, &self.view.model.clock),
             Handler::ShowEm => em::sessions(m, em, now),
             Handler::ShowEmUser => em::user(m, em, &UserName(line.get(g, "user")?.into()), now),
             Handler::ShowUserProfile => em::profiles(m, em, true, tag(g, line)),
             Handler::ShowLogoutProfile => em::profiles(m, em, false, tag(g, line)),
-            Handler::ShowEphoneDn => {
-                let tag = line.get(g, "tag").and_then(|t| t.parse().ok())?;
-                phones::dn(m, p, DnTag(tag))
-            }
+            Handler::ShowEphoneDn => match line.get(g, "tag").and_then(|t| t.parse().ok()) {
+                Some(tag) => phones::dn(m, p, DnTag(tag)),
+                None => m.dns.keys().map(|t| phones::dn(m, p, *t)).collect(),
+            },
+            Handler::ShowEphoneDnSummary => phones::dn_summary(m, p),
             _ => return None,
         })
     }

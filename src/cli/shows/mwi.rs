@@ -8,7 +8,7 @@ use crate::civil;
 use crate::engine::mwi::Mwi;
 
 /// The list, one number a line.
-pub fn list(mwi: &Mwi) -> String {
+pub fn list(mwi: &Mwi, zone: &civil::Zone) -> String {
     let mut out = String::new();
     for (number, m) in mwi.iter() {
         if out.is_empty() {
@@ -22,7 +22,7 @@ pub fn list(mwi: &Mwi) -> String {
             "{:<16} {:<8} {:<25} {}",
             number.0,
             format!("{}/{}", m.new, m.old),
-            civil::ios(m.since),
+            civil::ios(zone, m.since),
             m.source
         );
     }

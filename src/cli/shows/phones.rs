@@ -224,7 +224,7 @@ pub fn summary(model: &Model, phones: &Phones, registered_only: bool) -> String 
 }
 
 /// `show ephone attempted-registrations`.
-pub fn attempts(phones: &Phones) -> String {
+pub fn attempts(phones: &Phones, zone: &civil::Zone) -> String {
     let mut out = String::from("Attempting Mac address:\n");
     let _ = writeln!(
         out,
@@ -240,7 +240,12 @@ pub fn attempts(phones: &Phones) -> String {
             .map_or(a.device_type.to_string(), |m| {
                 format!("Telecaster {}", m.keyword)
             });
-        let _ = writeln!(out, "{:<7}{mac:<20}{:<34}{kind}", i + 1, civil::ios(a.at));
+        let _ = writeln!(
+            out,
+            "{:<7}{mac:<20}{:<34}{kind}",
+            i + 1,
+            civil::ios(zone, a.at)
+        );
     }
     out
 }
@@ -276,6 +281,36 @@ pub fn dn(model: &Model, phones: &Phones, tag: DnTag) -> String {
                 let _ = writeln!(out, "ephone {etag}, mac-address {mac}, line {}", i + 1);
             }
         }
+    }
+    out
+}
+
+/// `show ephone-dn summary` (our layout: CME's lists voice ports): one row per ephone-dn
+/// with its number, name, line type and how many registered phones carry it.
+pub fn dn_summary(model: &Model, phones: &Phones) -> String {
+    let mut out = String::from(
+        "Tag    Number           Name                     Type        Phones
+",
+    );
+    out.push_str(&format!("{}\n", "-".repeat(68)));
+    for (tag, d) in &model.dns {
+        let number = d.number.as_ref().map_or("-", |n| n.0.as_str());
+        let carried = phones
+            .iter()
+            .filter(|(_, s)| s.state == RegState::Registered)
+            .filter(|(_, s)| s.layout.lines.iter().any(|l| *l.number == *number))
+            .count();
+        let kind = match d.mode {
+            LineMode::Single => "single",
+            LineMode::Dual => "dual-line",
+            LineMode::Octo => "octo-line",
+        };
+        let _ = writeln!(
+            out,
+            "{:<7}{number:<17}{:<25}{kind:<12}{carried}",
+            tag.0,
+            d.name.as_deref().unwrap_or("")
+        );
     }
     out
 }

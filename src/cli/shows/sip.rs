@@ -59,9 +59,19 @@ pub fn pools(view: &View<'_>, only: Option<u32>) -> String {
             out,
             "  registration expires timer max is {max} and min is {min}"
         );
-        out.push_str(&registration(devices, p.mac.map(DeviceName::from_mac), now));
+        out.push_str(&registration(
+            devices,
+            p.mac.map(DeviceName::from_mac),
+            now,
+            &model.clock,
+        ));
         out.push_str("Statistics:\n");
-        pool_counters(&mut out, view.registrar.pools.get(tag), active(devices, p));
+        pool_counters(
+            &mut out,
+            view.registrar.pools.get(tag),
+            active(devices, p),
+            &model.clock,
+        );
         out.push('\n');
     }
     if out.is_empty() {
@@ -73,7 +83,12 @@ pub fn pools(view: &View<'_>, only: Option<u32>) -> String {
     out
 }
 
-fn registration(devices: &Devices, device: Option<DeviceName>, now: u64) -> String {
+fn registration(
+    devices: &Devices,
+    device: Option<DeviceName>,
+    now: u64,
+    zone: &crate::civil::Zone,
+) -> String {
     let d = device.and_then(|d| devices.get(&d));
     match d.and_then(|d| d.sip().map(|b| (d, b))) {
         Some((d, b)) if d.state == RegState::Registered => {
@@ -83,7 +98,7 @@ fn registration(devices: &Devices, device: Option<DeviceName>, now: u64) -> Stri
                 b.contact,
                 b.flow.peer,
                 b.expires_at.saturating_sub(now),
-                crate::civil::ios(d.since)
+                crate::civil::ios(zone, d.since)
             )
         }
         _ => "Registration:\n  State is UNREGISTERED\n".into(),
@@ -149,13 +164,13 @@ fn row(out: &mut String, indent: usize, label: &str, value: impl std::fmt::Displ
 }
 
 /// CME's per-pool counters; `active` is 1 while the pool is registered.
-fn pool_counters(out: &mut String, s: Option<&PoolStats>, active: bool) {
+fn pool_counters(out: &mut String, s: Option<&PoolStats>, active: bool, zone: &crate::civil::Zone) {
     let d = PoolStats::default();
     let s = s.unwrap_or(&d);
     let time = |t: Option<u64>| {
         t.map_or_else(
             || "never".to_string(),
-            |t| format!("*{}", crate::civil::ios(t)),
+            |t| format!("*{}", crate::civil::ios(zone, t)),
         )
     };
     row(out, 2, "Active registrations", u64::from(active));
@@ -221,7 +236,12 @@ pub fn statistics(view: &View<'_>) -> String {
     );
     for (tag, p) in &view.model.pools {
         let _ = writeln!(out, "\nRegister pool {tag} statistics");
-        pool_counters(&mut out, s.pools.get(tag), active(view.devices, p));
+        pool_counters(
+            &mut out,
+            s.pools.get(tag),
+            active(view.devices, p),
+            &view.model.clock,
+        );
     }
     out
 }

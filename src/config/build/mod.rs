@@ -17,6 +17,8 @@ use super::tree::{ConfigTree, Line, LineKey, Origin, Section};
 use crate::grammar::graph::Grammar;
 use crate::grammar::handler::Handler;
 
+mod clock;
+mod logging;
 mod numbers;
 mod phones;
 mod profiles;
@@ -175,6 +177,12 @@ impl Builder<'_> {
         let order = [
             &[
                 Handler::Hostname,
+                Handler::ClockTimezone,
+                Handler::ClockSummerTime,
+                Handler::LoggingBuffered,
+                Handler::LoggingConsole,
+                Handler::LoggingTrap,
+                Handler::LoggingHost,
                 Handler::IpHttpServer,
                 Handler::IpHttpPort,
                 Handler::IpHttpMetricsAllow,
@@ -223,6 +231,15 @@ impl Builder<'_> {
                         Ok(())
                     }
                     Handler::TftpServer => self.tftp_server(&entry.line),
+                    Handler::ClockTimezone => self.clock_timezone(&entry.line),
+                    Handler::ClockSummerTime => self.clock_summer(&entry.line),
+                    Handler::LoggingBuffered
+                    | Handler::LoggingConsole
+                    | Handler::LoggingTrap
+                    | Handler::LoggingHost => {
+                        self.logging(h, &entry.line);
+                        Ok(())
+                    }
                     Handler::VoiceServiceVoip => {
                         self.voice_service(&path, &body);
                         Ok(())

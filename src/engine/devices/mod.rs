@@ -275,6 +275,13 @@ impl Devices {
         (d.state == RegState::Registered).then_some(d.peer.ip())
     }
 
+    /// The registered device on connection `conn` and where it connected from.
+    pub fn registered_on(&self, conn: ConnId) -> Option<(DeviceName, SocketAddr)> {
+        let device = self.by_conn.get(&conn)?;
+        let d = self.by_name.get(device)?;
+        (d.state == RegState::Registered).then_some((*device, d.peer))
+    }
+
     /// Whether the device is off hook now.
     pub fn off_hook(&self, device: &DeviceName) -> bool {
         self.by_name.get(device).is_some_and(|d| d.off_hook)

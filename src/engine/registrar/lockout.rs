@@ -58,7 +58,10 @@ impl Lockout {
             self.failures.remove(&ip);
             self.blocked.insert(ip, now + u64::from(secs));
             self.episodes += 1;
-            tracing::warn!(%ip, attempts, within, secs, "source blocked: too many failed authentications");
+            tracing::warn!(
+                ios = "SIP-4-AUTH_BLOCKED",
+                "Source {ip} blocked for {secs} s: {attempts} failed authentications within {within} s"
+            );
         }
     }
 

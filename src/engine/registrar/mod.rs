@@ -242,6 +242,15 @@ impl Registrar {
                             expires_at: now.unix.0 + u64::from(e),
                         };
                         devices.bind_sip(m, logins, device, pool, binding, now.unix.0);
+                        if !refresh {
+                            // Ours, in CME's form for SCCP phones (`%IPPHONE-6-REGISTER`).
+                            tracing::info!(
+                                ios = "SIPPHONE-6-REGISTER",
+                                "pool-{}:{device} IP:{} has registered.",
+                                pool.0,
+                                r.flow.peer.ip()
+                            );
+                        }
                         let o = Outcome::Registered {
                             contacts: vec![(uri, e)],
                             device,

@@ -363,7 +363,7 @@ impl Connection {
             }),
             FromPhone::VersionReq => Some(ToPhone::Version(s.version.to_string())),
             FromPhone::TimeDateReq => {
-                self.out.push_back(time_date(unix));
+                self.out.push_back(time_date(&s.zone, unix));
                 // Registration is complete (reference §4.1): show the primary extension.
                 self.out.push_back(ToPhone::DisplayPromptStatus {
                     timeout: 0,
@@ -439,9 +439,10 @@ fn select_keys(line: u32, call_ref: u32, set: u32) -> ToPhone {
     }
 }
 
-/// `DefineTimeDate` for a unix time, in UTC (the daemon has no time-zone setting yet).
-pub fn time_date(unix: u64) -> ToPhone {
-    let c = crate::civil::civil(unix);
+/// `DefineTimeDate` for a unix time: the date and time fields in the configured zone (the
+/// phone shows them as they are), `system_time` in UTC.
+pub fn time_date(zone: &crate::civil::Zone, unix: u64) -> ToPhone {
+    let c = zone.local(unix).civil();
     ToPhone::DefineTimeDate {
         year: c.year,
         month: c.month,

@@ -1,5 +1,10 @@
-//! Civil (calendar) time from unix seconds, in UTC: for `DefineTimeDate` and the times
-//! `show` commands print. Pure arithmetic; the caller supplies the instant.
+//! Civil (calendar) time from unix seconds: for `DefineTimeDate` and the times `show`
+//! commands print, in the configured zone (`zone`), and the SIP `Date:` header, in GMT.
+//! Pure arithmetic; the caller supplies the instant.
+
+pub mod zone;
+
+pub use zone::{Local, Zone};
 
 /// A UTC date and time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,14 +71,38 @@ pub fn civil(unix: u64) -> Civil {
     }
 }
 
-/// IOS style: `22:26:32 UTC Thu Apr 28 2005`.
-pub fn ios(unix: u64) -> String {
-    let c = civil(unix);
+/// Days from the epoch of a proleptic Gregorian date (H. Hinnant's days-from-civil).
+pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// IOS style, in `zone`: `22:26:32 CET Thu Apr 28 2005`.
+pub fn ios(zone: &Zone, unix: u64) -> String {
+    wall(zone, unix, None)
+}
+
+/// `show clock`: `*10:15:02.123 CET Tue Dec 1 2026`. The `*` is IOS's mark of a clock no NTP
+/// has set: cmed takes the machine's clock as it is and runs no NTP of its own.
+pub fn show_clock(zone: &Zone, unix: u64, millis: u32) -> String {
+    format!("*{}", wall(zone, unix, Some(millis)))
+}
+
+fn wall(zone: &Zone, unix: u64, millis: Option<u32>) -> String {
+    let l = zone.local(unix);
+    let c = l.civil();
+    let ms = millis.map_or(String::new(), |m| format!(".{m:03}"));
     format!(
-        "{:02}:{:02}:{:02} UTC {} {} {} {}",
+        "{:02}:{:02}:{:02}{ms} {} {} {} {} {}",
         c.hour,
         c.minute,
         c.second,
+        l.abbrev,
         DAYS[c.weekday as usize],
         MONTHS[(c.month - 1) as usize],
         c.day,
@@ -106,7 +135,11 @@ mod tests {
                 second: 0
             }
         );
-        assert_eq!(ios(0), "00:00:00 UTC Thu Jan 1 1970");
+        assert_eq!(ios(&Zone::utc(), 0), "00:00:00 UTC Thu Jan 1 1970");
+        for (y, m, d) in [(1970, 1, 1), (2024, 2, 29), (2026, 12, 1), (2000, 3, 1)] {
+            let c = civil((days_from_civil(y, m, d) * 86_400) as u64);
+            assert_eq!((c.year, c.month, c.day), (y as u32, m as u32, d as u32));
+        }
         // 2024-02-29, a leap day.
         assert_eq!(civil(1_709_164_800).day, 29);
     }
