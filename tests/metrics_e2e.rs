@@ -51,20 +51,21 @@ for f in text_string_to_metric_families(sys.stdin.read()):
 "#;
 
 /// A Python that has the parser: the first interpreter on PATH, else Debian's own (a
-/// pyenv or venv python3 on PATH does not see Debian's packages).
+/// pyenv or venv python3 on PATH does not see Debian's packages). Looked for once.
 fn python() -> &'static str {
-    ["python3", "/usr/bin/python3"]
-        .into_iter()
-        .find(|p| {
-            Command::new(p)
-                .args(["-c", "import prometheus_client.parser"])
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        })
-        .expect(
-            "python3 with prometheus_client (scripts/test.sh installs python3-prometheus-client)",
-        )
+    static FOUND: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+    FOUND.get_or_init(|| {
+        ["python3", "/usr/bin/python3"]
+            .into_iter()
+            .find(|p| {
+                Command::new(p)
+                    .args(["-c", "import prometheus_client.parser"])
+                    .stderr(Stdio::null())
+                    .status()
+                    .is_ok_and(|s| s.success())
+            })
+            .expect("python3 with prometheus_client (scripts/test.sh installs it)")
+    })
 }
 
 /// `GET /metrics` with curl: status, content type and body.
