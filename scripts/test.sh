@@ -16,7 +16,8 @@ cd "$(dirname "$0")/.."
 # it, with the audio checked, in tests/sip_calls_e2e.rs; sipsak sends the voicemail
 # server's message-summary NOTIFY in tests/mwi_e2e.rs and tests/voicemail_e2e.rs, where
 # sipp and baresip also play the voicemail server itself; rsyslogd receives cmed's IOS
-# messages in tests/logging_e2e.rs.
+# messages in tests/logging_e2e.rs; systemd-analyze (systemd) checks packaging/cmed.service
+# in tests/service_unit.rs (no systemd needs to run).
 TEST_PACKAGES=(
     tmux:tmux
     tftp-hpa:tftp
@@ -28,6 +29,16 @@ TEST_PACKAGES=(
     linphone-cli:linphonec
     sipsak:sipsak
     rsyslog:/usr/sbin/rsyslogd
+    systemd:systemd-analyze
+)
+
+# Python modules the tests import, one "debian-package:module" pair per entry, installed
+# when Debian's python3 cannot import the module: python3-prometheus-client is the
+# independent Prometheus text parser that reads cmed's /metrics in tests/metrics_e2e.rs.
+# (A pyenv or venv python3 on PATH does not see Debian's packages; the test finds
+# /usr/bin/python3 itself.)
+TEST_PYTHON_MODULES=(
+    python3-prometheus-client:prometheus_client.parser
 )
 
 missing=()
@@ -35,6 +46,13 @@ for entry in "${TEST_PACKAGES[@]}"; do
     pkg=${entry%%:*}
     cmd=${entry#*:}
     if ! command -v "$cmd" >/dev/null 2>&1; then
+        missing+=("$pkg")
+    fi
+done
+for entry in "${TEST_PYTHON_MODULES[@]}"; do
+    pkg=${entry%%:*}
+    module=${entry#*:}
+    if ! /usr/bin/python3 -c "import $module" >/dev/null 2>&1; then
         missing+=("$pkg")
     fi
 done

@@ -59,7 +59,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check { file, strict } => check(&file, strict),
-        Command::Run(opts) => {
+        Command::Run(mut opts) => {
             // The debug switches gate their own lines in the log (see `debug::CCAPI`).
             let debug = Arc::new(cmed::debug::Flags::default());
             let gate = debug.clone();
@@ -90,7 +90,15 @@ fn main() -> ExitCode {
                         .with_filter(filter::filter_fn(|m| m.fields().field("ios").is_some())),
                 )
                 .init();
-            match runtime().block_on(daemon::run(opts, debug)) {
+            // Before the runtime's threads exist: it also unsets the variable.
+            opts.notify = daemon::notify::take_from_env();
+            let rt = runtime();
+            let result = rt.block_on(daemon::run(opts, debug));
+            // A TFTP transfer runs on a blocking thread until its client acknowledges or
+            // times out (tens of seconds); dropping the runtime would wait for it and hold a
+            // clean stop past its 5 s. The phone asks again from the next daemon.
+            rt.shutdown_timeout(std::time::Duration::from_millis(200));
+            match result {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("cmed: {e}");

@@ -33,6 +33,10 @@ pub(super) enum Request {
         session: VtySession,
         reply: oneshot::Sender<String>,
     },
+    /// The engine's numbers for `/metrics`.
+    Counts {
+        reply: oneshot::Sender<super::counts::EngineCounts>,
+    },
     Em {
         req: EmRequest,
         reply: oneshot::Sender<Answer>,
@@ -104,6 +108,12 @@ impl EngineHandle {
             line,
             reply,
         })
+    }
+
+    /// The engine's counters and gauges now (`/metrics`): one turn of the actor, like a
+    /// `show` command.
+    pub async fn counts(&self) -> Result<super::counts::EngineCounts, Stopped> {
+        self.ask(|reply| Request::Counts { reply }).await
     }
 
     /// The prompt for a session.

@@ -14,9 +14,11 @@
 //! effects), then deliver what it returns in order. The actor decides nothing.
 
 pub mod core;
+pub mod counts;
 mod handle;
 pub mod mailbox;
 mod startup_file;
+pub mod timed_store;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -171,6 +173,9 @@ impl Actor {
                     .cli(session, &line, now, provision, &self.outlets.debug);
                 self.deliver(out);
                 let _ = reply.send(r);
+            }
+            Request::Counts { reply } => {
+                let _ = reply.send(counts::EngineCounts::of(&self.core.engine.view(now)));
             }
             Request::Prompt { session, reply } => {
                 let _ = reply.send(self.core.prompt(&session));

@@ -27,6 +27,9 @@ pub struct Model {
     pub http_server: bool,
     /// `ip http port`, default 80.
     pub http_port: u16,
+    /// `ip http metrics allow A [MASK]` (ours): who may read `/metrics`; empty means
+    /// loopback only.
+    pub metrics_allow: Vec<(Ipv4Addr, Ipv4Addr)>,
     /// `telephony-service`.
     pub telephony: Telephony,
     /// `ephone-dn N`.
@@ -214,6 +217,7 @@ impl Default for Model {
             logging: Logging::default(),
             http_server: false,
             http_port: 80,
+            metrics_allow: Vec::new(),
             telephony: Telephony::default(),
             dns: BTreeMap::new(),
             ephones: BTreeMap::new(),

@@ -4,6 +4,7 @@
 //! thin adapters of `net`; the pure layers never see it.
 
 mod files;
+pub mod notify;
 
 use std::io::IsTerminal;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -65,6 +66,10 @@ pub struct Options {
     /// 0660 for the group, else 0600 (the daemon's user only).
     #[arg(long)]
     pub socket_group: Option<String>,
+    /// The service manager to tell when the daemon is ready and when it stops (systemd's
+    /// `$NOTIFY_SOCKET`, taken by `main` before the runtime starts; see `notify`).
+    #[arg(skip)]
+    pub notify: Option<notify::Notifier>,
 }
 
 /// Why the daemon could not start.
@@ -266,6 +271,9 @@ pub async fn run(opts: Options, debug: Arc<crate::debug::Flags>) -> Result<(), D
         })),
         debug: debug.clone(),
     };
+    // Commits are timed around the store, in the actor's layer, for /metrics.
+    let commit_latency = Arc::new(actor::timed_store::Latency::default());
+    let store = actor::timed_store::TimedStore::new(Box::new(store), commit_latency.clone());
     let engine = actor::spawn(engine, opts.config.clone(), Box::new(store), outlets);
     let provision = Arc::new(Provision::new(
         engine.subscribe(),
@@ -289,7 +297,16 @@ pub async fn run(opts: Options, debug: Arc<crate::debug::Flags>) -> Result<(), D
     tokio::spawn(net::sip::run_core(sip.clone(), sip_core, engine.clone()));
     tokio::spawn(net::sip::serve_udp(sip.clone()));
     tokio::spawn(net::sip::serve_tcp(sip_tcp, sip.clone(), engine.clone()));
-    open_services(&opts, &model, &overrides, engine.clone(), debug).await?;
+    let pages = Arc::new(net::http_em::Admission::default());
+    let metrics = Arc::new(net::metrics::Sources {
+        engine: engine.clone(),
+        provision: stats.clone(),
+        sip: sip.clone(),
+        store: commit_latency,
+        pages: pages.clone(),
+    });
+    let services = (engine.clone(), pages, net::metrics::router(metrics));
+    open_services(&opts, &model, &overrides, services, debug).await?;
     // The control socket comes last, so a start that fails leaves no socket behind.
     let listener = control::bind(&opts.data)
         .await
@@ -303,12 +320,18 @@ pub async fn run(opts: Options, debug: Arc<crate::debug::Flags>) -> Result<(), D
         source,
     })?;
     tokio::spawn(control::serve(listener, engine.clone(), grammar.clone()));
+    let stop = shutdown_signal();
     tracing::info!(socket = %control::socket_path(&opts.data).display(), "control socket ready");
     net::about::listening("Control socket", control::socket_path(&opts.data).display());
     tracing::info!(
         ios = "SYS-5-RESTART",
         "System restarted -- cmed {}",
         env!("CARGO_PKG_VERSION")
+    );
+    // Ready only now: the store is recovered, the startup-config loaded, every listener bound.
+    notify::notify(
+        opts.notify.as_ref(),
+        &format!("READY=1\nSTATUS=Serving phones; startup-config {name}"),
     );
     if !opts.no_console && std::io::stdin().is_terminal() {
         let (e, g) = (engine.clone(), grammar.clone());
@@ -317,8 +340,12 @@ pub async fn run(opts: Options, debug: Arc<crate::debug::Flags>) -> Result<(), D
             .spawn(move || console::run(e, g))
             .map_err(DaemonError::Console)?;
     }
-    shutdown_signal().await;
+    stop.await;
     tracing::info!("shutting down");
+    notify::notify(
+        opts.notify.as_ref(),
+        "STOPPING=1\nSTATUS=Ending calls and writing pending state",
+    );
     // The calls end cleanly (BYE, CANCEL or 480 to the SIP side, on-hook to the SCCP
     // phones), and the SIP bindings and message waiting of the last second are written, so
     // a clean stop loses none. Then a bounded moment for what was handed to the
@@ -477,13 +504,21 @@ async fn open_sccp(
     Ok(())
 }
 
-/// Opens the phone service pages (Extension Mobility) on `ip http port` when `ip http
-/// server` is configured or `--http-port` is given.
+/// The phone service pages' engine, their admission counter and the routes served beside
+/// them (`/metrics`).
+type ServicePages = (
+    actor::EngineHandle,
+    Arc<net::http_em::Admission>,
+    axum::Router,
+);
+
+/// Opens the phone service pages (Extension Mobility) and `/metrics` on `ip http port` when
+/// `ip http server` is configured or `--http-port` is given.
 async fn open_services(
     opts: &Options,
     model: &crate::config::model::Model,
     overrides: &Overrides,
-    engine: actor::EngineHandle,
+    (engine, pages, extra): ServicePages,
     debug: Arc<crate::debug::Flags>,
 ) -> Result<(), DaemonError> {
     if !model.http_server && opts.http_port.is_none() {
@@ -492,18 +527,30 @@ async fn open_services(
     }
     let addr = SocketAddr::new(listen_ip(opts, model), Site::of(model, overrides).http_port);
     let (tcp, _) = listen_tcp(addr, "phone services (HTTP)", "--http-port")?;
-    tokio::spawn(net::http_em::serve(tcp, engine, overrides.clone(), debug));
+    tokio::spawn(net::http_em::serve(
+        tcp,
+        engine,
+        overrides.clone(),
+        debug,
+        pages,
+        extra,
+    ));
     Ok(())
 }
 
-async fn shutdown_signal() {
+/// SIGINT or SIGTERM. The handlers are installed when this is called, not when it is first
+/// awaited: a service manager may send SIGTERM as soon as it hears READY=1.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     use tokio::signal::unix::{SignalKind, signal};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(_) => return std::future::pending().await,
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
+    let term = signal(SignalKind::terminate());
+    let int = signal(SignalKind::interrupt());
+    async move {
+        let (Ok(mut term), Ok(mut int)) = (term, int) else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
     }
 }

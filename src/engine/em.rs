@@ -186,6 +186,8 @@ pub struct Em {
     /// Phones whose automatic logout waits for them to go on hook.
     pub deferred: BTreeMap<DeviceName, Reason>,
     last_tick: Option<u64>,
+    /// Logins, logouts and refusals since the start (`/metrics`).
+    pub counts: super::em_counts::EmCounts,
 }
 
 /// The user profile a user logs in to: by user id, or by primary extension with
@@ -238,6 +240,7 @@ impl Em {
         for c in &plan.changes {
             match c {
                 Change::PutSession { device, session } => {
+                    self.counts.logins += 1;
                     self.logins.insert(*device, session.user.clone());
                     self.sessions.insert(*device, session.clone());
                 }
@@ -264,6 +267,7 @@ impl Em {
             }
         }
         for e in &plan.ended {
+            self.counts.logout(e.reason);
             if self.recent.len() == RECENT {
                 self.recent.pop_front();
             }
@@ -280,8 +284,10 @@ impl Em {
         }
     }
 
-    /// Records a refused login's failure count (in memory only: a restart forgives).
+    /// Records a refused request: counted for `/metrics`, and a refused login's failure
+    /// count kept (in memory only: a restart forgives).
     pub fn record_failure(&mut self, refusal: &Refusal) {
+        self.counts.refused(refusal.error);
         if let Some((user, f)) = &refusal.failure {
             self.failures.insert(user.clone(), *f);
         }

@@ -23,6 +23,7 @@ pub mod calls;
 pub mod devices;
 pub mod effect;
 pub mod em;
+pub mod em_counts;
 pub mod input;
 pub mod layout;
 pub mod mwi;
@@ -402,6 +403,7 @@ impl Engine {
                 Ok(()) => self.finish(*batch, &mut out),
                 Err(e) => {
                     tracing::error!(error = %e, "EM change not committed; refused");
+                    self.em.counts.refused(EmError::Database);
                     if let Some(to) = batch.reply {
                         out.push(reply_em(to, batch.for_cli, Err(EmError::Database)));
                     }

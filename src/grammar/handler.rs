@@ -113,6 +113,7 @@ handlers! {
     ClockSummerTime = "clock-summer-time",
     IpHttpServer = "ip-http-server",
     IpHttpPort = "ip-http-port",
+    IpHttpMetricsAllow = "ip-http-metrics-allow",
     TelephonyService = "telephony-service",
     EphoneDn = "ephone-dn",
     Ephone = "ephone",

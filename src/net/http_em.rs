@@ -33,6 +33,8 @@ use crate::ids::{DeviceName, UserName};
 #[derive(Debug, Default)]
 pub struct Admission {
     in_flight: std::sync::atomic::AtomicU32,
+    /// Requests refused with error 26 since the start (`/metrics`).
+    busy: std::sync::atomic::AtomicU64,
 }
 
 /// One admitted request; leaving the scope ends it.
@@ -53,9 +55,15 @@ impl Admission {
         use std::sync::atomic::Ordering::SeqCst;
         if self.in_flight.fetch_add(1, SeqCst) >= max {
             self.in_flight.fetch_sub(1, SeqCst);
+            self.busy.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             return Err(EmError::Busy);
         }
         Ok(Admitted(self))
+    }
+
+    /// Requests refused as busy so far.
+    pub fn busy(&self) -> u64 {
+        self.busy.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -68,31 +76,43 @@ pub struct Services {
     engine: EngineHandle,
     overrides: Overrides,
     debug: Arc<Flags>,
-    admission: Admission,
+    admission: Arc<Admission>,
 }
 
 type Shared = State<Arc<Services>>;
 type Params = Query<HashMap<String, String>>;
 
-/// Serves the phone service pages on `listener` until the task is dropped.
+/// Serves the phone service pages on `listener` until the task is dropped, counting busy
+/// refusals in `admission`, with the routes of `extra` (`/metrics`) beside them.
 pub async fn serve(
     listener: TcpListener,
     engine: EngineHandle,
     overrides: Overrides,
     debug: Arc<Flags>,
+    admission: Arc<Admission>,
+    extra: axum::Router,
 ) {
-    let app = router(engine, overrides, debug);
+    let app = routes(engine, overrides, debug, admission).merge(extra);
     super::http_serve::serve(listener, app, Default::default(), "phone services").await;
 }
 
 /// The routes [`serve`] serves, without a socket (the `em_pages` fuzz target sends its
 /// requests straight to them).
 pub fn router(engine: EngineHandle, overrides: Overrides, debug: Arc<Flags>) -> axum::Router {
+    routes(engine, overrides, debug, Arc::default())
+}
+
+fn routes(
+    engine: EngineHandle,
+    overrides: Overrides,
+    debug: Arc<Flags>,
+    admission: Arc<Admission>,
+) -> axum::Router {
     let state = Arc::new(Services {
         engine,
         overrides,
         debug,
-        admission: Admission::default(),
+        admission,
     });
     axum::Router::new()
         .route("/services", get(services_menu))

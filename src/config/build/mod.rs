@@ -185,6 +185,7 @@ impl Builder<'_> {
                 Handler::LoggingHost,
                 Handler::IpHttpServer,
                 Handler::IpHttpPort,
+                Handler::IpHttpMetricsAllow,
                 Handler::TftpServer,
                 Handler::TelephonyService,
                 Handler::VoiceServiceVoip,
@@ -218,6 +219,15 @@ impl Builder<'_> {
                     }
                     Handler::IpHttpPort => {
                         self.m.http_port = num(entry.line.get(self.g, "port"));
+                        Ok(())
+                    }
+                    Handler::IpHttpMetricsAllow => {
+                        let addr = ipv4(entry.line.get(self.g, "addr"));
+                        let mask = entry
+                            .line
+                            .get(self.g, "mask")
+                            .map_or(Ipv4Addr::BROADCAST, |m| ipv4(Some(m)));
+                        self.m.metrics_allow.push((addr, mask));
                         Ok(())
                     }
                     Handler::TftpServer => self.tftp_server(&entry.line),

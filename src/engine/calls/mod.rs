@@ -220,6 +220,12 @@ pub struct Ctx<'a> {
 pub type Cmds = Vec<(End, LegCmd)>;
 
 impl Calls {
+    /// Calls set up since the start: each callee rung is one (a forward or a hunt to the
+    /// next line rings a new call), for `/metrics`.
+    pub fn set_up(&self) -> u64 {
+        self.next
+    }
+
     /// The calls now, oldest first (for `show call active voice`).
     pub fn iter(&self) -> impl Iterator<Item = (CallId, &Call)> {
         let mut v: Vec<(CallId, &Call)> = self.calls.iter().map(|(id, c)| (*id, c)).collect();

@@ -44,9 +44,11 @@ use crate::proto::sip::legs::Legs;
 use crate::proto::sip::msg::{self, Message, Method, Response, StartLine};
 
 mod calls;
+mod counts;
 mod mwi;
 mod register;
 
+pub use counts::SipCounts;
 use register::{register_of, render, status_of};
 
 /// What the SIP side shares: the UDP socket, the TCP flows, our address for the messages we
@@ -65,6 +67,8 @@ pub struct Sip {
     bound: Mutex<Bound>,
     /// Live transactions past which new requests are shed (see [`MAX_TRANSACTIONS`]).
     max_transactions: usize,
+    /// Transactions started, shed and live (`/metrics`).
+    pub counts: SipCounts,
 }
 
 /// The registered phones by address, and each phone's address (a REGISTER storm must not
@@ -140,6 +144,7 @@ impl Sip {
             core,
             bound: Mutex::new(Bound::default()),
             max_transactions,
+            counts: SipCounts::default(),
         });
         (sip, CoreQueue(rx))
     }
@@ -400,6 +405,8 @@ pub async fn run_core(sip: Arc<Sip>, queue: CoreQueue, engine: EngineHandle) {
         for tx in drained.drain(..) {
             let _ = tx.send(());
         }
+        let live = u64::try_from(tu.layer.len()).unwrap_or(u64::MAX);
+        sip.counts.live.store(live, Relaxed);
     }
 }
 
@@ -413,12 +420,14 @@ fn core_msg(sip: &Arc<Sip>, tu: &mut calls::Tu, m: CoreMsg, now: Mono) {
                 let full = tu.layer.len() >= sip.max_transactions;
                 let method = m.method();
                 if full && method == Some(Method::Register) {
+                    sip.counts.stateless_registers.fetch_add(1, Relaxed);
                     request(sip, tu, None, *m, flow, now);
                 } else if full
                     && !matches!(method, Some(Method::Ack | Method::Bye | Method::Cancel))
                 {
                     // Past the cap a new request costs no state: come back later (RFC 3261
                     // §21.5.4). ACK, BYE and CANCEL belong to calls in progress.
+                    sip.counts.shed.fetch_add(1, Relaxed);
                     let r = Response::to(&m, flow.peer, 503, "Service Unavailable", &sip.tag())
                         .header("Retry-After", "5");
                     sip.send(flow, r.finish());
@@ -426,6 +435,7 @@ fn core_msg(sip: &Arc<Sip>, tu: &mut calls::Tu, m: CoreMsg, now: Mono) {
                     tu.layer
                         .on_request(summary, flow.peer, flow.tcp.is_some(), now)
                 {
+                    sip.counts.server_transactions.fetch_add(1, Relaxed);
                     request(sip, tu, Some(id), *m, flow, now);
                 }
             } else if let Dispatch::Matched(id) = tu.layer.on_response(summary, flow.peer, now)
