@@ -105,9 +105,11 @@ fn well_formed_to(v: &str) -> bool {
         let token = r"[A-Za-z0-9.!*_+`'~-]+";
         let value = r#"(?:[A-Za-z0-9.!*_+`'~:\[\]-]+|"[^"\\%]*")"#;
         let uri = r"sips?:(?:[A-Za-z0-9._!~*'%&=+$,?/-]+(?::[A-Za-z0-9._!~*'%&=+$,-]*)?@)?(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?";
-        let param = format!(r"\s*;\s*{token}(?:\s*=\s*{value})?");
+        // Blanks are SIP's (RFC 3261 §25.1: space and tab), not the regex's `\s`: after a
+        // vertical tab or a form feed the parser cannot read the tag cmed adds either.
+        let param = format!(r"[ \t]*;[ \t]*{token}(?:[ \t]*=[ \t]*{value})?");
         regex::Regex::new(&format!(
-            r#"^\s*(?:(?:"[^"\\]*"|{token}(?:\s+{token})*)?\s*<{uri}(?:;{token}(?:={token})?)*>|{uri})(?:{param})*\s*$"#
+            r#"^[ \t]*(?:(?:"[^"\\]*"|{token}(?:[ \t]+{token})*)?[ \t]*<{uri}(?:;{token}(?:={token})?)*>|{uri})(?:{param})*[ \t]*$"#
         ))
         .expect("a valid pattern")
     });
@@ -310,6 +312,7 @@ mod tests {
             "<sip:a@b",
             "sip:vivekg@chair-dnrc(example.com ;   tag    = 1918181833n",
             "<sip:a@b>;x=\"A%C2B\"",
+            "<sip:a@b>\u{b}",
             "",
         ] {
             assert!(!super::well_formed_to(bad), "{bad}");
