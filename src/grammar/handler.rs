@@ -114,6 +114,12 @@ handlers! {
     VoiceUserProfile = "voice-user-profile",
     DialPeerVoice = "dial-peer-voice",
     TftpServer = "tftp-server",
+    // line con 0 (line vty is accepted without effect)
+    LineConsole = "line-console",
+    LineExecTimeout = "line-exec-timeout",
+    LinePrivilege = "line-privilege",
+    LineLength = "line-length",
+    LineWidth = "line-width",
     // telephony-service
     TelMaxEphones = "tel-max-ephones",
     TelTimeoutsInterdigit = "tel-timeouts-interdigit",
