@@ -80,6 +80,12 @@ handlers! {
     ClearRegisterPool = "clear-register-pool",
     WriteMemory = "write-memory",
     CopyRunStart = "copy-run-start",
+    // the session's terminal (console comfort)
+    TerminalLength = "terminal-length",
+    TerminalWidth = "terminal-width",
+    TerminalDefault = "terminal-default",
+    ShowHistory = "show-history",
+    ShowTerminal = "show-terminal",
     // Accepted into the configuration and rendered back, with no effect in cmed yet.
     Accepted = "accepted",
     // voice service voip / sip
