@@ -9,6 +9,8 @@ pub mod control;
 pub mod http_em;
 pub mod http_prov;
 pub mod http_serve;
+pub mod idle;
+pub mod more;
 pub mod phone_push;
 pub mod provision;
 pub mod sccp;
