@@ -24,6 +24,7 @@ use crate::ids::{EphoneTag, PoolTag, ProfileTag, UserName};
 use crate::leg::RestartKind;
 
 use super::filter::filtered;
+pub use super::terminal::Terminal;
 
 /// A question the session is waiting to have answered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +55,8 @@ pub struct VtySession {
     pub banner: Option<String>,
     /// `terminal monitor`: IOS messages are copied to this session as they happen.
     pub monitor: bool,
+    /// `terminal length`/`width` and `show history` (see [`Terminal`]).
+    pub term: Terminal,
 }
 
 impl VtySession {
@@ -69,7 +72,15 @@ impl VtySession {
             refused_header: false,
             banner: None,
             monitor: false,
+            term: Terminal::default(),
         }
+    }
+
+    /// The console's session: the level, length and width of `line con 0`.
+    pub fn console(g: &Grammar, line: &crate::config::model::ConsoleLine) -> VtySession {
+        let mut s = VtySession::new(g, line.privilege, "console");
+        s.term = Terminal::new(line.length, line.width);
+        s
     }
 
     /// The matcher context of this session.
@@ -170,6 +181,7 @@ pub fn execute(
     if line.trim_start().starts_with('!') {
         return Reply::default(); // a comment, as in IOS
     }
+    s.term.remember(line);
     // An indented line (a pasted block) belongs to the section it is indented under: it is
     // refused with a refused header, and never falls back to a global command (it may still
     // fall back from `sip` to `voice service voip`, as a pasted nested block needs).
@@ -255,6 +267,7 @@ fn dispatch(g: &Grammar, run: &Running, live: &dyn Live, s: &mut VtySession, m: 
             };
             let r = dispatch(g, run, live, &mut exec, Matched { prefix: None, ..m });
             s.pending = exec.pending;
+            s.term = exec.term; // `do terminal length 0`
             return r;
         }
         // `no debug …` in EXEC.
@@ -336,6 +349,12 @@ fn exec_command(
             s.path.clear();
             Reply::text("Enter configuration commands, one per line.  End with CNTL/Z.\n")
         }
+        h @ (Handler::TerminalLength | Handler::TerminalWidth | Handler::TerminalDefault) => {
+            super::terminal::set(g, h, &line, s, &run.model);
+            Reply::default()
+        }
+        Handler::ShowHistory => filtered(g, &line, s.term.history_text()),
+        Handler::ShowTerminal => filtered(g, &line, super::terminal::show_terminal(s, &run.model)),
         Handler::ShowRunningConfig => {
             let text = render::show_running_config(&render::running_config(g, &run.tree));
             filtered(g, &line, text)

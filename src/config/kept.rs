@@ -160,6 +160,13 @@ pub fn family_of(line: &str) -> Option<&'static Family> {
         .map(|(_, f)| *f)
 }
 
+/// The family of every line cmed does not know inside a section of mode `mode`: a `line`
+/// section holds many more terminal settings than cmed declares (`stopbits`, `modem`,
+/// `autoselect` …), kept as written rather than refused.
+pub fn family_within(mode: &str) -> Option<&'static Family> {
+    (mode == "line").then_some(&LINE)
+}
+
 /// The closing delimiter of a `banner` line (`banner motd ^C`), and whether the banner ends
 /// on that same line. `None` when the line is not a banner with a delimiter.
 pub fn banner_delimiter(line: &str) -> Option<(String, bool)> {
@@ -288,16 +295,22 @@ pub fn accepted_without_effect(g: &Grammar, section: &Section) -> Vec<(String, u
 pub const STORED_FOR_CALLS: &[Handler] = &[Handler::DpDtmfRelay, Handler::DpVad];
 
 fn count_accepted(g: &Grammar, s: &Section, out: &mut Vec<(CmdId, usize)>) {
+    count_section(g, s, false, out);
+}
+
+/// `inert`: the section's header is accepted without effect (`line vty 0 4`), so every line
+/// in it is too, whatever its handler does elsewhere (`exec-timeout` under `line con 0`).
+fn count_section(g: &Grammar, s: &Section, inert: bool, out: &mut Vec<(CmdId, usize)>) {
     for e in s.entries.values() {
         let h = g.cmd(e.line.cmd).handler;
-        if h == Handler::Accepted || STORED_FOR_CALLS.contains(&h) {
+        if inert || h == Handler::Accepted || STORED_FOR_CALLS.contains(&h) {
             match out.iter_mut().find(|(c, _)| *c == e.line.cmd) {
                 Some((_, n)) => *n += 1,
                 None => out.push((e.line.cmd, 1)),
             }
         }
         if let Some(body) = &e.body {
-            count_accepted(g, body, out);
+            count_section(g, body, inert || h == Handler::Accepted, out);
         }
     }
 }

@@ -232,7 +232,12 @@ pub fn load(g: &Grammar, text: &str) -> Loaded {
                     }
                     continue;
                 }
-                let (reason, diag) = match global.then(|| kept::family_of(trimmed)).flatten() {
+                let family = if global {
+                    kept::family_of(trimmed)
+                } else {
+                    kept::family_within(&g.modes[mode].name)
+                };
+                let (reason, diag) = match family {
                     Some(f) => (Reason::Family(f), None),
                     None => {
                         let at = match other {

@@ -80,6 +80,32 @@ pub struct Model {
     /// `username`, and with each `To` user a client may register as (a number on one of
     /// its lines, or its `username`).
     pub sip_users: SipUsers,
+    /// `line con 0`: the interactive console's session settings.
+    pub console: ConsoleLine,
+}
+
+/// `line con 0`: what the interactive console session starts with (IOS defaults without it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConsoleLine {
+    /// `exec-timeout M [S]` in seconds; 0 never times out. IOS's default is 10 minutes.
+    pub exec_timeout: u32,
+    /// `privilege level N`: 15 starts the console in privileged EXEC, below it user EXEC.
+    pub privilege: u8,
+    /// `length N`: the terminal length sessions start with (0: no --More--).
+    pub length: u16,
+    /// `width N`: the terminal width sessions start with.
+    pub width: u16,
+}
+
+impl Default for ConsoleLine {
+    fn default() -> Self {
+        ConsoleLine {
+            exec_timeout: 600,
+            privilege: 1,
+            length: 24,
+            width: 80,
+        }
+    }
 }
 
 /// See [`Model::sip_users`].
@@ -237,6 +263,7 @@ impl Default for Model {
             profile_numbers: Default::default(),
             macs: BTreeMap::new(),
             sip_users: SipUsers::default(),
+            console: ConsoleLine::default(),
         }
     }
 }

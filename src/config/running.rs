@@ -87,6 +87,9 @@ fn render(g: &Grammar, tree: &ConfigTree, with_kept: bool) -> String {
             }
         }
     };
+    // The mode of the section just written when its mode has `gap 0` (`line`): IOS writes
+    // such sections one after the other and closes the run with one `!`.
+    let mut gapless = None;
     for (key, entry) in &root.entries {
         flush(&mut out, &mut plain_run, Some(key));
         let c = g.cmd(entry.line.cmd);
@@ -95,18 +98,23 @@ fn render(g: &Grammar, tree: &ConfigTree, with_kept: bool) -> String {
         }
         match (&entry.body, c.enters) {
             (Some(body), Some(mode)) => {
-                if plain_run {
+                if plain_run && gapless != Some(mode) {
                     out.push_str("!\n");
-                    plain_run = false;
                 }
+                plain_run = false;
                 out.push_str(&line(g, &entry.line));
                 out.push('\n');
                 section(g, body, 1, with_kept, &mut out);
                 for _ in 0..g.modes[mode].gap {
                     out.push_str("!\n");
                 }
+                gapless = (g.modes[mode].gap == 0).then_some(mode);
+                plain_run |= gapless.is_some();
             }
             _ => {
+                if gapless.take().is_some() {
+                    out.push_str("!\n");
+                }
                 out.push_str(&line(g, &entry.line));
                 out.push('\n');
                 plain_run = true;

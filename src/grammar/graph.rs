@@ -48,6 +48,7 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../grammar/register-pool.cli"),
     ),
     ("dial-peer.cli", include_str!("../../grammar/dial-peer.cli")),
+    ("line.cli", include_str!("../../grammar/line.cli")),
     // Accepted into the configuration with no effect in cmed yet (see README).
     (
         "dial-peer-pots.cli",

@@ -85,6 +85,12 @@ handlers! {
     ClearRegisterPool = "clear-register-pool",
     WriteMemory = "write-memory",
     CopyRunStart = "copy-run-start",
+    // the session's terminal (console comfort)
+    TerminalLength = "terminal-length",
+    TerminalWidth = "terminal-width",
+    TerminalDefault = "terminal-default",
+    ShowHistory = "show-history",
+    ShowTerminal = "show-terminal",
     // Accepted into the configuration and rendered back, with no effect in cmed yet.
     Accepted = "accepted",
     // voice service voip / sip
@@ -124,6 +130,12 @@ handlers! {
     VoiceUserProfile = "voice-user-profile",
     DialPeerVoice = "dial-peer-voice",
     TftpServer = "tftp-server",
+    // line con 0 (line vty is accepted without effect)
+    LineConsole = "line-console",
+    LineExecTimeout = "line-exec-timeout",
+    LinePrivilege = "line-privilege",
+    LineLength = "line-length",
+    LineWidth = "line-width",
     // telephony-service
     TelMaxEphones = "tel-max-ephones",
     TelTimeoutsInterdigit = "tel-timeouts-interdigit",

@@ -3,9 +3,14 @@
 //! It runs on its own thread (rustyline blocks) and sends each line to the engine. `?` and Tab
 //! are answered locally from the grammar and the session's mode: `?` prints help and gives the
 //! typed line back for editing, Tab completes a unique keyword or lists the candidates, Ctrl-Z
-//! is `end`.
+//! is `end`. Output longer than the session's `terminal length` is paged (`net::more`).
+//!
+//! Each session starts with the `line con 0` settings (privilege level, length, width) and
+//! ends after its exec-timeout of idleness (`net::idle`) or at `exit`; the next one starts
+//! after RETURN, as on an IOS console.
 
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use rustyline::completion::Completer;
 use rustyline::error::ReadlineError;
@@ -14,13 +19,15 @@ use rustyline::hint::Hinter;
 use rustyline::validate::Validator;
 use rustyline::{
     Cmd, CompletionType, ConditionalEventHandler, Config, Context, Editor, Event, EventContext,
-    EventHandler, Helper, KeyEvent, RepeatCount,
+    EventHandler, Helper, KeyEvent, Prompt, RepeatCount,
 };
 
 use crate::actor::EngineHandle;
 use crate::cli::exec::{self, VtySession};
 use crate::grammar::graph::Grammar;
 use crate::grammar::matcher;
+use crate::net::idle::{Ended, Idle};
+use crate::net::more::{Paged, print_paged};
 
 /// What a key binding asked the loop to do with the line it accepted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +36,8 @@ enum Special {
     Help,
     /// Ctrl-Z: leave configuration mode.
     CtrlZ,
+    /// A key came after the exec-timeout: the session had ended, the key is no input.
+    TimedOut,
 }
 
 #[derive(Default)]
@@ -38,19 +47,55 @@ struct Shared {
 
 type SharedRef = Arc<Mutex<Shared>>;
 
+/// `?`, Ctrl-Z (`special`), or any other key (`None`: rustyline handles it), each of which
+/// first tells the idle clock.
 struct KeyHandler {
-    special: Special,
+    special: Option<Special>,
     shared: SharedRef,
+    idle: Arc<Idle>,
 }
 
 impl ConditionalEventHandler for KeyHandler {
     fn handle(&self, _: &Event, _: RepeatCount, _: bool, ctx: &EventContext) -> Option<Cmd> {
+        let special = if self.idle.key() {
+            Special::TimedOut
+        } else {
+            self.special?
+        };
         let before = ctx.line()[..ctx.pos()].to_string();
         self.shared
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .special = Some((self.special, before));
+            .special = Some((special, before));
         Some(Cmd::AcceptLine)
+    }
+}
+
+/// The prompt, shown as blanks of its width once the session's end has been announced above
+/// it (the announcement is printed while rustyline waits, and rustyline repaints the prompt).
+struct ConsolePrompt {
+    text: String,
+    blank: String,
+    idle: Arc<Idle>,
+}
+
+impl ConsolePrompt {
+    fn new(text: String, idle: &Arc<Idle>) -> ConsolePrompt {
+        ConsolePrompt {
+            blank: " ".repeat(text.chars().count()),
+            text,
+            idle: idle.clone(),
+        }
+    }
+}
+
+impl Prompt for ConsolePrompt {
+    fn raw(&self) -> &str {
+        if self.idle.announced() {
+            &self.blank
+        } else {
+            &self.text
+        }
     }
 }
 
@@ -94,14 +139,36 @@ pub fn run(engine: EngineHandle, grammar: Arc<Grammar>) {
     }
 }
 
+/// IOS's text when a console session ends (`exit`, exec-timeout).
+fn available(host: &str) -> String {
+    format!("\n{host} con0 is now available\n\n\n\n\n\nPress RETURN to get started.\n\n")
+}
+
 fn console(engine: EngineHandle, grammar: Arc<Grammar>) -> rustyline::Result<()> {
+    let idle = Arc::new(Idle::default());
+    let result = edit(&engine, &grammar, &idle);
+    idle.stop();
+    result
+}
+
+fn edit(engine: &EngineHandle, grammar: &Arc<Grammar>, idle: &Arc<Idle>) -> rustyline::Result<()> {
     let config = Config::builder()
         .completion_type(CompletionType::List)
         .auto_add_history(true)
         .build();
     let mut rl: Editor<IosHelper, rustyline::history::DefaultHistory> =
         Editor::with_config(config)?;
-    let session = Arc::new(Mutex::new(VtySession::new(&grammar, 1, "console")));
+    let console_line = |e: &EngineHandle| e.snapshot().model.console;
+    // The exec-timeout of `line con 0` now (0: never).
+    let limit = |e: &EngineHandle| {
+        let secs = console_line(e).exec_timeout;
+        (secs > 0).then(|| Duration::from_secs(u64::from(secs)))
+    };
+    let session = Arc::new(Mutex::new(VtySession::console(
+        grammar,
+        &console_line(engine),
+    )));
+    // Listed by `show users` while the console runs.
     let _listed = super::about::Listed::open("console", "");
     // IOS messages print above the prompt, as on a router's console.
     if let Ok(mut printer) = rl.create_external_printer() {
@@ -114,17 +181,25 @@ fn console(engine: EngineHandle, grammar: Arc<Grammar>) -> rustyline::Result<()>
         grammar: grammar.clone(),
         session: session.clone(),
     }));
-    for (key, special) in [
-        (KeyEvent::from('?'), Special::Help),
-        (KeyEvent::ctrl('Z'), Special::CtrlZ),
+    for (event, special) in [
+        (Event::from(KeyEvent::from('?')), Some(Special::Help)),
+        (Event::from(KeyEvent::ctrl('Z')), Some(Special::CtrlZ)),
+        (Event::Any, None),
     ] {
         rl.bind_sequence(
-            key,
+            event,
             EventHandler::Conditional(Box::new(KeyHandler {
                 special,
                 shared: shared.clone(),
+                idle: idle.clone(),
             })),
         );
+    }
+    if let Ok(printer) = rl.create_external_printer() {
+        let engine = engine.clone();
+        idle.watch(printer, move || {
+            available(&engine.snapshot().model.hostname)
+        });
     }
     let lock =
         |s: &Arc<Mutex<VtySession>>| s.lock().unwrap_or_else(PoisonError::into_inner).clone();
@@ -133,7 +208,10 @@ fn console(engine: EngineHandle, grammar: Arc<Grammar>) -> rustyline::Result<()>
     };
     let mut initial = String::new();
     loop {
-        let read = rl.readline_with_initial(&prompt, (&initial, ""));
+        idle.arm(limit(engine));
+        let read =
+            rl.readline_with_initial(&ConsolePrompt::new(prompt.clone(), idle), (&initial, ""));
+        let ended = idle.disarm();
         initial.clear();
         let mut line = match read {
             Ok(l) => l,
@@ -146,9 +224,25 @@ fn console(engine: EngineHandle, grammar: Arc<Grammar>) -> rustyline::Result<()>
             .unwrap_or_else(PoisonError::into_inner)
             .special
             .take();
+        if let Some(how) = ended {
+            // Idle past the exec-timeout: whatever came is not input.
+            let ask = how == Ended::AtKey;
+            if !restart(
+                &mut rl,
+                engine,
+                grammar,
+                &shared,
+                &session,
+                &mut prompt,
+                ask,
+            ) {
+                return Ok(());
+            }
+            continue;
+        }
         match special {
             Some((Special::Help, before)) => {
-                print!("{}", exec::help_text(&grammar, &lock(&session), &before));
+                print!("{}", exec::help_text(grammar, &lock(&session), &before));
                 initial = before;
                 continue;
             }
@@ -159,7 +253,7 @@ fn console(engine: EngineHandle, grammar: Arc<Grammar>) -> rustyline::Result<()>
                 println!("^Z");
                 line = "end".into();
             }
-            None => {}
+            Some((Special::TimedOut, _)) | None => {}
         }
         super::about::session_input("console");
         let Ok(res) = engine.cli_blocking(lock(&session), line) else {
@@ -175,19 +269,55 @@ fn console(engine: EngineHandle, grammar: Arc<Grammar>) -> rustyline::Result<()>
             prompt = out[cut..].to_string();
             continue;
         }
-        print!("{}", res.reply.output);
-        if res.session.closed {
-            let host = prompt.trim_end_matches(['>', '#']).to_string();
-            println!("\n{host} con0 is now available\n\n\n\n\n\nPress RETURN to get started.\n");
-            if rl.readline("").is_err() {
-                return Ok(());
-            }
-            let fresh = VtySession::new(&grammar, 1, "console");
-            *session.lock().unwrap_or_else(PoisonError::into_inner) = fresh.clone();
-            let Ok(p) = engine.prompt_blocking(fresh) else {
-                return Ok(());
-            };
-            prompt = p;
+        let paged = print_paged(&res.reply.output, &res.session.term, limit(engine));
+        if (res.session.closed || paged == Paged::TimedOut)
+            && !restart(
+                &mut rl,
+                engine,
+                grammar,
+                &shared,
+                &session,
+                &mut prompt,
+                true,
+            )
+        {
+            return Ok(());
         }
+    }
+}
+
+/// Ends the console session and starts the next one: after IOS's text and RETURN when
+/// `ask`, at once when the text was announced and a key already came. `false` when the
+/// console's input or the engine has ended.
+fn restart(
+    rl: &mut Editor<IosHelper, rustyline::history::DefaultHistory>,
+    engine: &EngineHandle,
+    grammar: &Grammar,
+    shared: &SharedRef,
+    session: &Arc<Mutex<VtySession>>,
+    prompt: &mut String,
+    ask: bool,
+) -> bool {
+    if ask {
+        print!("{}", available(&engine.snapshot().model.hostname));
+        if rl.readline("").is_err() {
+            return false;
+        }
+        // A `?` or Ctrl-Z typed while waiting for RETURN is not for the next session.
+        shared
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .special = None;
+    }
+    // Arrow-key history belongs to the session that ended, as `show history` does.
+    let _ = rl.clear_history();
+    let fresh = VtySession::console(grammar, &engine.snapshot().model.console);
+    *session.lock().unwrap_or_else(PoisonError::into_inner) = fresh.clone();
+    match engine.prompt_blocking(fresh) {
+        Ok(p) => {
+            *prompt = p;
+            true
+        }
+        Err(_) => false,
     }
 }

@@ -18,6 +18,7 @@ use crate::grammar::graph::Grammar;
 use crate::grammar::handler::Handler;
 
 mod clock;
+mod lines;
 mod logging;
 mod numbers;
 mod phones;
@@ -190,6 +191,7 @@ impl Builder<'_> {
                 Handler::TelephonyService,
                 Handler::VoiceServiceVoip,
                 Handler::SipUa,
+                Handler::LineConsole,
             ][..],
             &[Handler::VoiceRegisterGlobal],
             &[Handler::EphoneDn, Handler::VoiceRegisterDn],
@@ -246,6 +248,10 @@ impl Builder<'_> {
                     }
                     Handler::SipUa => {
                         self.sip_ua(&path, &body);
+                        Ok(())
+                    }
+                    Handler::LineConsole => {
+                        self.line_console(&path, &body);
                         Ok(())
                     }
                     Handler::TelephonyService => {
