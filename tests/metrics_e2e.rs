@@ -144,52 +144,9 @@ fn scrape_until(d: &Daemon, dir: &Path, what: &str, cond: impl Fn(&Scrape) -> bo
     last
 }
 
-const SIPP_REGISTER: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
-<!DOCTYPE scenario SYSTEM "sipp.dtd">
-<scenario name="register with digest">
-  <send retrans="500"><![CDATA[
-      REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:2001@[remote_ip]>;tag=[pid]SIPpTag[call_number]
-      To: <sip:2001@[remote_ip]>
-      Call-ID: [call_id]
-      CSeq: 1 REGISTER
-      Contact: <sip:2001@[local_ip]:[local_port];transport=[transport]>
-      Max-Forwards: 70
-      Expires: 3600
-      Content-Length: 0
-
-    ]]></send>
-  <recv response="401" auth="true"/>
-  <send retrans="500"><![CDATA[
-      REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:2001@[remote_ip]>;tag=[pid]SIPpTag[call_number]
-      To: <sip:2001@[remote_ip]>
-      Call-ID: [call_id]
-      CSeq: 2 REGISTER
-      Contact: <sip:2001@[local_ip]:[local_port];transport=[transport]>
-      [authentication username=mlopez password=PASSWORD]
-      Max-Forwards: 70
-      Expires: 3600
-      Content-Length: 0
-
-    ]]></send>
-  <recv response="200"/>
-</scenario>
-"#;
-
 /// sipp registers pool 1 of the sample office (`mlopez`) with `password`; whether it did.
 fn sipp_register(d: &Daemon, dir: &Path, password: &str) -> bool {
-    let sf = dir.join(format!("reg-{password}.xml"));
-    std::fs::write(&sf, SIPP_REGISTER.replace("PASSWORD", password)).unwrap();
-    Command::new("sipp")
-        .arg(d.sip_addr().to_string())
-        .args(["-sf", sf.to_str().unwrap(), "-m", "1", "-i", "127.0.0.1"])
-        .args(["-timeout", "10s", "-nostdin"])
-        .current_dir(dir)
-        .output()
-        .expect("sipp runs (scripts/test.sh installs sip-tester)")
+    support::sipp::register_pool_1(d, dir, password)
         .status
         .success()
 }

@@ -7,7 +7,6 @@ mod support;
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, UdpSocket};
-use std::process::Command;
 use std::time::Duration;
 
 use support::daemon::{Daemon, http_get, start_office};
@@ -74,62 +73,13 @@ fn login_amartin_on_pool_2(d: &Daemon) -> String {
     page
 }
 
-const SIPP_SCENARIO: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
-<!DOCTYPE scenario SYSTEM "sipp.dtd">
-<scenario name="register with digest">
-  <send retrans="500"><![CDATA[
-      REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:2001@[remote_ip]>;tag=[pid]SIPpTag[call_number]
-      To: <sip:2001@[remote_ip]>
-      Call-ID: [call_id]
-      CSeq: 1 REGISTER
-      Contact: <sip:2001@[local_ip]:[local_port];transport=[transport]>
-      Max-Forwards: 70
-      Expires: 3600
-      Content-Length: 0
-
-    ]]></send>
-  <recv response="401" auth="true"/>
-  <send retrans="500"><![CDATA[
-      REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:2001@[remote_ip]>;tag=[pid]SIPpTag[call_number]
-      To: <sip:2001@[remote_ip]>
-      Call-ID: [call_id]
-      CSeq: 2 REGISTER
-      Contact: <sip:2001@[local_ip]:[local_port];transport=[transport]>
-      [authentication username=mlopez password=PASSWORD]
-      Max-Forwards: 70
-      Expires: 3600
-      Content-Length: 0
-
-    ]]></send>
-  <recv response="200"/>
-</scenario>
-"#;
-
-/// sipp registers pool 1 (user mlopez) with `password` through [`SIPP_SCENARIO`].
-fn sipp_register(d: &Daemon, dir: &std::path::Path, password: &str) -> std::process::Output {
-    let sf = dir.join(format!("reg-{password}.xml"));
-    std::fs::write(&sf, SIPP_SCENARIO.replace("PASSWORD", password)).unwrap();
-    // sipp picks a free local port itself; it exits 0 only if every call succeeded.
-    Command::new("sipp")
-        .arg(d.sip_addr().to_string())
-        .args(["-sf", sf.to_str().unwrap(), "-m", "1", "-i", "127.0.0.1"])
-        .args(["-timeout", "10s", "-nostdin"])
-        .current_dir(dir)
-        .output()
-        .expect("sipp runs (scripts/test.sh installs sip-tester)")
-}
-
 /// sipp registers pool 1 (`username mlopez password Lab2001x`) with MD5 digest; with the
 /// wrong password the same scenario fails on the 403.
 #[test]
 fn sipp_registers_a_pool_with_digest_and_a_wrong_password_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let d = start_office(dir.path());
-    let run = |password: &str| sipp_register(&d, dir.path(), password);
+    let run = |password: &str| support::sipp::register_pool_1(&d, dir.path(), password);
     let ok = run("Lab2001x");
     assert!(
         ok.status.success(),
@@ -169,7 +119,7 @@ fn a_type_7_pool_password_from_a_router_registers_sipp_with_the_clear_password()
     let cfg = format!("service password-encryption\n{}", support::SMALL_OFFICE)
         .replace("password 0 Lab2001x", &format!("password 7 {seven}"));
     let d = support::daemon::start_with(dir.path(), &cfg);
-    let out = sipp_register(&d, dir.path(), "Lab2001x");
+    let out = support::sipp::register_pool_1(&d, dir.path(), "Lab2001x");
     assert!(
         out.status.success(),
         "{}",

@@ -195,3 +195,59 @@ impl Uas {
         read_log(&self.errors)
     }
 }
+
+/// A digest REGISTER of pool 1 of the sample office (user mlopez, number 2001): REGISTER,
+/// the 401, REGISTER with `PASSWORD`, the 200.
+pub const REGISTER_POOL_1: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="register with digest">
+  <send retrans="500"><![CDATA[
+      REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:2001@[remote_ip]>;tag=[pid]SIPpTag[call_number]
+      To: <sip:2001@[remote_ip]>
+      Call-ID: [call_id]
+      CSeq: 1 REGISTER
+      Contact: <sip:2001@[local_ip]:[local_port];transport=[transport]>
+      Max-Forwards: 70
+      Expires: 3600
+      Content-Length: 0
+
+    ]]></send>
+  <recv response="401" auth="true"/>
+  <send retrans="500"><![CDATA[
+      REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:2001@[remote_ip]>;tag=[pid]SIPpTag[call_number]
+      To: <sip:2001@[remote_ip]>
+      Call-ID: [call_id]
+      CSeq: 2 REGISTER
+      Contact: <sip:2001@[local_ip]:[local_port];transport=[transport]>
+      [authentication username=mlopez password=PASSWORD]
+      Max-Forwards: 70
+      Expires: 3600
+      Content-Length: 0
+
+    ]]></send>
+  <recv response="200"/>
+</scenario>
+"#;
+
+/// sipp registers pool 1 of the sample office with `password` through [`REGISTER_POOL_1`];
+/// sipp exits 0 only if the 200 came.
+pub fn register_pool_1(
+    d: &super::daemon::Daemon,
+    dir: &Path,
+    password: &str,
+) -> std::process::Output {
+    let sf = dir.join(format!("reg-{password}.xml"));
+    std::fs::write(&sf, REGISTER_POOL_1.replace("PASSWORD", password)).unwrap();
+    // sipp picks a free local port itself.
+    Command::new("sipp")
+        .arg(d.sip_addr().to_string())
+        .args(["-sf", sf.to_str().unwrap(), "-m", "1", "-i", "127.0.0.1"])
+        .args(["-timeout", "10s", "-nostdin"])
+        .current_dir(dir)
+        .output()
+        .expect("sipp runs (scripts/test.sh installs sip-tester)")
+}
