@@ -2,13 +2,15 @@
 //! dial-peers in `dial_peer`) and the step between them (`build`); dial patterns, parsed when
 //! a line is applied (`pattern`); reading a startup-config (`load`), rendering it back
 //! (`running`), the lines of a startup-config that are not applied but kept (`kept`), the
-//! forms of configured passwords (`secrets`), and one edit made whole or not at all (`edit`). Pure: no I/O, no clock.
+//! forms of configured passwords (`secrets`), the `logging …` settings (`logging`), and
+//! one edit made whole or not at all (`edit`). Pure: no I/O, no clock.
 pub mod build;
 pub mod catalog;
 pub mod dial_peer;
 pub mod edit;
 pub mod kept;
 pub mod load;
+pub mod logging;
 pub mod model;
 pub mod pattern;
 pub mod phone;

@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
+pub use super::logging::{LEVELS, Logging, severity};
+pub use super::secrets::Secret;
+
 pub use crate::config::dial_peer::{Codec, DialPeer, DtmfRelay, Vad};
 pub use crate::config::pattern::Pattern;
 use crate::ids::{
@@ -265,78 +268,6 @@ impl Default for Model {
             sip_users: SipUsers::default(),
             console: ConsoleLine::default(),
         }
-    }
-}
-
-/// `logging buffered`, `logging console`, `logging trap`, `logging host`: severities are
-/// 0 (emergencies) to 7 (debugging); a message is logged where its severity is at most the
-/// level.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Logging {
-    /// The buffer `show logging` prints: its size in bytes and level; `None` after `no
-    /// logging buffered`.
-    pub buffered: Option<(u32, u8)>,
-    /// The console's level; `None` after `no logging console`.
-    pub console: Option<u8>,
-    /// The syslog servers' level (`logging trap`, informational by default).
-    pub trap: u8,
-    /// Syslog servers (UDP).
-    pub hosts: Vec<std::net::SocketAddrV4>,
-}
-
-impl Default for Logging {
-    fn default() -> Logging {
-        // IOS: a 4096-byte buffer and the console at debugging, syslog at informational.
-        Logging {
-            buffered: Some((4096, 7)),
-            console: Some(7),
-            trap: 6,
-            hosts: Vec::new(),
-        }
-    }
-}
-
-/// IOS's logging level keywords, by severity (0 = emergencies).
-pub const LEVELS: [&str; 8] = [
-    "emergencies",
-    "alerts",
-    "critical",
-    "errors",
-    "warnings",
-    "notifications",
-    "informational",
-    "debugging",
-];
-
-/// The IOS level keyword's severity.
-pub fn severity(level: &str) -> Option<u8> {
-    LEVELS.iter().position(|l| *l == level).map(|p| p as u8)
-}
-
-/// A password as configured: type 0 (clear), 7 (IOS's reversible form) or 6 (AES under the
-/// router's master key, which cmed does not have; see `config::secrets`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Secret {
-    /// 0, 6 or 7.
-    pub kind: u8,
-    /// The text after the type, as configured.
-    pub text: String,
-    /// The password itself: the text of type 0, the decoded type 7; `None` for type 6.
-    pub clear: Option<String>,
-}
-
-impl Secret {
-    /// The password, if cmed can know it (not type 6).
-    pub fn clear(&self) -> Option<&str> {
-        self.clear.as_deref()
-    }
-
-    /// Whether `given` is this password, compared in constant time; a type 6 password
-    /// matches nothing.
-    pub fn matches(&self, given: &str) -> bool {
-        use subtle::ConstantTimeEq;
-        self.clear()
-            .is_some_and(|c| bool::from(c.as_bytes().ct_eq(given.as_bytes())))
     }
 }
 

@@ -19,6 +19,33 @@ use crate::grammar::handler::Handler;
 use crate::grammar::matcher::{Ctx, Outcome, match_line};
 use crate::grammar::token::TokenKind;
 
+/// A password as configured: type 0 (clear), 7 (IOS's reversible form) or 6 (AES under the
+/// router's master key, which cmed does not have; see `config::secrets`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Secret {
+    /// 0, 6 or 7.
+    pub kind: u8,
+    /// The text after the type, as configured.
+    pub text: String,
+    /// The password itself: the text of type 0, the decoded type 7; `None` for type 6.
+    pub clear: Option<String>,
+}
+
+impl Secret {
+    /// The password, if cmed can know it (not type 6).
+    pub fn clear(&self) -> Option<&str> {
+        self.clear.as_deref()
+    }
+
+    /// Whether `given` is this password, compared in constant time; a type 6 password
+    /// matches nothing.
+    pub fn matches(&self, given: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        self.clear()
+            .is_some_and(|c| bool::from(c.as_bytes().ct_eq(given.as_bytes())))
+    }
+}
+
 /// The key IOS's type 7 XORs passwords with, from the offset its first two digits give.
 const XLAT: &[u8; 53] = b"dsfd;kfoA,.iyewrkldJKDHSUBsgvca69834ncxv9873254k;fg87";
 

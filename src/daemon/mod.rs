@@ -323,6 +323,7 @@ pub async fn run(opts: Options, debug: Arc<crate::debug::Flags>) -> Result<(), D
     let stop = shutdown_signal();
     tracing::info!(socket = %control::socket_path(&opts.data).display(), "control socket ready");
     net::about::listening("Control socket", control::socket_path(&opts.data).display());
+    net::about::started_up(&opts.data);
     tracing::info!(
         ios = "SYS-5-RESTART",
         "System restarted -- cmed {}",

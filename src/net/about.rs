@@ -66,13 +66,14 @@ impl Drop for Listed {
 /// The mark a clean stop leaves: `clean stop at UNIX`.
 const MARK: &str = "last-stop";
 
-/// Reads (and removes) the previous run's stop mark: how it ended, for `show version`.
+/// Reads the previous run's stop mark: how it ended, for `show version`. The mark stays
+/// until [`started_up`], so a start that fails (a port in use) does not make the next one
+/// report an unclean stop.
 /// `store_existed` tells a first start from a run that ended without its mark (SIGKILL, a
 /// crash, a power cut).
 pub fn previous_stop(data: &Path, store_existed: bool, zone: &crate::civil::Zone) -> String {
     let mark = data.join(MARK);
     let text = std::fs::read_to_string(&mark).ok();
-    let _ = std::fs::remove_file(&mark);
     match text
         .as_deref()
         .and_then(|t| t.trim().strip_prefix("clean stop at "))
@@ -84,6 +85,12 @@ pub fn previous_stop(data: &Path, store_existed: bool, zone: &crate::civil::Zone
         None if store_existed => "an unclean stop (killed, crashed or power lost)".into(),
         None => "first start (no earlier run in this data directory)".into(),
     }
+}
+
+/// The daemon is up: the previous run's mark is taken, so a crash from now on is told as
+/// one at the next start.
+pub fn started_up(data: &Path) {
+    let _ = std::fs::remove_file(data.join(MARK));
 }
 
 /// Leaves the clean-stop mark, last thing before a clean exit.
@@ -151,7 +158,9 @@ mod tests {
             previous_stop(dir.path(), true, &utc),
             "clean stop at 00:00:00 UTC Thu Jan 1 1970"
         );
-        // Taken: a crash after this start is told as such.
+        // Kept while a start may still fail; taken once the daemon is up.
+        assert!(previous_stop(dir.path(), true, &utc).starts_with("clean stop"));
+        started_up(dir.path());
         assert!(previous_stop(dir.path(), true, &utc).starts_with("an unclean stop"));
     }
 }
