@@ -31,6 +31,9 @@ pub use super::terminal::Terminal;
 pub enum Pending {
     /// `copy running-config startup-config`: `Destination filename [startup-config]?`
     CopyDestination,
+    /// `enable`'s `Password:`, asked for the Nth time (IOS asks three times). The answer is
+    /// not echoed.
+    EnablePassword(u8),
 }
 
 /// One command session (IOS calls them vty lines): the console or a control-socket client.
@@ -46,6 +49,8 @@ pub struct VtySession {
     pub pending: Option<Pending>,
     /// Who is configuring, for `%SYS-5-CONFIG_I` (`console`, `vty0`).
     pub from: String,
+    /// The user who logged in and from where (SSH sessions), for `%SYS-5-CONFIG_I`.
+    pub login: Option<(String, String)>,
     /// The session has ended (`exit` from EXEC).
     pub closed: bool,
     /// The last line typed without indentation was refused: the indented lines pasted under
@@ -68,6 +73,7 @@ impl VtySession {
             path: Vec::new(),
             pending: None,
             from: from.to_string(),
+            login: None,
             closed: false,
             refused_header: false,
             banner: None,
@@ -146,6 +152,10 @@ pub trait Live {
     /// Switches a `debug` on or off (`undebug all` switches all off) and returns the IOS
     /// confirmation, or `None` when there is nothing to switch.
     fn debug(&self, handler: Handler, on: bool) -> Option<String>;
+    /// `clear line vty N`: ends that session; IOS's answer, or `None` without sessions.
+    fn clear_line(&self, _vty: u32) -> Option<String> {
+        None
+    }
 }
 
 /// No live state: the configuration alone (CLI tests, `cmed check`).
@@ -169,7 +179,7 @@ pub fn execute(
     line: &str,
 ) -> Reply {
     if let Some(p) = s.pending.take() {
-        return answer(run, p, line);
+        return answer(run, s, p, line);
     }
     if let Some(delim) = &s.banner {
         // The text of a pasted banner, which is not applied either.
@@ -302,17 +312,40 @@ fn leave_config(g: &Grammar, s: &mut VtySession) -> Reply {
     s.mode = g.mode_id("exec").expect("exec mode");
     s.path.clear();
     // The session that configured sees it as its answer; the log (and any other console)
-    // gets it as an IOS message.
+    // gets it as an IOS message. An SSH session names its line, address and user.
+    let text = match &s.login {
+        Some((user, addr)) => format!("Configured from {} ({addr}) by {user}", s.from),
+        None => format!("Configured from console by {}", s.from),
+    };
     tracing::info!(
         ios = "SYS-5-CONFIG_I",
         shown = s.from == "console",
-        "Configured from console by {}",
-        s.from
+        "{text}"
     );
-    Reply::text(format!(
-        "%SYS-5-CONFIG_I: Configured from console by {}\n",
-        s.from
-    ))
+    Reply::text(format!("%SYS-5-CONFIG_I: {text}\n"))
+}
+
+/// `enable`: privileged EXEC after `enable secret`/`password` if one is set. Without one,
+/// the console goes straight in (as IOS's does) and a vty session is refused.
+fn enable(run: &Running, s: &mut VtySession) -> Reply {
+    if s.level >= 15 {
+        return Reply::default();
+    }
+    match &run.model.access.enable {
+        Some(crate::config::access::Credential::None) => {
+            s.level = 15;
+            Reply::default()
+        }
+        Some(_) => {
+            s.pending = Some(Pending::EnablePassword(1));
+            Reply::text("Password: ")
+        }
+        None if s.login.is_none() => {
+            s.level = 15;
+            Reply::default()
+        }
+        None => Reply::err("% No password set\n"),
+    }
 }
 
 fn exec_command(
@@ -324,10 +357,7 @@ fn exec_command(
 ) -> Reply {
     let line = Line::matched(m, None);
     match g.cmd(m.cmd).handler {
-        Handler::Enable => {
-            s.level = 15;
-            Reply::default()
-        }
+        Handler::Enable => enable(run, s),
         Handler::Disable => {
             s.level = 1;
             Reply::default()
@@ -381,6 +411,13 @@ fn exec_command(
             let tag = line.get(g, "tag").and_then(|t| t.parse().ok()).unwrap_or(0);
             ask(Admin::ClearSipPool(PoolTag(tag)))
         }
+        Handler::ClearLine => {
+            let n = line.get(g, "n").and_then(|t| t.parse().ok()).unwrap_or(0);
+            match live.clear_line(n) {
+                Some(text) => Reply::text(text),
+                None => Reply::err("% The phone servers are not running\n"),
+            }
+        }
         Handler::ShowUsers => match live.show(g, Handler::ShowUsers, &line) {
             Some(text) => filtered(
                 g,
@@ -390,6 +427,7 @@ fn exec_command(
             None => Reply::err("% The phone servers are not running\n"),
         },
         h @ (Handler::ShowDebugging
+        | Handler::ShowIpSsh
         | Handler::ShowClock
         | Handler::ShowVersion
         | Handler::ShowCmedStatus
@@ -476,8 +514,25 @@ fn ask(cmd: Admin) -> Reply {
     }
 }
 
-fn answer(run: &Running, p: Pending, line: &str) -> Reply {
+fn answer(run: &Running, s: &mut VtySession, p: Pending, line: &str) -> Reply {
     match p {
+        Pending::EnablePassword(tries) => {
+            let ok = run
+                .model
+                .access
+                .enable
+                .as_ref()
+                .is_some_and(|c| c.verify(line));
+            if ok {
+                s.level = 15;
+                Reply::default()
+            } else if tries < 3 {
+                s.pending = Some(Pending::EnablePassword(tries + 1));
+                Reply::text("Password: ")
+            } else {
+                Reply::err("% Bad secrets\n\n")
+            }
+        }
         Pending::CopyDestination => {
             let dest = line.trim();
             if dest.is_empty() || dest.eq_ignore_ascii_case("startup-config") {

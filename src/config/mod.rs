@@ -2,12 +2,16 @@
 //! dial-peers in `dial_peer`) and the step between them (`build`); dial patterns, parsed when
 //! a line is applied (`pattern`); reading a startup-config (`load`), rendering it back
 //! (`running`), the lines of a startup-config that are not applied but kept (`kept`), the
-//! forms of configured passwords (`secrets`), the `logging …` settings (`logging`), and
-//! one edit made whole or not at all (`edit`). Pure: no I/O, no clock.
+//! forms of configured passwords (`secrets`) and one-way secrets (`hashes`), administrators'
+//! access (`access`), the `logging …` settings (`logging`), and one edit made whole or not
+//! at all (`edit`). Pure: no I/O, no clock (a new secret's salt comes from the standard
+//! library's randomly keyed hasher).
+pub mod access;
 pub mod build;
 pub mod catalog;
 pub mod dial_peer;
 pub mod edit;
+pub mod hashes;
 pub mod kept;
 pub mod load;
 pub mod logging;

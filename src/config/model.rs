@@ -85,6 +85,8 @@ pub struct Model {
     pub sip_users: SipUsers,
     /// `line con 0`: the interactive console's session settings.
     pub console: ConsoleLine,
+    /// Administrators, `enable`, the vty lines and the SSH server (`config::access`).
+    pub access: super::access::Access,
 }
 
 /// `line con 0`: what the interactive console session starts with (IOS defaults without it).
@@ -267,6 +269,7 @@ impl Default for Model {
             macs: BTreeMap::new(),
             sip_users: SipUsers::default(),
             console: ConsoleLine::default(),
+            access: Default::default(),
         }
     }
 }

@@ -181,13 +181,58 @@ pub fn service_on(g: &Grammar, root: &Section) -> bool {
         })
 }
 
-/// `line` as it is stored: in its type 7 form when it carries a type 0 password and
-/// `service password-encryption` is on.
+/// `line` as it is stored: a type 0 one-way secret (`username … secret`, `enable secret`)
+/// as its hash (type 9, or as `algorithm-type` says), always, as IOS does; a type 0
+/// password in its type 7 form when `service password-encryption` is on.
 pub fn stored(g: &Grammar, root: &Section, line: Line) -> Line {
+    let line = hashed(g, &line).unwrap_or(line);
     if plain_password_at(g, &line).is_none() || !service_on(g, root) {
         return line;
     }
     encrypted(g, &line).unwrap_or(line)
+}
+
+/// `line` with its type 0 secret (`$hash` after an absent or `0` `$stype`) replaced by its
+/// hash, `algorithm-type` dropped as IOS drops it; `None` when there is nothing to hash.
+fn hashed(g: &Grammar, line: &Line) -> Option<Line> {
+    let c = g.cmd(line.cmd);
+    let bound = |a: &crate::grammar::matcher::Arg| c.tokens[a.tok as usize].bind.as_deref();
+    let at = line.args.iter().position(|a| bound(a) == Some("hash"))?;
+    if line.negated || line.get(g, "stype").is_some_and(|t| t != "0") {
+        return None;
+    }
+    let kind = match line.get(g, "algo") {
+        Some("md5") => 5,
+        Some("sha256") => 8,
+        _ => 9,
+    };
+    let mut words = Vec::new();
+    for (i, a) in line.args.iter().enumerate() {
+        let keyword = c.tokens[a.tok as usize].kind.keyword();
+        match bound(a) {
+            Some("stype" | "algo") => {}
+            _ if keyword == Some("algorithm-type") => {}
+            _ if i == at => {
+                words.push(kind.to_string());
+                words.push(super::hashes::hash(kind, &a.value));
+            }
+            _ => words.push(a.value.to_string()),
+        }
+    }
+    let text = words.join(" ");
+    match match_line(
+        g,
+        Ctx {
+            mode: c.mode,
+            level: 15,
+        },
+        &text,
+    ) {
+        Outcome::Matched(m) if m.cmd == line.cmd && m.prefix.is_none() => {
+            Some(Line::matched(&m, line.origin))
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -21,6 +21,14 @@ pub const FILES: &[(&str, &str)] = &[
     ),
     ("config.cli", include_str!("../../grammar/config.cli")),
     (
+        "ssh-pubkey.cli",
+        include_str!("../../grammar/ssh-pubkey.cli"),
+    ),
+    (
+        "ssh-pubkey-user.cli",
+        include_str!("../../grammar/ssh-pubkey-user.cli"),
+    ),
+    (
         "telephony-service.cli",
         include_str!("../../grammar/telephony-service.cli"),
     ),

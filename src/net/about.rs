@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::cli::shows::About;
 
@@ -23,8 +23,19 @@ struct Facts {
 
 static FACTS: OnceLock<Facts> = OnceLock::new();
 static LISTENERS: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
-/// Open CLI sessions by line (`console`, `vty0` …): since, last input, location.
-static SESSIONS: Mutex<BTreeMap<String, (u64, u64, String)>> = Mutex::new(BTreeMap::new());
+/// Open CLI sessions by line (`console`, `vty0` …).
+static SESSIONS: Mutex<BTreeMap<String, Session>> = Mutex::new(BTreeMap::new());
+/// The SSH server, once it listens.
+static SSH: Mutex<Option<crate::cli::shows::SshAbout>> = Mutex::new(None);
+
+/// One open CLI session.
+struct Session {
+    last: u64,
+    user: String,
+    location: String,
+    /// Told by `clear line`: the session ends.
+    cleared: Arc<tokio::sync::Notify>,
+}
 
 fn unix_now() -> u64 {
     std::time::SystemTime::now()
@@ -37,29 +48,108 @@ pub fn session_input(line: &str) {
     if let Ok(mut s) = SESSIONS.lock()
         && let Some(e) = s.get_mut(line)
     {
-        e.1 = unix_now();
+        e.last = unix_now();
     }
 }
 
 /// A CLI session listed by `show users` until this is dropped.
-pub struct Listed(String);
+pub struct Listed {
+    line: String,
+    cleared: Arc<tokio::sync::Notify>,
+}
 
 impl Listed {
-    /// Lists the session on `line` (`console`, `vty0`) from `location`.
-    pub fn open(line: &str, location: &str) -> Listed {
-        let now = unix_now();
+    /// Lists the session on `line` (`console`) of `user` from `location`.
+    pub fn open(line: &str, user: &str, location: &str) -> Listed {
+        let cleared = Arc::new(tokio::sync::Notify::new());
         if let Ok(mut s) = SESSIONS.lock() {
-            s.insert(line.to_string(), (now, now, location.to_string()));
+            s.insert(
+                line.to_string(),
+                Session {
+                    last: unix_now(),
+                    user: user.to_string(),
+                    location: location.to_string(),
+                    cleared: cleared.clone(),
+                },
+            );
         }
-        Listed(line.to_string())
+        Listed {
+            line: line.to_string(),
+            cleared,
+        }
+    }
+
+    /// Lists a vty session on the lowest free vty line, as IOS assigns them (the control
+    /// socket's and SSH's sessions share the numbers).
+    pub fn vty(user: &str, location: &str) -> Listed {
+        let cleared = Arc::new(tokio::sync::Notify::new());
+        let mut line = String::from("vty0");
+        if let Ok(mut s) = SESSIONS.lock() {
+            let n = (0..)
+                .find(|n| !s.contains_key(&format!("vty{n}")))
+                .unwrap_or(0);
+            line = format!("vty{n}");
+            s.insert(
+                line.clone(),
+                Session {
+                    last: unix_now(),
+                    user: user.to_string(),
+                    location: location.to_string(),
+                    cleared: cleared.clone(),
+                },
+            );
+        }
+        Listed { line, cleared }
+    }
+
+    /// The line's name (`vty0`).
+    pub fn line(&self) -> &str {
+        &self.line
+    }
+
+    /// The vty line number (0 for the console).
+    pub fn number(&self) -> u16 {
+        self.line
+            .strip_prefix("vty")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// Resolves when `clear line` ends this session.
+    pub async fn cleared(&self) {
+        self.cleared.notified().await;
     }
 }
 
 impl Drop for Listed {
     fn drop(&mut self) {
         if let Ok(mut s) = SESSIONS.lock() {
-            s.remove(&self.0);
+            s.remove(&self.line);
         }
+    }
+}
+
+/// `clear line vty N`: tells that session to end; IOS's answer.
+pub fn clear_line(vty: u32) -> String {
+    let line = format!("vty{vty}");
+    match SESSIONS
+        .lock()
+        .ok()
+        .and_then(|s| s.get(&line).map(|e| e.cleared.clone()))
+    {
+        Some(c) => {
+            // notify_one keeps the permit if the session is between two waits.
+            c.notify_one();
+            " [OK]\n".into()
+        }
+        None => format!("% Line vty {vty} is not in use\n"),
+    }
+}
+
+/// The SSH server listens with this host key.
+pub fn ssh_listening(about: crate::cli::shows::SshAbout) {
+    if let Ok(mut s) = SSH.lock() {
+        *s = Some(about);
     }
 }
 
@@ -134,12 +224,16 @@ pub fn about(connections: Vec<(String, u64)>) -> Option<About> {
             .map(|s| {
                 let now = unix_now();
                 s.iter()
-                    .map(|(line, (_, last, loc))| {
-                        (line.clone(), now.saturating_sub(*last), loc.clone())
+                    .map(|(line, e)| crate::cli::shows::SessionRow {
+                        line: line.clone(),
+                        user: e.user.clone(),
+                        idle: now.saturating_sub(e.last),
+                        location: e.location.clone(),
                     })
                     .collect()
             })
             .unwrap_or_default(),
+        ssh: SSH.lock().ok().and_then(|s| s.clone()),
     })
 }
 

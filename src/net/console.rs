@@ -169,7 +169,7 @@ fn edit(engine: &EngineHandle, grammar: &Arc<Grammar>, idle: &Arc<Idle>) -> rust
         &console_line(engine),
     )));
     // Listed by `show users` while the console runs.
-    let _listed = super::about::Listed::open("console", "");
+    let _listed = super::about::Listed::open("console", "", "");
     // IOS messages print above the prompt, as on a router's console.
     if let Ok(mut printer) = rl.create_external_printer() {
         super::syslog::set_console(Box::new(move |line| {

@@ -8,10 +8,9 @@
 //! greets each connection with an empty answer carrying the prompt. A monitoring session
 //! also gets, between answers, frames with flag `m` and no prompt: one IOS message each.
 
-use std::collections::BTreeSet;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
@@ -47,28 +46,18 @@ pub async fn bind(data: &Path) -> io::Result<UnixListener> {
 }
 
 /// Serves control connections until the listener fails.
-/// Each connection takes the lowest free vty number, as IOS assigns its vty lines.
+/// Each connection takes the lowest free vty number, as IOS assigns its vty lines
+/// (`about::Listed::vty`, shared with SSH sessions).
 pub async fn serve(listener: UnixListener, engine: EngineHandle, grammar: Arc<Grammar>) {
-    let in_use: Arc<Mutex<BTreeSet<u32>>> = Arc::default();
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             return;
         };
-        let (engine, grammar, in_use) = (engine.clone(), grammar.clone(), in_use.clone());
-        let n = {
-            let mut used = in_use.lock().unwrap_or_else(PoisonError::into_inner);
-            let n = (0..).find(|n| !used.contains(n)).unwrap_or(0);
-            used.insert(n);
-            n
-        };
+        let (engine, grammar) = (engine.clone(), grammar.clone());
         tokio::spawn(async move {
-            if let Err(e) = connection(stream, engine, grammar, format!("vty{n}")).await {
+            if let Err(e) = connection(stream, engine, grammar).await {
                 tracing::debug!(error = %e, "control connection ended");
             }
-            in_use
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .remove(&n);
         });
     }
 }
@@ -88,22 +77,26 @@ async fn connection(
     stream: UnixStream,
     engine: EngineHandle,
     grammar: Arc<Grammar>,
-    vty: String,
 ) -> io::Result<()> {
     let (r, mut w) = stream.into_split();
     let mut lines = BufReader::new(r).lines();
+    // Listed by `show users` while it lasts; `clear line` ends it.
+    let listed = super::about::Listed::vty("cmed-cli", "control socket");
+    let vty = listed.line().to_string();
     let mut session = VtySession::new(&grammar, 15, &vty);
-    // Listed by `show users` while it lasts.
-    let _listed = super::about::Listed::open(&vty, "control socket");
     let stopped = |_| io::Error::other("engine stopped");
     let prompt = engine.prompt(session.clone()).await.map_err(stopped)?;
     send(&mut w, '-', &prompt, "").await?;
     let mut monitor: Option<tokio::sync::broadcast::Receiver<String>> = None;
     loop {
         let next = match monitor.as_mut() {
-            None => lines.next_line().await?,
+            None => tokio::select! {
+                l = lines.next_line() => l?,
+                () = listed.cleared() => None,
+            },
             Some(rx) => tokio::select! {
                 l = lines.next_line() => l?,
+                () = listed.cleared() => None,
                 m = rx.recv() => {
                     let text = match m {
                         Ok(line) => format!("{line}\n"),

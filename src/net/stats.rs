@@ -100,6 +100,10 @@ impl crate::cli::shows::ProvisionInfo for Shown {
         Some(super::syslog::show())
     }
 
+    fn clear_line(&self, vty: u32) -> Option<String> {
+        Some(super::about::clear_line(vty))
+    }
+
     fn about(&self) -> Option<crate::cli::shows::About> {
         let active = |c: &Counters| c.active.load(Relaxed);
         super::about::about(vec![

@@ -35,6 +35,34 @@ pub trait ProvisionInfo: Send {
     fn logging(&self) -> Option<String> {
         None
     }
+    /// `clear line vty N`: ends that CLI session; IOS's answer.
+    fn clear_line(&self, _vty: u32) -> Option<String> {
+        None
+    }
+}
+
+/// One CLI session, as `show users` lists it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SessionRow {
+    /// `console`, `vty0` …
+    pub line: String,
+    /// Who logged in (empty on the console; `cmed-cli` on the control socket).
+    pub user: String,
+    /// Seconds since its last input.
+    pub idle: u64,
+    /// Where it comes from (an address, or `control socket`).
+    pub location: String,
+}
+
+/// The SSH server as it runs, for `show ip ssh`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SshAbout {
+    /// The port it listens on.
+    pub port: u16,
+    /// The host key in OpenSSH's one-line form (`ssh-ed25519 AAAA…`).
+    pub public: String,
+    /// Its SHA-256 fingerprint (`SHA256:…`).
+    pub fingerprint: String,
 }
 
 /// What the daemon says about itself, read when a `show` asks.
@@ -54,8 +82,10 @@ pub struct About {
     pub store_bytes: Option<u64>,
     /// Open connections by kind (SCCP, SIP TCP, HTTP …).
     pub connections: Vec<(String, u64)>,
-    /// Open CLI sessions: line (`console`, `vty0`), seconds idle, location.
-    pub sessions: Vec<(String, u64, String)>,
+    /// Open CLI sessions.
+    pub sessions: Vec<SessionRow>,
+    /// The SSH server, when it runs.
+    pub ssh: Option<SshAbout>,
 }
 
 /// Most static files `show telephony-service tftp-bindings` lists.
@@ -120,6 +150,7 @@ impl Live for Shows<'_> {
             Handler::ShowCmedStatus => system::status(&self.view, self.about().as_ref()),
             Handler::ShowLogging => self.provision?.logging()?,
             Handler::ShowUsers => system::users(self.about().as_ref()?),
+            Handler::ShowIpSsh => system::ip_ssh(m, self.about().as_ref()?),
             Handler::ShowRegisterPool => sip::pools(&self.view, tag_u32(g, line)),
             Handler::ShowRegisterStatistics => sip::statistics(&self.view),
             Handler::ShowCallActiveBrief => calls::brief(&self.view),
@@ -158,6 +189,10 @@ impl Live for Shows<'_> {
             Handler::ShowEphoneDnSummary => phones::dn_summary(m, p),
             _ => return None,
         })
+    }
+
+    fn clear_line(&self, vty: u32) -> Option<String> {
+        self.provision?.clear_line(vty)
     }
 
     fn debug(&self, handler: Handler, on: bool) -> Option<String> {

@@ -174,36 +174,60 @@ pub fn line_name(from: &str) -> String {
     }
 }
 
-/// `show users`: one row per CLI session (the console, each `cmed cli`), IOS's layout; the
-/// caller marks its own row with `*` ([`mark_own`]).
+/// `show users`: one row per CLI session (the console, each `cmed cli` and SSH session),
+/// IOS's layout; the caller marks its own row with `*` ([`mark_own`]).
 pub fn users(about: &About) -> String {
-    let mut out = String::from(
-        "    Line       User       Host(s)              Idle       Location
-",
-    );
-    for (from, idle, location) in &about.sessions {
-        let name = line_name(from);
+    let mut out =
+        String::from("    Line       User       Host(s)              Idle       Location\n");
+    for row in &about.sessions {
+        let name = line_name(&row.line);
         // IOS numbers the console 0, then aux 0 (1), then the vty lines from 2.
-        let number = from
+        let number = row
+            .line
             .strip_prefix("vty")
             .and_then(|n| n.parse::<u32>().ok())
             .map_or(0, |n| n + 2);
+        let idle = row.idle;
         let _ = writeln!(
             out,
-            "  {number:>3} {name:<10}{:<11}{:<21}{:02}:{:02}:{:02} {location}",
-            if from == "console" { "" } else { "cmed-cli" },
+            "  {number:>3} {name:<10}{:<11}{:<21}{:02}:{:02}:{:02} {}",
+            row.user,
             "idle",
             idle / 3600,
             idle / 60 % 60,
-            idle % 60
+            idle % 60,
+            row.location
         );
     }
-    out.push_str(
-        "
-  Interface    User               Mode         Idle     Peer Address
-",
-    );
+    out.push_str("\n  Interface    User               Mode         Idle     Peer Address\n");
     out
+}
+
+/// `show ip ssh`: IOS's lines for what cmed's server offers, then its host key.
+pub fn ip_ssh(m: &crate::config::model::Model, about: &About) -> String {
+    let Some(ssh) = &about.ssh else {
+        return "SSH Disabled - version 2.0\n%Please create RSA keys to enable SSH (and of atleast 768 bits for SSH v2).\n".into();
+    };
+    let a = &m.access.ssh;
+    format!(
+        "SSH Enabled - version 2.0\n\
+         Authentication methods:publickey,password\n\
+         Authentication Publickey Algorithms:ssh-ed25519,ecdsa-sha2-nistp256,rsa-sha2-512,rsa-sha2-256\n\
+         Hostkey Algorithms:{}\n\
+         Encryption Algorithms:chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr,aes192-ctr,aes128-ctr\n\
+         MAC Algorithms:hmac-sha2-512-etm@openssh.com,hmac-sha2-256-etm@openssh.com,hmac-sha2-512,hmac-sha2-256\n\
+         KEX Algorithms:curve25519-sha256,curve25519-sha256@libssh.org,diffie-hellman-group16-sha512,diffie-hellman-group14-sha256\n\
+         Authentication timeout: {} secs; Authentication retries: {}\n\
+         Port: {} (cmed)\n\
+         Hostkey fingerprint: {} (cmed)\n\
+         IOS Keys in SECSH format:\n{}\n",
+        ssh.public.split(' ').next().unwrap_or(""),
+        a.timeout,
+        a.retries,
+        ssh.port,
+        ssh.fingerprint,
+        ssh.public
+    )
 }
 
 /// Marks the row of the session `from` with IOS's `*`.

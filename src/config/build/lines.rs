@@ -1,5 +1,6 @@
 //! `line con 0`: the console session's settings (exec-timeout, privilege level, length,
-//! width). `line vty` sections are accepted without effect and never reach this file.
+//! width). `line vty` sections are built with the rest of administrators' access
+//! (`build::access`).
 
 use super::{Builder, num};
 use crate::config::tree::{LineKey, Section};
@@ -27,6 +28,12 @@ impl Builder<'_> {
                 }
                 Handler::LineLength => c.length = num(l.get(g, "lines")),
                 Handler::LineWidth => c.width = num(l.get(g, "columns")),
+                // The console is the daemon's own terminal: whoever has it has the machine.
+                // Kept and rendered, as real configurations have them (the help says so).
+                Handler::LineLogin
+                | Handler::LinePassword
+                | Handler::LineTransportInput
+                | Handler::LineAccessClass => {}
                 other => return Err(format!("% {} is not a line command", other.id())),
             }
             Ok(())

@@ -17,6 +17,7 @@ use super::tree::{ConfigTree, Line, LineKey, Origin, Section};
 use crate::grammar::graph::Grammar;
 use crate::grammar::handler::Handler;
 
+mod access;
 mod clock;
 mod lines;
 mod logging;
@@ -192,6 +193,16 @@ impl Builder<'_> {
                 Handler::VoiceServiceVoip,
                 Handler::SipUa,
                 Handler::LineConsole,
+                Handler::Username,
+                Handler::EnableSecret,
+                Handler::EnablePassword,
+                Handler::LoginBlockFor,
+                Handler::AccessList,
+                Handler::IpSshPort,
+                Handler::IpSshTimeOut,
+                Handler::IpSshRetries,
+                Handler::IpSshPubkeyChain,
+                Handler::LineVty,
             ][..],
             &[Handler::VoiceRegisterGlobal],
             &[Handler::EphoneDn, Handler::VoiceRegisterDn],
@@ -254,6 +265,16 @@ impl Builder<'_> {
                         self.line_console(&path, &body);
                         Ok(())
                     }
+                    h @ (Handler::Username
+                    | Handler::EnableSecret
+                    | Handler::EnablePassword
+                    | Handler::LoginBlockFor
+                    | Handler::AccessList
+                    | Handler::IpSshPort
+                    | Handler::IpSshTimeOut
+                    | Handler::IpSshRetries
+                    | Handler::IpSshPubkeyChain
+                    | Handler::LineVty) => self.access(h, &path, &entry.line, &body),
                     Handler::TelephonyService => {
                         self.telephony(&path, &body);
                         Ok(())
