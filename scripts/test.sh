@@ -17,7 +17,8 @@ cd "$(dirname "$0")/.."
 # server's message-summary NOTIFY in tests/mwi_e2e.rs and tests/voicemail_e2e.rs, where
 # sipp and baresip also play the voicemail server itself; rsyslogd receives cmed's IOS
 # messages in tests/logging_e2e.rs; systemd-analyze (systemd) checks packaging/cmed.service
-# in tests/service_unit.rs (no systemd needs to run).
+# in tests/service_unit.rs (no systemd needs to run); openssh-client's ssh and ssh-keygen,
+# with sshpass typing passwords, log in to cmed's SSH server in tests/ssh_e2e.rs.
 TEST_PACKAGES=(
     tmux:tmux
     tftp-hpa:tftp
@@ -30,6 +31,8 @@ TEST_PACKAGES=(
     sipsak:sipsak
     rsyslog:/usr/sbin/rsyslogd
     systemd:systemd-analyze
+    openssh-client:ssh
+    sshpass:sshpass
 )
 
 # Python modules the tests import, one "debian-package:module" pair per entry, installed
@@ -73,6 +76,26 @@ if ((${#missing[@]} > 0)); then
     done
     apt-get update
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# The automation tools administrators drive IOS routers with, which tests/ssh_e2e.rs drives
+# cmed with: Netmiko (cisco_ios), scrapli (its classic IOSXEDriver: scrapli 2026 is a new
+# API) and ntc-templates, in a virtualenv in the target directory, made once.
+VENV=${CARGO_TARGET_DIR:-target}/ssh-venv
+SSH_TOOLS=(netmiko "scrapli<2026" ntc-templates)
+if ! "$VENV/bin/python" -c "import netmiko, scrapli.driver.core, ntc_templates" >/dev/null 2>&1; then
+    echo "==> making $VENV (${SSH_TOOLS[*]})"
+    mkdir -p "$(dirname "$VENV")"
+    if ! python3 -m venv "$VENV" 2>/dev/null; then
+        if [[ $(id -u) -eq 0 ]]; then
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-venv
+        fi
+        /usr/bin/python3 -m venv "$VENV"
+    fi
+    "$VENV/bin/pip" install -q --disable-pip-version-check "${SSH_TOOLS[@]}"
+    if [[ $(id -u) -eq 0 && -n ${SUDO_USER:-} && $SUDO_USER != root ]]; then
+        chown -R "$SUDO_USER" "$VENV"
+    fi
 fi
 
 echo "==> cargo test --all-targets --no-fail-fast"

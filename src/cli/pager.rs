@@ -56,6 +56,11 @@ impl<'a> Pager<'a> {
         }
     }
 
+    /// What is still to be shown.
+    pub fn rest(&self) -> &'a str {
+        self.rest
+    }
+
     /// Whether everything has been shown (no `--More--` then).
     pub fn done(&self) -> bool {
         self.rest.is_empty()

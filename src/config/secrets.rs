@@ -193,12 +193,14 @@ pub fn stored(g: &Grammar, root: &Section, line: Line) -> Line {
 }
 
 /// `line` with its type 0 secret (`$hash` after an absent or `0` `$stype`) replaced by its
-/// hash, `algorithm-type` dropped as IOS drops it; `None` when there is nothing to hash.
+/// hash, `algorithm-type` dropped as IOS drops it; `None` when there is nothing to hash (a
+/// command that names its secret `$hash` must have an `$stype`).
 fn hashed(g: &Grammar, line: &Line) -> Option<Line> {
     let c = g.cmd(line.cmd);
     let bound = |a: &crate::grammar::matcher::Arg| c.tokens[a.tok as usize].bind.as_deref();
     let at = line.args.iter().position(|a| bound(a) == Some("hash"))?;
-    if line.negated || line.get(g, "stype").is_some_and(|t| t != "0") {
+    let typed = c.tokens.iter().any(|t| t.bind.as_deref() == Some("stype"));
+    if !typed || line.negated || line.get(g, "stype").is_some_and(|t| t != "0") {
         return None;
     }
     let kind = match line.get(g, "algo") {

@@ -47,6 +47,10 @@ pub struct Options {
     /// HTTP port for phone services (default: `ip http port`, else 80).
     #[arg(long)]
     pub http_port: Option<u16>,
+    /// SSH port for administrators (default: `ip ssh port`, else 22 when a `line vty` is
+    /// configured, which needs root or CAP_NET_BIND_SERVICE).
+    #[arg(long)]
+    pub ssh_port: Option<u16>,
     /// HTTP provisioning port: the TFTP files over HTTP, which newer phones try first; 0 turns
     /// it off.
     #[arg(long, default_value_t = 6970)]
@@ -307,6 +311,7 @@ pub async fn run(opts: Options, debug: Arc<crate::debug::Flags>) -> Result<(), D
     });
     let services = (engine.clone(), pages, net::metrics::router(metrics));
     open_services(&opts, &model, &overrides, services, debug).await?;
+    open_ssh(&opts, &model, engine.clone(), grammar.clone())?;
     // The control socket comes last, so a start that fails leaves no socket behind.
     let listener = control::bind(&opts.data)
         .await
@@ -536,6 +541,39 @@ async fn open_services(
         pages,
         extra,
     ));
+    Ok(())
+}
+
+/// Opens the SSH server of the vty lines on `--ssh-port`, else `ip ssh port`, else port 22
+/// when a `line vty` is configured. A port given that cannot be bound stops the start; the
+/// default 22 only warns (it needs privileges a test or a first try may not have).
+fn open_ssh(
+    opts: &Options,
+    model: &crate::config::model::Model,
+    engine: actor::EngineHandle,
+    grammar: Arc<crate::grammar::graph::Grammar>,
+) -> Result<(), DaemonError> {
+    let chosen = opts.ssh_port.or(model.access.ssh.port);
+    let Some(port) = chosen.or((!model.access.vty.is_empty()).then_some(22)) else {
+        tracing::info!("no `line vty` and no --ssh-port: SSH is not served");
+        return Ok(());
+    };
+    let addr = SocketAddr::new(listen_ip(opts, model), port);
+    let tcp = match listen_tcp(addr, "SSH", "--ssh-port") {
+        Ok((tcp, _)) => tcp,
+        Err(e) if chosen.is_none() => {
+            tracing::warn!(error = %e, "SSH is not served: port 22 needs privileges (use --ssh-port or `ip ssh port`)");
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
+    let key = net::ssh::load_or_create(&opts.data).map_err(|source| DaemonError::Control {
+        path: opts.data.join("ssh_host_ed25519_key"),
+        source,
+    })?;
+    tracing::info!(%addr, "SSH ready");
+    net::about::listening("SSH", addr);
+    tokio::spawn(net::ssh::serve(tcp, key, engine, grammar));
     Ok(())
 }
 

@@ -1,5 +1,5 @@
 //! Thin adapters, one per way in: the phone listeners (SCCP, TFTP, HTTP provisioning, the
-//! service pages; SIP joins them), the control socket and the console. They own sockets,
+//! service pages; SIP joins them), the control socket, the console and SSH. They own sockets,
 //! terminals and per-connection tasks, translate bytes to typed inputs and back, and make no
 //! domain decisions. They reach the engine through `actor::EngineHandle`.
 
@@ -16,6 +16,7 @@ pub mod phone_push;
 pub mod provision;
 pub mod sccp;
 pub mod sip;
+pub mod ssh;
 pub mod stats;
 pub mod syslog;
 pub mod tftp;

@@ -42,6 +42,8 @@ pub struct Daemon {
     pub sip: u16,
     /// Its HTTP provisioning port.
     pub http_prov: u16,
+    /// Its SSH port.
+    pub ssh: u16,
 }
 
 impl Drop for Daemon {
@@ -96,12 +98,14 @@ fn spawn(config: &Path, data: &Path, extra: &[&str]) -> Daemon {
     let sccp = free_port();
     let http = free_port();
     let sip = free_port();
+    let ssh = free_port();
     let child = Command::new(CMED)
         .args(["run", "--no-console", "--tftp-port", "0"])
         .args(["--http-prov-port", &http_prov.to_string()])
         .args(["--sccp-port", &sccp.to_string()])
         .args(["--http-port", &http.to_string()])
         .args(["--sip-port", &sip.to_string()])
+        .args(["--ssh-port", &ssh.to_string()])
         .args(extra)
         .arg("--config")
         .arg(config)
@@ -119,6 +123,7 @@ fn spawn(config: &Path, data: &Path, extra: &[&str]) -> Daemon {
         http,
         http_prov,
         sip,
+        ssh,
     }
 }
 

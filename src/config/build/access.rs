@@ -97,7 +97,7 @@ impl Builder<'_> {
             let mut keys = Vec::new();
             self.lines(&sub, &inner, |_, h, l| match h {
                 Handler::SshKeyHash => {
-                    let hash = l.get(g, "hash").unwrap_or("");
+                    let hash = l.get(g, "md5").unwrap_or("");
                     if hash.len() != 32 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
                         return Err("% Invalid key hash: 32 hex digits (MD5) expected\n".into());
                     }
@@ -160,5 +160,64 @@ impl Builder<'_> {
         });
         self.m.access.vty.push(v);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::access::{Credential, Login};
+    use crate::config::load;
+    use crate::grammar::graph::Grammar;
+
+    #[test]
+    fn access_lines_become_the_model_the_ssh_server_reads() {
+        let g = Grammar::embedded();
+        let l = load::load(
+            &g,
+            "enable secret 5 $1$mERr$hx5rVt7rPNoS4wqbXKX7m0\n\
+             username admin privilege 15 secret 8 $8$dsYGNam3K1SIJO$7nv/35M/qr6t.dVc7UY9zrJDWRVqncHub1PE9UlMQFs\n\
+             username ro password 7 070C285F4D06\n\
+             login block-for 60 attempts 3 within 30\n\
+             ip ssh port 2222\n\
+             ip ssh pubkey-chain\n username admin\n  key-hash ssh-ed25519 e31dffb3d198d04fe013c7205a8aee2a laptop\n!\n\
+             access-list 10 permit 10.0.0.0 0.0.0.255\n\
+             access-list 10 permit host 192.0.2.1\n\
+             line vty 0 4\n access-class 10 in\n login local\n transport input ssh\n exec-timeout 5 30\n",
+        );
+        assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+        let a = &l.model.access;
+        assert!(a.users["admin"].credential.verify("cisco"));
+        assert_eq!(a.users["admin"].privilege, 15);
+        assert!(matches!(&a.users["ro"].credential, Credential::Password(p) if p.matches("cisco")));
+        assert_eq!(a.users["ro"].privilege, 1);
+        assert!(a.enable.as_ref().unwrap().verify("cisco"));
+        assert_eq!(a.block_for, Some((60, 3, 30)));
+        assert_eq!(a.ssh.port, Some(2222));
+        assert_eq!(a.pubkeys["admin"], ["E31DFFB3D198D04FE013C7205A8AEE2A"]);
+        let v = a.vty_line(3).unwrap();
+        assert_eq!(
+            (v.login, v.ssh, v.access_class, v.exec_timeout),
+            (Login::Local, true, Some(10), 330)
+        );
+        assert!(a.permits(10, "10.0.0.9".parse().unwrap()));
+        assert!(a.permits(10, "192.0.2.1".parse().unwrap()));
+        assert!(!a.permits(10, "10.0.1.9".parse().unwrap()));
+    }
+
+    #[test]
+    fn a_type_0_secret_is_stored_as_type_9_and_a_malformed_hash_is_refused() {
+        let g = Grammar::embedded();
+        let l = load::load(
+            &g,
+            "username op algorithm-type sha256 secret pw8\nusername x secret 0 pw9\n",
+        );
+        assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+        let run = crate::config::running::running_config(&g, &l.tree);
+        assert!(run.contains("username op secret 8 $8$"), "{run}");
+        assert!(run.contains("username x secret 9 $9$"), "{run}");
+        assert!(l.model.access.users["op"].credential.verify("pw8"));
+        assert!(l.model.access.users["x"].credential.verify("pw9"));
+        let bad = load::load(&g, "username y secret 9 notahash\n");
+        assert_eq!(bad.diagnostics.len(), 1, "{:?}", bad.diagnostics);
     }
 }
