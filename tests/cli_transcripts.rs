@@ -169,6 +169,7 @@ fn tab_completes_a_unique_keyword_and_lists_candidates() {
     assert_eq!(
         words,
         [
+            "enable",
             "end",
             "ephone",
             "ephone-dn",

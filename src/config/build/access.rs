@@ -90,7 +90,7 @@ impl Builder<'_> {
     fn pubkey_chain(&mut self, path: &[LineKey], body: &Section) {
         let g = self.g;
         for (key, entry) in &body.entries {
-            let name = entry.line.get(g, "name").unwrap_or("").to_string();
+            let name = entry.line.get(g, "tag").unwrap_or("").to_string();
             let mut sub = path.to_vec();
             sub.push(key.clone());
             let inner = entry.body.clone().unwrap_or_default();
