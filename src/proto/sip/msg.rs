@@ -161,6 +161,11 @@ fn memfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
 /// Content-Length from the raw head (`Content-Length` or compact `l`), for framing.
 fn content_length(head: &str) -> Result<Option<usize>, ParseError> {
     for line in head.lines().skip(1) {
+        // A line that starts with whitespace continues the header before it (RFC 3261
+        // §7.3.1): `  Content-Length: 87` there is part of that header's value.
+        if line.starts_with([' ', '\t']) {
+            continue;
+        }
         let Some((name, value)) = line.split_once(':') else {
             continue;
         };
@@ -364,7 +369,7 @@ impl Message {
     /// The raw values of a header, by name (compact forms and case do not matter).
     pub fn raw(&self, name: &str) -> Vec<String> {
         let n = Name::from(name);
-        self.headers.get_raw(&n).map(|v| v.to_string()).collect()
+        self.headers.get_raw(&n).map(|v| unfold(v)).collect()
     }
 
     /// Every value of a header, comma-joined values split (`Record-Route`, `Route`).
@@ -378,7 +383,7 @@ impl Message {
     /// The first raw value of a header.
     pub fn first(&self, name: &str) -> Option<String> {
         let n = Name::from(name);
-        self.headers.get_raw(&n).next().map(|v| v.to_string())
+        self.headers.get_raw(&n).next().map(|v| unfold(v))
     }
 
     /// `Call-ID`.
@@ -488,6 +493,35 @@ impl Message {
         }
         Some(Err(ParseError::HeaderLine))
     }
+}
+
+/// A header value as one line: each line break with the whitespace that folds a value onto
+/// the next line is one space, its equivalent (RFC 3261 §7.3.1). A folded value copied as
+/// read into a response put a line of its own there, which could read as another header
+/// (`Content-Length`, found by the sip_msg fuzz target).
+fn unfold(v: &impl std::fmt::Display) -> String {
+    let v = v.to_string();
+    if !v.contains(['\r', '\n']) {
+        return v;
+    }
+    let mut out = String::with_capacity(v.len());
+    let mut chars = v.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' || c == '\n' {
+            while chars
+                .peek()
+                .is_some_and(|c| matches!(c, '\r' | '\n' | ' ' | '\t'))
+            {
+                chars.next();
+            }
+            if !out.ends_with(' ') {
+                out.push(' ');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A response to a request, built as RFC 3261 §8.2.6.2 says: the Vias, From, Call-ID and
