@@ -5,60 +5,16 @@
 
 mod support;
 
-use std::process::Command;
 use std::time::Duration;
 
+use support::tmux::Tmux;
 use support::wait_until;
 
 const CMED: &str = env!("CARGO_BIN_EXE_cmed");
 
-struct Tmux {
-    name: String,
-}
-
-impl Tmux {
-    fn keys(&self, keys: &[&str]) {
-        let st = Command::new("tmux")
-            .args(["send-keys", "-t", &self.name])
-            .args(keys)
-            .status()
-            .unwrap();
-        assert!(st.success());
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.name])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn wait_for(&self, what: &str) -> String {
-        let mut last = String::new();
-        let ok = wait_until(Duration::from_secs(20), || {
-            last = self.screen();
-            last.contains(what)
-        });
-        assert!(ok, "{what:?} never appeared; screen:\n{last}");
-        last
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.name])
-            .status();
-    }
-}
-
 /// The daemon on `config` in a detached 120x40 tmux session named after `tag`; the
 /// temporary directory lives as long as the session.
 fn start(tag: &str, config: &str) -> (Tmux, tempfile::TempDir) {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        panic!("tmux is required (scripts/test.sh installs it)");
-    }
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("startup.cfg");
     std::fs::write(&path, config).unwrap();
@@ -73,22 +29,26 @@ fn start(tag: &str, config: &str) -> (Tmux, tempfile::TempDir) {
         path.display(),
         dir.path().join("data").display()
     );
-    let st = Command::new("tmux")
-        .args([
-            "new-session",
-            "-d",
-            "-x",
-            "120",
-            "-y",
-            "40",
-            "-s",
-            &name,
-            &cmd,
-        ])
-        .status()
-        .unwrap();
-    assert!(st.success());
-    (Tmux { name }, dir)
+    (Tmux::start(&name, 120, 40, &cmd), dir)
+}
+
+#[test]
+fn console_enable_asks_the_enable_secret_without_echo() {
+    let (t, _dir) = start(
+        "enable",
+        "hostname R8\nenable secret 0 Top-Secret\ntelephony-service\n max-ephones 5\n!\nend\n",
+    );
+    t.wait_for("R8>");
+    t.keys(&["enable", "Enter"]);
+    t.wait_for("Password:");
+    t.keys(&["wrong", "Enter"]);
+    t.wait_for("Password:\nPassword:");
+    t.keys(&["Top-Secret", "Enter"]);
+    let s = t.wait_for("R8#");
+    assert!(
+        !s.contains("Top-Secret") && !s.contains("wrong"),
+        "echoed:\n{s}"
+    );
 }
 
 #[test]

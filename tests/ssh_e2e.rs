@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use support::SMALL_OFFICE;
 use support::daemon::{Daemon, cli_text, start_with};
+use support::tmux::Tmux;
 use support::wait_until;
 
 /// The test virtualenv's python (Netmiko, scrapli, ntc-templates), made by scripts/test.sh
@@ -329,5 +330,38 @@ fn access_class_and_transport_input_refuse_connections() {
         !ssh_password(&d, "admin", "cisco", "show clock")
             .status
             .success()
+    );
+}
+
+#[test]
+fn an_ssh_terminal_gets_help_completion_more_and_the_exec_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = start_with(
+        dir.path(),
+        &SMALL_OFFICE.replace("line vty 0 4\n", "line vty 0 4\n exec-timeout 0 4\n"),
+    );
+    let cmd = format!(
+        "sshpass -p cisco ssh {} -p {} admin@127.0.0.1",
+        SSH_OPTIONS.join(" "),
+        d.ssh
+    );
+    let t = Tmux::start(&format!("cmed-ssh-{}", std::process::id()), 100, 30, &cmd);
+    t.wait_for("CME-Office#");
+    t.keys(&["show ver", "Tab"]);
+    t.wait_for("CME-Office#show version");
+    // `?` lists what may follow and gives the line back.
+    t.keys(&["C-u", "show ephone ?"]);
+    t.wait_for("Registered phones only");
+    t.keys(&["C-u", "show running-config", "Enter"]);
+    let s = t.wait_for("--More--");
+    assert!(s.contains("hostname CME-Office"), "{s}");
+    t.keys(&["q"]);
+    t.keys(&["show clock", "Enter"]);
+    t.wait_for("UTC");
+    // Four seconds without a key: the session ends, and with it the client.
+    assert!(
+        wait_until(Duration::from_secs(15), || !t.alive()),
+        "the exec-timeout ended nothing:\n{}",
+        t.screen()
     );
 }

@@ -23,7 +23,7 @@ use rustyline::{
 };
 
 use crate::actor::EngineHandle;
-use crate::cli::exec::{self, VtySession};
+use crate::cli::exec::{self, Pending, VtySession};
 use crate::grammar::graph::Grammar;
 use crate::grammar::matcher;
 use crate::net::idle::{Ended, Idle};
@@ -260,7 +260,27 @@ fn edit(engine: &EngineHandle, grammar: &Arc<Grammar>, idle: &Arc<Idle>) -> rust
             return Ok(());
         };
         *session.lock().unwrap_or_else(PoisonError::into_inner) = res.session.clone();
-        prompt = res.prompt;
+        prompt = res.prompt.clone();
+        if matches!(res.session.pending, Some(Pending::EnablePassword(_))) {
+            // `enable`'s Password: is answered without echo, as many times as IOS asks.
+            let mut res = res;
+            while matches!(res.session.pending, Some(Pending::EnablePassword(_))) {
+                print!("{}", res.reply.output);
+                let _ = std::io::Write::flush(&mut std::io::stdout());
+                let Some(secret) = crate::net::more::read_secret() else {
+                    return Ok(());
+                };
+                println!();
+                let Ok(next) = engine.cli_blocking(res.session.clone(), secret) else {
+                    return Ok(());
+                };
+                res = next;
+                *session.lock().unwrap_or_else(PoisonError::into_inner) = res.session.clone();
+            }
+            print!("{}", res.reply.output);
+            prompt = res.prompt;
+            continue;
+        }
         if res.session.pending.is_some() {
             // The question ends the output; it becomes the prompt for the answer.
             let out = &res.reply.output;

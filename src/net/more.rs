@@ -5,14 +5,14 @@
 //! The key is read in non-canonical mode without echo or signals (Ctrl-C at `--More--` ends
 //! the output, as in IOS, instead of stopping the daemon); the terminal's settings are put
 //! back before anything more is printed. Waiting at `--More--` counts as idle for the
-//! console's exec-timeout.
+//! console's exec-timeout. `enable`'s password is read here too, without echo.
 
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-use nix::sys::termios::{self, LocalFlags, SetArg, SpecialCharacterIndices};
+use nix::sys::termios::{self, InputFlags, LocalFlags, SetArg, SpecialCharacterIndices};
 
 use crate::cli::pager::{Key, MORE, Pager, erase_more};
 use crate::cli::terminal::Terminal;
@@ -49,6 +49,32 @@ pub fn print_paged(out: &str, term: &Terminal, idle: Option<Duration>) -> Paged 
     }
     let _ = stdout.flush();
     Paged::Shown
+}
+
+/// A line typed without echo (`enable`'s `Password:`), outside rustyline, which only reads
+/// while it edits; `None` at the end of input.
+pub fn read_secret() -> Option<String> {
+    let stdin = io::stdin();
+    let saved = termios::tcgetattr(stdin.as_fd()).ok();
+    if let Some(t) = &saved {
+        // Cooked (a line, Return as a newline) whatever mode rustyline left, but silent.
+        let mut quiet = t.clone();
+        quiet.local_flags.remove(LocalFlags::ECHO);
+        quiet
+            .local_flags
+            .insert(LocalFlags::ICANON | LocalFlags::ISIG);
+        quiet.input_flags.insert(InputFlags::ICRNL);
+        let _ = termios::tcsetattr(stdin.as_fd(), SetArg::TCSANOW, &quiet);
+    }
+    let mut line = String::new();
+    let read = stdin.lock().read_line(&mut line);
+    if let Some(t) = &saved {
+        let _ = termios::tcsetattr(stdin.as_fd(), SetArg::TCSANOW, t);
+    }
+    match read {
+        Ok(0) | Err(_) => None,
+        Ok(_) => Some(line.trim_end_matches(['\r', '\n']).to_string()),
+    }
 }
 
 /// One byte from the terminal, or `None` when `idle` passed first. A terminal that cannot be

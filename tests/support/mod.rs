@@ -10,6 +10,7 @@ pub mod linphonec;
 pub mod mwi;
 pub mod procs;
 pub mod sipp;
+pub mod tmux;
 
 use std::time::{Duration, Instant};
 
