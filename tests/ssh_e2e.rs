@@ -103,7 +103,7 @@ fn openssh_runs_one_command_with_a_password() {
     assert!(t.contains("line vty 0 4"), "{t}");
     // The host key was made at the first start, 0600, and is the same at the next.
     use std::os::unix::fs::PermissionsExt;
-    let key = d.data.join("ssh_host_ed25519_key");
+    let key = d.data.join("ssh_host_key");
     let mode = std::fs::metadata(&key).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
     let shown = cli_text(&d.data, &["show ip ssh"]);
@@ -363,5 +363,51 @@ fn an_ssh_terminal_gets_help_completion_more_and_the_exec_timeout() {
         wait_until(Duration::from_secs(15), || !t.alive()),
         "the exec-timeout ended nothing:\n{}",
         t.screen()
+    );
+}
+
+#[test]
+fn crypto_key_generate_serves_a_new_host_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = office(dir.path(), "");
+    let out = cli_text(
+        &d.data,
+        &[
+            "configure terminal",
+            "crypto key generate rsa modulus 2048",
+            "end",
+        ],
+    );
+    assert!(out.contains("Generating 2048 bit RSA keys"), "{out}");
+    let mut shown = String::new();
+    assert!(
+        wait_until(Duration::from_secs(60), || {
+            shown = cli_text(&d.data, &["show ip ssh"]);
+            shown.contains("\nssh-rsa AAAA")
+        }),
+        "{shown}"
+    );
+    // What a client is offered now is that key.
+    let scan = Command::new("ssh-keyscan")
+        .args(["-t", "rsa", "-p", &d.ssh.to_string(), "127.0.0.1"])
+        .output()
+        .unwrap();
+    let offered = text(&scan);
+    let blob = offered
+        .split_whitespace()
+        .nth(2)
+        .expect("ssh-keyscan got a key");
+    assert!(shown.contains(blob), "{offered}\n{shown}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(d.data.join("ssh_host_key"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    // And logins still work with it.
+    assert!(
+        ssh_password(&d, "admin", "cisco", "show clock")
+            .status
+            .success()
     );
 }

@@ -156,6 +156,11 @@ pub trait Live {
     fn clear_line(&self, _vty: u32) -> Option<String> {
         None
     }
+    /// `crypto key generate KIND [BITS]`: a new SSH host key; IOS's answer, or `None`
+    /// without an SSH server.
+    fn generate_key(&self, _kind: &str, _bits: u32) -> Option<String> {
+        None
+    }
 }
 
 /// No live state: the configuration alone (CLI tests, `cmed check`).
@@ -410,6 +415,20 @@ fn exec_command(
         Handler::ClearRegisterPool => {
             let tag = line.get(g, "tag").and_then(|t| t.parse().ok()).unwrap_or(0);
             ask(Admin::ClearSipPool(PoolTag(tag)))
+        }
+        Handler::CryptoKeyGenerate => {
+            let kind = line.get(g, "kind").unwrap_or("rsa");
+            let bits = line
+                .get(g, "bits")
+                .or(line.get(g, "size"))
+                .and_then(|b| b.parse().ok())
+                .unwrap_or(if kind == "ec" { 256 } else { 2048 });
+            match live.generate_key(kind, bits) {
+                Some(text) => Reply::text(text),
+                None => {
+                    Reply::err("% SSH is not served: no key was made (start with --ssh-port)\n")
+                }
+            }
         }
         Handler::ClearLine => {
             let n = line.get(g, "n").and_then(|t| t.parse().ok()).unwrap_or(0);

@@ -568,12 +568,18 @@ fn open_ssh(
         Err(e) => return Err(e),
     };
     let key = net::ssh::load_or_create(&opts.data).map_err(|source| DaemonError::Control {
-        path: opts.data.join("ssh_host_ed25519_key"),
+        path: opts.data.join(net::ssh::KEY_FILE),
         source,
     })?;
     tracing::info!(%addr, "SSH ready");
     net::about::listening("SSH", addr);
-    tokio::spawn(net::ssh::serve(tcp, key, engine, grammar));
+    tokio::spawn(net::ssh::serve(
+        tcp,
+        key,
+        opts.data.clone(),
+        engine,
+        grammar,
+    ));
     Ok(())
 }
 

@@ -153,6 +153,7 @@ handlers! {
     IpSshTimeOut = "ip-ssh-time-out",
     IpSshRetries = "ip-ssh-retries",
     IpSshPubkeyChain = "ip-ssh-pubkey-chain",
+    CryptoKeyGenerate = "crypto-key-generate",
     SshPubkeyUser = "ssh-pubkey-user",
     SshKeyHash = "ssh-key-hash",
     // telephony-service

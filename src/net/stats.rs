@@ -104,6 +104,10 @@ impl crate::cli::shows::ProvisionInfo for Shown {
         Some(super::about::clear_line(vty))
     }
 
+    fn generate_key(&self, kind: &str, bits: u32) -> Option<String> {
+        super::ssh::generate(kind, bits)
+    }
+
     fn about(&self) -> Option<crate::cli::shows::About> {
         let active = |c: &Counters| c.active.load(Relaxed);
         super::about::about(vec![

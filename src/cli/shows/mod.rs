@@ -39,6 +39,10 @@ pub trait ProvisionInfo: Send {
     fn clear_line(&self, _vty: u32) -> Option<String> {
         None
     }
+    /// `crypto key generate`: a new SSH host key; IOS's answer.
+    fn generate_key(&self, _kind: &str, _bits: u32) -> Option<String> {
+        None
+    }
 }
 
 /// One CLI session, as `show users` lists it.
@@ -193,6 +197,13 @@ impl Live for Shows<'_> {
 
     fn clear_line(&self, vty: u32) -> Option<String> {
         self.provision?.clear_line(vty)
+    }
+
+    fn generate_key(&self, kind: &str, bits: u32) -> Option<String> {
+        let host = &self.view.model.hostname;
+        self.provision?
+            .generate_key(kind, bits)
+            .map(|t| format!("The name for the keys will be: {host}.cmed\n{t}"))
     }
 
     fn debug(&self, handler: Handler, on: bool) -> Option<String> {

@@ -1,17 +1,17 @@
-//! The SSH server's host key: an Ed25519 key made at the first start and kept in the data
-//! directory (`ssh_host_ed25519_key`, OpenSSH's format, mode 0600), so that clients see the
-//! same host from one start to the next.
+//! The SSH server's host key: an Ed25519 key made at the first start, or the RSA, ECDSA or
+//! Ed25519 key `crypto key generate` made, kept in the data directory (`ssh_host_key`,
+//! OpenSSH's format, mode 0600), so that clients see the same host from one start to the
+//! next.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use russh::keys::ssh_key::LineEnding;
-use russh::keys::ssh_key::private::Ed25519Keypair;
-use russh::keys::{HashAlg, PrivateKey};
+use russh::keys::{Algorithm, HashAlg, PrivateKey};
 
 /// The key's file name in the data directory.
-pub const FILE: &str = "ssh_host_ed25519_key";
+pub const FILE: &str = "ssh_host_key";
 
 /// The host key file of a data directory.
 pub fn path(data: &Path) -> PathBuf {
@@ -32,21 +32,8 @@ pub fn load_or_create(data: &Path) -> io::Result<PrivateKey> {
             )
         }),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            let key = generate()?;
-            let text = key
-                .to_openssh(LineEnding::LF)
-                .map_err(|e| io::Error::other(e.to_string()))?;
-            // Written beside it and renamed: a crash never leaves half a key.
-            let tmp = path.with_extension("new");
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(0o600)
-                .open(&tmp)?;
-            f.write_all(text.as_bytes())?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, &path)?;
+            let key = generate(Algorithm::Ed25519, 0)?;
+            write(data, &key)?;
             tracing::info!(file = %path.display(), "SSH host key generated");
             Ok(key)
         }
@@ -54,10 +41,41 @@ pub fn load_or_create(data: &Path) -> io::Result<PrivateKey> {
     }
 }
 
-fn generate() -> io::Result<PrivateKey> {
-    let mut seed = [0u8; 32];
-    std::fs::File::open("/dev/urandom")?.read_exact(&mut seed)?;
-    Ok(PrivateKey::from(Ed25519Keypair::from_seed(&seed)))
+/// Writes `key` as the data directory's host key, replacing the one there: beside it first
+/// and renamed, so a crash never leaves half a key.
+///
+/// # Errors
+/// If the file cannot be written.
+pub fn write(data: &Path, key: &PrivateKey) -> io::Result<()> {
+    let path = path(data);
+    let text = key
+        .to_openssh(LineEnding::LF)
+        .map_err(|e| io::Error::other(e.to_string()))?;
+    let tmp = path.with_extension("new");
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, &path)
+}
+
+/// A new key of `algorithm` (`bits` for RSA).
+///
+/// # Errors
+/// If the key cannot be made (an RSA size the library refuses).
+pub fn generate(algorithm: Algorithm, bits: usize) -> io::Result<PrivateKey> {
+    let mut rng = rand::rng();
+    let key = match algorithm {
+        Algorithm::Rsa { .. } => {
+            russh::keys::ssh_key::private::RsaKeypair::random(&mut rng, bits).map(PrivateKey::from)
+        }
+        other => PrivateKey::random(&mut rng, other),
+    };
+    key.map_err(|e| io::Error::other(e.to_string()))
 }
 
 /// The public key in OpenSSH's one-line form, and its SHA-256 fingerprint.
@@ -95,5 +113,15 @@ mod tests {
         assert!(describe(&a).0.starts_with("ssh-ed25519 "));
         assert!(describe(&a).1.starts_with("SHA256:"));
         assert_eq!(md5_hex(a.public_key()).len(), 32);
+        let ec = generate(
+            Algorithm::Ecdsa {
+                curve: russh::keys::EcdsaCurve::NistP256,
+            },
+            0,
+        )
+        .unwrap();
+        write(dir.path(), &ec).unwrap();
+        let c = load_or_create(dir.path()).unwrap();
+        assert!(describe(&c).0.starts_with("ecdsa-sha2-nistp256 "));
     }
 }

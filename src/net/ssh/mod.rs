@@ -12,7 +12,7 @@
 mod keys;
 mod shell;
 
-pub use keys::{describe, load_or_create};
+pub use keys::{FILE as KEY_FILE, describe, load_or_create};
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -35,10 +35,80 @@ const MAX_CONNECTIONS: usize = 32;
 struct Shared {
     engine: EngineHandle,
     grammar: Arc<Grammar>,
-    config: Arc<russh::server::Config>,
+    /// The server's settings with its host key; `crypto key generate` swaps them.
+    config: Mutex<Arc<russh::server::Config>>,
     guard: Mutex<Guard>,
     port: u16,
     open: std::sync::atomic::AtomicUsize,
+    /// Where the host key is kept.
+    data: std::path::PathBuf,
+}
+
+/// The running server, for `crypto key generate` (one per daemon).
+static SERVER: std::sync::OnceLock<Arc<Shared>> = std::sync::OnceLock::new();
+
+impl Shared {
+    /// Serves `key` from now on, and tells `show ip ssh`.
+    fn use_key(&self, key: russh::keys::PrivateKey) {
+        let (public, fingerprint) = describe(&key);
+        crate::net::about::ssh_listening(crate::cli::shows::SshAbout {
+            port: self.port,
+            public,
+            fingerprint,
+        });
+        let ssh = self.engine.snapshot().model.access.ssh.clone();
+        *self.config.lock().unwrap_or_else(PoisonError::into_inner) = Arc::new(config(key, &ssh));
+    }
+}
+
+/// `crypto key generate KIND BITS`: makes the key on a thread of its own (an RSA key takes
+/// a while; the engine's turn must not wait for it), writes it, and serves it to the
+/// connections that come after. IOS's answer; `None` when SSH is not served.
+pub fn generate(kind: &str, bits: u32) -> Option<String> {
+    use russh::keys::{Algorithm, EcdsaCurve};
+    let shared = SERVER.get()?.clone();
+    let (algorithm, text) = match kind {
+        "ec" => (
+            Algorithm::Ecdsa {
+                curve: if bits == 384 {
+                    EcdsaCurve::NistP384
+                } else {
+                    EcdsaCurve::NistP256
+                },
+            },
+            format!("% Generating {bits} bit EC keys ...\n"),
+        ),
+        "ed25519" => (
+            Algorithm::Ed25519,
+            "% Generating an Ed25519 key ...\n".to_string(),
+        ),
+        _ => (
+            Algorithm::Rsa { hash: None },
+            format!(
+                "% The key modulus size is {bits} bits\n% Generating {bits} bit RSA keys, keys will be non-exportable...\n"
+            ),
+        ),
+    };
+    std::thread::spawn(move || {
+        let started = std::time::Instant::now();
+        match keys::generate(algorithm, bits as usize).and_then(|k| {
+            keys::write(&shared.data, &k)?;
+            Ok(k)
+        }) {
+            Ok(key) => {
+                shared.use_key(key);
+                tracing::info!(
+                    ios = "SSH-5-ENABLED",
+                    "SSH 2.0 has been enabled with a new host key (made in {} ms)",
+                    started.elapsed().as_millis()
+                );
+            }
+            Err(e) => tracing::warn!(error = %e, "crypto key generate: no new key"),
+        }
+    });
+    Some(format!(
+        "{text}[OK] (the key is made in the background; new connections get it once `show ip ssh` shows it)\n"
+    ))
 }
 
 /// The server's settings for `key`, from the configuration's `ip ssh`.
@@ -61,29 +131,28 @@ fn config(
     }
 }
 
-/// Serves SSH on `listener` until it fails.
+/// Serves SSH on `listener` until it fails, with the host key `key` of the data directory
+/// `data`.
 pub async fn serve(
     listener: TcpListener,
     key: russh::keys::PrivateKey,
+    data: std::path::PathBuf,
     engine: EngineHandle,
     grammar: Arc<Grammar>,
 ) {
     let model = engine.snapshot().model;
     let port = listener.local_addr().map_or(0, |a| a.port());
-    let (public, fingerprint) = describe(&key);
-    crate::net::about::ssh_listening(crate::cli::shows::SshAbout {
-        port,
-        public,
-        fingerprint,
-    });
     let shared = Arc::new(Shared {
         engine,
         grammar,
-        config: Arc::new(config(key, &model.access.ssh)),
+        config: Mutex::new(Arc::new(config(key.clone(), &model.access.ssh))),
         guard: Mutex::new(Guard::default()),
         port,
         open: Default::default(),
+        data,
     });
+    shared.use_key(key);
+    let _ = SERVER.set(shared.clone());
     loop {
         let Ok((stream, peer)) = listener.accept().await else {
             return;
@@ -112,7 +181,12 @@ pub async fn serve(
         let shared = shared.clone();
         tokio::spawn(async move {
             let timeout = Duration::from_secs(u64::from(model.access.ssh.timeout));
-            match russh::server::run_stream(shared.config.clone(), stream, conn).await {
+            let config = shared
+                .config
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
+            match russh::server::run_stream(config, stream, conn).await {
                 Ok(session) => {
                     // `ip ssh time-out` bounds the time to authenticate; after that the
                     // session lasts as long as its shells do.
