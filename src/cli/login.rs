@@ -33,7 +33,7 @@ impl Refused {
 
 /// The vty lines an SSH session from `ip` may use: some line takes SSH, has a login and
 /// its `access-class` (if any) permits the source. `None` when no line will take it.
-pub fn lines_for<'a>(access: &'a Access, ip: IpAddr) -> Option<&'a VtyLines> {
+pub fn lines_for(access: &Access, ip: IpAddr) -> Option<&VtyLines> {
     access.vty.iter().find(|l| {
         l.ssh
             && l.login != Login::None

@@ -369,7 +369,7 @@ impl Message {
     /// The raw values of a header, by name (compact forms and case do not matter).
     pub fn raw(&self, name: &str) -> Vec<String> {
         let n = Name::from(name);
-        self.headers.get_raw(&n).map(|v| unfold(v)).collect()
+        self.headers.get_raw(&n).map(unfold).collect()
     }
 
     /// Every value of a header, comma-joined values split (`Record-Route`, `Route`).
@@ -383,7 +383,7 @@ impl Message {
     /// The first raw value of a header.
     pub fn first(&self, name: &str) -> Option<String> {
         let n = Name::from(name);
-        self.headers.get_raw(&n).next().map(|v| unfold(v))
+        self.headers.get_raw(&n).next().map(unfold)
     }
 
     /// `Call-ID`.
