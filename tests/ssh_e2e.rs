@@ -81,6 +81,28 @@ fn ssh_password(d: &Daemon, user: &str, password: &str, command: &str) -> Output
         .expect("sshpass and ssh (scripts/test.sh installs them)")
 }
 
+/// OpenSSH's `ssh -i KEY -p PORT USER@127.0.0.1 COMMAND`, the key alone (no password).
+fn ssh_key(d: &Daemon, key: &Path, user: &str, command: &str) -> Output {
+    Command::new("ssh")
+        .args(SSH_OPTIONS)
+        .args([
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "PasswordAuthentication=no",
+            "-i",
+        ])
+        .arg(key)
+        .args([
+            "-p",
+            &d.ssh.to_string(),
+            &format!("{user}@127.0.0.1"),
+            command,
+        ])
+        .output()
+        .unwrap()
+}
+
 fn text(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -160,35 +182,11 @@ fn openssh_logs_in_with_a_key_from_the_pubkey_chain() {
         dir.path(),
         &format!("ip ssh pubkey-chain\n username admin\n  key-hash ssh-ed25519 {hash} test-key\n!"),
     );
-    let out = Command::new("ssh")
-        .args(SSH_OPTIONS)
-        .args([
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "PasswordAuthentication=no",
-            "-i",
-        ])
-        .arg(&key)
-        .args(["-p", &d.ssh.to_string(), "admin@127.0.0.1", "show clock"])
-        .output()
-        .unwrap();
+    let out = ssh_key(&d, &key, "admin", "show clock");
     assert!(out.status.success(), "{out:?}");
     assert!(text(&out).contains("UTC"), "{}", text(&out));
     // Another user, whose chain does not hold the key, is refused.
-    let out = Command::new("ssh")
-        .args(SSH_OPTIONS)
-        .args([
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "PasswordAuthentication=no",
-            "-i",
-        ])
-        .arg(&key)
-        .args(["-p", &d.ssh.to_string(), "other@127.0.0.1", "show clock"])
-        .output()
-        .unwrap();
+    let out = ssh_key(&d, &key, "other", "show clock");
     assert!(!out.status.success());
 }
 

@@ -134,20 +134,27 @@ pub fn encrypted(g: &Grammar, line: &Line) -> Option<Line> {
             .map(|w| if w.is_empty() { ty } else { w.as_str() })
             .collect::<Vec<_>>()
             .join(" ");
-        match match_line(
-            g,
-            Ctx {
-                mode: c.mode,
-                level: 15,
-            },
-            &text,
-        ) {
-            Outcome::Matched(m) if m.cmd == line.cmd && m.prefix.is_none() => {
-                Some(Line::matched(&m, line.origin))
-            }
-            _ => None,
-        }
+        rematch(g, line, &text)
     })
+}
+
+/// `text` matched in `line`'s mode, if it is the same command: the stored form of a line
+/// rewritten with its password in another form, exactly what typing it gives.
+fn rematch(g: &Grammar, line: &Line, text: &str) -> Option<Line> {
+    let c = g.cmd(line.cmd);
+    match match_line(
+        g,
+        Ctx {
+            mode: c.mode,
+            level: 15,
+        },
+        text,
+    ) {
+        Outcome::Matched(m) if m.cmd == line.cmd && m.prefix.is_none() => {
+            Some(Line::matched(&m, line.origin))
+        }
+        _ => None,
+    }
 }
 
 /// Encrypts every type 0 password stored in `section` and the sections below it
@@ -221,20 +228,7 @@ fn hashed(g: &Grammar, line: &Line) -> Option<Line> {
             _ => words.push(a.value.to_string()),
         }
     }
-    let text = words.join(" ");
-    match match_line(
-        g,
-        Ctx {
-            mode: c.mode,
-            level: 15,
-        },
-        &text,
-    ) {
-        Outcome::Matched(m) if m.cmd == line.cmd && m.prefix.is_none() => {
-            Some(Line::matched(&m, line.origin))
-        }
-        _ => None,
-    }
+    rematch(g, line, &words.join(" "))
 }
 
 #[cfg(test)]
