@@ -5,7 +5,8 @@ it); each command asserts what a CME router would give and exits non-zero, with 
 when cmed gives something else.
 
 Usage: drive.py COMMAND PORT [ARGS...]
-  netmiko PORT             show, configure (ephone-dn 77), save; ntc-templates parse the shows
+  netmiko PORT             show, configure (ephone-dn 77), save; ntc-templates parse the
+                           shows (version, clock, users, logging)
   scrapli PORT             open, send_command, send_configs (ephone-dn 78)
   enable PORT USER PW SECRET
                            a privilege 1 user cannot configure until `enable` with the secret
@@ -56,6 +57,11 @@ def netmiko(port):
     assert isinstance(users, list) and users, users
     mine = [u for u in users if u["line"].startswith("*")]
     assert mine and mine[0]["user"] == "admin" and mine[0]["location"] == HOST, users
+    logs = d.send_command("show logging", use_textfsm=True)
+    assert isinstance(logs, list) and logs, logs
+    seen = {(entry["facility"], entry["mnemonic"]) for entry in logs}
+    assert ("SEC_LOGIN", "LOGIN_SUCCESS") in seen, logs
+    assert ("SYS", "CONFIG_I") in seen, logs
     d.disconnect()
     print("netmiko: ok")
 
