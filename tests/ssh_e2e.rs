@@ -185,6 +185,40 @@ fn openssh_logs_in_with_a_key_from_the_pubkey_chain() {
     let out = ssh_key(&d, &key, "admin", "show clock");
     assert!(out.status.success(), "{out:?}");
     assert!(text(&out).contains("UTC"), "{}", text(&out));
+    // A second key pasted as IOS takes it (`key-string`, the blob over two lines, `exit`),
+    // stored as its key-hash.
+    let key2 = dir.path().join("id2");
+    let made = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key2)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let public = std::fs::read_to_string(key2.with_extension("pub")).unwrap();
+    let blob = public.split_whitespace().nth(1).unwrap();
+    let (a, b) = blob.split_at(40);
+    let out = cli_text(
+        &d.data,
+        &[
+            "configure terminal",
+            "ip ssh pubkey-chain",
+            "username admin",
+            "key-string",
+            a,
+            b,
+            "exit",
+            "end",
+        ],
+    );
+    assert!(out.contains("(conf-ssh-pubkey-data)#"), "{out}");
+    assert!(
+        !out.contains('%') || out.contains("%SYS-5-CONFIG_I"),
+        "{out}"
+    );
+    let chain = cli_text(&d.data, &["show running-config | section pubkey"]);
+    assert_eq!(chain.matches("key-hash ssh-ed25519").count(), 2, "{chain}");
+    let out = ssh_key(&d, &key2, "admin", "show clock");
+    assert!(out.status.success(), "{out:?}");
     // Another user, whose chain does not hold the key, is refused.
     let out = ssh_key(&d, &key, "other", "show clock");
     assert!(!out.status.success());

@@ -58,6 +58,8 @@ pub struct VtySession {
     pub refused_header: bool,
     /// Inside the text of a pasted `banner`: the delimiter that ends it.
     pub banner: Option<String>,
+    /// Inside a `key-string`: the key's text so far, until `exit`.
+    pub key_string: Option<String>,
     /// `terminal monitor`: IOS messages are copied to this session as they happen.
     pub monitor: bool,
     /// `terminal length`/`width` and `show history` (see [`Terminal`]).
@@ -77,6 +79,7 @@ impl VtySession {
             closed: false,
             refused_header: false,
             banner: None,
+            key_string: None,
             monitor: false,
             term: Terminal::default(),
         }
@@ -100,7 +103,9 @@ impl VtySession {
     /// The prompt, e.g. `Router>`, `Router#`, `Router(config-ephone)#`.
     pub fn prompt(&self, g: &Grammar, hostname: &str) -> String {
         let m = &g.modes[self.mode];
-        if m.prompt.is_empty() {
+        if self.key_string.is_some() {
+            format!("{hostname}(conf-ssh-pubkey-data)#")
+        } else if m.prompt.is_empty() {
             format!("{hostname}{}", if self.level >= 15 { '#' } else { '>' })
         } else {
             format!("{hostname}({})#", m.prompt)
@@ -185,6 +190,18 @@ pub fn execute(
 ) -> Reply {
     if let Some(p) = s.pending.take() {
         return answer(run, s, p, line);
+    }
+    if let Some(text) = s.key_string.as_mut() {
+        if !line.trim().eq_ignore_ascii_case("exit") {
+            text.push_str(line.trim());
+            text.push('\n');
+            return Reply::default();
+        }
+        let text = s.key_string.take().unwrap_or_default();
+        return match super::key_string::key_hash_line(&text) {
+            Ok(hash_line) => execute_line(g, run, live, s, &hash_line, false),
+            Err(e) => Reply::err(e),
+        };
     }
     if let Some(delim) = &s.banner {
         // The text of a pasted banner, which is not applied either.
@@ -429,6 +446,10 @@ fn exec_command(
                     Reply::err("% SSH is not served: no key was made (start with --ssh-port)\n")
                 }
             }
+        }
+        Handler::SshKeyString => {
+            s.key_string = Some(String::new());
+            Reply::default()
         }
         Handler::ClearLine => {
             let n = line.get(g, "n").and_then(|t| t.parse().ok()).unwrap_or(0);

@@ -156,6 +156,7 @@ handlers! {
     CryptoKeyGenerate = "crypto-key-generate",
     SshPubkeyUser = "ssh-pubkey-user",
     SshKeyHash = "ssh-key-hash",
+    SshKeyString = "ssh-key-string",
     // telephony-service
     TelMaxEphones = "tel-max-ephones",
     TelTimeoutsInterdigit = "tel-timeouts-interdigit",
