@@ -326,6 +326,16 @@ fn clear_line_ends_another_vty_session() {
 }
 
 #[test]
+fn a_shell_past_the_vty_lines_is_told_none_is_free() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = start_with(
+        dir.path(),
+        &SMALL_OFFICE.replace("line vty 0 4\n", "line vty 0 1\n"),
+    );
+    drive(&d, "vty-full", &[]);
+}
+
+#[test]
 fn access_class_and_transport_input_refuse_connections() {
     let dir = tempfile::tempdir().unwrap();
     let text_cfg = SMALL_OFFICE.replace(

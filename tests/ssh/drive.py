@@ -11,6 +11,7 @@ Usage: drive.py COMMAND PORT [ARGS...]
   enable PORT USER PW SECRET
                            a privilege 1 user cannot configure until `enable` with the secret
   clear-line PORT          a second session sees the first in show users and clears its line
+  vty-full PORT            with `line vty 0 1`, a third shell is told no line is free
 """
 
 import sys
@@ -126,6 +127,40 @@ def clear_line(port):
     print("clear-line: ok")
 
 
+def vty_full(port):
+    held = [netmiko_connect(port), netmiko_connect(port)]
+    import paramiko
+
+    c = paramiko.SSHClient()
+    c.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    c.connect(HOST, port=port, username="admin", password="cisco", look_for_keys=False, allow_agent=False)
+    ch = c.invoke_shell()
+    out = b""
+    deadline = time.time() + 10
+    while time.time() < deadline and not ch.exit_status_ready():
+        if ch.recv_ready():
+            out += ch.recv(4096)
+        else:
+            time.sleep(0.05)
+    while ch.recv_ready():
+        out += ch.recv(4096)
+    assert b"% All vty lines are in use" in out, out
+    assert ch.exit_status_ready(), "the third session was not closed"
+    c.close()
+    # A line given back is free again.
+    held.pop().disconnect()
+    deadline = time.time() + 10
+    while True:
+        try:
+            netmiko_connect(port).disconnect()
+            break
+        except Exception:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.2)
+    print("vty-full: ok")
+
+
 def main():
     cmd, port = sys.argv[1], int(sys.argv[2])
     if cmd == "netmiko":
@@ -136,6 +171,8 @@ def main():
         enable(port, *sys.argv[3:6])
     elif cmd == "clear-line":
         clear_line(port)
+    elif cmd == "vty-full":
+        vty_full(port)
     else:
         sys.exit(f"unknown command {cmd}")
 

@@ -85,6 +85,11 @@ impl Shell {
     /// Runs the interactive shell until `exit`, the exec-timeout, `clear line` or the end of
     /// the client's input.
     pub async fn run(self, mut input: mpsc::Receiver<Vec<u8>>) {
+        // One vty line per shell: past the lines that take SSH, IOS has none to give.
+        let Some(_line) = VtyTaken::take(&self.engine) else {
+            self.write("% All vty lines are in use\n").await;
+            return self.close().await;
+        };
         let listed = Listed::vty(&self.user, &self.peer.to_string());
         let (mut session, timeout) = self.session(&listed);
         let idle = (timeout > 0).then(|| Duration::from_secs(u64::from(timeout)));
@@ -253,6 +258,40 @@ impl Shell {
             after: res.prompt.clone(),
             prompt: res.prompt,
         })
+    }
+}
+
+/// SSH shells open now (each holds a vty line).
+static SHELLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// A vty line held by a shell, given back when dropped.
+struct VtyTaken;
+
+impl VtyTaken {
+    /// A line, if the `line vty` sections that take SSH have one free.
+    fn take(engine: &EngineHandle) -> Option<VtyTaken> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let lines: usize = engine
+            .snapshot()
+            .model
+            .access
+            .vty
+            .iter()
+            .filter(|l| l.ssh)
+            .map(|l| usize::from(l.last - l.first) + 1)
+            .sum();
+        let taken = SHELLS.fetch_add(1, Relaxed);
+        if taken >= lines {
+            SHELLS.fetch_sub(1, Relaxed);
+            return None;
+        }
+        Some(VtyTaken)
+    }
+}
+
+impl Drop for VtyTaken {
+    fn drop(&mut self) {
+        SHELLS.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
