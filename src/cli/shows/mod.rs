@@ -67,6 +67,12 @@ pub struct SshAbout {
     pub public: String,
     /// Its SHA-256 fingerprint (`SHA256:…`).
     pub fingerprint: String,
+    /// The key exchange, encryption and MAC algorithms offered, comma-separated, in order.
+    pub kex: String,
+    /// See `kex`.
+    pub ciphers: String,
+    /// See `kex`.
+    pub macs: String,
 }
 
 /// What the daemon says about itself, read when a `show` asks.

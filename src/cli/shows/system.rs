@@ -212,16 +212,18 @@ pub fn ip_ssh(m: &crate::config::model::Model, about: &About) -> String {
     format!(
         "SSH Enabled - version 2.0\n\
          Authentication methods:publickey,password\n\
-         Authentication Publickey Algorithms:ssh-ed25519,ecdsa-sha2-nistp256,rsa-sha2-512,rsa-sha2-256\n\
          Hostkey Algorithms:{}\n\
-         Encryption Algorithms:chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr,aes192-ctr,aes128-ctr\n\
-         MAC Algorithms:hmac-sha2-512-etm@openssh.com,hmac-sha2-256-etm@openssh.com,hmac-sha2-512,hmac-sha2-256\n\
-         KEX Algorithms:curve25519-sha256,curve25519-sha256@libssh.org,diffie-hellman-group16-sha512,diffie-hellman-group14-sha256\n\
+         Encryption Algorithms:{}\n\
+         MAC Algorithms:{}\n\
+         KEX Algorithms:{}\n\
          Authentication timeout: {} secs; Authentication retries: {}\n\
          Port: {} (cmed)\n\
          Hostkey fingerprint: {} (cmed)\n\
          IOS Keys in SECSH format:\n{}\n",
         ssh.public.split(' ').next().unwrap_or(""),
+        ssh.ciphers,
+        ssh.macs,
+        ssh.kex,
         a.timeout,
         a.retries,
         ssh.port,

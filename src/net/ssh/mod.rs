@@ -51,10 +51,20 @@ impl Shared {
     /// Serves `key` from now on, and tells `show ip ssh`.
     fn use_key(&self, key: russh::keys::PrivateKey) {
         let (public, fingerprint) = describe(&key);
+        // What russh offers, named as it negotiates them (its extension markers left out).
+        let names = |list: &mut dyn Iterator<Item = &str>| {
+            list.filter(|n| !n.starts_with("ext-info") && !n.starts_with("kex-strict"))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let p = russh::Preferred::DEFAULT;
         crate::net::about::ssh_listening(crate::cli::shows::SshAbout {
             port: self.port,
             public,
             fingerprint,
+            kex: names(&mut p.kex.iter().map(AsRef::as_ref)),
+            ciphers: names(&mut p.cipher.iter().map(AsRef::as_ref)),
+            macs: names(&mut p.mac.iter().map(AsRef::as_ref)),
         });
         let ssh = self.engine.snapshot().model.access.ssh.clone();
         *self.config.lock().unwrap_or_else(PoisonError::into_inner) = Arc::new(config(key, &ssh));
