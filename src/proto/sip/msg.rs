@@ -392,7 +392,9 @@ impl Message {
             self.headers
                 .get_named::<CallID>()
                 .ok()
-                .map(|c| c.0.to_string())
+                // Folded, it is the same value with a space (RFC 3261 §7.3.1), as the
+                // raw value copied into our responses is.
+                .map(|c| unfold(&c.0))
         };
         self.memo.call_id.get_or_init(decode).clone()
     }

@@ -215,3 +215,17 @@ fn a_folded_from_copied_into_a_response_stays_on_one_line() {
     assert_eq!(text.matches("Content-Length").count(), 2, "{text}");
     assert!(text.ends_with("Content-Length: 0\r\n\r\n"), "{text}");
 }
+
+#[test]
+fn a_folded_call_id_reads_the_same_typed_and_raw() {
+    // The sip_msg target's second find: the typed Call-ID kept the fold, the response
+    // (copied from the raw value, unfolded) did not, and the two no longer matched.
+    let req = b"OPTIONS sip:cmed@example.com SIP/2.0\r\n\
+        Via: SIP/2.0/UDP 192.0.2.4;branch=z9hG4bK1\r\n\
+        From: <sip:j@example.com>;tag=1\r\nTo: <sip:cmed@example.com>\r\n\
+        Call-ID: a@branch=\r\n z9hG4bK2\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+    let m = parse(req).unwrap();
+    assert_eq!(m.call_id().as_deref(), Some("a@branch= z9hG4bK2"));
+    let out = Response::to(&m, "127.0.0.9:40000".parse().unwrap(), 200, "OK", "t").finish();
+    assert_eq!(parse(&out).unwrap().call_id(), m.call_id());
+}
