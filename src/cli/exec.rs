@@ -1,5 +1,6 @@
-//! Runs command lines: the IOS session (mode, privilege, pending question) and the handlers of
-//! EXEC commands, configuration changes and actions.
+//! Runs command lines in an IOS session (`cli::session`: mode, privilege, pending question):
+//! the handlers of EXEC commands, configuration changes and actions, `enable` and the
+//! answers to the session's questions.
 //!
 //! Pure and read-only: the line is matched against the running configuration and the live
 //! state ([`Live`]); what it asks of the engine comes back as typed [`Admin`] commands
