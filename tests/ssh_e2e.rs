@@ -263,6 +263,8 @@ fn privilege_1_cannot_configure_until_enable_with_the_secret() {
     );
     assert!(run.contains("username op secret 9 $9$"), "{run}");
     assert!(run.contains("enable secret 9 $9$"), "{run}");
+    let out = ssh_password(&d, "op", "op-pass", "show privilege");
+    assert!(text(&out).contains("Current privilege level is 1"), "{out:?}");
     let out = ssh_password(&d, "op", "op-pass", "configure terminal");
     assert!(!out.status.success(), "refused: exit status 1");
     assert!(text(&out).contains("% Invalid input"), "{}", text(&out));
@@ -449,6 +451,37 @@ fn crypto_key_generate_serves_a_new_host_key() {
     // And logins still work with it.
     assert!(
         ssh_password(&d, "admin", "cisco", "show clock")
+            .status
+            .success()
+    );
+}
+
+#[test]
+fn login_with_the_line_password_at_the_lines_privilege_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = start_with(
+        dir.path(),
+        &SMALL_OFFICE.replace(
+            "line vty 0 4\n login local\n",
+            "line vty 0 4\n privilege level 15\n password 7 070C285F4D06\n login\n",
+        ),
+    );
+    // Any user name, the line's password ("cisco", type 7), the line's level.
+    let out = ssh_password(&d, "anyone", "cisco", "show privilege");
+    assert!(
+        text(&out).contains("Current privilege level is 15"),
+        "{out:?}"
+    );
+    let out = ssh_password(&d, "anyone", "cisco", "configure terminal");
+    assert!(out.status.success(), "level 15 configures: {out:?}");
+    assert!(
+        !ssh_password(&d, "anyone", "wrong", "show clock")
+            .status
+            .success()
+    );
+    // The usernames are not asked with `login`: admin's own password is not the line's.
+    assert!(
+        !ssh_password(&d, "admin", "nope", "show clock")
             .status
             .success()
     );

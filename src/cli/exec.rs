@@ -362,6 +362,7 @@ fn exec_command(
                 }
             }
         }
+        Handler::ShowPrivilege => Reply::text(format!("Current privilege level is {}\n", s.level)),
         Handler::SshKeyString => {
             s.key_string = Some(String::new());
             Reply::default()

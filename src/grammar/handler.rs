@@ -50,6 +50,7 @@ handlers! {
     ShowLogging = "show-logging",
     ShowUsers = "show-users",
     ShowIpSsh = "show-ip-ssh",
+    ShowPrivilege = "show-privilege",
     ShowEphoneDnSummary = "show-ephone-dn-summary",
     ShowTftpStatistics = "show-tftp-statistics",
     DebugTftpEvents = "debug-tftp-events",
