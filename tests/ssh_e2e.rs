@@ -264,7 +264,10 @@ fn privilege_1_cannot_configure_until_enable_with_the_secret() {
     assert!(run.contains("username op secret 9 $9$"), "{run}");
     assert!(run.contains("enable secret 9 $9$"), "{run}");
     let out = ssh_password(&d, "op", "op-pass", "show privilege");
-    assert!(text(&out).contains("Current privilege level is 1"), "{out:?}");
+    assert!(
+        text(&out).contains("Current privilege level is 1"),
+        "{out:?}"
+    );
     let out = ssh_password(&d, "op", "op-pass", "configure terminal");
     assert!(!out.status.success(), "refused: exit status 1");
     assert!(text(&out).contains("% Invalid input"), "{}", text(&out));
