@@ -104,7 +104,13 @@ fn well_formed_to(v: &str) -> bool {
         // (`;x="%C2";tag=t` has no tag for it).
         let token = r"[A-Za-z0-9.!*_+`'~-]+";
         let value = r#"(?:[A-Za-z0-9.!*_+`'~:\[\]-]+|"[^"\\%]*")"#;
-        let uri = r"sips?:(?:[A-Za-z0-9._!~*'%&=+$,?/-]+(?::[A-Za-z0-9._!~*'%&=+$,-]*)?@)?(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?";
+        // A host of RFC 3261 §25.1's labels: `example..0` has an empty one, where the
+        // parser's host ends, and the rest (our tag with it) is unreadable.
+        let label = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?";
+        let host = format!(r"(?:{label}\.)*{label}\.?");
+        let uri = format!(
+            r"sips?:(?:[A-Za-z0-9._!~*'%&=+$,?/-]+(?::[A-Za-z0-9._!~*'%&=+$,-]*)?@)?(?:{host}|\[[0-9A-Fa-f:.]+\])(?::[0-9]{{1,5}})?"
+        );
         // Blanks are SIP's (RFC 3261 §25.1: space and tab), not the regex's `\s`: after a
         // vertical tab or a form feed the parser cannot read the tag cmed adds either.
         let param = format!(r"[ \t]*;[ \t]*{token}(?:[ \t]*=[ \t]*{value})?");
