@@ -324,6 +324,13 @@ fn wrong_passwords_engage_login_block_for_and_it_ends() {
 }
 
 #[test]
+fn two_sessions_in_configuration_mode_see_each_others_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = office(dir.path(), "");
+    drive(&d, "two-configuring", &[]);
+}
+
+#[test]
 fn clear_line_ends_another_vty_session() {
     let dir = tempfile::tempdir().unwrap();
     let d = office(dir.path(), "");

@@ -12,6 +12,7 @@ Usage: drive.py COMMAND PORT [ARGS...]
                            a privilege 1 user cannot configure until `enable` with the secret
   clear-line PORT          a second session sees the first in show users and clears its line
   vty-full PORT            with `line vty 0 1`, a third shell is told no line is free
+  two-configuring PORT     two sessions in configuration mode see each other's changes
 """
 
 import sys
@@ -161,6 +162,27 @@ def vty_full(port):
     print("vty-full: ok")
 
 
+def two_configuring(port):
+    a = netmiko_connect(port)
+    b = netmiko_connect(port)
+    a.config_mode()
+    b.config_mode()
+    a.send_command("ephone-dn 80", expect_string=r"#")
+    a.send_command("number 8080", expect_string=r"#")
+    # The other session, still in configuration mode, sees the change at once.
+    seen = b.send_command("do show running-config | section ephone-dn  80", expect_string=r"#")
+    assert "number 8080" in seen, seen
+    b.send_command("ephone-dn 80", expect_string=r"#")
+    b.send_command("name Shared", expect_string=r"#")
+    seen = a.send_command("do show running-config | section ephone-dn  80", expect_string=r"#")
+    assert "name Shared" in seen and "number 8080" in seen, seen
+    a.exit_config_mode()
+    b.exit_config_mode()
+    a.disconnect()
+    b.disconnect()
+    print("two-configuring: ok")
+
+
 def main():
     cmd, port = sys.argv[1], int(sys.argv[2])
     if cmd == "netmiko":
@@ -173,6 +195,8 @@ def main():
         clear_line(port)
     elif cmd == "vty-full":
         vty_full(port)
+    elif cmd == "two-configuring":
+        two_configuring(port)
     else:
         sys.exit(f"unknown command {cmd}")
 
