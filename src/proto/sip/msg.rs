@@ -278,6 +278,11 @@ pub fn parse(buf: &[u8]) -> Result<Message, ParseError> {
         // The line is a slice of `src`, as the parser needs to keep references into it.
         let offset = line.as_ptr() as usize - src.as_ptr() as usize;
         let text = &head[offset..offset + line.len()];
+        // Folds are joined (`unfolded`): a line break left inside a line is a stray CR or
+        // LF, which would end the line where it is copied into a response.
+        if text.trim_end_matches(['\r', '\n']).contains(['\r', '\n']) {
+            return Err(ParseError::HeaderLine);
+        }
         let (_, h) = HeaderLine::parse(&src, text).map_err(|_| ParseError::HeaderLine)?;
         if h.name.as_print_str().is_empty() {
             return Err(ParseError::HeaderLine);

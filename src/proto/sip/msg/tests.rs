@@ -229,3 +229,14 @@ fn a_folded_call_id_reads_the_same_typed_and_raw() {
     let out = Response::to(&m, "127.0.0.9:40000".parse().unwrap(), 200, "OK", "t").finish();
     assert_eq!(parse(&out).unwrap().call_id(), m.call_id());
 }
+
+#[test]
+fn a_stray_line_feed_inside_a_header_line_is_refused() {
+    // The sip_msg target's fourth find: `…0\n` then a CRLF fold kept a bare LF inside the
+    // joined Call-ID, which would end the line where a response copies it.
+    let req = b"OPTIONS sip:cmed@example.com SIP/2.0\r\n\
+        Via: SIP/2.0/UDP 192.0.2.4;branch=z9hG4bK1\r\n\
+        From: <sip:j@example.com>;tag=1\r\nTo: <sip:cmed@example.com>\r\n\
+        Call-ID: a\n\r\n b\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+    assert_eq!(parse(req).err(), Some(ParseError::HeaderLine));
+}
