@@ -81,6 +81,13 @@ fn ssh_password(d: &Daemon, user: &str, password: &str, command: &str) -> Output
         .expect("sshpass and ssh (scripts/test.sh installs them)")
 }
 
+/// Whether `user` logs in with `password` (and runs `show clock`).
+fn logs_in(d: &Daemon, user: &str, password: &str) -> bool {
+    ssh_password(d, user, password, "show clock")
+        .status
+        .success()
+}
+
 /// OpenSSH's `ssh -i KEY -p PORT USER@127.0.0.1 COMMAND`, the key alone (no password).
 fn ssh_key(d: &Daemon, key: &Path, user: &str, command: &str) -> Output {
     Command::new("ssh")
@@ -295,18 +302,10 @@ fn wrong_passwords_engage_login_block_for_and_it_ends() {
     let dir = tempfile::tempdir().unwrap();
     let d = office(dir.path(), "login block-for 3 attempts 2 within 60");
     for _ in 0..2 {
-        assert!(
-            !ssh_password(&d, "admin", "guess", "show clock")
-                .status
-                .success()
-        );
+        assert!(!logs_in(&d, "admin", "guess"));
     }
     // Quiet mode: even the right password is refused.
-    assert!(
-        !ssh_password(&d, "admin", "cisco", "show clock")
-            .status
-            .success()
-    );
+    assert!(!logs_in(&d, "admin", "cisco"));
     let log = cli_text(&d.data, &["show logging"]);
     assert!(log.contains("%SEC_LOGIN-1-QUIET_MODE_ON"), "{log}");
     assert!(
@@ -315,9 +314,7 @@ fn wrong_passwords_engage_login_block_for_and_it_ends() {
     );
     // After the 3 s, logins work again.
     assert!(wait_until(Duration::from_secs(15), || {
-        ssh_password(&d, "admin", "cisco", "show clock")
-            .status
-            .success()
+        logs_in(&d, "admin", "cisco")
     }));
     let log = cli_text(&d.data, &["show logging"]);
     assert!(log.contains("%SEC_LOGIN-5-QUIET_MODE_OFF"), "{log}");
@@ -366,11 +363,7 @@ fn access_class_and_transport_input_refuse_connections() {
             "end",
         ],
     );
-    assert!(
-        ssh_password(&d, "admin", "cisco", "show clock")
-            .status
-            .success()
-    );
+    assert!(logs_in(&d, "admin", "cisco"));
     cli_text(
         &d.data,
         &[
@@ -380,11 +373,7 @@ fn access_class_and_transport_input_refuse_connections() {
             "end",
         ],
     );
-    assert!(
-        !ssh_password(&d, "admin", "cisco", "show clock")
-            .status
-            .success()
-    );
+    assert!(!logs_in(&d, "admin", "cisco"));
 }
 
 #[test]
@@ -459,11 +448,7 @@ fn crypto_key_generate_serves_a_new_host_key() {
         .mode();
     assert_eq!(mode & 0o777, 0o600);
     // And logins still work with it.
-    assert!(
-        ssh_password(&d, "admin", "cisco", "show clock")
-            .status
-            .success()
-    );
+    assert!(logs_in(&d, "admin", "cisco"));
 }
 
 #[test]
@@ -484,15 +469,7 @@ fn login_with_the_line_password_at_the_lines_privilege_level() {
     );
     let out = ssh_password(&d, "anyone", "cisco", "configure terminal");
     assert!(out.status.success(), "level 15 configures: {out:?}");
-    assert!(
-        !ssh_password(&d, "anyone", "wrong", "show clock")
-            .status
-            .success()
-    );
+    assert!(!logs_in(&d, "anyone", "wrong"));
     // The usernames are not asked with `login`: admin's own password is not the line's.
-    assert!(
-        !ssh_password(&d, "admin", "nope", "show clock")
-            .status
-            .success()
-    );
+    assert!(!logs_in(&d, "admin", "nope"));
 }

@@ -371,11 +371,9 @@ impl russh::server::Handler for Conn {
         channel: ChannelId,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        let Some(shell) = self.shell(channel, session) else {
-            session.channel_failure(channel)?;
+        let Some(shell) = self.accept(channel, session)? else {
             return Ok(());
         };
-        session.channel_success(channel)?;
         let (tx, rx) = mpsc::channel(64);
         self.shells.insert(channel, tx);
         tokio::spawn(shell.run(rx));
@@ -388,11 +386,9 @@ impl russh::server::Handler for Conn {
         data: &[u8],
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        let Some(shell) = self.shell(channel, session) else {
-            session.channel_failure(channel)?;
+        let Some(shell) = self.accept(channel, session)? else {
             return Ok(());
         };
-        session.channel_success(channel)?;
         let command = String::from_utf8_lossy(data).trim().to_string();
         tokio::spawn(shell.exec(command));
         Ok(())
@@ -432,9 +428,19 @@ impl russh::server::Handler for Conn {
 }
 
 impl Conn {
-    fn shell(&self, channel: ChannelId, session: &Session) -> Option<shell::Shell> {
-        let (user, level) = self.user.clone()?;
-        Some(shell::Shell {
+    /// Answers a shell or exec request: the logged-in user's command session, or a failure
+    /// when nobody has logged in on this connection.
+    fn accept(
+        &self,
+        channel: ChannelId,
+        session: &mut Session,
+    ) -> Result<Option<shell::Shell>, russh::Error> {
+        let Some((user, level)) = self.user.clone() else {
+            session.channel_failure(channel)?;
+            return Ok(None);
+        };
+        session.channel_success(channel)?;
+        Ok(Some(shell::Shell {
             engine: self.shared.engine.clone(),
             grammar: self.shared.grammar.clone(),
             handle: session.handle(),
@@ -442,6 +448,6 @@ impl Conn {
             user,
             level,
             peer: self.peer.ip(),
-        })
+        }))
     }
 }

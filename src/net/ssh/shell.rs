@@ -33,14 +33,15 @@ pub(super) struct Shell {
 }
 
 impl Shell {
-    async fn write(&self, text: &str) -> bool {
-        if text.is_empty() {
-            return true;
+    /// Writes `text` with the terminal's line ends; a client that has gone is noticed when
+    /// its input ends.
+    async fn write(&self, text: &str) {
+        if !text.is_empty() {
+            let _ = self
+                .handle
+                .data(self.channel, crlf(text).into_bytes())
+                .await;
         }
-        self.handle
-            .data(self.channel, crlf(text).into_bytes())
-            .await
-            .is_ok()
     }
 
     async fn close(&self) {
