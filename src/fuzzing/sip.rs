@@ -104,10 +104,13 @@ fn well_formed_to(v: &str) -> bool {
         // (`;x="%C2";tag=t` has no tag for it).
         let token = r"[A-Za-z0-9.!*_+`'~-]+";
         let value = r#"(?:[A-Za-z0-9.!*_+`'~:\[\]-]+|"[^"\\%]*")"#;
-        // A host of RFC 3261 §25.1's labels: `example..0` has an empty one, where the
-        // parser's host ends, and the rest (our tag with it) is unreadable.
+        // A host as RFC 3261 §25.1 has it: an IPv4 address, or labels ending in a top label
+        // that starts with a letter. Elsewhere the parser's host ends early (at the empty
+        // label of `example..0`, after the `192.0.2.1` of `192.0.2.1Kvm1`) and the rest,
+        // our tag with it, is unreadable.
         let label = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?";
-        let host = format!(r"(?:{label}\.)*{label}\.?");
+        let top = r"[A-Za-z](?:[A-Za-z0-9-]*[A-Za-z0-9])?";
+        let host = format!(r"(?:[0-9]{{1,3}}(?:\.[0-9]{{1,3}}){{3}}|(?:{label}\.)*{top}\.?)");
         let uri = format!(
             r"sips?:(?:[A-Za-z0-9._!~*'%&=+$,?/-]+(?::[A-Za-z0-9._!~*'%&=+$,-]*)?@)?(?:{host}|\[[0-9A-Fa-f:.]+\])(?::[0-9]{{1,5}})?"
         );
