@@ -18,10 +18,12 @@ use std::fmt::Write as _;
 use std::net::SocketAddr;
 
 use bytes::Bytes;
-use ezk_sip_types::header::typed::{CSeq, CallID, FromTo};
+use bytesstr::BytesStr;
+use ezk_sip_types::Name;
+use ezk_sip_types::header::DecodeValues;
+use ezk_sip_types::header::typed::{CSeq, CallID, FromTo, Via as ViaHeader};
 use ezk_sip_types::msg::{Line as HeaderLine, PullParser};
 use ezk_sip_types::print::AppendCtx;
-use ezk_sip_types::{Headers, Name};
 
 /// Largest message we accept (a REGISTER with every line of a 8861 is ~2 kB).
 pub const MAX_MESSAGE: usize = 64 * 1024;
@@ -126,13 +128,24 @@ pub use crate::digest::Authorization as Digest;
 pub struct Message {
     /// The start line.
     pub start: StartLine,
-    headers: Headers,
+    /// The header lines in order, each value a slice of the message. Kept as a list of our
+    /// own rather than the crate's `Headers`, whose `insert` printed every value again into
+    /// a new string and found its entry by comparing names as strings, line after line (a
+    /// tenth of a REGISTER's cost); the crate's typed decoders read the values from here.
+    headers: Vec<Header>,
     /// The body (exactly Content-Length bytes when the header is present).
     pub body: Bytes,
     /// The typed headers every request's handling reads several times (the transaction
     /// match, the TU, the response), each decoded once, on first use: decoding From/To
     /// again for each reader was the largest cost of a REGISTER.
     memo: Memo,
+}
+
+/// One header line: the name (a compact form read as its full name) and the value.
+#[derive(Clone, Debug)]
+struct Header {
+    name: Name,
+    value: BytesStr,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -144,18 +157,22 @@ struct Memo {
     cseq: OnceCell<Option<(u32, Method)>>,
 }
 
-/// The end of the head: the index after the blank line, if the head is complete.
+/// The end of the head: the index after the blank line (`CRLF CRLF`, or a bare `LF LF`),
+/// if the head is complete. One pass over the line feeds: the first that ends a blank line
+/// ends the head.
 fn head_end(buf: &[u8]) -> Option<usize> {
-    let crlf = memfind(buf, b"\r\n\r\n").map(|i| i + 4);
-    let lf = memfind(buf, b"\n\n").map(|i| i + 2);
-    match (crlf, lf) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
+    let mut from = 0;
+    while let Some(at) = buf[from..].iter().position(|&b| b == b'\n') {
+        let i = from + at;
+        match buf.get(i + 1) {
+            Some(b'\n') => return Some(i + 2),
+            Some(b'\r') if i > 0 && buf[i - 1] == b'\r' && buf.get(i + 2) == Some(&b'\n') => {
+                return Some(i + 3);
+            }
+            _ => from = i + 1,
+        }
     }
-}
-
-fn memfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    None
 }
 
 /// The message with every folded header line joined: a line break followed by whitespace,
@@ -164,10 +181,14 @@ fn memfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
 /// one-line value: a folded `From` copied as read into a response had put a line there
 /// that read as a header of its own, and a folded `Call-ID` read one way typed and another
 /// way raw (both found by the sip_msg fuzz target).
-fn unfolded(msg: &[u8]) -> Vec<u8> {
+fn unfolded(msg: &[u8]) -> Bytes {
     let end = head_end(msg).unwrap_or(msg.len());
     let (head, body) = msg.split_at(end);
     let blank = |b: Option<&u8>| matches!(b, Some(b' ' | b'\t'));
+    // Folds are rare (no phone we know sends them): most messages are copied as they are.
+    if !head.windows(2).any(|w| w[0] == b'\n' && blank(Some(&w[1]))) {
+        return Bytes::copy_from_slice(msg);
+    }
     let mut out = Vec::with_capacity(msg.len());
     let mut i = 0;
     while i < head.len() {
@@ -188,7 +209,7 @@ fn unfolded(msg: &[u8]) -> Vec<u8> {
         }
     }
     out.extend_from_slice(body);
-    out
+    out.into()
 }
 
 /// Content-Length from the raw head (`Content-Length` or compact `l`), for framing.
@@ -263,7 +284,7 @@ pub fn parse(buf: &[u8]) -> Result<Message, ParseError> {
         .iter()
         .position(|b| *b != b'\r' && *b != b'\n')
         .unwrap_or(buf.len());
-    let src = Bytes::from(unfolded(&buf[skip..]));
+    let src = unfolded(&buf[skip..]);
     let end = head_end(&src).ok_or(ParseError::Incomplete)?;
     let head = std::str::from_utf8(&src[..end]).map_err(|_| ParseError::Encoding)?;
     let mut lines = PullParser::new(&src[..end], 0);
@@ -272,7 +293,7 @@ pub fn parse(buf: &[u8]) -> Result<Message, ParseError> {
         .ok_or(ParseError::StartLine)?
         .map_err(|_| ParseError::Incomplete)?;
     let start = start_line(std::str::from_utf8(first).map_err(|_| ParseError::Encoding)?)?;
-    let mut headers = Headers::new();
+    let mut headers = Vec::with_capacity(16);
     for line in lines {
         let line = line.map_err(|_| ParseError::Incomplete)?;
         // The line is a slice of `src`, as the parser needs to keep references into it.
@@ -287,7 +308,10 @@ pub fn parse(buf: &[u8]) -> Result<Message, ParseError> {
         if h.name.as_print_str().is_empty() {
             return Err(ParseError::HeaderLine);
         }
-        headers.insert(h.name, h.value);
+        headers.push(Header {
+            name: h.name,
+            value: h.value,
+        });
     }
     let rest = src.slice(end..);
     let body = match content_length(head)? {
@@ -404,10 +428,27 @@ impl Message {
         matches!(self.start, StartLine::Request { .. })
     }
 
+    /// The values of the header lines called `name` (compact forms and case do not
+    /// matter: the crate compares a name with its full and compact spellings), in order.
+    fn lines<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a BytesStr> + 'a {
+        self.headers
+            .iter()
+            .filter(move |h| h.name == *name)
+            .map(|h| &h.value)
+    }
+
+    /// A typed header decoded from every line of it, as the crate's `Headers::get` does;
+    /// `None` when absent or malformed.
+    fn decode<H: DecodeValues>(&self, name: &str) -> Option<H> {
+        let mut values = self.lines(name).peekable();
+        // The decoders expect at least one value.
+        values.peek()?;
+        H::decode(&mut values).ok().map(|(_, h)| h)
+    }
+
     /// The raw values of a header, by name (compact forms and case do not matter).
     pub fn raw(&self, name: &str) -> Vec<String> {
-        let n = Name::from(name);
-        self.headers.get_raw(&n).map(|v| v.to_string()).collect()
+        self.lines(name).map(|v| v.to_string()).collect()
     }
 
     /// Every value of a header, comma-joined values split (`Record-Route`, `Route`).
@@ -420,25 +461,19 @@ impl Message {
 
     /// The first raw value of a header.
     pub fn first(&self, name: &str) -> Option<String> {
-        let n = Name::from(name);
-        self.headers.get_raw(&n).next().map(|v| v.to_string())
+        self.lines(name).next().map(|v| v.to_string())
     }
 
     /// `Call-ID`.
     pub fn call_id(&self) -> Option<String> {
-        let decode = || {
-            self.headers
-                .get_named::<CallID>()
-                .ok()
-                .map(|c| c.0.to_string())
-        };
+        let decode = || self.decode::<CallID>("call-id").map(|c| c.0.to_string());
         self.memo.call_id.get_or_init(decode).clone()
     }
 
     /// `CSeq`: number and method.
     pub fn cseq(&self) -> Option<(u32, Method)> {
         let decode = || {
-            let c = self.headers.get_named::<CSeq>().ok()?;
+            let c = self.decode::<CSeq>("cseq")?;
             Some((c.cseq, Method::parse(&c.method.to_string())))
         };
         self.memo.cseq.get_or_init(decode).clone()
@@ -450,10 +485,7 @@ impl Message {
     }
 
     fn decode_vias(&self) -> Vec<Via> {
-        let Ok(vias) = self
-            .headers
-            .get_named::<Vec<ezk_sip_types::header::typed::Via>>()
-        else {
+        let Some(vias) = self.decode::<Vec<ViaHeader>>("via") else {
             return Vec::new();
         };
         vias.iter()
@@ -469,8 +501,8 @@ impl Message {
             .collect()
     }
 
-    fn party(&self, name: Name) -> Option<Party> {
-        let f: FromTo = self.headers.get(name).ok()?;
+    fn party(&self, name: &str) -> Option<Party> {
+        let f: FromTo = self.decode(name)?;
         let uri = f.uri.uri.default_print_ctx().to_string();
         Some(Party {
             user: user_of(&uri),
@@ -481,15 +513,12 @@ impl Message {
 
     /// `From`.
     pub fn from(&self) -> Option<Party> {
-        self.memo
-            .from
-            .get_or_init(|| self.party(Name::FROM))
-            .clone()
+        self.memo.from.get_or_init(|| self.party("from")).clone()
     }
 
     /// `To`.
     pub fn to(&self) -> Option<Party> {
-        self.memo.to.get_or_init(|| self.party(Name::TO)).clone()
+        self.memo.to.get_or_init(|| self.party("to")).clone()
     }
 
     /// The contacts (`*`, none, or the list).

@@ -240,3 +240,30 @@ fn a_stray_line_feed_inside_a_header_line_is_refused() {
         Call-ID: a\n\r\n b\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
     assert_eq!(parse(req).err(), Some(ParseError::HeaderLine));
 }
+
+#[test]
+fn the_head_ends_at_the_first_blank_line_of_either_kind() {
+    // What the two full searches for `CRLF CRLF` and `LF LF` it replaced found: the earlier.
+    assert_eq!(head_end(b"A\r\nB: c\r\n\r\nbody\n\n"), Some(11));
+    assert_eq!(head_end(b"A\nB: c\n\nbody\r\n\r\n"), Some(8));
+    assert_eq!(head_end(b"A\r\n\nB"), Some(4));
+    assert_eq!(head_end(b"\r\n\r\n"), Some(4));
+    // A line feed, then CRLF, is no blank line without the CR before it.
+    assert_eq!(head_end(b"A\n\r\nB\r\n"), None);
+    assert_eq!(head_end(b"A\r\nB\r\n"), None);
+    assert_eq!(head_end(b""), None);
+}
+
+#[test]
+fn a_header_spread_over_lines_decodes_from_all_of_them_in_order() {
+    let m = parse(
+        b"OPTIONS sip:a SIP/2.0\r\nVia: SIP/2.0/UDP h1;branch=z9hG4bK1\r\nTo: <sip:a@b>\r\n\
+          v: SIP/2.0/UDP h2;branch=z9hG4bK2\r\nVIA: SIP/2.0/UDP h3\r\nCall-ID: x\r\n\r\n",
+    )
+    .unwrap();
+    let hosts: Vec<_> = m.vias().into_iter().map(|v| v.sent_by).collect();
+    assert_eq!(hosts, ["h1", "h2", "h3"]);
+    assert_eq!(m.raw("v").len(), 3);
+    assert_eq!(m.first("i").as_deref(), Some("x"));
+    assert_eq!(m.first("t").as_deref(), Some("<sip:a@b>"));
+}

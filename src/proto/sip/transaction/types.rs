@@ -85,7 +85,8 @@ pub struct Inbound {
     pub cseq: u32,
     /// Call-ID.
     pub call_id: SmallStr,
-    /// The From `tag` parameter.
+    /// The From `tag` parameter. Only the keys of an INVITE, an ACK and an RFC 2543 request
+    /// read it ([`super::key`]); an adapter may leave it empty for any other message.
     pub from_tag: SmallStr,
     /// The To `tag` parameter.
     pub to_tag: SmallStr,
