@@ -43,7 +43,7 @@ pub(super) enum Request {
     },
     SipRegister {
         req: Box<SipRegister>,
-        reply: oneshot::Sender<Answer>,
+        reply: Waiter,
     },
     SipInvite {
         req: Box<SipInvite>,
@@ -61,6 +61,41 @@ pub(super) enum Request {
     Input(Input),
     /// The daemon stops: write behind what is pending, then answer.
     Flush { reply: oneshot::Sender<()> },
+}
+
+/// Who waits for an engine answer: a task, woken through a oneshot, or a function the actor
+/// calls with it (which posts it to a queue of its own: one task fewer to wake per request,
+/// which is what the SIP core uses for REGISTER, its busiest request).
+pub(super) enum Waiter {
+    Task(oneshot::Sender<Answer>),
+    Call(Call),
+}
+
+impl Waiter {
+    pub(super) fn answer(self, a: Answer) {
+        match self {
+            Waiter::Task(tx) => {
+                let _ = tx.send(a);
+            }
+            Waiter::Call(mut c) => {
+                if let Some(f) = c.0.take() {
+                    f(Some(a));
+                }
+            }
+        }
+    }
+}
+
+/// The function a [`Waiter::Call`] calls: with the answer, or with `None` when it is dropped
+/// unanswered (the engine stopped), as a oneshot's receiver learns it.
+pub(super) struct Call(Option<Box<dyn FnOnce(Option<Answer>) + Send>>);
+
+impl Drop for Call {
+    fn drop(&mut self) {
+        if let Some(f) = self.0.take() {
+            f(None);
+        }
+    }
 }
 
 /// A clonable handle to the engine actor.
@@ -138,11 +173,41 @@ impl EngineHandle {
     pub async fn sip_register(&self, req: SipRegister) -> Result<Outcome, Stopped> {
         let req = Box::new(req);
         match self
-            .ask(|reply| Request::SipRegister { req, reply })
+            .ask(|reply| Request::SipRegister {
+                req,
+                reply: Waiter::Task(reply),
+            })
             .await?
         {
             Answer::Register(o) => Ok(o),
             _ => Err(Stopped),
+        }
+    }
+
+    /// Asks the registrar about a REGISTER without a task waiting for the answer: `then` is
+    /// called with the outcome on the engine's side (it should only post it somewhere), or
+    /// with `Err(Stopped)` when the engine is gone. When the engine's queue is full, a task
+    /// waits for room, as [`Self::sip_register`] would.
+    pub fn sip_register_then(
+        &self,
+        req: Box<SipRegister>,
+        then: impl FnOnce(Result<Outcome, Stopped>) + Send + 'static,
+    ) {
+        let reply = Waiter::Call(Call(Some(Box::new(move |a| {
+            then(match a {
+                Some(Answer::Register(o)) => Ok(o),
+                _ => Err(Stopped),
+            })
+        }))));
+        match self.tx.try_send(Request::SipRegister { req, reply }) {
+            // Closed: the request, dropped here, calls `then` with `Err(Stopped)`.
+            Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => {}
+            Err(mpsc::error::TrySendError::Full(r)) => {
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let _ = tx.send(r).await;
+                });
+            }
         }
     }
 

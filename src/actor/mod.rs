@@ -26,13 +26,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, watch};
 
 use self::core::{Core, Out};
 pub use self::core::{SipLegCmd, SipMwi, SipRestart};
 use crate::cli::shows::ProvisionInfo;
 use crate::debug::Flags;
-use crate::engine::{Answer, Engine, Input, ReplyTo, Snapshot};
+use crate::engine::{Engine, Input, ReplyTo, Snapshot};
 use crate::ids::ConnId;
 use crate::store::Store;
 use crate::time::{Mono, Now, Unix};
@@ -129,7 +129,7 @@ struct Actor {
     snap_tx: watch::Sender<Snapshot>,
     outlets: Outlets,
     /// Requests waiting for their answer (EM pages, SIP registrations and INVITE checks).
-    waiting: HashMap<ReplyTo, oneshot::Sender<Answer>>,
+    waiting: HashMap<ReplyTo, handle::Waiter>,
     /// The origin of monotonic time handed to the engine.
     start: Instant,
 }
@@ -182,7 +182,7 @@ impl Actor {
             }
             Request::Em { req, reply } => {
                 let to = self.core.reply_to();
-                self.waiting.insert(to, reply);
+                self.waiting.insert(to, handle::Waiter::Task(reply));
                 let out = self.core.input(Input::Em { req, reply: to }, now);
                 self.deliver(out);
             }
@@ -195,7 +195,7 @@ impl Actor {
             }
             Request::SipInvite { mut req, reply } => {
                 let to = self.core.reply_to();
-                self.waiting.insert(to, reply);
+                self.waiting.insert(to, handle::Waiter::Task(reply));
                 req.reply = to;
                 let out = self.core.input(Input::SipInvite(req), now);
                 self.deliver(out);
@@ -207,7 +207,7 @@ impl Actor {
                 reply,
             } => {
                 let to = self.core.reply_to();
-                self.waiting.insert(to, reply);
+                self.waiting.insert(to, handle::Waiter::Task(reply));
                 let input = Input::MwiNotify {
                     from,
                     number,
@@ -245,8 +245,8 @@ impl Actor {
         for o in out {
             match o {
                 Out::Reply(to, answer) => {
-                    if let Some(tx) = self.waiting.remove(&to) {
-                        let _ = tx.send(answer);
+                    if let Some(w) = self.waiting.remove(&to) {
+                        w.answer(answer);
                     }
                 }
                 Out::ToSip(r) => (self.outlets.sip_restart)(r),

@@ -90,7 +90,7 @@ struct Flows {
 enum CoreMsg {
     /// A parsed message from a flow.
     Message(Box<Message>, Flow),
-    /// The engine answered a REGISTER: the response for that server transaction (`None`:
+    /// The engine answered a request: the response for that server transaction (`None`:
     /// answered statelessly).
     Answer {
         id: Option<crate::proto::sip::transaction::TxId>,
@@ -98,6 +98,8 @@ enum CoreMsg {
         bytes: Vec<u8>,
         flow: Flow,
     },
+    /// The engine decided a REGISTER.
+    Registered(Box<Registered>),
     /// Restart or reset a phone.
     Restart(SipRestart),
     /// Tell a phone of its messages.
@@ -108,6 +110,17 @@ enum CoreMsg {
     Checked(Box<calls::Checked>),
     /// Answer once everything queued before has been sent (the daemon stops).
     Drain(tokio::sync::oneshot::Sender<()>),
+}
+
+/// A REGISTER and the registrar's outcome, for the core to answer in its server transaction
+/// (`id`; `None`: answered statelessly).
+struct Registered {
+    id: Option<crate::proto::sip::transaction::TxId>,
+    flow: Flow,
+    m: Message,
+    tag: String,
+    device: Option<DeviceName>,
+    outcome: Result<Outcome, crate::actor::Stopped>,
 }
 
 /// The receiving end of the core's queue, handed to [`run_core`].
@@ -420,6 +433,29 @@ pub async fn run_core(sip: Arc<Sip>, queue: CoreQueue, engine: EngineHandle) {
     }
 }
 
+/// Sends the engine's answer in its server transaction (`None`: statelessly).
+fn answer_in(
+    sip: &Sip,
+    tu: &mut calls::Tu,
+    id: Option<crate::proto::sip::transaction::TxId>,
+    status: u16,
+    bytes: Vec<u8>,
+    flow: Flow,
+    now: Mono,
+) {
+    let Some(id) = id else {
+        return sip.send(flow, bytes);
+    };
+    let out = Outbound {
+        bytes: Arc::from(bytes),
+        dest: flow.peer,
+        reliable: flow.tcp.is_some(),
+    };
+    if let Err(e) = tu.layer.respond(id, status, out, now) {
+        tracing::debug!(error = %e, "SIP answer after its transaction ended");
+    }
+}
+
 fn core_msg(sip: &Arc<Sip>, tu: &mut calls::Tu, m: CoreMsg, now: Mono) {
     match m {
         CoreMsg::Message(m, flow) => {
@@ -454,24 +490,40 @@ fn core_msg(sip: &Arc<Sip>, tu: &mut calls::Tu, m: CoreMsg, now: Mono) {
                 calls::response(tu, id, &m, now);
             }
         }
+        CoreMsg::Registered(r) => {
+            let Registered {
+                id,
+                flow,
+                m,
+                tag,
+                device,
+                outcome,
+            } = *r;
+            let source = flow.peer;
+            let (status, bytes) = match outcome {
+                Ok(o) => {
+                    sip.learn(source, &o);
+                    if Flags::on(&sip.debug.voice_register_events) {
+                        tracing::info!(target: "cmed::debug::voice_register", peer = %source, device = ?device, outcome = ?o, "REGISTER");
+                    }
+                    (
+                        status_of(&o),
+                        render(&m, source, &tag, &o, crate::actor::wall_clock()),
+                    )
+                }
+                Err(_) => (
+                    503,
+                    Response::to(&m, source, 503, "Service Unavailable", &tag).finish(),
+                ),
+            };
+            answer_in(sip, tu, id, status, bytes, flow, now);
+        }
         CoreMsg::Answer {
             id,
             status,
             bytes,
             flow,
-        } => {
-            let Some(id) = id else {
-                return sip.send(flow, bytes);
-            };
-            let out = Outbound {
-                bytes: Arc::from(bytes),
-                dest: flow.peer,
-                reliable: flow.tcp.is_some(),
-            };
-            if let Err(e) = tu.layer.respond(id, status, out, now) {
-                tracing::debug!(error = %e, "SIP answer after its transaction ended");
-            }
-        }
+        } => answer_in(sip, tu, id, status, bytes, flow, now),
         CoreMsg::Checked(c) => calls::checked(sip, tu, *c, now),
         CoreMsg::Drain(_) => {}
         CoreMsg::Leg(c) => calls::command(tu, c, now),
@@ -537,38 +589,25 @@ fn request(
                     return answer(400, Response::to(&m, source, 400, why, &sip.tag()).finish());
                 }
             };
-            // The engine's answer comes back through the core, into this transaction.
-            let (sip, engine) = (sip.clone(), engine.clone());
             // The To tag follows the request, so a stateless answer to a retransmission is
             // the same answer (RFC 3261 §8.2.7).
             let tag = format!(
                 "cmed{:x}",
                 crate::engine::registrar::request_salt(&req.call_id, req.cseq)
             );
-            tokio::spawn(async move {
-                let device = req.device;
-                let (status, bytes) = match engine.sip_register(req).await {
-                    Ok(o) => {
-                        sip.learn(source, &o);
-                        if Flags::on(&sip.debug.voice_register_events) {
-                            tracing::info!(target: "cmed::debug::voice_register", peer = %source, device = ?device, outcome = ?o, "REGISTER");
-                        }
-                        (
-                            status_of(&o),
-                            render(&m, source, &tag, &o, crate::actor::wall_clock()),
-                        )
-                    }
-                    Err(_) => (
-                        503,
-                        Response::to(&m, source, 503, "Service Unavailable", &tag).finish(),
-                    ),
-                };
-                let _ = sip.core.send(CoreMsg::Answer {
+            // The engine's outcome comes back through the core's queue, into this
+            // transaction: posted from the engine's side, with no task of ours waiting.
+            let core = sip.core.clone();
+            let device = req.device;
+            engine.sip_register_then(Box::new(req), move |outcome| {
+                let _ = core.send(CoreMsg::Registered(Box::new(Registered {
                     id,
-                    status,
-                    bytes,
                     flow,
-                });
+                    m,
+                    tag,
+                    device,
+                    outcome,
+                })));
             });
         }
         Method::Options => answer(
