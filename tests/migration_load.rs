@@ -140,6 +140,20 @@ fn an_unterminated_banner_is_closed_when_saved() {
     );
 }
 
+/// Regression (config_load fuzz target): lines indented under a line that opens no section
+/// (`hostname`) are kept at the top level and saved flush left. The saved file then had no
+/// indented line, was read flat, and IOS's fallback put the kept `button 1:9`, which followed
+/// the refused `ephone 2`, into that section: the second save wrote it indented under it. A
+/// file that carries cmed's header for kept lines is now read by its indentation.
+#[test]
+fn a_saved_file_read_flat_put_a_kept_line_into_a_refused_section() {
+    let g = Grammar::embedded();
+    let text =
+        "hostname R1\nhostname R2\n mac-address 5475.D0A3.2288\n type 8945\nephone 2\nbutton 1:9\n";
+    let saved = round_trip(&g, text);
+    assert!(saved.contains("ephone  2\nbutton 1:9\n"), "{saved}");
+}
+
 #[test]
 fn multi_line_banners_are_kept_verbatim_with_their_delimiters() {
     let g = Grammar::embedded();

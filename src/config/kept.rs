@@ -251,6 +251,23 @@ pub fn families(section: &Section) -> Vec<FamilyCount> {
     out
 }
 
+/// The comment `write memory` puts at the top of a startup-config that holds kept lines.
+pub fn saved_header(kept: usize) -> String {
+    format!(
+        "! {} {SAVED_MARK} {} kept as written (show startup-config unapplied)",
+        lines(kept),
+        if kept == 1 { "is" } else { "are" }
+    )
+}
+
+/// What marks [`saved_header`]: a file cmed wrote, whose sections it indented.
+pub const SAVED_MARK: &str = "not applied by cmed";
+
+/// Whether `line` is the comment of [`saved_header`].
+pub fn is_saved_header(line: &str) -> bool {
+    line.starts_with('!') && line.contains(SAVED_MARK) && line.contains("kept as written")
+}
+
 /// `1 line`, `3 lines`.
 pub fn lines(n: usize) -> String {
     format!("{n} line{}", if n == 1 { "" } else { "s" })

@@ -134,10 +134,13 @@ pub fn load(g: &Grammar, text: &str) -> Loaded {
     let mut flat: Option<(ModeId, SectionPath)> = None;
     let lines: Vec<&str> = text.lines().collect();
     // Indentation is authoritative in a file that uses it; only a file without any is read
-    // with IOS fallback to the section opened last (`flat`).
+    // with IOS fallback to the section opened last (`flat`). A file cmed saved with kept
+    // lines (its header says so) is always read by indentation, as cmed indents every
+    // section it writes: read flat, a kept line written after a refused section header
+    // would join that section at the next load (found by the config_load fuzz target).
     let flat_file = !lines
         .iter()
-        .any(|l| l.starts_with([' ', '\t']) && !l.trim().is_empty());
+        .any(|l| l.starts_with([' ', '\t']) && !l.trim().is_empty() || kept::is_saved_header(l));
     for (n, raw) in lines.iter().enumerate() {
         let line = raw.trim_end();
         if let Some(b) = &banner {

@@ -62,11 +62,8 @@ fn render(g: &Grammar, tree: &ConfigTree, with_kept: bool) -> String {
         0
     };
     if kept > 0 {
-        out.push_str(&format!(
-            "! {} not applied by cmed {} kept as written (show startup-config unapplied)\n!\n",
-            kept::lines(kept),
-            if kept == 1 { "is" } else { "are" }
-        ));
+        out.push_str(&kept::saved_header(kept));
+        out.push_str("\n!\n");
     }
     let root = &tree.root;
     let mut plain_run = false;
