@@ -183,8 +183,14 @@ pub fn banner_delimiter(line: &str) -> Option<(String, bool)> {
     } else {
         t["banner".len()..].trim_start()
     };
-    let delim: String = if let Some(caret) = rest.get(..2).filter(|d| d.starts_with('^')) {
-        // IOS prints the ETX delimiter as the two characters `^C`.
+    let caret = rest
+        .get(..2)
+        .filter(|d| d.starts_with('^') && d.as_bytes()[1].is_ascii_graphic());
+    let delim: String = if let Some(caret) = caret {
+        // IOS prints the ETX delimiter as the two characters `^C` (caret notation: the
+        // caret and a printable character). A caret before a blank or a control character
+        // is a delimiter of its own: `^ ` would be lost where a line's trailing blanks are
+        // trimmed, and the banner, closed with it, would not close at the next load.
         caret.to_string()
     } else {
         rest.chars().next()?.to_string()
@@ -377,5 +383,24 @@ mod tests {
             Some(("^".into(), true))
         );
         assert_eq!(banner_delimiter("banner ^é"), Some(("^".into(), false)));
+    }
+
+    /// Regression (config_load fuzz target): `banner motd ^ …` took `^ ` for the delimiter;
+    /// an unclosed banner was saved closed with it, on a line whose trailing blank the next
+    /// load trims, so the banner ran on to the end of the file again, `end` and all.
+    #[test]
+    fn a_caret_before_a_blank_or_a_control_character_is_the_delimiter_alone() {
+        assert_eq!(
+            banner_delimiter("banner motd ^ \0\0C"),
+            Some(("^".into(), false))
+        );
+        assert_eq!(
+            banner_delimiter("banner motd ^\tx^"),
+            Some(("^".into(), true))
+        );
+        assert_eq!(
+            banner_delimiter("banner motd ^Chi^C"),
+            Some(("^C".into(), true))
+        );
     }
 }
