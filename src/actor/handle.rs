@@ -169,25 +169,10 @@ impl EngineHandle {
         }
     }
 
-    /// Asks the registrar about a REGISTER (its `reply` field is filled in here).
-    pub async fn sip_register(&self, req: SipRegister) -> Result<Outcome, Stopped> {
-        let req = Box::new(req);
-        match self
-            .ask(|reply| Request::SipRegister {
-                req,
-                reply: Waiter::Task(reply),
-            })
-            .await?
-        {
-            Answer::Register(o) => Ok(o),
-            _ => Err(Stopped),
-        }
-    }
-
     /// Asks the registrar about a REGISTER without a task waiting for the answer: `then` is
     /// called with the outcome on the engine's side (it should only post it somewhere), or
     /// with `Err(Stopped)` when the engine is gone. When the engine's queue is full, a task
-    /// waits for room, as [`Self::sip_register`] would.
+    /// waits for room, as an async request would.
     pub fn sip_register_then(
         &self,
         req: Box<SipRegister>,

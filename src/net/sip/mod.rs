@@ -49,7 +49,7 @@ mod mwi;
 mod register;
 
 pub use counts::SipCounts;
-use register::{register_of, render, status_of};
+use register::{Registered, register_of};
 
 /// What the SIP side shares: the UDP socket, the TCP flows, our address for the messages we
 /// originate, and counters for tags and branches.
@@ -110,17 +110,6 @@ enum CoreMsg {
     Checked(Box<calls::Checked>),
     /// Answer once everything queued before has been sent (the daemon stops).
     Drain(tokio::sync::oneshot::Sender<()>),
-}
-
-/// A REGISTER and the registrar's outcome, for the core to answer in its server transaction
-/// (`id`; `None`: answered statelessly).
-struct Registered {
-    id: Option<crate::proto::sip::transaction::TxId>,
-    flow: Flow,
-    m: Message,
-    tag: String,
-    device: Option<DeviceName>,
-    outcome: Result<Outcome, crate::actor::Stopped>,
 }
 
 /// The receiving end of the core's queue, handed to [`run_core`].
@@ -490,34 +479,7 @@ fn core_msg(sip: &Arc<Sip>, tu: &mut calls::Tu, m: CoreMsg, now: Mono) {
                 calls::response(tu, id, &m, now);
             }
         }
-        CoreMsg::Registered(r) => {
-            let Registered {
-                id,
-                flow,
-                m,
-                tag,
-                device,
-                outcome,
-            } = *r;
-            let source = flow.peer;
-            let (status, bytes) = match outcome {
-                Ok(o) => {
-                    sip.learn(source, &o);
-                    if Flags::on(&sip.debug.voice_register_events) {
-                        tracing::info!(target: "cmed::debug::voice_register", peer = %source, device = ?device, outcome = ?o, "REGISTER");
-                    }
-                    (
-                        status_of(&o),
-                        render(&m, source, &tag, &o, crate::actor::wall_clock()),
-                    )
-                }
-                Err(_) => (
-                    503,
-                    Response::to(&m, source, 503, "Service Unavailable", &tag).finish(),
-                ),
-            };
-            answer_in(sip, tu, id, status, bytes, flow, now);
-        }
+        CoreMsg::Registered(r) => register::answer(sip, tu, *r, now),
         CoreMsg::Answer {
             id,
             status,

@@ -3,14 +3,18 @@
 //! credentials, the contacts), and the registrar's `Outcome` rendered as the response
 //! (401 with the challenge, 200 with the binding, `Expires` and `Date`, 400, 403, 404, 423).
 //! A registered phone's INVITE that the registrar challenges or refuses gets its 401 or 403
-//! from here too, so the two challenges cannot drift apart.
+//! from here too, so the two challenges cannot drift apart. The core answers a decided
+//! REGISTER in its server transaction through [`answer`].
 
 use std::net::SocketAddr;
 
+use super::{Sip, answer_in};
+use crate::debug::Flags;
 use crate::engine::registrar::Outcome;
 use crate::engine::{Flow, SipContacts, SipRegister};
 use crate::ids::DeviceName;
 use crate::proto::sip::msg::{Contacts, Message, Response};
+use crate::time::Mono;
 
 /// The typed REGISTER for the engine, or the reason it is malformed.
 pub(super) fn register_of(m: &Message, flow: Flow) -> Result<SipRegister, &'static str> {
@@ -110,4 +114,45 @@ pub(super) fn render(m: &Message, source: SocketAddr, tag: &str, o: &Outcome, no
                 .finish()
         }
     }
+}
+
+/// A REGISTER and the registrar's outcome, for the core to answer in its server transaction
+/// (`id`; `None`: answered statelessly).
+pub(super) struct Registered {
+    pub(super) id: Option<crate::proto::sip::transaction::TxId>,
+    pub(super) flow: Flow,
+    pub(super) m: Message,
+    pub(super) tag: String,
+    pub(super) device: Option<DeviceName>,
+    pub(super) outcome: Result<Outcome, crate::actor::Stopped>,
+}
+
+/// Answers a REGISTER with the registrar's outcome, in its server transaction.
+pub(super) fn answer(sip: &Sip, tu: &mut super::calls::Tu, r: Registered, now: Mono) {
+    let Registered {
+        id,
+        flow,
+        m,
+        tag,
+        device,
+        outcome,
+    } = r;
+    let source = flow.peer;
+    let (status, bytes) = match outcome {
+        Ok(o) => {
+            sip.learn(source, &o);
+            if Flags::on(&sip.debug.voice_register_events) {
+                tracing::info!(target: "cmed::debug::voice_register", peer = %source, device = ?device, outcome = ?o, "REGISTER");
+            }
+            (
+                status_of(&o),
+                render(&m, source, &tag, &o, crate::actor::wall_clock()),
+            )
+        }
+        Err(_) => (
+            503,
+            Response::to(&m, source, 503, "Service Unavailable", &tag).finish(),
+        ),
+    };
+    answer_in(sip, tu, id, status, bytes, flow, now);
 }
