@@ -23,9 +23,11 @@
 # fuzz/logs/TARGET.log.
 #
 # Environment: SANITIZER (address, the default, or leak, or none), RUNS (stop after that
-# many executions; default: no limit), TIMEOUT (per
+# many executions, per process; default: no limit), TIMEOUT (per
 # input, default 10 s), RSS_LIMIT_MB (default 2048), NICE (default 15), FUZZ_TARGET_DIR (the
-# cargo target directory; default fuzz/target), FUZZ_FLAGS (more libFuzzer flags).
+# cargo target directory; default fuzz/target), FUZZ_FLAGS (more libFuzzer flags; with
+# `-jobs=N -workers=N`, N processes share the work corpus and the printed executions are
+# their sum).
 #
 # Exit status: 0 when every target ran without finding anything, 1 when one found a crash,
 # leak or timeout, or ran with its leak detection switched off by libFuzzer (the run goes on
@@ -91,10 +93,15 @@ for t in "${TARGETS[@]}"; do
         -jobs=1 -workers=1 $(dict "$t") "${runs[@]}" "${extra[@]}" >/dev/null 2>&1) || status=$?
     cat "$run"/fuzz-*.log >"fuzz/logs/$t.log" 2>/dev/null || true
     rm -rf "$run"
-    final_stat() { sed -n "s/^stat::$1: *//p" "fuzz/logs/$t.log" | tail -1; }
-    execs=$(final_stat number_of_executed_units)
-    rate=$(final_stat average_exec_per_sec)
-    rss=$(final_stat peak_rss_mb)
+    # The final statistics, summed over the fuzzing processes (one unless FUZZ_FLAGS asks
+    # for -jobs=N: each prints its own); peak RSS is the largest.
+    final_stat() { # STAT sum|max
+        sed -n "s/^stat::$1: *//p" "fuzz/logs/$t.log" |
+            awk -v op="$2" '{ s += $1; if ($1 > m) m = $1 } END { if (NR) print (op == "max" ? m : s) }'
+    }
+    execs=$(final_stat number_of_executed_units sum)
+    rate=$(final_stat average_exec_per_sec sum)
+    rss=$(final_stat peak_rss_mb max)
     problem=$(grep -m1 -oE 'ERROR: (libFuzzer|AddressSanitizer|LeakSanitizer): [a-z-]+|==[0-9]+== ERROR: [A-Za-z]+: [a-z-]+|panicked at [^ ]+' "fuzz/logs/$t.log" || true)
     # libFuzzer stops looking for leaks after a thousand inputs that each left more
     # allocations than they freed; such a run says nothing about leaks.
