@@ -154,6 +154,19 @@ fn a_saved_file_read_flat_put_a_kept_line_into_a_refused_section() {
     assert!(saved.contains("ephone  2\nbutton 1:9\n"), "{saved}");
 }
 
+/// Regression (config_load fuzz target, bugs 12 and 13): a line starting with a vertical tab
+/// or a form feed fits no command (the word is `\u{b}ex`) and is kept, but the loader took
+/// the blank for indentation and the saver wrote the line without it, as `ex` or `te`, which
+/// matched a command at the next load (`exit`; a `te…` command that changed the model).
+#[test]
+fn a_kept_line_starting_with_a_vertical_tab_or_form_feed_saved_trimmed_matched_a_command() {
+    let g = Grammar::embedded();
+    for text in ["\u{b}ex\n", "\u{c}te\n"] {
+        let saved = round_trip(&g, text);
+        assert!(saved.contains(&format!("\n{text}")), "{saved:?}");
+    }
+}
+
 #[test]
 fn multi_line_banners_are_kept_verbatim_with_their_delimiters() {
     let g = Grammar::embedded();

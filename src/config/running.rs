@@ -144,7 +144,8 @@ fn push_block(out: &mut String, k: &kept::Kept, depth: usize) {
     if matches!(&k.reason, kept::Reason::Family(f) if f.name == "banner") {
         return push_lines(out, &k.lines);
     }
-    let indent = |l: &str| l.len() - l.trim_start().len();
+    // Spaces and tabs, as the loader counts indentation (a leading vertical tab is text).
+    let indent = |l: &str| l.len() - l.trim_start_matches([' ', '\t']).len();
     let base = k.lines.first().map_or(0, |l| indent(l));
     for l in &k.lines {
         out.push_str(&" ".repeat(depth));
