@@ -154,7 +154,7 @@ fn a_saved_file_read_flat_put_a_kept_line_into_a_refused_section() {
     assert!(saved.contains("ephone  2\nbutton 1:9\n"), "{saved}");
 }
 
-/// Regression (config_load fuzz target, bugs 12 and 13): a line starting with a vertical tab
+/// Regression (config_load fuzz target, bug 12): a line starting with a vertical tab
 /// or a form feed fits no command (the word is `\u{b}ex`) and is kept, but the loader took
 /// the blank for indentation and the saver wrote the line without it, as `ex` or `te`, which
 /// matched a command at the next load (`exit`; a `te…` command that changed the model).

@@ -155,7 +155,7 @@ pub fn load(g: &Grammar, text: &str) -> Loaded {
         // Indentation is spaces and tabs, the blanks the word splitter and the saved file
         // know: a line starting with a vertical tab or a form feed fits no command as read,
         // and trimmed of it here it was kept, saved trimmed, and matched a command at the
-        // next load (bugs 12 and 13 of FUZZING.md).
+        // next load (bug 12 of FUZZING.md).
         let trimmed = line.trim_start_matches([' ', '\t']);
         if trimmed.is_empty() || trimmed.starts_with('!') || is_banner(trimmed) {
             continue;
